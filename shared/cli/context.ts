@@ -1,0 +1,25 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** Exit codes (DESIGN.md): 0 done; 1 --fail-on reached; 2 usage/config/baseline error; 3 runtime or I/O failure. */
+export const EXIT = { ok: 0, failOn: 1, usage: 2, runtime: 3 } as const;
+
+/** Everything a command touches of the process, injected so commands run in-process in tests. */
+export interface CliContext {
+  stdout: Writable;
+  stderr: Writable;
+  stdin: Readable;
+  env: Record<string, string | undefined>;
+  cwd: string;
+  /** True when stderr is a terminal (progress bars only then). */
+  isTTY: boolean;
+}
+
+/** Thrown by commands to end with a message on stderr and an exit code; never prints a stack. */
+export class CliError extends Error {
+  readonly exitCode: number;
+  constructor(exitCode: number, message: string, opts?: { cause?: unknown }) {
+    super(message, { cause: opts?.cause });
+    this.name = 'CliError';
+    this.exitCode = exitCode;
+  }
+}

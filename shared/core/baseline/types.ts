@@ -1,0 +1,76 @@
+/** Baseline domain types (file contract version 1, see DESIGN.md). */
+
+export const IDENTITY_KINDS = ['human', 'workload', 'ci', 'iac', 'vendor', 'break-glass'] as const;
+export type IdentityKind = (typeof IDENTITY_KINDS)[number];
+
+export interface OidcTrust {
+  /** Provider host, e.g. token.actions.githubusercontent.com. */
+  provider: string;
+  audience?: string;
+  /** Subject patterns (`*` = any run without `:`, `**` = anything). */
+  subjects: string[];
+  /** job_workflow_ref patterns; checked only when the subject carries a workflow. */
+  workflows?: string[];
+  allowPullRequests: boolean;
+}
+
+export interface BaselineIdentity {
+  /** Role or user ARN; `*` allowed in the account field. */
+  arn: string;
+  kind: IdentityKind;
+  owner: string;
+  purpose: string;
+  environment?: string;
+  team?: string;
+  /** YYYY-MM-DD */
+  reviewAfter?: string;
+  oidc: OidcTrust[];
+  /** Expected AssumeRole principals (glob patterns). */
+  callers: string[];
+}
+
+export interface Suppression {
+  rule: string;
+  actor?: string;
+  target?: string;
+  reason: string;
+  owner: string;
+  /** YYYY-MM-DD or ISO time; a suppression past expiry no longer applies. */
+  expires: string;
+}
+
+export interface IncidentWindow {
+  id: string;
+  identity: string;
+  ticket: string;
+  /** ISO times. */
+  from: string;
+  until: string;
+  reason?: string;
+  source: 'file' | 'store';
+}
+
+export interface TeamRoute {
+  /** `ssm:/path`, `secret:name`, `env:VAR` or a literal https URL. */
+  slack?: string;
+}
+
+export interface Baseline {
+  version: 1;
+  accounts: Record<string, { name: string }>;
+  teams: Record<string, TeamRoute>;
+  defaults: { team?: string };
+  identities: BaselineIdentity[];
+  suppressions: Suppression[];
+  incidents: IncidentWindow[];
+}
+
+/** A problem found while loading a baseline file. `line` is 1-based. */
+export interface BaselineIssue {
+  file: string;
+  line: number | null;
+  /** Dotted path of the offending field, e.g. identities[2].oidc[0].subjects[1]. */
+  field: string;
+  message: string;
+  level: 'error' | 'warning';
+}

@@ -1,0 +1,17 @@
+import type { Baseline, BaselineIdentity, IncidentWindow, Suppression } from './types.js';
+
+/**
+ * What rules and the engine see of a baseline: lookups, not storage.
+ * Implemented over a parsed file (BaselineIndex) and over the DynamoDB store's cache.
+ */
+export interface BaselineView {
+  /** Baseline entry for an identity ARN (role, user, or assumed-role session ARN); honours `*` in the account field. */
+  lookup(arn: string | null | undefined): BaselineIdentity | null;
+  /** True when any identity's OIDC subjects mention this owner/org (for oidc-assume-failed severity). */
+  knowsOwner(owner: string): boolean;
+  accounts(): Baseline['accounts'];
+  defaultTeam(): string | undefined;
+  suppressions(): readonly Suppression[];
+  /** Incident windows (file-declared and, with a store, opened live) covering `identityArn` at `timeMs`. */
+  incidentAt(identityArn: string, timeMs: number): IncidentWindow | null;
+}

@@ -1,0 +1,91 @@
+/**
+ * Ports: what the use cases (shared/app) need from the outside world. Adapters in
+ * shared/adapters implement them; composition roots (functions/*, shared/cli) pick which.
+ */
+import type { Alert } from './core/alert/alert.js';
+import type { Baseline, BaselineIdentity, IncidentWindow } from './core/baseline/types.js';
+import type { BaselineView } from './core/baseline/view.js';
+
+/** Something that receives alerts: stdout, SNS, Slack, EventBridge. Must be idempotent by alert id. */
+export interface AlertSink {
+  readonly name: string;
+  publish(alert: Alert): Promise<void>;
+  /** Flush buffered alerts (batching sinks). */
+  flush?(): Promise<void>;
+}
+
+/** What was observed using an identity: who assumed a role, with which subject, how often. */
+export interface Observation {
+  /** Role/user ARN that was used. */
+  identity: string;
+  /** `subject:<sub>` for OIDC, `caller:<arn|account>` for AssumeRole, `provider:<host>` … */
+  principal: string;
+  kind: 'oidc-subject' | 'caller' | 'saml';
+  eventId: string;
+  eventTime: string;
+  /** Allowed by the baseline at the time of observation. */
+  expected: boolean;
+}
+
+export interface ObservationSink {
+  record(obs: Observation): void;
+  /** Write what is buffered (batched writes). */
+  flush(): Promise<void>;
+}
+
+/** Outcome of asking the dedupe state about an alert. */
+export type DedupeDecision =
+  | { kind: 'new' }
+  | { kind: 'repeat'; count: number; firstAlertId: string }
+  | { kind: 'unavailable'; reason: string };
+
+/** Shared alert/dedupe state (DynamoDB conditional writes in AWS). */
+export interface DedupeStore {
+  /** Claim (dedupeKey, window) for this alert, or count a repeat. Never throws: returns `unavailable`. */
+  claim(alert: Alert, windowMinutes: number): Promise<DedupeDecision>;
+}
+
+/** The baseline as stored (DynamoDB), with live incident windows. */
+export interface BaselineStore {
+  /** A view for detection; implementations cache per identity for `cacheSeconds`. */
+  view(): Promise<BaselineView>;
+  getIdentity(arn: string): Promise<BaselineIdentity | null>;
+  /** Replace the stored baseline with `baseline`; returns what changed. */
+  sync(baseline: Baseline, opts: { prune: boolean; dryRun: boolean; sourceHash: string; sourceName: string }): Promise<SyncReport>;
+  openIncident(w: Omit<IncidentWindow, 'id' | 'source'>): Promise<IncidentWindow>;
+  listIncidents(opts?: { includeClosed?: boolean }): Promise<IncidentWindow[]>;
+  closeIncident(id: string): Promise<IncidentWindow | null>;
+}
+
+export interface SyncReport {
+  added: string[];
+  changed: string[];
+  removed: string[];
+  unchanged: number;
+  dryRun: boolean;
+}
+
+/** Time, injected so core and use cases stay pure and replay stays reproducible. */
+export interface Clock {
+  nowMs(): number;
+}
+
+/** Structured log: one JSON object or one escaped line per call; never raw attacker text with newlines. */
+export interface Log {
+  debug(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  error(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Errors at adapter boundaries say whether a retry can help. */
+export class AdapterError extends Error {
+  readonly retryable: boolean;
+  readonly adapter: string;
+  constructor(adapter: string, message: string, opts: { retryable: boolean; cause?: unknown }) {
+    super(`${adapter}: ${message}`, { cause: opts.cause });
+    this.name = 'AdapterError';
+    this.adapter = adapter;
+    this.retryable = opts.retryable;
+  }
+}
