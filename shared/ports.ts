@@ -55,6 +55,16 @@ export interface BaselineStore {
   openIncident(w: Omit<IncidentWindow, 'id' | 'source'>): Promise<IncidentWindow>;
   listIncidents(opts?: { includeClosed?: boolean }): Promise<IncidentWindow[]>;
   closeIncident(id: string): Promise<IncidentWindow | null>;
+  /** Every stored identity (for stale/overdue reports). */
+  listIdentities(): Promise<BaselineIdentity[]>;
+  /** Routing targets from the synced baseline's `teams`, and its defaults. */
+  teams(): Promise<{ teams: Baseline['teams']; defaultTeam?: string }>;
+}
+
+/** Alerts recorded by the dedupe state, for the daily digest. */
+export interface AlertHistory {
+  /** Alerts first seen at or after `sinceMs` (event time), with their folded counts. */
+  since(sinceMs: number): Promise<Alert[]>;
 }
 
 export interface SyncReport {
