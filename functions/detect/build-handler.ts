@@ -1,0 +1,216 @@
+/**
+ * The detect handler over injected dependencies: EventBridge envelope(s) of CloudTrail records in,
+ * alerts delivered, metrics and structured logs out. Bad input is logged and counted, never thrown
+ * (a retry cannot fix it); infrastructure failures are thrown so Lambda's async retry and the
+ * on-failure destination take over.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { Alert } from '../../shared/core/alert/alert.js';
+import type { DeliveryReport } from '../../shared/app/deliver.js';
+import type { DetectorResult } from '../../shared/app/detect.js';
+import type { Log } from '../../shared/ports.js';
+
+/** The CloudTrail record inside the envelope: what routing needs; the normaliser reads the rest. */
+export const CloudTrailDetailSchema = z.looseObject({
+  eventID: z.string().optional(),
+  eventName: z.string().min(1),
+  eventSource: z.string().min(1),
+});
+
+/** What one invocation needs once it has a valid event; built on first use, then reused. */
+export interface DetectRuntime {
+  detector: { evaluate(raw: unknown): Promise<Pick<DetectorResult, 'alerts' | 'failures' | 'problem' | 'suppressed'>> };
+  deliver(alerts: Alert[]): Promise<DeliveryReport>;
+  /** Writes buffered observations. */
+  flush(): Promise<void>;
+}
+
+export interface DetectHandlerDeps {
+  logger: Logger;
+  metrics: Metrics;
+  /** Builds the runtime (clients, store, sinks); called at most once per container unless it fails. */
+  runtime: () => Promise<DetectRuntime> | DetectRuntime;
+}
+
+/** What an invocation did (returned for tests and for the Lambda's async success record). */
+export interface DetectSummary {
+  received: number;
+  evaluated: number;
+  parseFailures: number;
+  findings: number;
+  suppressed: number;
+  published: number;
+  repeats: number;
+  deadLettered: number;
+  ruleErrors: number;
+}
+
+/** A record the handler cannot read: where it was and why. */
+interface Rejected {
+  where: string;
+  reason: string;
+}
+
+/**
+ * Accepts one EventBridge event, an array of them, or SQS messages whose bodies are EventBridge
+ * events (a redrive of the EventBridge target's dead-letter queue).
+ */
+export function unwrapEvents(event: unknown): { envelopes: Array<{ where: string; envelope: unknown }>; rejected: Rejected[] } {
+  const envelopes: Array<{ where: string; envelope: unknown }> = [];
+  const rejected: Rejected[] = [];
+  const records = (event as { Records?: unknown } | null)?.Records;
+  if (Array.isArray(records)) {
+    records.forEach((r, i) => {
+      const where = `Records[${i}]`;
+      const body = (r as { body?: unknown } | null)?.body;
+      if (typeof body !== 'string') {
+        rejected.push({ where, reason: 'SQS record without a string body' });
+        return;
+      }
+      try {
+        envelopes.push({ where, envelope: JSON.parse(body) });
+      } catch {
+        rejected.push({ where, reason: 'SQS body is not JSON' });
+      }
+    });
+  } else if (Array.isArray(event)) {
+    event.forEach((e, i) => {
+      envelopes.push({ where: `[${i}]`, envelope: e });
+    });
+  } else {
+    envelopes.push({ where: 'event', envelope: event });
+  }
+  return { envelopes, rejected };
+}
+
+/** Short description of a zod failure: paths and codes only, never input values. */
+function describeIssues(error: unknown): string {
+  const cause = (error as { cause?: { issues?: Array<{ path: PropertyKey[]; code: string; expected?: string }> } })?.cause;
+  const issues = cause?.issues ?? [];
+  if (issues.length === 0) return 'not an EventBridge event';
+  return issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || '<root>'}: ${i.code}${i.expected ? ` (expected ${i.expected})` : ''}`)
+    .join('; ');
+}
+
+/** The {@link Log} port over a Powertools logger. */
+export function powertoolsLog(logger: Logger): Log {
+  return {
+    debug: (m, f) => logger.debug(m, f ?? {}),
+    info: (m, f) => logger.info(m, f ?? {}),
+    warn: (m, f) => logger.warn(m, f ?? {}),
+    error: (m, f) => logger.error(m, f ?? {}),
+  };
+}
+
+/** Builds the Lambda handler. */
+export function buildDetectHandler(deps: DetectHandlerDeps) {
+  const { logger, metrics } = deps;
+  let runtime: Promise<DetectRuntime> | null = null;
+  let coldStart = true;
+  const getRuntime = () => {
+    runtime ??= Promise.resolve()
+      .then(() => deps.runtime())
+      .catch((err: unknown) => {
+        runtime = null; // a later invocation may succeed (e.g. a transient SSM or network failure)
+        throw err;
+      });
+    return runtime;
+  };
+
+  return async function handler(event: unknown, context?: Context): Promise<DetectSummary> {
+    if (context) logger.addContext(context);
+    if (coldStart) {
+      metrics.captureColdStartMetric();
+      coldStart = false;
+    }
+    const summary: DetectSummary = {
+      received: 0,
+      evaluated: 0,
+      parseFailures: 0,
+      findings: 0,
+      suppressed: 0,
+      published: 0,
+      repeats: 0,
+      deadLettered: 0,
+      ruleErrors: 0,
+    };
+    const rejectInput = (r: Rejected) => {
+      summary.parseFailures++;
+      logger.warn('input rejected', { where: r.where, reason: r.reason });
+    };
+    try {
+      const { envelopes, rejected } = unwrapEvents(event);
+      summary.received = envelopes.length + rejected.length;
+      rejected.forEach(rejectInput);
+      const alerts: Alert[] = [];
+      for (const { where, envelope } of envelopes) {
+        const parsed = EventBridgeEnvelope.safeParse(envelope, CloudTrailDetailSchema);
+        if (!parsed.success) {
+          rejectInput({ where, reason: describeIssues(parsed.error) });
+          continue;
+        }
+        const record = parsed.data;
+        logger.setCorrelationId(record.eventID ?? null);
+        const rt = await getRuntime();
+        const result = await rt.detector.evaluate(record);
+        if (result.problem) {
+          rejectInput({ where, reason: result.problem });
+          continue;
+        }
+        summary.evaluated++;
+        summary.suppressed += result.suppressed.length;
+        for (const f of result.failures) {
+          summary.ruleErrors++;
+          logger.error('rule failed', { rule: f.rule, error: f.error });
+        }
+        for (const a of result.alerts) {
+          summary.findings++;
+          const m = metrics.singleMetric();
+          m.addDimensions({ rule: a.rule, severity: a.severity });
+          m.addMetric('Findings', MetricUnit.Count, 1);
+          logger.info('finding', { alertId: a.id, rule: a.rule, severity: a.severity, eventName: a.eventName });
+        }
+        alerts.push(...result.alerts);
+      }
+      logger.setCorrelationId(null);
+      if (alerts.length > 0 || summary.evaluated > 0) {
+        const rt = await getRuntime();
+        if (alerts.length > 0) {
+          let report: DeliveryReport;
+          try {
+            report = await rt.deliver(alerts);
+          } catch (err) {
+            // Even the dead-letter queue failed: count every alert as undelivered and let Lambda retry.
+            metrics.addMetric('DeliveryFailures', MetricUnit.Count, alerts.length);
+            throw err;
+          }
+          summary.published = report.published;
+          summary.repeats = report.repeats;
+          summary.deadLettered = report.deadLettered;
+        }
+        try {
+          await rt.flush();
+        } catch (err) {
+          // Observations feed `baseline learn/seen`; alerts are already out, so a retry would only repeat them.
+          metrics.addMetric('ObservationFailures', MetricUnit.Count, 1);
+          logger.warn('observations not written', { error: err instanceof Error ? err.message : String(err) });
+        }
+      }
+      return summary;
+    } finally {
+      metrics.addMetric('EventsEvaluated', MetricUnit.Count, summary.evaluated);
+      metrics.addMetric('ParseFailures', MetricUnit.Count, summary.parseFailures);
+      metrics.addMetric('DeliveryFailures', MetricUnit.Count, summary.deadLettered);
+      if (summary.ruleErrors > 0) metrics.addMetric('RuleErrors', MetricUnit.Count, summary.ruleErrors);
+      metrics.publishStoredMetrics();
+      logger.info('invocation done', { ...summary });
+      logger.resetKeys();
+    }
+  };
+}

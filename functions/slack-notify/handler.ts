@@ -1,0 +1,71 @@
+/**
+ * slack-notify composition root: reads the environment once, builds adapters on first use, and hands
+ * them to {@link buildSlackNotifyHandler}.
+ *
+ * Environment:
+ * - `IAMWATCH_TABLE` (or `TABLE_NAME`): the iamwatch table; Slack routes come from the synced baseline's `teams`.
+ * - `IAMWATCH_DEAD_LETTER_URL` (or `DLQ_URL`): SQS queue for alerts that could not be posted. Required.
+ * - `IAMWATCH_SLACK_DEFAULT_PARAMETER`: SSM parameter used when neither the team nor the default team has a route.
+ * - `IAMWATCH_CONSOLE_BASE_URL` (or `CONSOLE_BASE_URL`): console base for the event link (default commercial).
+ * - `IAMWATCH_SLACK_CACHE_SECONDS`: webhook/route cache (default 300).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SNSEvent } from 'aws-lambda';
+import { createStoreHandle } from '../../shared/adapters/dynamodb/open-store.js';
+import { SlackWebhookSink } from '../../shared/adapters/slack-webhook.js';
+import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dlq.js';
+import { createWebhookResolver } from '../../shared/adapters/webhook-resolver.js';
+import { buildSlackNotifyHandler, type SlackNotifyHandler, type SlackNotifyResult } from './build-handler.js';
+import { powertoolsLog } from './log.js';
+
+/** Configuration problem at cold start. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const env = {
+  table: process.env.IAMWATCH_TABLE ?? process.env.TABLE_NAME,
+  dlqUrl: process.env.IAMWATCH_DEAD_LETTER_URL ?? process.env.DLQ_URL,
+  defaultParameter: process.env.IAMWATCH_SLACK_DEFAULT_PARAMETER,
+  consoleBaseUrl: process.env.IAMWATCH_CONSOLE_BASE_URL ?? process.env.CONSOLE_BASE_URL,
+  cacheSeconds: Number(process.env.IAMWATCH_SLACK_CACHE_SECONDS ?? '300') || 300,
+};
+
+const logger = new Logger({ serviceName: 'iamwatch-slack-notify' });
+let built: SlackNotifyHandler | null = null;
+
+function build(): SlackNotifyHandler {
+  if (!env.dlqUrl) throw new ConfigError('IAMWATCH_DEAD_LETTER_URL (or DLQ_URL) must name the dead-letter queue');
+  const teams = env.table
+    ? (() => {
+        const store = createStoreHandle(new DynamoDBClient({}), env.table).store;
+        return () => store.teams().then((t) => ({ teams: t.teams, ...(t.defaultTeam ? { defaultTeam: t.defaultTeam } : {}) }));
+      })()
+    : async () => ({ teams: {} });
+  const resolver = createWebhookResolver({
+    teams,
+    env: process.env,
+    maxAgeSeconds: env.cacheSeconds,
+    ...(env.defaultParameter ? { fallbackRoute: `ssm:${env.defaultParameter}` } : {}),
+  });
+  return buildSlackNotifyHandler({
+    slack: new SlackWebhookSink({ resolver, ...(env.consoleBaseUrl ? { consoleBaseUrl: env.consoleBaseUrl } : {}) }),
+    deadLetter: new SqsDeadLetterSink({ client: new SQSClient({}), queueUrl: env.dlqUrl }),
+    log: powertoolsLog(logger),
+    setCorrelationId: (id) => logger.setCorrelationId(id),
+  });
+}
+
+export const handler = async (event: SNSEvent): Promise<SlackNotifyResult> => {
+  built ??= build();
+  try {
+    return await built(event);
+  } finally {
+    logger.resetKeys();
+  }
+};

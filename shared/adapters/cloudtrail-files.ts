@@ -1,0 +1,196 @@
+/**
+ * Streaming reader of CloudTrail log files: what CloudTrail writes to S3 and what people export.
+ *
+ * Accepts files, directories (walked recursively in sorted order) and `-` (stdin), each possibly
+ * gzip (detected by magic bytes). Shapes: `{"Records":[…]}`, a single record, an array of
+ * records, an EventBridge envelope (its `detail` is the record), and JSON lines of any of these.
+ * Bad input is reported through `onProblem` and skipped; it never stops the read. Memory stays
+ * flat: JSON lines stream line by line, and only a single multi-line document is held whole
+ * (up to `maxDocumentBytes`).
+ *
+ * With a relevance test, `{"Records":[…]}` documents and JSON lines are split by a string-aware
+ * scanner that reads each record's top-level `eventSource`/`eventName`; records the test rejects
+ * are counted and never `JSON.parse`d.
+ */
+import { CloudTrailReadError } from './cloudtrail-files/errors.js';
+import { Job, WorkerPool } from './cloudtrail-files/pool.js';
+import { readSource } from './cloudtrail-files/source.js';
+import {
+  type FileChunk,
+  isRecord,
+  pairsTest,
+  type ReadStats,
+  type RelevanceTest,
+  type SourceConfig,
+  type SourceProblem,
+  type SourceRecord,
+} from './cloudtrail-files/types.js';
+import { type InputItem, walkInputs } from './cloudtrail-files/walk.js';
+
+export { CloudTrailReadError } from './cloudtrail-files/errors.js';
+export type { ReadStats, RelevanceTest, SourceProblem, SourceRecord } from './cloudtrail-files/types.js';
+
+/** The path shown for records and problems read from stdin (the input `-`). */
+export const STDIN_PATH = '<stdin>';
+/** Records per yielded batch unless `batchSize` says otherwise. */
+export const DEFAULT_BATCH_SIZE = 512;
+/** Largest single document (or JSON line) read, uncompressed. */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+
+export interface ReadOptions {
+  /** Read for the input `-` (default `process.stdin`). Always read in the calling thread. */
+  stdin?: NodeJS.ReadableStream;
+  /** Receives each skipped piece of bad input, in input order. */
+  onProblem: (p: SourceProblem) => void;
+  /** Counters, updated in place as the read goes. */
+  stats?: ReadStats;
+  /**
+   * Cheap relevance test: when given, records whose top-level eventSource/eventName it rejects
+   * are counted in `skippedIrrelevant` and never fully JSON.parsed (where that is safe). In-thread
+   * only; `relevantPairs` is preferred when both are given.
+   */
+  relevant?: RelevanceTest;
+  /** Relevant `${eventSource}|${eventName}` pairs; works in-thread and in worker threads. */
+  relevantPairs?: ReadonlySet<string>;
+  /** Records per yielded batch (default 512). */
+  batchSize?: number;
+  /** 0 = read in this thread (default); N = N worker threads. */
+  workers?: number;
+  /** The built worker script (dist/ingest-worker.mjs); required when `workers > 0`. */
+  workerUrl?: URL;
+  /** Largest single document or line, uncompressed (default 256 MB); larger ones are a problem and skipped. */
+  maxDocumentBytes?: number;
+}
+
+/** Fresh zeroed counters. */
+export function emptyStats(): ReadStats {
+  return { files: 0, bytes: 0, records: 0, skippedIrrelevant: 0, problems: 0 };
+}
+
+/**
+ * Reads CloudTrail records from `inputs` and yields them in batches, in a deterministic order
+ * (inputs in order, directory entries sorted, records in file order) that does not depend on
+ * `workers`. Problems go to `opts.onProblem` in the same order, interleaved with the batches.
+ * @throws CloudTrailReadError for invalid options or a failed worker thread (never for bad input).
+ */
+export async function* readCloudTrail(inputs: string[], opts: ReadOptions): AsyncGenerator<SourceRecord[]> {
+  const workers = opts.workers ?? 0;
+  if (!Number.isInteger(workers) || workers < 0) {
+    throw new CloudTrailReadError(`workers must be a non-negative integer, got ${workers}`);
+  }
+  if (workers > 0 && opts.workerUrl === undefined) {
+    throw new CloudTrailReadError('workerUrl is required when workers > 0');
+  }
+  if (workers > 0 && opts.relevant !== undefined && opts.relevantPairs === undefined) {
+    throw new CloudTrailReadError(
+      'a relevant() function cannot cross threads: pass relevantPairs with workers > 0',
+    );
+  }
+  const stats = opts.stats ?? emptyStats();
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
+  const maxDocumentChars = opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
+  const cfg: SourceConfig = {
+    relevant: opts.relevantPairs !== undefined ? pairsTest(opts.relevantPairs) : opts.relevant,
+    maxDocumentChars,
+  };
+  let batch: SourceRecord[] = [];
+
+  const report = (p: SourceProblem): void => {
+    stats.problems++;
+    opts.onProblem(p);
+  };
+
+  function* apply(chunk: FileChunk): Generator<SourceRecord[]> {
+    stats.bytes += chunk.bytes;
+    stats.skippedIrrelevant += chunk.skipped;
+    for (const ev of chunk.events) {
+      if (!isRecord(ev)) {
+        report(ev);
+        continue;
+      }
+      batch.push(ev);
+      stats.records++;
+      if (batch.length >= batchSize) {
+        const full = batch;
+        batch = [];
+        yield full;
+      }
+    }
+  }
+
+  async function* readStdin(): AsyncGenerator<SourceRecord[]> {
+    stats.files++;
+    const stdin = (opts.stdin ?? process.stdin) as AsyncIterable<Buffer>;
+    for await (const chunk of readSource(STDIN_PATH, stdin, cfg)) yield* apply(chunk);
+  }
+
+  if (workers === 0) {
+    for await (const item of walkInputs(inputs)) {
+      if (item.kind === 'problem') report({ path: item.path, line: null, reason: item.reason });
+      else if (item.kind === 'stdin') yield* readStdin();
+      else {
+        stats.files++;
+        for await (const chunk of readSource(item.path, undefined, cfg)) yield* apply(chunk);
+      }
+    }
+  } else {
+    const pool = new WorkerPool(opts.workerUrl as URL, workers, {
+      relevantPairs: opts.relevantPairs !== undefined ? [...opts.relevantPairs] : null,
+      maxDocumentChars,
+    });
+    try {
+      const items = walkInputs(inputs)[Symbol.asyncIterator]();
+      const queue: Array<Exclude<InputItem, { kind: 'file' }> | Job> = [];
+      const lookahead = workers * 2;
+      let exhausted = false;
+      // Starts files on idle workers, ahead of consumption; the queue keeps input order.
+      const fill = async (): Promise<void> => {
+        while (!exhausted && queue.length < lookahead && pool.hasIdle()) {
+          const r = await items.next();
+          if (r.done) exhausted = true;
+          else queue.push(r.value.kind === 'file' ? pool.start(r.value.path) : r.value);
+        }
+      };
+      await fill();
+      for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
+        if (head instanceof Job) {
+          stats.files++;
+          for await (const chunk of head.drain()) {
+            yield* apply(chunk);
+            await fill();
+          }
+        } else if (head.kind === 'problem') {
+          report({ path: head.path, line: null, reason: head.reason });
+        } else {
+          yield* readStdin();
+        }
+        await fill();
+      }
+    } finally {
+      await pool.close();
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
+ * The files `inputs` expand to, in the order `readCloudTrail` reads them (`-` stays `-`).
+ * Directories are walked recursively with entries sorted by name; dotfiles, dot-directories and
+ * CloudTrail-Digest folders are skipped, and only `.json`, `.jsonl`, `.ndjson` and `.gz` files
+ * are taken from directories (a file named explicitly is always taken).
+ * @param onProblem receives unreadable inputs; without it they throw.
+ * @throws CloudTrailReadError for an unreadable input when no `onProblem` is given.
+ */
+export async function listInputFiles(
+  inputs: string[],
+  onProblem?: (p: SourceProblem) => void,
+): Promise<string[]> {
+  const files: string[] = [];
+  for await (const item of walkInputs(inputs)) {
+    if (item.kind === 'file') files.push(item.path);
+    else if (item.kind === 'stdin') files.push('-');
+    else if (onProblem) onProblem({ path: item.path, line: null, reason: item.reason });
+    else throw new CloudTrailReadError(`${item.path}: ${item.reason}`);
+  }
+  return files;
+}

@@ -1,0 +1,598 @@
+/**
+ * A string-aware brace/bracket scanner over JSON text. It splits `{"Records":[…]}` documents,
+ * arrays and single records into per-record spans and reads each record's TOP-LEVEL
+ * `eventSource`/`eventName` without building objects, so that records the caller does not need
+ * are never `JSON.parse`d. Whenever the scan cannot decide, the text is parsed instead.
+ */
+import { jsonReason } from './text.js';
+import type { RelevanceTest } from './types.js';
+
+const QUOTE = 34;
+const BSLASH = 92;
+const LBRACE = 123;
+const RBRACE = 125;
+const LBRACK = 91;
+const RBRACK = 93;
+const COMMA = 44;
+const COLON = 58;
+const NL = 10;
+const CR = 13;
+const SPACE = 32;
+const TAB = 9;
+
+const OK = 0;
+const INCOMPLETE = 1;
+const MALFORMED = 2;
+
+const KEY_OTHER = 0;
+const KEY_EVENT_SOURCE = 1;
+const KEY_EVENT_NAME = 2;
+const KEY_RECORDS = 3;
+const KEY_DETAIL = 4;
+const KEY_DETAIL_TYPE = 5;
+
+/** One record (or non-record element) found by the scan. */
+interface Span {
+  start: number;
+  end: number;
+  line: number;
+  /** 1-based position in its array; 0 for a top-level value. */
+  index: number;
+  eventSource: string | undefined;
+  eventName: string | undefined;
+  /** Set when the element cannot be a record: the problem to report. */
+  problem?: string;
+}
+
+/** What the scan learnt about an object's depth-1 members. */
+interface Members {
+  eventSource: string | undefined;
+  eventName: string | undefined;
+  detailType: boolean;
+  detail: { start: number; end: number; line: number } | null;
+  records: 'none' | 'array' | 'not-array';
+}
+
+/** Receives what a text held, in order. */
+export interface TextSink {
+  readonly relevant: RelevanceTest | undefined;
+  record(raw: Record<string, unknown>, line: number): void;
+  /** A record rejected by `relevant`. */
+  skip(): void;
+  problem(line: number | null, reason: string): void;
+}
+
+export interface TextOptions {
+  /** When the FIRST value of the text is incomplete, emit nothing and return `deferred`. */
+  deferIfIncomplete?: boolean;
+  /** The input was cut (truncated gzip): keep what is complete and stay quiet about the cut. */
+  truncated?: boolean;
+}
+
+function keyId(s: string, at: number, len: number): number {
+  switch (len) {
+    case 11:
+      return s.startsWith('eventSource', at)
+        ? KEY_EVENT_SOURCE
+        : s.startsWith('detail-type', at)
+          ? KEY_DETAIL_TYPE
+          : KEY_OTHER;
+    case 9:
+      return s.startsWith('eventName', at) ? KEY_EVENT_NAME : KEY_OTHER;
+    case 7:
+      return s.startsWith('Records', at) ? KEY_RECORDS : KEY_OTHER;
+    case 6:
+      return s.startsWith('detail', at) ? KEY_DETAIL : KEY_OTHER;
+    default:
+      return KEY_OTHER;
+  }
+}
+
+function decodedKeyId(key: string): number {
+  switch (key) {
+    case 'eventSource':
+      return KEY_EVENT_SOURCE;
+    case 'eventName':
+      return KEY_EVENT_NAME;
+    case 'Records':
+      return KEY_RECORDS;
+    case 'detail':
+      return KEY_DETAIL;
+    case 'detail-type':
+      return KEY_DETAIL_TYPE;
+    default:
+      return KEY_OTHER;
+  }
+}
+
+function typeOfStart(c: number): string {
+  if (c === QUOTE) return 'string';
+  if (c === LBRACK) return 'array';
+  if (c === LBRACE) return 'object';
+  if (c === 110) return 'null';
+  if (c === 116 || c === 102) return 'boolean';
+  return 'number';
+}
+
+class Scanner {
+  i = 0;
+  status = OK;
+  spans: Span[] = [];
+
+  constructor(
+    readonly s: string,
+    public line: number,
+  ) {}
+
+  skipWs(): void {
+    const s = this.s;
+    const n = s.length;
+    let i = this.i;
+    while (i < n) {
+      const c = s.charCodeAt(i);
+      if (c === SPACE || c === TAB || c === CR) i++;
+      else if (c === NL) {
+        this.line++;
+        i++;
+      } else break;
+    }
+    this.i = i;
+  }
+
+  /** Index just after the closing quote of the string opening at `i`; -1 when the text ends first. */
+  stringEnd(i: number): number {
+    const s = this.s;
+    let from = i + 1;
+    for (;;) {
+      const q = s.indexOf('"', from);
+      if (q < 0) return -1;
+      let b = q - 1;
+      while (s.charCodeAt(b) === BSLASH) b--;
+      if (((q - 1 - b) & 1) === 0) return q + 1;
+      from = q + 1;
+    }
+  }
+
+  fail(status: number): false {
+    this.status = status;
+    return false;
+  }
+
+  /** Skips the value at `i`. Loose: checks strings and nesting, not every token. */
+  skipValue(): boolean {
+    const s = this.s;
+    const n = s.length;
+    let i = this.i;
+    if (i >= n) return this.fail(INCOMPLETE);
+    const c = s.charCodeAt(i);
+    if (c === QUOTE) {
+      const e = this.stringEnd(i);
+      if (e < 0) return this.fail(INCOMPLETE);
+      this.i = e;
+      return true;
+    }
+    if (c === LBRACE || c === LBRACK) {
+      let depth = 0;
+      let line = this.line;
+      while (i < n) {
+        const d = s.charCodeAt(i);
+        if (d === QUOTE) {
+          const e = this.stringEnd(i);
+          if (e < 0) break;
+          i = e;
+          continue;
+        }
+        if (d === LBRACE || d === LBRACK) depth++;
+        else if (d === RBRACE || d === RBRACK) {
+          depth--;
+          if (depth === 0) {
+            this.i = i + 1;
+            this.line = line;
+            return true;
+          }
+        } else if (d === NL) line++;
+        i++;
+      }
+      this.line = line;
+      return this.fail(INCOMPLETE);
+    }
+    const start = i;
+    while (i < n) {
+      const d = s.charCodeAt(i);
+      if (d === COMMA || d === RBRACE || d === RBRACK || d === SPACE || d === NL || d === CR || d === TAB)
+        break;
+      i++;
+    }
+    if (i === start) return this.fail(MALFORMED);
+    this.i = i;
+    return true;
+  }
+
+  /** Reads the (short) string at `i`: a key or an eventName value. */
+  readString(): string | undefined {
+    const s = this.s;
+    const n = s.length;
+    const start = this.i;
+    let j = start + 1;
+    let escaped = false;
+    for (;;) {
+      if (j >= n) {
+        this.status = INCOMPLETE;
+        return undefined;
+      }
+      const c = s.charCodeAt(j);
+      if (c === QUOTE) break;
+      if (c === BSLASH) {
+        escaped = true;
+        j += 2;
+      } else j++;
+    }
+    this.i = j + 1;
+    if (!escaped) return s.slice(start + 1, j);
+    try {
+      return JSON.parse(s.slice(start, j + 1)) as string;
+    } catch {
+      this.status = MALFORMED;
+      return undefined;
+    }
+  }
+
+  /** Scans the object at `i`. With `top`, the elements of a `Records` array become spans. */
+  members(top: boolean): Members | null {
+    const s = this.s;
+    const n = s.length;
+    const m: Members = {
+      eventSource: undefined,
+      eventName: undefined,
+      detailType: false,
+      detail: null,
+      records: 'none',
+    };
+    this.i++;
+    this.skipWs();
+    if (this.i >= n) return this.failNull(INCOMPLETE);
+    if (s.charCodeAt(this.i) === RBRACE) {
+      this.i++;
+      return m;
+    }
+    for (;;) {
+      if (this.i >= n) return this.failNull(INCOMPLETE);
+      if (s.charCodeAt(this.i) !== QUOTE) return this.failNull(MALFORMED);
+      const keyStart = this.i;
+      let j = keyStart + 1;
+      let escaped = false;
+      for (;;) {
+        if (j >= n) return this.failNull(INCOMPLETE);
+        const c = s.charCodeAt(j);
+        if (c === QUOTE) break;
+        if (c === BSLASH) {
+          escaped = true;
+          j += 2;
+        } else j++;
+      }
+      let id: number;
+      if (escaped) {
+        try {
+          id = decodedKeyId(JSON.parse(s.slice(keyStart, j + 1)) as string);
+        } catch {
+          return this.failNull(MALFORMED);
+        }
+      } else id = keyId(s, keyStart + 1, j - keyStart - 1);
+      this.i = j + 1;
+      this.skipWs();
+      if (this.i >= n) return this.failNull(INCOMPLETE);
+      if (s.charCodeAt(this.i) !== COLON) return this.failNull(MALFORMED);
+      this.i++;
+      this.skipWs();
+      if (this.i >= n) return this.failNull(INCOMPLETE);
+      const c = s.charCodeAt(this.i);
+      if (id === KEY_EVENT_SOURCE || id === KEY_EVENT_NAME) {
+        let value: string | undefined;
+        if (c === QUOTE) {
+          value = this.readString();
+          if (value === undefined) return null;
+        } else if (!this.skipValue()) return null;
+        if (id === KEY_EVENT_SOURCE) m.eventSource = value;
+        else m.eventName = value;
+      } else if (id === KEY_RECORDS && top) {
+        if (c === LBRACK) {
+          m.records = 'array';
+          if (!this.elements()) return null;
+        } else {
+          m.records = 'not-array';
+          if (!this.skipValue()) return null;
+        }
+      } else if (id === KEY_DETAIL) {
+        const start = this.i;
+        const line = this.line;
+        if (!this.skipValue()) return null;
+        m.detail = { start, end: this.i, line };
+      } else {
+        if (id === KEY_DETAIL_TYPE) m.detailType = true;
+        if (!this.skipValue()) return null;
+      }
+      this.skipWs();
+      if (this.i >= n) return this.failNull(INCOMPLETE);
+      const d = s.charCodeAt(this.i);
+      if (d === COMMA) {
+        this.i++;
+        this.skipWs();
+        continue;
+      }
+      if (d === RBRACE) {
+        this.i++;
+        return m;
+      }
+      return this.failNull(MALFORMED);
+    }
+  }
+
+  failNull(status: number): null {
+    this.status = status;
+    return null;
+  }
+
+  /** Scans the array at `i`, pushing one span per element. */
+  elements(): boolean {
+    const s = this.s;
+    const n = s.length;
+    this.i++;
+    this.skipWs();
+    if (this.i >= n) return this.fail(INCOMPLETE);
+    if (s.charCodeAt(this.i) === RBRACK) {
+      this.i++;
+      return true;
+    }
+    for (let index = 1; ; index++) {
+      const start = this.i;
+      const line = this.line;
+      const c = s.charCodeAt(start);
+      if (c === LBRACE) {
+        const m = this.members(false);
+        if (m === null) return false;
+        this.spans.push(this.recordSpan(m, start, this.i, line, index));
+      } else {
+        if (!this.skipValue()) return false;
+        this.spans.push({
+          start,
+          end: this.i,
+          line,
+          index,
+          eventSource: undefined,
+          eventName: undefined,
+          problem: `record ${index} is not an object (${typeOfStart(c)})`,
+        });
+      }
+      this.skipWs();
+      if (this.i >= n) return this.fail(INCOMPLETE);
+      const d = s.charCodeAt(this.i);
+      if (d === COMMA) {
+        this.i++;
+        this.skipWs();
+        continue;
+      }
+      if (d === RBRACK) {
+        this.i++;
+        return true;
+      }
+      return this.fail(MALFORMED);
+    }
+  }
+
+  /** The span of a record object, unwrapping an EventBridge envelope to its `detail`. */
+  recordSpan(m: Members, start: number, end: number, line: number, index: number): Span {
+    if (m.detailType && m.detail) {
+      const d = m.detail;
+      const prefix = index > 0 ? `record ${index}: ` : '';
+      const first = this.s.charCodeAt(d.start);
+      if (first !== LBRACE) {
+        const problem = `${prefix}EventBridge event detail is not an object (${typeOfStart(first)})`;
+        return {
+          start: d.start,
+          end: d.end,
+          line: d.line,
+          index,
+          eventSource: undefined,
+          eventName: undefined,
+          problem,
+        };
+      }
+      const sub = new Scanner(this.s, d.line);
+      sub.i = d.start;
+      const dm = sub.members(false);
+      return {
+        start: d.start,
+        end: d.end,
+        line: d.line,
+        index,
+        eventSource: dm?.eventSource,
+        eventName: dm?.eventName,
+      };
+    }
+    return { start, end, line, index, eventSource: m.eventSource, eventName: m.eventName };
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function kindOf(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+function parsedIsRelevant(rec: Record<string, unknown>, relevant: RelevanceTest): boolean {
+  const es = rec.eventSource;
+  const en = rec.eventName;
+  return typeof es === 'string' && typeof en === 'string' ? relevant(es, en) : true;
+}
+
+/** Emits the spans of one value; JSON.parse only where needed. Returns how many were records. */
+function emitSpans(text: string, spans: Span[], sink: TextSink): number {
+  const relevant = sink.relevant;
+  let records = 0;
+  for (const sp of spans) {
+    if (sp.problem !== undefined) {
+      sink.problem(sp.line, sp.problem);
+      continue;
+    }
+    records++;
+    const decided = sp.eventSource !== undefined && sp.eventName !== undefined;
+    if (relevant && decided && !relevant(sp.eventSource as string, sp.eventName as string)) {
+      sink.skip();
+      continue;
+    }
+    let raw: Record<string, unknown>;
+    try {
+      raw = JSON.parse(text.slice(sp.start, sp.end)) as Record<string, unknown>;
+    } catch (err) {
+      sink.problem(sp.line, sp.index > 0 ? `record ${sp.index}: ${jsonReason(err)}` : jsonReason(err));
+      continue;
+    }
+    if (relevant && !decided && !parsedIsRelevant(raw, relevant)) {
+      sink.skip();
+      continue;
+    }
+    sink.record(raw, sp.line);
+  }
+  return records;
+}
+
+function emitElement(el: unknown, index: number, line: number, sink: TextSink): void {
+  if (!isObject(el)) {
+    sink.problem(line, `record ${index} is not an object (${kindOf(el)})`);
+    return;
+  }
+  let rec = el;
+  if ('detail-type' in el && 'detail' in el) {
+    if (!isObject(el.detail)) {
+      const prefix = index > 0 ? `record ${index}: ` : '';
+      sink.problem(line, `${prefix}EventBridge event detail is not an object (${kindOf(el.detail)})`);
+      return;
+    }
+    rec = el.detail;
+  }
+  if (sink.relevant && !parsedIsRelevant(rec, sink.relevant)) sink.skip();
+  else sink.record(rec, line);
+}
+
+/** The slow path: a value that was parsed whole. Same shapes and outcomes as the scan. */
+function emitParsed(value: unknown, line: number, sink: TextSink): void {
+  if (Array.isArray(value)) {
+    for (let k = 0; k < value.length; k++) emitElement(value[k], k + 1, line, sink);
+    return;
+  }
+  if (!isObject(value)) {
+    sink.problem(line, `not a CloudTrail record (${kindOf(value)})`);
+    return;
+  }
+  if ('Records' in value) {
+    const records = value.Records;
+    if (!Array.isArray(records)) sink.problem(line, 'Records is not an array');
+    else for (let k = 0; k < records.length; k++) emitElement(records[k], k + 1, line, sink);
+    return;
+  }
+  emitElement(value, 0, line, sink);
+}
+
+function parseFailure(text: string): unknown {
+  try {
+    JSON.parse(text);
+    return new Error('unexpected end of input');
+  } catch (err) {
+    return err;
+  }
+}
+
+/**
+ * Emits every record of `text` (one JSON line, or a whole document whose first line is
+ * `baseLine`), which may hold several concatenated values. Records found before a point where
+ * the text is cut or broken are kept.
+ */
+export function processText(
+  text: string,
+  baseLine: number,
+  sink: TextSink,
+  opts: TextOptions = {},
+): 'done' | 'deferred' {
+  const sc = new Scanner(text, baseLine);
+  for (let first = true; ; first = false) {
+    sc.skipWs();
+    if (sc.i >= text.length) return 'done';
+    const start = sc.i;
+    const line = sc.line;
+    sc.spans = [];
+    const c = text.charCodeAt(start);
+    let ok: boolean;
+    let reason: string | undefined;
+    if (c === LBRACE) {
+      const m = sc.members(true);
+      ok = m !== null;
+      if (m !== null) {
+        if (m.records === 'not-array') reason = 'Records is not an array';
+        else if (m.records === 'none') sc.spans.push(sc.recordSpan(m, start, sc.i, line, 0));
+      }
+    } else if (c === LBRACK) {
+      ok = sc.elements();
+    } else {
+      ok = sc.skipValue();
+      if (ok) {
+        let value: unknown;
+        try {
+          value = JSON.parse(text.slice(start, sc.i));
+        } catch (err) {
+          // Junk, not JSON: the rest of this text is not worth more reports.
+          sink.problem(line, jsonReason(err));
+          return 'done';
+        }
+        reason = `not a CloudTrail record (${kindOf(value)})`;
+      }
+    }
+    if (ok) {
+      emitSpans(text, sc.spans, sink);
+      if (reason !== undefined) sink.problem(line, reason);
+      continue;
+    }
+    if (sc.status === INCOMPLETE) {
+      if (first && opts.deferIfIncomplete) return 'deferred';
+      const n = emitSpans(text, sc.spans, sink);
+      if (!opts.truncated) {
+        sink.problem(
+          line,
+          n > 0 ? `truncated JSON after ${n} records` : jsonReason(parseFailure(text.slice(start))),
+        );
+      }
+      return 'done';
+    }
+    // Malformed: JSON.parse has the last word (and the precise message).
+    let value: unknown;
+    try {
+      value = JSON.parse(text.slice(start));
+    } catch (err) {
+      const n = emitSpans(text, sc.spans, sink);
+      sink.problem(line, n > 0 ? `after ${n} records: ${jsonReason(err)}` : jsonReason(err));
+      return 'done';
+    }
+    emitParsed(value, line, sink);
+    return 'done';
+  }
+}
+
+/** True when `text` is exactly one complete object (plus whitespace). */
+export function isSingleObject(text: string): boolean {
+  const sc = new Scanner(text, 1);
+  sc.skipWs();
+  if (text.charCodeAt(sc.i) !== LBRACE) return false;
+  if (!sc.skipValue()) return false;
+  sc.skipWs();
+  return sc.i >= text.length;
+}
+
+/** True when `text` holds only whitespace. */
+export function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== SPACE && c !== TAB && c !== CR && c !== NL && c !== 0xfeff) return false;
+  }
+  return true;
+}

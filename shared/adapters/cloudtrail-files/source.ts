@@ -1,0 +1,336 @@
+/**
+ * Reads one file (or stdin): detects gzip by its magic bytes, decodes UTF-8, splits JSON lines
+ * or collects a single multi-line document, and turns the text into records and problems.
+ * Used the same way in-thread and in worker threads, so both give identical output.
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
+import { isBlank, isSingleObject, processText, type TextSink } from './scan.js';
+import { clip, ioReason } from './text.js';
+import type { FileChunk, RelevanceTest, SourceConfig, SourceProblem, SourceRecord } from './types.js';
+
+/** Most problems reported for one file; the rest are summarised in one line. */
+const MAX_PROBLEMS_PER_FILE = 100;
+/** A first line shorter than this that does not close is the opening of a pretty-printed document. */
+const SHORT_OPENING = 64;
+
+/** A failure of the underlying byte stream (not of gzip). */
+class ByteStreamError extends Error {
+  constructor(cause: unknown) {
+    super('read failed', { cause });
+    this.name = 'ByteStreamError';
+  }
+}
+
+/** Turns decoded text into events; the line/document state machine. */
+class TextProcessor implements TextSink {
+  events: Array<SourceRecord | SourceProblem> = [];
+  skipped = 0;
+  /** Records found (yielded or skipped). */
+  decoded = 0;
+  sawContent = false;
+  private lineNo = 1;
+  private carry: string[] = [];
+  private carryLen = 0;
+  private overlong = false;
+  private started = false;
+  private mode: 'undecided' | 'lines' | 'doc' | 'skip' = 'undecided';
+  private pending: string[] = [];
+  private pendingStart = 0;
+  private pendingLen = 0;
+  private shown = 0;
+  private hidden = 0;
+  private truncated = false;
+
+  constructor(
+    readonly path: string,
+    readonly relevant: RelevanceTest | undefined,
+    private readonly maxChars: number,
+  ) {}
+
+  record(raw: Record<string, unknown>, line: number): void {
+    this.decoded++;
+    this.events.push({ raw, path: this.path, line });
+  }
+
+  skip(): void {
+    this.decoded++;
+    this.skipped++;
+  }
+
+  problem(line: number | null, reason: string): void {
+    if (this.shown >= MAX_PROBLEMS_PER_FILE) {
+      this.hidden++;
+      return;
+    }
+    this.shown++;
+    this.events.push({ path: this.path, line, reason });
+  }
+
+  push(text: string): void {
+    let from = 0;
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.charCodeAt(0) === 0xfeff) from = 1;
+    }
+    for (;;) {
+      const nl = text.indexOf('\n', from);
+      if (nl < 0) {
+        this.append(from === 0 ? text : text.slice(from));
+        return;
+      }
+      const piece = text.slice(from, nl);
+      if (this.overlong) {
+        this.overlong = false;
+      } else if (this.carryLen + piece.length > this.maxChars) {
+        this.tooLong();
+        this.overlong = false;
+      } else {
+        const line = this.carry.length > 0 ? this.carry.join('') + piece : piece;
+        this.carry = [];
+        this.carryLen = 0;
+        this.line(line, this.lineNo);
+      }
+      this.lineNo++;
+      from = nl + 1;
+    }
+  }
+
+  private append(piece: string): void {
+    if (this.overlong || piece.length === 0) return;
+    if (this.carryLen + piece.length > this.maxChars) {
+      this.tooLong();
+      return;
+    }
+    this.carry.push(piece);
+    this.carryLen += piece.length;
+  }
+
+  private tooLong(): void {
+    this.problem(this.lineNo, `line longer than ${mb(this.maxChars)}; skipped`);
+    this.sawContent = true;
+    this.carry = [];
+    this.carryLen = 0;
+    this.overlong = true;
+  }
+
+  private line(line: string, n: number): void {
+    if (!this.sawContent && !isBlank(line)) this.sawContent = true;
+    switch (this.mode) {
+      case 'lines':
+        processText(line, n, this, { truncated: this.truncated });
+        return;
+      case 'skip':
+        return;
+      case 'doc':
+        this.pending.push(line);
+        this.pendingLen += line.length + 1;
+        if (this.pendingLen > this.maxChars) {
+          this.problem(this.pendingStart, `document larger than ${mb(this.maxChars)}; skipped`);
+          this.pending = [];
+          this.mode = 'skip';
+        }
+        return;
+      case 'undecided':
+        this.undecided(line, n);
+        return;
+    }
+  }
+
+  /**
+   * Tells JSON lines from a pretty-printed document: a first line that is complete on its own
+   * means JSON lines. A long first line that does not close, followed by a line that is one
+   * complete object, is a broken JSON line (not a document): JSON lines too.
+   */
+  private undecided(line: string, n: number): void {
+    if (this.pending.length === 0) {
+      if (isBlank(line)) return;
+      if (
+        processText(line, n, this, { deferIfIncomplete: !this.truncated, truncated: this.truncated }) ===
+        'done'
+      ) {
+        this.mode = 'lines';
+        return;
+      }
+      this.pending = [line];
+      this.pendingStart = n;
+      this.pendingLen = line.length + 1;
+      if (line.trim().length <= SHORT_OPENING) this.mode = 'doc';
+      return;
+    }
+    if (isBlank(line)) {
+      this.pending.push(line);
+      this.pendingLen += line.length + 1;
+      return;
+    }
+    if (isSingleObject(line)) {
+      this.mode = 'lines';
+      const first = this.pending[0] as string;
+      this.pending = [];
+      processText(first, this.pendingStart, this);
+      processText(line, n, this);
+      return;
+    }
+    this.mode = 'doc';
+    this.line(line, n);
+  }
+
+  /** End of input; `truncated` when the input was cut (what is complete is kept quietly). */
+  end(truncated: boolean): void {
+    this.truncated = truncated;
+    if (!this.overlong && this.carry.length > 0) {
+      const last = this.carry.join('');
+      this.carry = [];
+      this.line(last, this.lineNo);
+    }
+    if (this.pending.length > 0 && (this.mode === 'doc' || this.mode === 'undecided')) {
+      const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('\n');
+      this.pending = [];
+      processText(text, this.pendingStart, this, { truncated });
+    }
+  }
+
+  /** Reports the problems that were over the per-file limit. */
+  finish(): void {
+    if (this.hidden > 0) {
+      this.events.push({ path: this.path, line: null, reason: `${this.hidden} more problems not shown` });
+      this.hidden = 0;
+    }
+  }
+
+  take(bytes: number): FileChunk {
+    const chunk: FileChunk = { events: this.events, bytes, skipped: this.skipped };
+    this.events = [];
+    this.skipped = 0;
+    return chunk;
+  }
+}
+
+function mb(chars: number): string {
+  return chars >= 1 << 20 ? `${Math.round(chars / (1 << 20))} MB` : `${chars} characters`;
+}
+
+/** The bytes of `source`, gunzipped when they start with the gzip magic bytes. */
+async function* decompressed(
+  source: AsyncIterable<Buffer>,
+  onBytes: (n: number) => void,
+): AsyncGenerator<Buffer> {
+  const it = source[Symbol.asyncIterator]();
+  const next = async (): Promise<IteratorResult<Buffer>> => {
+    try {
+      const r = await it.next();
+      if (!r.done) onBytes(r.value.length);
+      return r;
+    } catch (err) {
+      throw new ByteStreamError(err);
+    }
+  };
+  const head: Buffer[] = [];
+  let headLen = 0;
+  let ended = false;
+  while (headLen < 2) {
+    const r = await next();
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    const buf = typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    head.push(buf);
+    headLen += buf.length;
+  }
+  const first = head.length === 1 ? (head[0] as Buffer) : Buffer.concat(head);
+  const gzip = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  if (!gzip) {
+    if (first.length > 0) yield first;
+    while (!ended) {
+      const r = await next();
+      if (r.done) break;
+      yield typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+    }
+    return;
+  }
+  async function* compressed(): AsyncGenerator<Buffer> {
+    yield first;
+    while (!ended) {
+      const r = await next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  const input = Readable.from(compressed(), { objectMode: false });
+  input.on('error', (err) => gunzip.destroy(err));
+  input.pipe(gunzip);
+  try {
+    for await (const buf of gunzip) yield buf as Buffer;
+  } finally {
+    input.destroy();
+    gunzip.destroy();
+  }
+}
+
+function zlibCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('Z_') ? code : undefined;
+}
+
+/**
+ * Reads one source and yields its records and problems in order, in chunks.
+ * @param path shown in records and problems; opened unless `input` is given.
+ * @param input the bytes (stdin), instead of opening `path`.
+ */
+export async function* readSource(
+  path: string,
+  input: AsyncIterable<Buffer> | undefined,
+  cfg: SourceConfig,
+): AsyncGenerator<FileChunk> {
+  const proc = new TextProcessor(path, cfg.relevant, cfg.maxDocumentChars);
+  let bytes = 0;
+  let reported = 0;
+  const source = input ?? createReadStream(path, { highWaterMark: 1 << 20 });
+  const decoder = new StringDecoder('utf8');
+  const take = (): FileChunk => {
+    const chunk = proc.take(bytes - reported);
+    reported = bytes;
+    return chunk;
+  };
+  let gzipFailure: string | undefined;
+  let readFailure: unknown;
+  try {
+    for await (const buf of decompressed(source, (n) => (bytes += n))) {
+      proc.push(decoder.write(buf));
+      if (proc.events.length > 0) yield take();
+    }
+  } catch (err) {
+    if (err instanceof ByteStreamError) readFailure = err.cause;
+    else if (zlibCode(err) !== undefined) gzipFailure = zlibCode(err);
+    else throw err;
+  } finally {
+    if (input === undefined) (source as ReturnType<typeof createReadStream>).destroy();
+  }
+  if (readFailure !== undefined) {
+    if (bytes === 0) {
+      proc.events.push({ path, line: null, reason: ioReason(readFailure) });
+    } else {
+      proc.end(true);
+      proc.events.push({
+        path,
+        line: null,
+        reason: `read failed after ${proc.decoded} records: ${ioReason(readFailure)}`,
+      });
+    }
+  } else if (gzipFailure !== undefined) {
+    proc.push(decoder.end());
+    proc.end(true);
+    const what = gzipFailure === 'Z_BUF_ERROR' ? 'truncated gzip' : `corrupt gzip (${clip(gzipFailure, 20)})`;
+    proc.events.push({ path, line: null, reason: `${what} after ${proc.decoded} records` });
+  } else {
+    proc.push(decoder.end());
+    proc.end(false);
+    if (!proc.sawContent) proc.events.push({ path, line: null, reason: 'empty file' });
+  }
+  proc.finish();
+  yield take();
+}

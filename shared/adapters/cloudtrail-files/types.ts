@@ -1,0 +1,82 @@
+/**
+ * Types shared by the CloudTrail file reader, its in-thread path and its worker threads.
+ * Public ones are re-exported by `../cloudtrail-files.ts`.
+ */
+
+/** One CloudTrail record as read from a file, with where it came from. */
+export interface SourceRecord {
+  /** The record object exactly as parsed (for an EventBridge envelope: its `detail`). */
+  raw: Record<string, unknown>;
+  /** The file path as given or walked; `<stdin>` for the input `-`. */
+  path: string;
+  /** 1-based line where the record (or its JSON line) starts. */
+  line: number;
+}
+
+/** Bad input that was skipped. Callers render it as `path:line: reason` (or `path: reason`). */
+export interface SourceProblem {
+  path: string;
+  line: number | null;
+  /** Short, single-line, never more than ~80 characters of input text. */
+  reason: string;
+}
+
+/** Counters of a read, updated in place. */
+export interface ReadStats {
+  /** Files (and stdin) opened. */
+  files: number;
+  /** Bytes read from disk or stdin (compressed size for gzip). */
+  bytes: number;
+  /** Records yielded. */
+  records: number;
+  /** Records dropped by the relevance pre-filter. */
+  skippedIrrelevant: number;
+  /** Problems reported through `onProblem`. */
+  problems: number;
+}
+
+/** Relevance test on a record's top-level `eventSource` and `eventName`. */
+export type RelevanceTest = (eventSource: string, eventName: string) => boolean;
+
+/** What one step of reading a file produced, in input order. */
+export interface FileChunk {
+  events: Array<SourceRecord | SourceProblem>;
+  /** Bytes read since the previous chunk. */
+  bytes: number;
+  /** Records skipped as irrelevant since the previous chunk. */
+  skipped: number;
+}
+
+/** Per-file settings that can cross a thread boundary (plus the in-thread-only predicate). */
+export interface SourceConfig {
+  relevant: RelevanceTest | undefined;
+  /** Largest single document or line, in characters. */
+  maxDocumentChars: number;
+}
+
+/** Settings handed to a worker thread through `workerData`. */
+export interface WorkerConfig {
+  relevantPairs: string[] | null;
+  maxDocumentChars: number;
+}
+
+/** Messages from the main thread to a worker. */
+export type ToWorker = { type: 'job'; id: number; path: string } | { type: 'credit'; id: number };
+
+/** Messages from a worker to the main thread. */
+export type FromWorker =
+  | { type: 'chunk'; id: number; chunk: FileChunk }
+  | { type: 'done'; id: number }
+  | { type: 'failed'; id: number; message: string };
+
+export function isRecord(e: SourceRecord | SourceProblem): e is SourceRecord {
+  return 'raw' in e;
+}
+
+/** `${eventSource}|${eventName}` pairs → a relevance test. */
+export function pairsTest(pairs: ReadonlySet<string>): RelevanceTest {
+  return (eventSource, eventName) => pairs.has(`${eventSource}|${eventName}`);
+}
+
+/** Chunks a worker may send ahead of the main thread's consumption, per file. */
+export const CHUNK_CREDITS = 4;

@@ -1,0 +1,94 @@
+/** Expands inputs (files, directories, `-`) lazily, in a deterministic order. */
+import type { Dirent } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ioReason } from './text.js';
+
+/** One step of the expansion, in order: a file to read, stdin, or a problem to report. */
+export type InputItem =
+  | { kind: 'file'; path: string }
+  | { kind: 'stdin' }
+  | { kind: 'problem'; path: string; reason: string };
+
+/** Files read when walking a directory (explicitly named files are always read). */
+const DATA_FILE = /\.(json|jsonl|ndjson|gz)$/i;
+/** CloudTrail digest files: integrity hashes, no records. */
+const DIGEST_DIR = 'CloudTrail-Digest';
+
+function byName(a: Dirent, b: Dirent): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+async function* walkDir(dir: string, ancestors: Set<string>): AsyncGenerator<InputItem> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    yield { kind: 'problem', path: dir, reason: ioReason(err) };
+    return;
+  }
+  entries.sort(byName);
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    let isDir = entry.isDirectory();
+    let isFile = entry.isFile();
+    if (entry.isSymbolicLink()) {
+      try {
+        const st = await stat(path);
+        isDir = st.isDirectory();
+        isFile = st.isFile();
+      } catch (err) {
+        yield { kind: 'problem', path, reason: ioReason(err) };
+        continue;
+      }
+    }
+    if (isDir) {
+      if (entry.name === DIGEST_DIR) continue;
+      yield* walkDirOnce(path, ancestors);
+    } else if (isFile && DATA_FILE.test(entry.name) && !entry.name.includes('_CloudTrail-Digest_')) {
+      yield { kind: 'file', path };
+    }
+  }
+}
+
+/** Walks `dir` unless it is one of its own ancestors (a symlink loop). */
+async function* walkDirOnce(dir: string, ancestors: Set<string>): AsyncGenerator<InputItem> {
+  let id: string;
+  try {
+    const st = await stat(dir);
+    id = `${st.dev}:${st.ino}`;
+  } catch (err) {
+    yield { kind: 'problem', path: dir, reason: ioReason(err) };
+    return;
+  }
+  if (ancestors.has(id)) return;
+  ancestors.add(id);
+  try {
+    yield* walkDir(dir, ancestors);
+  } finally {
+    ancestors.delete(id);
+  }
+}
+
+/**
+ * Inputs in order; directories walked recursively, entries sorted by name (code units),
+ * dotfiles and dot-directories skipped, only `.json`/`.jsonl`/`.ndjson`/`.gz` files taken.
+ */
+export async function* walkInputs(inputs: readonly string[]): AsyncGenerator<InputItem> {
+  for (const input of inputs) {
+    if (input === '-') {
+      yield { kind: 'stdin' };
+      continue;
+    }
+    let isDir: boolean;
+    try {
+      isDir = (await stat(input)).isDirectory();
+    } catch (err) {
+      yield { kind: 'problem', path: input, reason: ioReason(err) };
+      continue;
+    }
+    if (isDir) yield* walkDirOnce(input, new Set());
+    else yield { kind: 'file', path: input };
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * Retry with exponential backoff and full jitter, over an injected clock and sleep so tests never wait.
+ * Shared by the alert sinks (Slack, SNS, EventBridge, SQS dead letters).
+ */
+import { AdapterError } from '../ports.js';
+
+/** Time as the retry loop sees it. Tests pass a fake whose `sleep` advances `nowMs`. */
+export interface Timing {
+  nowMs(): number;
+  sleep(ms: number): Promise<void>;
+  /** In [0, 1); jitter. */
+  random(): number;
+}
+
+export const realTiming: Timing = {
+  nowMs: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  random: () => Math.random(),
+};
+
+export interface RetryPolicy {
+  /** Total attempts including the first. */
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Give up when the next wait would pass this much time since the first attempt. */
+  maxElapsedMs: number;
+}
+
+/** Full jitter: uniform in [0, min(max, base · 2^(attempt-1))], at least 1 ms. */
+export function backoffDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
+  const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** Math.max(0, attempt - 1));
+  return Math.max(1, Math.floor(random() * cap));
+}
+
+/** How one failed attempt should be treated. */
+export interface AttemptFailure {
+  retryable: boolean;
+  /** Short, safe description (no secrets such as webhook URLs). */
+  reason: string;
+  /** Server-requested wait (e.g. Slack's Retry-After), used instead of the backoff. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+/** Delivery to one sink failed for good: after retries, or at once for a permanent error. */
+export class SinkError extends AdapterError {
+  readonly attempts: number;
+  readonly reason: string;
+  constructor(sink: string, reason: string, opts: { attempts: number; retryable: boolean; cause?: unknown }) {
+    super(sink, reason, { retryable: opts.retryable, cause: opts.cause });
+    this.name = 'SinkError';
+    this.attempts = opts.attempts;
+    this.reason = reason;
+  }
+}
+
+/**
+ * Run `op` until it succeeds, `classify` says the failure is permanent, attempts run out or the elapsed
+ * budget would be exceeded; then throw a {@link SinkError} naming the last reason and the attempt count.
+ */
+export async function withRetry<T>(
+  sink: string,
+  op: (attempt: number) => Promise<T>,
+  classify: (err: unknown) => AttemptFailure,
+  policy: RetryPolicy,
+  timing: Timing,
+): Promise<T> {
+  const started = timing.nowMs();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op(attempt);
+    } catch (err) {
+      const f = classify(err);
+      const suffix = attempt > 1 ? ` after ${attempt} attempts` : '';
+      if (!f.retryable) throw new SinkError(sink, f.reason + suffix, { attempts: attempt, retryable: false, cause: err });
+      const wait = f.retryAfterMs ?? backoffDelay(attempt, policy, timing.random);
+      const elapsed = timing.nowMs() - started;
+      if (attempt >= policy.maxAttempts || elapsed + wait > policy.maxElapsedMs) {
+        throw new SinkError(sink, `${f.reason} after ${attempt} attempts`, { attempts: attempt, retryable: true, cause: err });
+      }
+      await timing.sleep(wait);
+    }
+  }
+}
+
+/** Error names the AWS SDK uses for throttling and transient server faults. */
+const TRANSIENT_AWS = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'Throttled',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'ProvisionedThroughputExceededException',
+  'KMSThrottlingException',
+  'InternalError',
+  'InternalErrorException',
+  'InternalFailure',
+  'InternalException',
+  'ServiceUnavailable',
+  'ServiceUnavailableException',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TimeoutError',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+]);
+
+/** Classify an AWS SDK v3 error: throttling, 5xx and network faults are retryable. */
+export function classifyAwsError(err: unknown): AttemptFailure {
+  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const name = e?.name ?? e?.code ?? 'Error';
+  const status = e?.$metadata?.httpStatusCode;
+  const retryable = TRANSIENT_AWS.has(name) || (status !== undefined && status >= 500) || e?.$retryable !== undefined;
+  const msg = typeof e?.message === 'string' ? e.message.replace(/[\u0000-\u001f]/g, ' ').slice(0, 200) : '';
+  return { retryable, reason: `${name}${status ? ` (HTTP ${status})` : ''}${msg ? `: ${msg}` : ''}`, cause: err };
+}

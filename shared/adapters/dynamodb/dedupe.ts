@@ -1,0 +1,104 @@
+import type { Alert } from '../../core/alert/alert.js';
+import type { AlertHistory, Clock, DedupeDecision, DedupeStore } from '../../ports.js';
+import { ConditionFailedError, type Dynamo, type Item } from './client.js';
+import { ALERT_SK, alertDayBucket, alertPk, GSI1 } from './keys.js';
+
+/** Alert/dedupe items stay this long after their window (wall time) for the digest, then TTL removes them. */
+export const ALERT_RETENTION_MS = 14 * 24 * 3_600_000;
+/** Furthest back AlertHistory.since looks (one GSI Query per UTC day). */
+export const HISTORY_MAX_DAYS = 400;
+
+const DAY_MS = 86_400_000;
+const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+function errorText(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { name?: string; code?: string } } | null;
+  const inner = e?.cause?.code ?? e?.cause?.name;
+  return `${e?.name ?? 'Error'}${inner ? ` (${inner})` : ''}: ${e?.message ?? String(err)}`;
+}
+
+/**
+ * DedupeStore and AlertHistory on the table. A claim is a conditional PutItem on
+ * `ALERT#<dedupeKey>#<windowStart>`; when it exists (and has not expired) an UpdateItem ADDs to
+ * its count and the alert is a repeat. Windows run on event time, so replays are reproducible.
+ */
+export class DynamoDedupeStore implements DedupeStore, AlertHistory {
+  constructor(
+    private readonly db: Dynamo,
+    private readonly clock: Clock = { nowMs: () => Date.now() },
+  ) {}
+
+  async claim(alert: Alert, windowMinutes: number): Promise<DedupeDecision> {
+    try {
+      const windowMs = Math.max(1, windowMinutes) * 60_000;
+      const eventMs = Date.parse(alert.eventTime);
+      const t = Number.isFinite(eventMs) ? eventMs : 0;
+      const windowStart = Math.floor(t / windowMs) * windowMs;
+      const nowMs = this.clock.nowMs();
+      const nowSec = Math.floor(nowMs / 1000);
+      const expiresAt = Math.ceil((Math.max(nowMs, windowStart + windowMs) + ALERT_RETENTION_MS) / 1000);
+      const key = { pk: alertPk(alert.dedupeKey, windowStart), sk: ALERT_SK };
+      try {
+        await this.db.put(
+          {
+            ...key,
+            type: 'alert',
+            firstAlertId: alert.id,
+            count: 1,
+            alert: JSON.stringify(alert),
+            eventTime: alert.eventTime,
+            lastEventTime: alert.eventTime,
+            expiresAt,
+            gsi1pk: alertDayBucket(dayOf(t)),
+            gsi1sk: `${new Date(t).toISOString()}#${alert.id}`,
+          },
+          {
+            // An item past its expiry may linger (TTL is lazy): it counts as absent.
+            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+            ExpressionAttributeValues: { ':now': nowSec },
+          },
+        );
+        return { kind: 'new' };
+      } catch (err) {
+        if (!(err instanceof ConditionFailedError)) throw err;
+      }
+      const out = await this.db.update({
+        Key: key,
+        UpdateExpression: 'ADD #count :one SET lastEventTime = :t',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':one': 1, ':t': alert.eventTime },
+        ReturnValues: 'ALL_NEW',
+      });
+      const a = out.Attributes ?? {};
+      return { kind: 'repeat', count: Number(a.count ?? 0), firstAlertId: String(a.firstAlertId ?? '') };
+    } catch (err) {
+      return { kind: 'unavailable', reason: errorText(err) };
+    }
+  }
+
+  /** Alerts whose event time is at or after `sinceMs`, with their folded counts (one Query per UTC day). */
+  async since(sinceMs: number): Promise<Alert[]> {
+    const nowMs = this.clock.nowMs();
+    const start = Math.max(sinceMs, nowMs - HISTORY_MAX_DAYS * DAY_MS);
+    const fromIso = new Date(Math.max(0, sinceMs)).toISOString();
+    const items: Item[] = [];
+    for (let d = Math.floor(start / DAY_MS) * DAY_MS; d <= nowMs; d += DAY_MS) {
+      const page = await this.db.queryAll({
+        IndexName: GSI1,
+        KeyConditionExpression: 'gsi1pk = :b AND gsi1sk >= :from',
+        ExpressionAttributeValues: { ':b': alertDayBucket(dayOf(d)), ':from': fromIso },
+      });
+      items.push(...page);
+    }
+    const nowSec = nowMs / 1000;
+    const out: Alert[] = [];
+    for (const it of items) {
+      if (Number(it.expiresAt ?? 0) <= nowSec) continue;
+      const alert = JSON.parse(String(it.alert)) as Alert;
+      alert.count = Number(it.count ?? 1);
+      if (alert.count > 1 && typeof it.lastEventTime === 'string') alert.lastEventTime = it.lastEventTime;
+      out.push(alert);
+    }
+    return out.sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.id.localeCompare(b.id));
+  }
+}

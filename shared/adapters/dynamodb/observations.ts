@@ -1,0 +1,203 @@
+import type { Observation, ObservationSink } from '../../ports.js';
+import { ConditionFailedError, type Dynamo, type Item, mapLimit } from './client.js';
+import {
+  callerBucket,
+  LASTUSED_PK,
+  locateSubject,
+  observationPk,
+  observationSk,
+  WILD_CALLER,
+  WILD_SUBJECT,
+} from './keys.js';
+
+/** One (identity, principal) aggregate as stored. */
+export interface ObservationRecord {
+  identity: string;
+  principal: string;
+  kind: Observation['kind'];
+  firstSeen: string;
+  lastSeen: string;
+  count: number;
+  lastEventId: string;
+  /** Whether the latest observation was allowed by the baseline in force then. */
+  expected: boolean;
+}
+
+interface Pending {
+  identity: string;
+  principal: string;
+  kind: Observation['kind'];
+  count: number;
+  first: Observation;
+  last: Observation;
+}
+
+/** GSI bucket of an observed principal, aligned with the pattern buckets so one Query finds both. */
+export function observationBucket(o: Pick<Observation, 'principal' | 'kind'>): string {
+  if (o.principal.startsWith('subject:')) {
+    const sub = o.principal.slice('subject:'.length);
+    const loc = locateSubject(sub);
+    if (loc.repository) return `REPO#${loc.repository}`;
+    if (loc.owner) return `OWNER#${loc.owner}`;
+    return sub ? `SUBJ#${sub}` : WILD_SUBJECT;
+  }
+  if (o.principal.startsWith('caller:')) {
+    return callerBucket(o.principal.slice('caller:'.length));
+  }
+  return o.kind === 'caller' ? WILD_CALLER : WILD_SUBJECT;
+}
+
+export function readObservationItem(item: Item): ObservationRecord {
+  return {
+    identity: String(item.identity),
+    principal: String(item.principal),
+    kind: (item.kind as Observation['kind']) ?? 'caller',
+    firstSeen: String(item.firstSeen ?? ''),
+    lastSeen: String(item.lastSeen ?? ''),
+    count: Number(item.count ?? 0),
+    lastEventId: String(item.lastEventId ?? ''),
+    expected: item.expected === true,
+  };
+}
+
+const ts = (o: Observation) => Date.parse(o.eventTime) || 0;
+
+/**
+ * ObservationSink on the table. `record` aggregates in memory per (identity, principal);
+ * `flush` writes one UpdateItem per aggregate (ADD count, if_not_exists firstSeen) plus one
+ * per identity for its last-used summary. So 1,000 events from 10 principals cost ~11 calls.
+ * When more than `maxPending` aggregates build up, a flush starts in the background.
+ */
+export class DynamoObservationSink implements ObservationSink {
+  private pending = new Map<string, Pending>();
+  private inflight: Promise<void> | null = null;
+  private backgroundError: unknown = null;
+
+  constructor(
+    private readonly db: Dynamo,
+    private readonly opts: { maxPending?: number; concurrency?: number } = {},
+  ) {}
+
+  record(obs: Observation): void {
+    const key = `${obs.identity}\u0000${obs.principal}`;
+    const p = this.pending.get(key);
+    if (!p) {
+      this.pending.set(key, {
+        identity: obs.identity,
+        principal: obs.principal,
+        kind: obs.kind,
+        count: 1,
+        first: obs,
+        last: obs,
+      });
+    } else {
+      p.count++;
+      if (ts(obs) < ts(p.first)) p.first = obs;
+      if (ts(obs) >= ts(p.last)) p.last = obs;
+    }
+    if (this.pending.size >= (this.opts.maxPending ?? 1000) && !this.inflight) {
+      this.inflight = this.writeOut()
+        .catch((err) => {
+          this.backgroundError = err;
+        })
+        .finally(() => {
+          this.inflight = null;
+        });
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.inflight) await this.inflight;
+    if (this.backgroundError) {
+      const err = this.backgroundError;
+      this.backgroundError = null;
+      throw err;
+    }
+    await this.writeOut();
+  }
+
+  private async writeOut(): Promise<void> {
+    const batch = [...this.pending.values()];
+    this.pending = new Map();
+    if (batch.length === 0) return;
+    const lastUsed = new Map<string, Observation>();
+    for (const p of batch) {
+      const cur = lastUsed.get(p.identity);
+      if (!cur || ts(p.last) > ts(cur)) lastUsed.set(p.identity, p.last);
+    }
+    const limit = this.opts.concurrency ?? 8;
+    await mapLimit(batch, limit, (p) => this.writeOne(p));
+    await mapLimit([...lastUsed.entries()], limit, ([identity, o]) => this.touchLastUsed(identity, o));
+  }
+
+  private async writeOne(p: Pending): Promise<void> {
+    const key = { pk: observationPk(p.identity), sk: observationSk(p.principal) };
+    const common = {
+      ':n': p.count,
+      ':first': p.first.eventTime,
+      ':identity': p.identity,
+      ':principal': p.principal,
+      ':kind': p.kind,
+      ':g': observationBucket(p),
+      ':gs': `OBS#${p.identity}#${p.principal}`,
+    };
+    let oldFirst: unknown;
+    try {
+      // Newest information wins for lastSeen/lastEventId/expected; older batches only add counts.
+      const out = await this.db.update({
+        ReturnValues: 'UPDATED_OLD',
+        Key: key,
+        UpdateExpression:
+          'ADD #count :n SET firstSeen = if_not_exists(firstSeen, :first), lastSeen = :last, ' +
+          'lastEventId = :eid, expected = :exp, identity = :identity, principal = :principal, ' +
+          '#kind = :kind, gsi1pk = :g, gsi1sk = :gs',
+        ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen <= :last',
+        ExpressionAttributeNames: { '#count': 'count', '#kind': 'kind' },
+        ExpressionAttributeValues: {
+          ...common,
+          ':last': p.last.eventTime,
+          ':eid': p.last.eventId,
+          ':exp': p.last.expected,
+        },
+      });
+      oldFirst = out.Attributes?.firstSeen;
+    } catch (err) {
+      if (!(err instanceof ConditionFailedError)) throw err;
+      const out = await this.db.update({
+        ReturnValues: 'UPDATED_OLD',
+        Key: key,
+        UpdateExpression:
+          'ADD #count :n SET firstSeen = if_not_exists(firstSeen, :first), identity = :identity, ' +
+          'principal = :principal, #kind = :kind, gsi1pk = :g, gsi1sk = :gs',
+        ExpressionAttributeNames: { '#count': 'count', '#kind': 'kind' },
+        ExpressionAttributeValues: common,
+      });
+      oldFirst = out.Attributes?.firstSeen;
+    }
+    // An out-of-order older batch may predate the stored firstSeen (rare: costs one more call).
+    if (typeof oldFirst !== 'string' || oldFirst <= p.first.eventTime) return;
+    await this.db
+      .update({
+        Key: key,
+        UpdateExpression: 'SET firstSeen = :first',
+        ConditionExpression: 'firstSeen > :first',
+        ExpressionAttributeValues: { ':first': p.first.eventTime },
+      })
+      .catch((err) => {
+        if (!(err instanceof ConditionFailedError)) throw err;
+      });
+  }
+
+  private async touchLastUsed(identity: string, o: Observation): Promise<void> {
+    await this.db
+      .update({
+        Key: { pk: LASTUSED_PK, sk: identity },
+        UpdateExpression: 'SET lastSeen = :t, lastEventId = :e, identity = :i',
+        ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen < :t',
+        ExpressionAttributeValues: { ':t': o.eventTime, ':e': o.eventId, ':i': identity },
+      })
+      .catch((err) => {
+        if (!(err instanceof ConditionFailedError)) throw err;
+      });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Team → Slack incoming-webhook URL, from the baseline's `teams` (synced to the store).
+ *
+ * Route references: `ssm:/path` (SecureString, via Powertools Parameters with decryption and caching),
+ * `secret:name` (Secrets Manager via Powertools Parameters), `env:VAR`, or a literal `https://` URL.
+ * An alert whose team has no route uses the default team's route; with neither, {@link resolve} says why,
+ * so the caller parks the alert instead of dropping it. Webhook URLs are secrets: never logged, never in
+ * a reason.
+ */
+import type { TeamRoute } from '../core/baseline/types.js';
+
+/** Where to post, or why there is nowhere. */
+export type WebhookResolution =
+  | { ok: true; url: string; team: string; viaDefault: boolean }
+  | { ok: false; reason: string; retryable: boolean };
+
+export interface WebhookResolver {
+  resolve(team: string | null): Promise<WebhookResolution>;
+}
+
+/** Fetches one parameter value; `undefined` when it does not exist. */
+export type ParameterGetter = (name: string, opts: { maxAgeSeconds: number }) => Promise<string | undefined>;
+
+export interface WebhookResolverOptions {
+  /** The synced baseline's routing (BaselineStore.teams()), or a static map for the CLI. */
+  teams: () => Promise<{ teams: Record<string, TeamRoute>; defaultTeam?: string }>;
+  /** Environment for `env:` references (default: none — pass `process.env` from a composition root). */
+  env?: Record<string, string | undefined>;
+  /** `ssm:` getter (default: Powertools `getParameter` with `decrypt: true`). */
+  getSsmParameter?: ParameterGetter;
+  /** `secret:` getter (default: Powertools Secrets Manager provider, loaded on first use). */
+  getSecret?: ParameterGetter;
+  /** Cache for resolved URLs and the teams map. Default 300 s. */
+  maxAgeSeconds?: number;
+  /** Route used when neither the team nor the default team has one (e.g. `ssm:/iamwatch/slack/default`). */
+  fallbackRoute?: string;
+  /** Allow `http://` for loopback hosts (local tests and the CLI against a local stand-in). Default false. */
+  allowLoopbackHttp?: boolean;
+  nowMs?: () => number;
+}
+
+/** Raised when a route reference is malformed or names a value that does not exist. */
+export class WebhookRouteError extends Error {
+  constructor(message: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+    this.name = 'WebhookRouteError';
+  }
+}
+
+const defaultSsm: ParameterGetter = async (name, { maxAgeSeconds }) => {
+  const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
+  const v = await getParameter(name, { decrypt: true, maxAge: maxAgeSeconds });
+  return typeof v === 'string' ? v : undefined;
+};
+
+const defaultSecret: ParameterGetter = async (name, { maxAgeSeconds }) => {
+  // Loaded lazily: it needs @aws-sdk/client-secrets-manager, which only `secret:` routes require.
+  const mod = '@aws-lambda-powertools/parameters/secrets';
+  const { getSecret } = (await import(mod)) as {
+    getSecret: (n: string, o: { maxAge: number }) => Promise<unknown>;
+  };
+  const v = await getSecret(name, { maxAge: maxAgeSeconds });
+  return typeof v === 'string' ? v : undefined;
+};
+
+/** Validate a webhook URL: https (or http to a loopback host when allowed), no credentials in it. */
+export function isAcceptableWebhookUrl(raw: string, allowLoopbackHttp = false): boolean {
+  let u: URL;
+  try {
+    u = new URL(raw.trim());
+  } catch {
+    return false;
+  }
+  if (u.username || u.password) return false;
+  if (u.protocol === 'https:') return true;
+  return allowLoopbackHttp && u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+}
+
+/** Build a resolver with per-reference caching. */
+export function createWebhookResolver(opts: WebhookResolverOptions): WebhookResolver {
+  const maxAge = opts.maxAgeSeconds ?? 300;
+  const now = opts.nowMs ?? (() => Date.now());
+  const ssm = opts.getSsmParameter ?? defaultSsm;
+  const secret = opts.getSecret ?? defaultSecret;
+  let teamsCache: { at: number; value: Awaited<ReturnType<WebhookResolverOptions['teams']>> } | null = null;
+  const urlCache = new Map<string, { at: number; url: string }>();
+
+  async function teams() {
+    if (teamsCache && now() - teamsCache.at < maxAge * 1000) return teamsCache.value;
+    const value = await opts.teams();
+    teamsCache = { at: now(), value };
+    return value;
+  }
+
+  async function dereference(ref: string): Promise<string> {
+    const cached = urlCache.get(ref);
+    if (cached && now() - cached.at < maxAge * 1000) return cached.url;
+    let url: string | undefined;
+    if (ref.startsWith('ssm:')) url = await ssm(ref.slice(4), { maxAgeSeconds: maxAge });
+    else if (ref.startsWith('secret:')) url = await secret(ref.slice(7), { maxAgeSeconds: maxAge });
+    else if (ref.startsWith('env:')) url = opts.env?.[ref.slice(4)];
+    else url = ref;
+    if (url === undefined || url.trim() === '') throw new WebhookRouteError(`route ${describeRef(ref)} has no value`);
+    if (!isAcceptableWebhookUrl(url, opts.allowLoopbackHttp)) {
+      throw new WebhookRouteError(`route ${describeRef(ref)} is not an https URL`);
+    }
+    urlCache.set(ref, { at: now(), url: url.trim() });
+    return url.trim();
+  }
+
+  return {
+    async resolve(team) {
+      let map: Awaited<ReturnType<typeof teams>>;
+      try {
+        map = await teams();
+      } catch (err) {
+        return { ok: false, reason: `could not read Slack routes: ${errorText(err)}`, retryable: true };
+      }
+      const own = team ? map.teams[team]?.slack : undefined;
+      const fallback = map.defaultTeam ? map.teams[map.defaultTeam]?.slack : undefined;
+      const chosen = own
+        ? { ref: own, team: team!, viaDefault: false }
+        : fallback
+          ? { ref: fallback, team: map.defaultTeam!, viaDefault: true }
+          : opts.fallbackRoute
+            ? { ref: opts.fallbackRoute, team: map.defaultTeam ?? 'default', viaDefault: true }
+            : null;
+      if (!chosen) return { ok: false, reason: `no Slack route for team ${team ?? '(none)'}`, retryable: false };
+      try {
+        return { ok: true, url: await dereference(chosen.ref), team: chosen.team, viaDefault: chosen.viaDefault };
+      } catch (err) {
+        // A malformed or empty route will not fix itself; a failed SSM/Secrets call might.
+        const retryable = !(err instanceof WebhookRouteError);
+        return { ok: false, reason: `Slack route for team ${chosen.team}: ${errorText(err)}`, retryable };
+      }
+    },
+  };
+}
+
+/** A reference for messages: kind and name, never a literal URL (it is the secret). */
+function describeRef(ref: string): string {
+  if (/^(ssm|secret|env):/.test(ref)) return ref.slice(0, 200);
+  return '(literal URL)';
+}
+
+function errorText(err: unknown): string {
+  const m = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  return m.replace(/https?:\/\/\S+/g, '(url)').replace(/[\u0000-\u001f]/g, ' ').slice(0, 200);
+}

@@ -1,0 +1,171 @@
+/**
+ * `baseline learn`: propose a baseline from what CloudTrail shows. Never wider than observed:
+ * every subject and caller is kept exact (grouped by repository for reading), no wildcard is invented.
+ */
+import { assumeCaller } from '../../core/cloudtrail/accessors.js';
+import type { NormalisedEvent } from '../../core/cloudtrail/types.js';
+import { parseSubject } from '../../core/oidc/subject.js';
+
+const DAY_MS = 86_400_000;
+
+interface Seen {
+  count: number;
+  first: string;
+  last: string;
+}
+
+interface LearnedOidc {
+  provider: string;
+  audiences: Map<string, number>;
+  subjects: Map<string, Seen>;
+  pullRequests: number;
+}
+
+/** What was observed for one role. */
+export interface LearnedRole {
+  arn: string;
+  oidc: Map<string, LearnedOidc>;
+  callers: Map<string, Seen>;
+  events: number;
+}
+
+/** Accumulates successful assumptions into per-role observations. */
+export class BaselineLearner {
+  readonly roles = new Map<string, LearnedRole>();
+  events = 0;
+  used = 0;
+
+  private role(arn: string): LearnedRole {
+    let r = this.roles.get(arn);
+    if (!r) this.roles.set(arn, (r = { arn, oidc: new Map(), callers: new Map(), events: 0 }));
+    return r;
+  }
+
+  private static bump(m: Map<string, Seen>, key: string, time: string): void {
+    const s = m.get(key);
+    if (!s) m.set(key, { count: 1, first: time, last: time });
+    else {
+      s.count++;
+      if (time < s.first) s.first = time;
+      if (time > s.last) s.last = time;
+    }
+  }
+
+  add(e: NormalisedEvent): void {
+    this.events++;
+    if (!e.success) return;
+    const roleArn =
+      e.target?.type === 'role' && e.target.arn
+        ? e.target.arn
+        : typeof e.requestParameters?.roleArn === 'string'
+          ? e.requestParameters.roleArn
+          : null;
+    if (!roleArn) return;
+    if (e.eventName === 'AssumeRoleWithWebIdentity') {
+      const provider = e.oidc?.provider;
+      const subject = e.oidc?.subject;
+      if (!provider || !subject) return;
+      const r = this.role(roleArn);
+      let o = r.oidc.get(provider);
+      if (!o) r.oidc.set(provider, (o = { provider, audiences: new Map(), subjects: new Map(), pullRequests: 0 }));
+      if (e.oidc?.audience) o.audiences.set(e.oidc.audience, (o.audiences.get(e.oidc.audience) ?? 0) + 1);
+      BaselineLearner.bump(o.subjects, subject, e.eventTime);
+      if (parseSubject(subject, provider).pullRequest) o.pullRequests++;
+      r.events++;
+      this.used++;
+    } else if (e.eventName === 'AssumeRole' || e.eventName === 'AssumeRoleWithSAML') {
+      const caller = assumeCaller(e);
+      if (!caller) return;
+      const r = this.role(roleArn);
+      BaselineLearner.bump(r.callers, caller, e.eventTime);
+      r.events++;
+      this.used++;
+    }
+  }
+}
+
+/** A YAML double-quoted scalar (JSON strings are valid YAML), safe for any attacker text. */
+const q = (s: string) => JSON.stringify(s);
+/** Comment text: one line, no control characters. */
+const c = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+const day = (iso: string) => iso.slice(0, 10);
+
+function seenComment(s: Seen): string {
+  const span = day(s.first) === day(s.last) ? day(s.first) : `${day(s.first)}..${day(s.last)}`;
+  return `# ${s.count} event${s.count === 1 ? '' : 's'}, ${c(span)}`;
+}
+
+/** Repository of a subject for grouping (the raw subject when it has none). */
+function groupOf(subject: string, provider: string): string {
+  return parseSubject(subject, provider).repository ?? '(no repository)';
+}
+
+/**
+ * Renders the learned roles as a baseline YAML (version 1) that parseBaseline accepts: owners
+ * `TODO`, `review_after` = today + 90 days, counts and date spans as comments.
+ */
+export function renderLearnedBaseline(learner: BaselineLearner, opts: { nowMs: number; sources?: string[] }): string {
+  const reviewAfter = new Date(opts.nowMs + 90 * DAY_MS).toISOString().slice(0, 10);
+  const today = new Date(opts.nowMs).toISOString().slice(0, 10);
+  const lines: string[] = [
+    `# Proposed by \`iamwatch baseline learn\` on ${today} from ${learner.events} events (${learner.used} successful role assumptions).`,
+    '# Only what was observed is allowed: subjects and callers are exact, no wildcard was added.',
+    '# Replace every TODO, remove what should not be trusted, then `iamwatch baseline validate` and `sync`.',
+    'version: 1',
+  ];
+  const roles = [...learner.roles.values()].sort((a, b) => a.arn.localeCompare(b.arn));
+  if (roles.length === 0) {
+    lines.push('identities: []');
+    return `${lines.join('\n')}\n`;
+  }
+  lines.push('identities:');
+  for (const r of roles) {
+    const kind = r.oidc.size > 0 ? 'ci' : 'workload';
+    const how = [
+      r.oidc.size > 0 ? `OIDC from ${[...r.oidc.keys()].sort().join(', ')}` : null,
+      r.callers.size > 0 ? `AssumeRole by ${r.callers.size} caller${r.callers.size === 1 ? '' : 's'}` : null,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    lines.push(`  - arn: ${q(r.arn)}   # ${r.events} assumption${r.events === 1 ? '' : 's'}`);
+    lines.push(`    kind: ${kind}   # TODO: confirm (human | workload | ci | iac | vendor | break-glass)`);
+    lines.push('    owner: TODO');
+    lines.push(`    purpose: ${q(`TODO: describe (observed: ${c(how)})`)}`);
+    lines.push(`    review_after: ${reviewAfter}`);
+    if (r.oidc.size > 0) {
+      lines.push('    oidc:');
+      for (const o of [...r.oidc.values()].sort((a, b) => a.provider.localeCompare(b.provider))) {
+        lines.push(`      - provider: ${q(o.provider)}`);
+        // Only one audience can be declared; with several observed, leave it open and say so.
+        if (o.audiences.size === 1) lines.push(`        audience: ${q([...o.audiences.keys()][0] as string)}`);
+        else if (o.audiences.size > 1) {
+          lines.push(`        # audiences observed: ${c([...o.audiences.keys()].sort().join(', '))}`);
+        }
+        lines.push('        subjects:');
+        const groups = new Map<string, Array<[string, Seen]>>();
+        for (const [sub, seen] of o.subjects) {
+          const g = groupOf(sub, o.provider);
+          const list = groups.get(g) ?? [];
+          list.push([sub, seen]);
+          groups.set(g, list);
+        }
+        for (const g of [...groups.keys()].sort()) {
+          const list = (groups.get(g) ?? []).sort(([a], [b]) => a.localeCompare(b));
+          const total = list.reduce((n, [, s]) => n + s.count, 0);
+          lines.push(`          # ${c(g)}: ${list.length} subject${list.length === 1 ? '' : 's'}, ${total} events`);
+          for (const [sub, seen] of list) lines.push(`          - ${q(sub)}   ${seenComment(seen)}`);
+        }
+        if (o.pullRequests > 0) {
+          lines.push(`        allow_pull_requests: true   # ${o.pullRequests} pull-request assumptions observed`);
+        }
+      }
+    }
+    if (r.callers.size > 0) {
+      lines.push('    callers:');
+      for (const [caller, seen] of [...r.callers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+        lines.push(`      - ${q(caller)}   ${seenComment(seen)}`);
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}

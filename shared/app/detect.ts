@@ -1,0 +1,109 @@
+/**
+ * The detection use case: one normalised event in, alerts out. Shared by `iamwatch replay`
+ * and the detect Lambda; depends only on core and ports.
+ */
+import type { Alert } from '../core/alert/alert.js';
+import { buildAlert } from '../core/alert/build.js';
+import { matchCaller, matchOidc } from '../core/baseline/oidc-match.js';
+import type { BaselineView } from '../core/baseline/view.js';
+import { assumeCaller } from '../core/cloudtrail/accessors.js';
+import { normaliseRecord } from '../core/cloudtrail/normalise.js';
+import type { NormalisedEvent } from '../core/cloudtrail/types.js';
+import { Engine, type RuleFailure } from '../core/detection/engine.js';
+import type { Rule, RuleContext } from '../core/detection/rule.js';
+import { findSuppression } from '../core/detection/suppress.js';
+import { RULES } from '../core/rules/index.js';
+import type { Log, ObservationSink } from '../ports.js';
+
+export interface EvaluateResult {
+  alerts: Alert[];
+  failures: RuleFailure[];
+  /** Alerts dropped by a baseline suppression (counted, not silent). */
+  suppressed: Array<{ rule: string; reason: string }>;
+}
+
+export class DetectionPipeline {
+  readonly engine: Engine;
+  private readonly windows: Map<string, number>;
+
+  constructor(rules: readonly Rule[] = RULES) {
+    this.engine = new Engine(rules);
+    this.windows = new Map(rules.map((r) => [r.meta.id, r.meta.dedupWindowMinutes]));
+  }
+
+  /** Dedupe window of a rule, in minutes. */
+  windowMinutes(ruleId: string): number {
+    return this.windows.get(ruleId) ?? 60;
+  }
+
+  evaluate(e: NormalisedEvent, view: BaselineView, observations?: ObservationSink): EvaluateResult {
+    const { findings, failures, context } = this.engine.evaluate(e, view);
+    if (observations) recordObservation(e, context, observations);
+    const alerts: Alert[] = [];
+    const suppressed: EvaluateResult['suppressed'] = [];
+    for (const f of findings) {
+      const alert = buildAlert(e, f, context, view);
+      const s = findSuppression(alert, e.eventTimeMs, view.suppressions());
+      if (s) suppressed.push({ rule: alert.rule, reason: s.reason });
+      else alerts.push(alert);
+    }
+    return { alerts, failures, suppressed };
+  }
+}
+
+/** Records who used an identity: OIDC subjects and AssumeRole callers of successful assumptions. */
+function recordObservation(e: NormalisedEvent, ctx: RuleContext, sink: ObservationSink): void {
+  if (!e.success || !e.target?.arn || !e.eventName.startsWith('AssumeRole')) return;
+  if (e.eventName === 'AssumeRoleWithWebIdentity') {
+    const subject = e.oidc?.subject;
+    if (!subject) return;
+    sink.record({
+      identity: e.target.arn,
+      principal: `subject:${subject}`,
+      kind: 'oidc-subject',
+      eventId: e.eventId,
+      eventTime: e.eventTime,
+      expected: ctx.target ? matchOidc(ctx.target.oidc, e.oidc!).allowed : false,
+    });
+    return;
+  }
+  const caller = assumeCaller(e);
+  if (!caller) return;
+  sink.record({
+    identity: e.target.arn,
+    principal: `caller:${caller}`,
+    kind: e.eventName === 'AssumeRoleWithSAML' ? 'saml' : 'caller',
+    eventId: e.eventId,
+    eventTime: e.eventTime,
+    expected: ctx.target ? ctx.target.callers.length === 0 || matchCaller(ctx.target.callers, caller) : false,
+  });
+}
+
+export interface DetectorDeps {
+  baseline: () => Promise<BaselineView>;
+  observations?: ObservationSink;
+  log?: Log;
+  rules?: readonly Rule[];
+}
+
+export interface DetectorResult extends EvaluateResult {
+  /** Why the record could not be evaluated, when it could not. */
+  problem: string | null;
+  event: NormalisedEvent | null;
+}
+
+/** One raw CloudTrail record → alerts (the Lambda path). */
+export function createDetector(deps: DetectorDeps) {
+  const pipeline = new DetectionPipeline(deps.rules);
+  return {
+    pipeline,
+    async evaluate(raw: unknown): Promise<DetectorResult> {
+      const n = normaliseRecord(raw);
+      if (!n.ok) return { alerts: [], failures: [], suppressed: [], problem: n.reason, event: null };
+      const view = await deps.baseline();
+      const out = pipeline.evaluate(n.event, view, deps.observations);
+      for (const f of out.failures) deps.log?.error('rule failed', { rule: f.rule, eventId: f.eventId, error: f.error });
+      return { ...out, problem: null, event: n.event };
+    },
+  };
+}

@@ -1,0 +1,276 @@
+import { existsSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { readBaselineFile } from '../../adapters/baseline-file.js';
+import { type ReadStats, readCloudTrail } from '../../adapters/cloudtrail-files.js';
+import { DetectionPipeline } from '../../app/detect.js';
+import { type ReplayCounters, replay } from '../../app/replay.js';
+import type { Alert } from '../../core/alert/alert.js';
+import { formatIssue } from '../../core/baseline/parse.js';
+import { atLeast, isSeverity, SEVERITIES, type Severity } from '../../core/severity.js';
+import { type CliContext, CliError, EXIT } from '../context.js';
+import { renderTable, safeText } from '../text.js';
+import { type AlertOutput, openBaselineSource, openSinks } from './replay-wiring.js';
+
+interface ReplayOpts {
+  baseline?: string;
+  table?: string;
+  endpoint?: string;
+  region?: string;
+  storeDir?: string;
+  format: string;
+  minSeverity: string;
+  failOn?: string;
+  dedupe: boolean;
+  slackWebhook?: string;
+  snsTopic?: string;
+  eventBus?: string;
+  quiet?: boolean;
+  workers?: string;
+  maxProblems: string;
+}
+
+const MAX_PRINTED_PROBLEMS_DEFAULT = 50;
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('replay')
+    .description('Replay CloudTrail files (S3 objects, JSON, JSON lines, EventBridge envelopes; gzip or not) through the detection rules')
+    .argument('<paths...>', 'files or directories (walked recursively); - for stdin')
+    .option('--baseline <file>', 'evaluate against this baseline file (the store is not touched)')
+    .option('--table <name>', 'DynamoDB table holding the baseline (default: $IAMWATCH_TABLE, else the embedded store)')
+    .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
+    .option('--region <region>', 'AWS region of the table')
+    .option('--store-dir <dir>', 'directory of the embedded store', '.iamwatch')
+    .option('--format <fmt>', 'jsonl|json|table', 'jsonl')
+    .option('--min-severity <sev>', `lowest severity printed (${SEVERITIES.join('|')})`, 'low')
+    .option('--fail-on <sev>', 'exit 1 when an alert at or above this severity is raised')
+    .option('--no-dedupe', 'print every finding instead of folding repeats within a rule window')
+    .option('--slack-webhook <url>', 'also post alerts to this Slack incoming webhook')
+    .option('--sns-topic <arn>', 'also publish alerts to this SNS topic')
+    .option('--event-bus <name>', 'also put alerts on this EventBridge bus')
+    .option('--workers <n>', 'decompress and parse in N worker threads (default: 2 for 8+ files, else 0)')
+    .option('--max-problems <n>', 'print at most N input problems (all are counted)', String(MAX_PRINTED_PROBLEMS_DEFAULT))
+    .option('--quiet', 'no progress and no summary on stderr')
+    .action(async (paths: string[], opts: ReplayOpts) => runReplay(paths, opts, ctx));
+}
+
+async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Promise<void> {
+  const format = opts.format;
+  if (!['jsonl', 'json', 'table'].includes(format)) throw new CliError(EXIT.usage, `--format must be jsonl, json or table, not "${format}"`);
+  const minSeverity = severityOpt('--min-severity', opts.minSeverity);
+  const failOn = opts.failOn === undefined ? null : severityOpt('--fail-on', opts.failOn);
+  const maxProblems = Number.parseInt(opts.maxProblems, 10);
+  const inputs: string[] = [];
+  for (const p of paths) {
+    if (p === '-') {
+      inputs.push(p);
+      continue;
+    }
+    const abs = path.resolve(ctx.cwd, p);
+    try {
+      await stat(abs);
+    } catch {
+      throw new CliError(EXIT.usage, `${p}: no such file or directory`);
+    }
+    inputs.push(abs);
+  }
+
+  const started = performance.now();
+  const baseline = await loadBaseline(opts, ctx);
+  const pipeline = new DetectionPipeline();
+  let sinks: AlertOutput | null = null;
+  try {
+    sinks = await openSinks(opts, ctx);
+    const stats: ReadStats = { files: 0, bytes: 0, records: 0, skippedIrrelevant: 0, problems: 0 };
+    const fileCount = await countFiles(inputs);
+    const progress = !opts.quiet && ctx.isTTY ? makeProgress(ctx, stats, fileCount, started) : null;
+    const clearProgress = () => progress?.clear();
+    const problemKinds = new Map<string, number>();
+    let printedProblems = 0;
+    const onProblem = (p: { path: string; line: number | null; reason: string }) => {
+      const kind = p.reason.replace(/\(.*$/, '').replace(/\d+/g, 'N').trim().slice(0, 60);
+      problemKinds.set(kind, (problemKinds.get(kind) ?? 0) + 1);
+      if (printedProblems < maxProblems) {
+        printedProblems += 1;
+        const where = p.line === null ? display(p.path, ctx) : `${display(p.path, ctx)}:${p.line}`;
+        clearProgress();
+        ctx.stderr.write(`${safeText(where, 300)}: ${safeText(p.reason, 200)}\n`);
+      }
+    };
+    const workerUrl = new URL('./ingest-worker.mjs', import.meta.url);
+    // Worker threads need the bundled worker script (dist/); running from sources, parse in-thread.
+    const canUseWorkers = existsSync(fileURLToPath(workerUrl));
+    const requested = opts.workers !== undefined ? Number.parseInt(opts.workers, 10) : fileCount >= 8 ? 2 : 0;
+    if (!Number.isInteger(requested) || requested < 0) throw new CliError(EXIT.usage, '--workers must be a whole number');
+    const workers = canUseWorkers ? requested : 0;
+    // Rules that read every event (root, break-glass) are served by needles: a record that mentions
+    // none of them and whose eventSource/eventName no rule reads is skipped before JSON.parse.
+    const source = readCloudTrail(inputs, {
+      stdin: ctx.stdin,
+      onProblem,
+      stats,
+      // TODO(needles): pre-filter once the reader supports needles for rules that read every event.
+      workers,
+      workerUrl,
+    });
+
+    const collected: Alert[] = [];
+    let maxSeen: Severity | null = null;
+    const emit = async (a: Alert) => {
+      if (failOn && atLeast(a.severity, failOn)) maxSeen = a.severity;
+      if (!atLeast(a.severity, minSeverity)) return;
+      if (format === 'jsonl') writeOut(ctx, `${JSON.stringify(a)}\n`);
+      else collected.push(a);
+      await sinks?.publish(a);
+    };
+
+    let lastDraw = 0;
+    const counters: ReplayCounters = await replay({
+      source,
+      view: baseline.view,
+      pipeline,
+      dedupe: opts.dedupe,
+      observations: baseline.observations,
+      emit,
+      onProblem,
+      onRuleFailure: (f) => {
+        clearProgress();
+        ctx.stderr.write(`rule ${f.rule} failed on event ${safeText(f.eventId, 80)}: ${safeText(f.error, 200)}\n`);
+      },
+      onBatch: () => {
+        if (!progress) return;
+        const now = performance.now();
+        if (now - lastDraw > 200) {
+          lastDraw = now;
+          progress.draw();
+        }
+      },
+    });
+    clearProgress();
+    await sinks?.flush();
+
+    if (format === 'json') writeOut(ctx, `${JSON.stringify(collected, null, 2)}\n`);
+    if (format === 'table') writeOut(ctx, renderAlertTable(collected));
+    const elapsed = (performance.now() - started) / 1000;
+    if (!opts.quiet) writeSummary(ctx, stats, counters, problemKinds, elapsed, sinks);
+    if (sinks && sinks.failures() > 0) {
+      throw new CliError(EXIT.runtime, `${sinks.failures()} alert deliveries failed; see the dead-letter file ${sinks.deadLetterPath ?? ''}`);
+    }
+    if (maxSeen) throw new CliError(EXIT.failOn, '');
+  } finally {
+    await sinks?.close();
+    await baseline.close();
+  }
+}
+
+function severityOpt(flag: string, v: string): Severity {
+  if (!isSeverity(v)) throw new CliError(EXIT.usage, `${flag} must be one of ${SEVERITIES.join(', ')}, not "${v}"`);
+  return v;
+}
+
+async function loadBaseline(opts: ReplayOpts, ctx: CliContext) {
+  if (opts.baseline) {
+    const file = path.resolve(ctx.cwd, opts.baseline);
+    const r = await readBaselineFile(file).catch((err: unknown) => {
+      throw new CliError(EXIT.usage, `${opts.baseline}: ${err instanceof Error ? err.message : String(err)}`);
+    });
+    const errors = r.issues.filter((i) => i.level === 'error');
+    for (const w of r.issues.filter((i) => i.level === 'warning')) ctx.stderr.write(`warning: ${safeText(formatIssue(w), 500)}\n`);
+    if (errors.length > 0 || !r.baseline) {
+      throw new CliError(EXIT.usage, `baseline ${opts.baseline} is invalid:\n${errors.map((i) => safeText(formatIssue(i), 500)).join('\n')}`);
+    }
+    return openBaselineSource({ kind: 'file', baseline: r.baseline }, opts, ctx);
+  }
+  return openBaselineSource({ kind: 'store' }, opts, ctx);
+}
+
+async function countFiles(inputs: string[]): Promise<number> {
+  const { listInputFiles } = await import('../../adapters/cloudtrail-files.js');
+  const files = await listInputFiles(inputs.filter((i) => i !== '-')).catch(() => []);
+  return files.length;
+}
+
+function display(p: string, ctx: CliContext): string {
+  const rel = path.relative(ctx.cwd, p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}
+
+function writeOut(ctx: CliContext, s: string): void {
+  ctx.stdout.write(s);
+}
+
+function renderAlertTable(alerts: Alert[]): string {
+  if (alerts.length === 0) return 'no alerts\n';
+  const rows: string[][] = [];
+  const out: string[] = [];
+  for (const a of alerts) {
+    rows.push([
+      a.eventTime.replace(/\.\d+Z$/, 'Z'),
+      a.severity.toUpperCase(),
+      a.rule,
+      a.actor.subject ?? a.actor.arn ?? a.actor.type,
+      a.target?.arn ?? a.target?.name ?? '-',
+      String(a.count),
+    ]);
+  }
+  const table = renderTable(['TIME', 'SEVERITY', 'RULE', 'ACTOR', 'TARGET', 'N'], rows, [20, 8, 28, 64, 64, 6]).split('\n');
+  out.push(table[0]!);
+  alerts.forEach((a, i) => {
+    out.push(table[i + 1]!);
+    for (const r of a.reasons) out.push(`    - ${safeText(r, 240)}`);
+    if (a.baseline) out.push(`    owner ${safeText(a.baseline.owner, 60)} · ${safeText(a.baseline.purpose, 100)}`);
+  });
+  return `${out.join('\n')}\n`;
+}
+
+function writeSummary(
+  ctx: CliContext,
+  stats: ReadStats,
+  c: ReplayCounters,
+  problemKinds: Map<string, number>,
+  seconds: number,
+  sinks: AlertOutput | null,
+): void {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const rate = seconds > 0 ? Math.round(stats.records / seconds) : stats.records;
+  const lines = [
+    `replay: ${n(stats.records)} records from ${n(stats.files)} files (${(stats.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s, ${n(rate)} records/s`,
+    `  evaluated ${n(c.evaluated - c.invalid)}, not read by any rule ${n(stats.skippedIrrelevant)}, skipped ${n(c.invalid + stats.problems)}`,
+  ];
+  if (problemKinds.size > 0) {
+    const kinds = [...problemKinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`);
+    lines.push(`  problems: ${kinds.join('; ')}`);
+  }
+  const bySev = new Map<string, number>();
+  for (const sevs of Object.values(c.byRule)) for (const [s, v] of Object.entries(sevs)) bySev.set(s, (bySev.get(s) ?? 0) + v);
+  const sevText = [...SEVERITIES].reverse().filter((s) => bySev.has(s)).map((s) => `${s} ${bySev.get(s)}`);
+  lines.push(`  alerts ${n(c.alerts)}${sevText.length ? ` (${sevText.join(', ')})` : ''}${c.folded ? `, ${n(c.folded)} repeats folded` : ''}${c.suppressed ? `, ${n(c.suppressed)} suppressed by the baseline` : ''}`);
+  for (const [rule, sevs] of Object.entries(c.byRule).sort()) {
+    lines.push(`    ${rule}: ${Object.entries(sevs).map(([s, v]) => `${s} ${v}`).join(', ')}`);
+  }
+  if (c.ruleFailures) lines.push(`  rule failures: ${c.ruleFailures}`);
+  if (sinks) lines.push(`  delivered: ${sinks.describe()}`);
+  ctx.stderr.write(`${lines.join('\n')}\n`);
+}
+
+function makeProgress(ctx: CliContext, stats: ReadStats, totalFiles: number, started: number) {
+  let drawn = false;
+  return {
+    draw() {
+      const secs = (performance.now() - started) / 1000;
+      const frac = totalFiles > 0 ? Math.min(1, stats.files / totalFiles) : 0;
+      const width = 24;
+      const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
+      const rate = secs > 0 ? Math.round(stats.records / secs) : 0;
+      ctx.stderr.write(`\r[${bar}] ${stats.files}/${totalFiles} files, ${stats.records.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')}/s `);
+      drawn = true;
+    },
+    clear() {
+      if (drawn) ctx.stderr.write('\r\u001b[K');
+      drawn = false;
+    },
+  };
+}

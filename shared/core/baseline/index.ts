@@ -1,0 +1,154 @@
+/**
+ * In-memory BaselineView over a parsed baseline: identity lookups by ARN (role, user, assumed-role
+ * session; paths and `*` accounts honoured), known owners, and incident windows.
+ */
+import { parseSubject } from '../oidc/subject.js';
+import { matchPattern } from './patterns.js';
+import type { Baseline, BaselineIdentity, IncidentWindow, Suppression } from './types.js';
+import type { BaselineView } from './view.js';
+
+/** The parts of an identity ARN that decide who it is. */
+export interface IdentityKey {
+  partition: string;
+  /** 12 digits, or `*` (baseline entries only). */
+  account: string;
+  type: 'role' | 'user';
+  /** Last segment of the name, lower-cased (IAM names are unique regardless of case). */
+  name: string;
+}
+
+const IAM = /^arn:([^:]*):iam::([^:]*):(role|user)\/(.+)$/;
+const STS = /^arn:([^:]*):sts::([^:]*):assumed-role\/([^/]+)\/.*$/;
+
+/**
+ * Key of an IAM role/user ARN or an STS assumed-role session ARN (→ its role), ignoring the path:
+ * `role/path/name` and `role/name` are the same role. Null for anything else.
+ */
+export function identityKeyOf(arn: string): IdentityKey | null {
+  const iam = IAM.exec(arn);
+  if (iam !== null) {
+    const [, partition = '', account = '', type, rest = ''] = iam;
+    const name = rest.slice(rest.lastIndexOf('/') + 1);
+    if (name === '') return null;
+    return { partition, account, type: type as 'role' | 'user', name: name.toLowerCase() };
+  }
+  const sts = STS.exec(arn);
+  if (sts !== null) {
+    const [, partition = '', account = '', name = ''] = sts;
+    return { partition, account, type: 'role', name: name.toLowerCase() };
+  }
+  return null;
+}
+
+/**
+ * True when `pattern` (a baseline ARN, `*` allowed in the account field) names the same identity
+ * as `arn` (any role/user/session ARN).
+ */
+export function sameIdentity(pattern: string, arn: string): boolean {
+  const p = identityKeyOf(pattern);
+  const a = identityKeyOf(arn);
+  if (p === null || a === null) return false;
+  return (
+    p.partition === a.partition &&
+    p.type === a.type &&
+    p.name === a.name &&
+    (p.account === '*' || p.account === a.account)
+  );
+}
+
+interface Window {
+  w: IncidentWindow;
+  from: number;
+  until: number;
+}
+
+/** BaselineView over a baseline held in memory (a parsed file, or a store snapshot). */
+export class BaselineIndex implements BaselineView {
+  /** The baseline this index was built from. */
+  readonly baseline: Baseline;
+  private readonly byKey = new Map<string, BaselineIdentity[]>();
+  private readonly owners = new Set<string>();
+  private readonly windows: Window[];
+
+  /**
+   * @param baseline - the baseline to index.
+   * @param opts.incidents - extra incident windows (live ones from a store) besides the file's.
+   */
+  constructor(baseline: Baseline, opts: { incidents?: readonly IncidentWindow[] } = {}) {
+    this.baseline = baseline;
+    for (const identity of baseline.identities) {
+      const key = identityKeyOf(identity.arn);
+      if (key === null) continue;
+      const k = `${key.partition}:${key.type}:${key.name}`;
+      const list = this.byKey.get(k);
+      if (list === undefined) this.byKey.set(k, [identity]);
+      else list.push(identity);
+      this.collectOwners(identity);
+    }
+    this.windows = [...baseline.incidents, ...(opts.incidents ?? [])]
+      .map((w) => ({ w, from: Date.parse(w.from), until: Date.parse(w.until) }))
+      .filter((x) => Number.isFinite(x.from) && Number.isFinite(x.until));
+  }
+
+  /** Baseline entry for a role/user/assumed-role ARN; an exact account entry wins over a `*` one. */
+  lookup(arn: string | null | undefined): BaselineIdentity | null {
+    if (typeof arn !== 'string') return null;
+    const key = identityKeyOf(arn);
+    if (key === null) return null;
+    const candidates = this.byKey.get(`${key.partition}:${key.type}:${key.name}`);
+    if (candidates === undefined) return null;
+    let wildcard: BaselineIdentity | null = null;
+    for (const identity of candidates) {
+      const account = identityKeyOf(identity.arn)?.account;
+      if (account === key.account) return identity;
+      if (account === '*' && wildcard === null) wildcard = identity;
+    }
+    return wildcard;
+  }
+
+  /** True when some identity's OIDC subjects or workflows name this org/owner/group (case-insensitive). */
+  knowsOwner(owner: string): boolean {
+    return this.owners.has(owner.toLowerCase());
+  }
+
+  accounts(): Baseline['accounts'] {
+    return this.baseline.accounts;
+  }
+
+  defaultTeam(): string | undefined {
+    return this.baseline.defaults.team;
+  }
+
+  suppressions(): readonly Suppression[] {
+    return this.baseline.suppressions;
+  }
+
+  /** The incident window (file or live) covering `identityArn` at `timeMs` (from ≤ t ≤ until), or null. */
+  incidentAt(identityArn: string, timeMs: number): IncidentWindow | null {
+    for (const { w, from, until } of this.windows) {
+      if (timeMs < from || timeMs > until) continue;
+      if (matchPattern(w.identity, identityArn) || sameIdentity(w.identity, identityArn)) return w;
+    }
+    return null;
+  }
+
+  private collectOwners(identity: BaselineIdentity): void {
+    for (const trust of identity.oidc) {
+      for (const subject of trust.subjects) {
+        const claims = parseSubject(subject, trust.provider);
+        for (const o of [claims.owner, claims.ownerId]) {
+          if (o !== undefined && o !== '' && !o.includes('*')) this.owners.add(o.toLowerCase());
+        }
+      }
+      for (const workflow of trust.workflows ?? []) {
+        const owner = workflow.split('/')[0];
+        if (owner !== undefined && owner !== '' && !owner.includes('*')) this.owners.add(owner.toLowerCase());
+      }
+    }
+  }
+}
+
+/** Build a BaselineIndex (with optional live incident windows). */
+export function buildIndex(b: Baseline, incidents?: readonly IncidentWindow[]): BaselineIndex {
+  return new BaselineIndex(b, incidents === undefined ? {} : { incidents });
+}

@@ -1,0 +1,214 @@
+/**
+ * Does an OIDC assumption (or an AssumeRole caller) fit what the baseline declares for the role?
+ * Pure, and explains every "no" in a sentence for the alert's `reasons`.
+ */
+import { parseSubject } from '../oidc/subject.js';
+import type { SubjectClaims } from '../oidc/types.js';
+import { identityKeyOf, sameIdentity } from './index.js';
+import { matchPattern } from './patterns.js';
+import type { OidcTrust } from './types.js';
+
+/** Outcome of matching an OIDC assumption against a role's trust entries. */
+export interface OidcVerdict {
+  /** Some entry allows provider, audience, subject and workflow, and the context is not a blocked PR. */
+  allowed: boolean;
+  /** Some entry names the event's provider. */
+  providerAllowed: boolean;
+  /** … and accepts its audience (or names none). */
+  audienceAllowed: boolean;
+  /** … and lists a subject pattern matching the subject. */
+  subjectAllowed: boolean;
+  /** null when the subject carries no workflow or no such entry lists workflows. */
+  workflowAllowed: boolean | null;
+  /** PR/MR context and no matching trust allows PRs. */
+  pullRequestBlocked: boolean;
+  /** Human sentences, e.g. `subject repo:x/y:pull_request is not in the 2 subjects allowed for gha-deploy`. */
+  reasons: string[];
+}
+
+/** The OIDC facts of one event (shape of `OidcInfo` without the provider ARN). */
+export interface OidcFacts {
+  provider: string | null;
+  audience: string | null;
+  subject: string | null;
+  claims: SubjectClaims | null;
+}
+
+export interface MatchOidcOptions {
+  /** Role ARN or name, for sentences ("… allowed for gha-deploy"). */
+  identity?: string;
+}
+
+/**
+ * Match an OIDC assumption against trust entries.
+ *
+ * An entry applies when its provider equals the event's (case-insensitive, scheme and trailing `/`
+ * ignored); its audience, when set, must equal the event's; one of its subject patterns must match;
+ * when the subject carries `job_workflow_ref` and the entry lists workflows, one must match. A PR/MR
+ * context is allowed only by a matching entry with `allowPullRequests`.
+ */
+export function matchOidc(
+  trusts: readonly OidcTrust[],
+  oidc: OidcFacts,
+  opts: MatchOidcOptions = {},
+): OidcVerdict {
+  const who = displayName(opts.identity);
+  const provider = normaliseProvider(oidc.provider);
+  const subject = oidc.subject;
+  const claims =
+    oidc.claims ?? (subject === null || subject === undefined ? null : parseSubject(subject, oidc.provider));
+  const workflow = claims?.workflow;
+  const isPullRequest = claims?.pullRequest === true;
+  const reasons: string[] = [];
+
+  const byProvider =
+    provider === null ? [] : trusts.filter((t) => normaliseProvider(t.provider) === provider);
+  const byAudience = byProvider.filter((t) => t.audience === undefined || t.audience === oidc.audience);
+  const bySubject =
+    subject === null || subject === undefined
+      ? []
+      : byAudience.filter((t) => t.subjects.some((p) => matchPattern(p, subject)));
+  const listing = workflow === undefined ? [] : bySubject.filter((t) => t.workflows !== undefined);
+  const matching = bySubject.filter(
+    (t) =>
+      workflow === undefined ||
+      t.workflows === undefined ||
+      t.workflows.some((p) => matchPattern(p, workflow)),
+  );
+
+  const providerAllowed = byProvider.length > 0;
+  const audienceAllowed = byAudience.length > 0;
+  const subjectAllowed = bySubject.length > 0;
+  const workflowAllowed = listing.length === 0 ? null : matching.length > 0;
+  const pullRequestBlocked = isPullRequest && !matching.some((t) => t.allowPullRequests);
+
+  if (trusts.length === 0) {
+    reasons.push(`${who} declares no OIDC trust`);
+  } else if (!providerAllowed) {
+    const known = unique(trusts.map((t) => t.provider));
+    reasons.push(
+      provider === null
+        ? `the OIDC provider is not recorded; ${who} trusts ${list(known)}`
+        : `provider ${clean(oidc.provider ?? '')} is not trusted for ${who} (trusted: ${list(known)})`,
+    );
+  } else if (!audienceAllowed) {
+    const known = unique(byProvider.flatMap((t) => (t.audience === undefined ? [] : [t.audience])));
+    reasons.push(
+      `audience ${oidc.audience === null ? '(none)' : clean(oidc.audience)} is not allowed for ${who} (allowed: ${list(known)})`,
+    );
+  } else if (!subjectAllowed) {
+    const patterns = unique(byAudience.flatMap((t) => t.subjects));
+    if (subject === null || subject === undefined) {
+      reasons.push(`the token subject is not recorded; ${who} allows ${count(patterns.length, 'subject')}`);
+    } else {
+      reasons.push(
+        `subject ${clean(subject)} is not in the ${count(patterns.length, 'subject')} allowed for ${who}`,
+      );
+      const hint = immutableHint(subject, patterns);
+      if (hint !== null) reasons.push(hint);
+    }
+  } else if (workflowAllowed === false && workflow !== undefined) {
+    const patterns = unique(listing.flatMap((t) => t.workflows ?? []));
+    reasons.push(
+      `workflow ${clean(workflow)} is not in the ${count(patterns.length, 'workflow')} allowed for ${who}`,
+    );
+  }
+  if (pullRequestBlocked) {
+    reasons.push(
+      `subject ${clean(subject ?? '')} is a pull-request context and ${who} does not allow pull requests`,
+    );
+  }
+
+  return {
+    allowed: matching.length > 0 && !pullRequestBlocked,
+    providerAllowed,
+    audienceAllowed,
+    subjectAllowed,
+    workflowAllowed,
+    pullRequestBlocked,
+    reasons,
+  };
+}
+
+/**
+ * True when an AssumeRole caller fits one of the `callers` patterns (same pattern semantics).
+ *
+ * An assumed-role session ARN also matches its role's ARN, and a role with a path matches the
+ * baseline's path-less ARN. A bare 12-digit account id (all CloudTrail shows for some cross-account
+ * calls) matches the account itself (`111122223333`), its root (`arn:aws:iam::111122223333:root`) and
+ * whole-account patterns (`arn:aws:iam::111122223333:*`); a specific role pattern does not match it.
+ */
+export function matchCaller(patterns: readonly string[], caller: string): boolean {
+  if (typeof caller !== 'string' || caller === '') return false;
+  if (/^\d{12}$/.test(caller)) return patterns.some((p) => matchesAccount(p, caller));
+  const forms = [caller];
+  const key = identityKeyOf(caller);
+  if (key !== null && !caller.includes(':iam::')) {
+    // Session ARN → its role ARN (no path is recorded in a session ARN).
+    forms.push(`arn:${key.partition}:iam::${key.account}:role/${caller.split('/')[1] ?? ''}`);
+  }
+  return patterns.some(
+    (p) =>
+      forms.some((f) => matchPattern(p, f)) ||
+      (!resourceOf(p).includes('*') && identityKeyOf(p) !== null && sameIdentity(p, caller)),
+  );
+}
+
+function matchesAccount(pattern: string, account: string): boolean {
+  if (matchPattern(pattern, account)) return true;
+  const m = /^arn:[^:]*:(?:iam|sts)::([^:]*):(.*)$/.exec(pattern);
+  if (m === null) return false;
+  const [, acct = '', resource = ''] = m;
+  return matchPattern(acct, account) && (resource === 'root' || /^\*+$/.test(resource));
+}
+
+function resourceOf(arnPattern: string): string {
+  const parts = arnPattern.split(':');
+  return parts.slice(5).join(':');
+}
+
+function normaliseProvider(p: string | null | undefined): string | null {
+  if (typeof p !== 'string') return null;
+  const n = p
+    .trim()
+    .replace(/^https?:\/\//i, '')
+    .replace(/\/+$/, '')
+    .toLowerCase();
+  return n === '' ? null : n;
+}
+
+/** When the subject carries immutable ids and the name-only form is listed, say so. */
+function immutableHint(subject: string, patterns: readonly string[]): string | null {
+  const m = /^repo:([^/@:]+)@\d+\/([^/@:]+)@\d+(:.*)?$/.exec(subject);
+  if (m === null) return null;
+  const nameOnly = `repo:${m[1]}/${m[2]}${m[3] ?? ''}`;
+  if (!patterns.some((p) => matchPattern(p, nameOnly))) return null;
+  return `the subject carries immutable owner/repository ids; the baseline lists only the name form ${clean(nameOnly)}`;
+}
+
+function displayName(identity: string | undefined): string {
+  if (identity === undefined || identity === '') return 'this role';
+  const m = /:assumed-role\/([^/]+)/.exec(identity) ?? /:(?:role|user)\/(?:.*\/)?([^/]+)$/.exec(identity);
+  return clean(m?.[1] ?? identity);
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+function unique(xs: readonly string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function list(xs: readonly string[]): string {
+  return xs.length === 0 ? 'none' : xs.join(', ');
+}
+
+/** Attacker text stays one line: control characters become `\uXXXX`, and very long values are cut. */
+function clean(s: string): string {
+  const escaped = s.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return escaped.length > 300 ? `${escaped.slice(0, 300)}…` : escaped;
+}

@@ -1,0 +1,457 @@
+/**
+ * Baseline file → domain `Baseline`, with every problem reported as `file:line: field: message`.
+ *
+ * YAML is read with the core schema (YAML 1.2: dates stay strings, `yes` is not a boolean) and walked
+ * node by node so that each value keeps the line it came from; zod strict objects then reject unknown
+ * keys, and cross-field checks (duplicates, team references, incident windows) run on top.
+ */
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node as YamlNode,
+} from 'yaml';
+import type { z } from 'zod';
+import { identityKeyOf } from './index.js';
+import { type BaselineFile, baselineFileSchema, KEYS_AT } from './schema.js';
+import type { Baseline, BaselineIssue, IncidentWindow } from './types.js';
+import { baselineWarnings, type WarningOptions } from './warnings.js';
+
+export type ParseOptions = WarningOptions;
+
+/** Result of reading a baseline: the baseline when there is no error-level issue, and every issue. */
+export interface ParsedBaseline {
+  baseline: Baseline | null;
+  issues: BaselineIssue[];
+}
+
+type Segment = string | number;
+type LineMap = Map<string, number>;
+
+const MAX_DEPTH = 64;
+const MAX_ALIASES = 256;
+
+/**
+ * Parse and validate a baseline file. Never throws.
+ *
+ * @param text - the file's content.
+ * @param file - the name to report in issues (usually the path as the user gave it).
+ * @param opts - `nowMs` enables "suppression already expired" warnings; `knownRules` flags unknown rule ids.
+ */
+export function parseBaseline(text: string, file: string, opts: ParseOptions = {}): ParsedBaseline {
+  const issues: BaselineIssue[] = [];
+  const add = (
+    line: number | null,
+    field: string,
+    message: string,
+    level: BaselineIssue['level'] = 'error',
+  ) => issues.push({ file, line, field, message, level });
+  try {
+    const baseline = parseInto(String(text), add, opts);
+    return {
+      baseline: issues.some((i) => i.level === 'error') ? null : baseline,
+      issues: sortIssues(issues),
+    };
+  } catch (err) {
+    add(
+      null,
+      '',
+      `internal error while reading the baseline: ${err instanceof Error ? err.message : String(err)}`,
+    );
+    return { baseline: null, issues: sortIssues(issues) };
+  }
+}
+
+/** `file:line: field: message` (line and field omitted when unknown). */
+export function formatIssue(i: BaselineIssue): string {
+  const where = i.line === null ? i.file : `${i.file}:${i.line}`;
+  const level = i.level === 'warning' ? 'warning: ' : '';
+  return i.field === '' ? `${where}: ${level}${i.message}` : `${where}: ${level}${i.field}: ${i.message}`;
+}
+
+type Add = (line: number | null, field: string, message: string, level?: BaselineIssue['level']) => void;
+
+function parseInto(text: string, add: Add, opts: ParseOptions): Baseline | null {
+  const counter = new LineCounter();
+  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
+    lineCounter: counter,
+    prettyErrors: false,
+    schema: 'core',
+    uniqueKeys: true,
+  });
+  const lineAt = (offset: number | undefined): number | null =>
+    offset === undefined ? null : counter.linePos(offset).line;
+
+  for (const e of doc.errors) add(lineAt(e.pos[0]), '', `YAML: ${firstLine(e.message)}`);
+  for (const w of doc.warnings) add(lineAt(w.pos[0]), '', `YAML: ${firstLine(w.message)}`, 'warning');
+  if (doc.errors.length > 0) return null;
+
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    add(1, '', 'the baseline is empty: expected a mapping starting with "version: 1"');
+    return null;
+  }
+
+  const lines: LineMap = new Map([['', 1]]);
+  const walker = new Walker(doc, lines, lineAt, add);
+  const data = walker.toValue(doc.contents, []);
+  if (walker.failed) return null;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    add(1, '', 'the baseline must be a mapping with version, identities, …');
+    return null;
+  }
+
+  const locate = (path: readonly Segment[]): number | null => {
+    for (let n = path.length; n >= 0; n -= 1) {
+      const line = lines.get(formatPath(path.slice(0, n)));
+      if (line !== undefined) return line;
+    }
+    return null;
+  };
+
+  const result = baselineFileSchema.safeParse(data, { reportInput: true });
+  if (!result.success) {
+    for (const issue of result.error.issues) reportZodIssue(issue, locate, add);
+  }
+  crossChecks(data as Record<string, unknown>, locate, add);
+  if (!result.success) return null;
+
+  const baseline = toDomain(result.data);
+  for (const w of baselineWarnings(baseline, opts)) {
+    add(locate(parsePath(w.field)), w.field, w.message, 'warning');
+  }
+  return baseline;
+}
+
+/** Converts YAML nodes to plain values, recording the line of every map key and sequence item. */
+class Walker {
+  failed = false;
+  private aliases = 0;
+
+  constructor(
+    private readonly doc: Document,
+    private readonly lines: LineMap,
+    private readonly lineAt: (offset: number | undefined) => number | null,
+    private readonly add: Add,
+  ) {}
+
+  toValue(node: unknown, path: Segment[]): unknown {
+    if (this.failed) return null;
+    if (path.length > MAX_DEPTH) return this.fail(node, path, 'nested too deeply');
+    if (isAlias(node)) {
+      this.aliases += 1;
+      if (this.aliases > MAX_ALIASES) return this.fail(node, path, 'too many aliases');
+      return this.toValue(node.resolve(this.doc), path);
+    }
+    if (isScalar(node)) {
+      const v = node.value;
+      // Keep the written text when a plain number would lose it (account ids with a leading zero, 1.0).
+      if (
+        typeof v === 'number' &&
+        node.type === 'PLAIN' &&
+        node.source !== undefined &&
+        node.source !== String(v)
+      ) {
+        return node.source;
+      }
+      if (typeof v === 'bigint') return String(v);
+      return v;
+    }
+    if (isSeq(node)) {
+      return node.items.map((item, i) => {
+        const itemPath = [...path, i];
+        const line = this.lineAt((item as YamlNode | null)?.range?.[0]);
+        if (line !== null) this.lines.set(formatPath(itemPath), line);
+        return this.toValue(item, itemPath);
+      });
+    }
+    if (isMap(node)) {
+      const out: Record<string, unknown> = {};
+      for (const pair of node.items) {
+        if (!isPair(pair)) continue;
+        const key = pair.key;
+        if (!isScalar(key) || key.value === null || typeof key.value === 'object') {
+          return this.fail(key ?? node, path, 'keys must be plain words');
+        }
+        const name = key.source ?? String(key.value);
+        const keyPath = [...path, name];
+        const line = this.lineAt(key.range?.[0]);
+        if (line !== null) this.lines.set(formatPath(keyPath), line);
+        // Own property only: a key named __proto__ must stay data.
+        Object.defineProperty(out, name, {
+          value: this.toValue(pair.value, keyPath),
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      return out;
+    }
+    if (node === null || node === undefined) return null;
+    return this.fail(node, path, 'unsupported YAML node');
+  }
+
+  private fail(node: unknown, path: Segment[], message: string): null {
+    this.failed = true;
+    this.add(this.lineAt((node as YamlNode | null)?.range?.[0]), formatPath(path), message);
+    return null;
+  }
+}
+
+function reportZodIssue(issue: z.core.$ZodIssue, locate: (p: readonly Segment[]) => number | null, add: Add) {
+  const path = issue.path.filter((s): s is Segment => typeof s === 'string' || typeof s === 'number');
+  if (issue.code === 'unrecognized_keys') {
+    const known = KEYS_AT[locationOf(path)] ?? [];
+    for (const key of issue.keys) {
+      const keyPath = [...path, key];
+      const hint = suggest(key, known);
+      const message =
+        hint !== null
+          ? `unknown key (did you mean "${hint}"?)`
+          : `unknown key (allowed: ${known.join(', ') || 'none'})`;
+      add(locate(keyPath), formatPath(keyPath), message);
+    }
+    return;
+  }
+  add(locate(path), formatPath(path), describe(issue));
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case 'invalid_type':
+      if (input === undefined) return 'required';
+      return `expected ${article(issue.expected)}, got ${typeName(input)}`;
+    case 'invalid_value': {
+      const values = issue.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
+      const got = `got ${JSON.stringify(input) ?? typeName(input)}`;
+      return values.length === 1
+        ? `must be ${values[0]} (${got})`
+        : `must be one of ${values.join(', ')} (${got})`;
+    }
+    case 'too_small':
+      return issue.origin === 'array' ? 'must list at least one entry' : 'must not be empty';
+    default:
+      return issue.message;
+  }
+}
+
+function article(expected: string): string {
+  if (expected === 'array') return 'a list';
+  if (expected === 'object' || expected === 'record') return 'a mapping';
+  return `a ${expected}`;
+}
+
+function typeName(v: unknown): string {
+  if (v === null) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `${typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : `a ${typeof v}`} (${JSON.stringify(v)})`;
+}
+
+/** Checks spanning fields, run on the raw data so that they report alongside schema errors. */
+function crossChecks(
+  data: Record<string, unknown>,
+  locate: (p: readonly Segment[]) => number | null,
+  add: Add,
+) {
+  const accounts = data.accounts;
+  if (isRecord(accounts)) {
+    for (const id of Object.keys(accounts)) {
+      if (!/^\d{12}$/.test(id))
+        add(locate(['accounts', id]), formatPath(['accounts', id]), 'account id must be 12 digits');
+    }
+  }
+
+  const teams = isRecord(data.teams) ? Object.keys(data.teams) : [];
+  const identities = Array.isArray(data.identities) ? data.identities : [];
+  const seen = new Map<string, number>();
+  identities.forEach((raw, i) => {
+    if (!isRecord(raw)) return;
+    if (typeof raw.arn === 'string') {
+      const key = identityKeyOf(raw.arn);
+      if (key !== null) {
+        const id = `${key.partition}:${key.account}:${key.type}:${key.name}`;
+        const first = seen.get(id);
+        if (first === undefined) seen.set(id, i);
+        else {
+          const at = locate(['identities', first]);
+          add(
+            locate(['identities', i, 'arn']),
+            `identities[${i}].arn`,
+            `duplicate identity: ${raw.arn} is already declared at identities[${first}]${at === null ? '' : ` (line ${at})`}`,
+          );
+        }
+      }
+    }
+    if (typeof raw.team === 'string' && !teams.includes(raw.team)) {
+      const hint = suggest(raw.team, teams);
+      const known = teams.length === 0 ? 'no teams are declared' : `declared: ${teams.join(', ')}`;
+      add(
+        locate(['identities', i, 'team']),
+        `identities[${i}].team`,
+        `unknown team "${raw.team}" (${hint === null ? known : `did you mean "${hint}"?`})`,
+      );
+    }
+  });
+
+  const incidents = Array.isArray(data.incidents) ? data.incidents : [];
+  incidents.forEach((raw, i) => {
+    if (!isRecord(raw) || typeof raw.from !== 'string' || typeof raw.until !== 'string') return;
+    const from = Date.parse(raw.from);
+    const until = Date.parse(raw.until);
+    if (Number.isFinite(from) && Number.isFinite(until) && until <= from) {
+      add(locate(['incidents', i, 'until']), `incidents[${i}].until`, `must be after from (${raw.from})`);
+    }
+  });
+}
+
+function toDomain(f: BaselineFile): Baseline {
+  return {
+    version: 1,
+    accounts: { ...(f.accounts ?? {}) },
+    teams: Object.fromEntries(
+      Object.entries(f.teams ?? {}).map(([k, t]) => [k, t.slack === undefined ? {} : { slack: t.slack }]),
+    ),
+    defaults: f.defaults?.team === undefined ? {} : { team: f.defaults.team },
+    identities: (f.identities ?? []).map((i) =>
+      compact({
+        arn: i.arn,
+        kind: i.kind,
+        owner: i.owner,
+        purpose: i.purpose,
+        environment: i.environment,
+        team: i.team,
+        reviewAfter: i.review_after,
+        oidc: (i.oidc ?? []).map((o) =>
+          compact({
+            provider: o.provider,
+            audience: o.audience,
+            subjects: o.subjects,
+            workflows: o.workflows,
+            allowPullRequests: o.allow_pull_requests ?? false,
+          }),
+        ),
+        callers: i.callers ?? [],
+      }),
+    ),
+    suppressions: (f.suppressions ?? []).map((s) =>
+      compact({
+        rule: s.rule,
+        actor: s.actor,
+        target: s.target,
+        reason: s.reason,
+        owner: s.owner,
+        expires: s.expires,
+      }),
+    ),
+    incidents: (f.incidents ?? []).map(
+      (w, index): IncidentWindow =>
+        compact({
+          id: `file:${index}`,
+          identity: w.identity,
+          ticket: w.ticket,
+          from: w.from,
+          until: w.until,
+          reason: w.reason,
+          source: 'file' as const,
+        }),
+    ),
+  };
+}
+
+/** Drop undefined members (optional fields stay absent, as in a hand-written object). */
+function compact<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
+  return o;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** `['identities', 1, 'oidc', 0, 'subject']` → `identities[1].oidc[0].subject`. */
+export function formatPath(path: readonly Segment[]): string {
+  let out = '';
+  for (const s of path) {
+    if (typeof s === 'number') out += `[${s}]`;
+    else if (/^[A-Za-z0-9_-]+$/.test(s)) out += out === '' ? s : `.${s}`;
+    else out += `[${JSON.stringify(s)}]`;
+  }
+  return out;
+}
+
+/** Inverse of formatPath for the paths warnings produce. */
+function parsePath(field: string): Segment[] {
+  const out: Segment[] = [];
+  for (const m of field.matchAll(/([A-Za-z0-9_-]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[3] !== undefined) out.push(JSON.parse(m[3]) as string);
+  }
+  return out;
+}
+
+/** Location of an object for KEYS_AT: indexes → `[]`, record keys under accounts/teams → `*`. */
+function locationOf(path: readonly Segment[]): string {
+  const parts: string[] = [];
+  path.forEach((s, i) => {
+    if (typeof s === 'number') parts.push('[]');
+    else if (i === 1 && (path[0] === 'accounts' || path[0] === 'teams')) parts.push('.*');
+    else parts.push(parts.length === 0 ? s : `.${s}`);
+  });
+  return parts.join('');
+}
+
+/** The known key a typo most likely meant, or null. */
+export function suggest(word: string, known: readonly string[]): string | null {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
+  const w = norm(word);
+  let best: string | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const k of known) {
+    const n = norm(k);
+    if (n === w) return k;
+    const d = distance(w, n);
+    const limit = Math.min(n.length, w.length) <= 4 ? 1 : 2;
+    const prefix = w.length >= 3 && (n.startsWith(w) || w.startsWith(n));
+    if ((d <= limit || prefix) && d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance (short strings only). */
+function distance(a: string, b: string): number {
+  if (a.length > 64 || b.length > 64) return Number.POSITIVE_INFINITY;
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? Number.POSITIVE_INFINITY;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+function sortIssues(issues: BaselineIssue[]): BaselineIssue[] {
+  return issues
+    .map((issue, i) => ({ issue, i }))
+    .sort(
+      (a, b) =>
+        (a.issue.line ?? Number.MAX_SAFE_INTEGER) - (b.issue.line ?? Number.MAX_SAFE_INTEGER) || a.i - b.i,
+    )
+    .map(({ issue }) => issue);
+}

@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import { parseSubject } from '../oidc/subject.js';
+import { iamArn, parseArn, partitionOf, providerHost, resourceName, roleArnFromSession } from './arn.js';
+import { bool, isObj, nstr, type Obj, obj, path, str } from './fields.js';
+import type { Actor, NormalisedEvent, OidcInfo, RawRecord, Target } from './types.js';
+
+export type NormaliseResult = { ok: true; event: NormalisedEvent } | { ok: false; reason: string };
+
+const ASSUME_EVENTS = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
+
+/**
+ * Parses one untrusted CloudTrail record into the event model rules read. Total: every input
+ * gives a result; a record that cannot be used gives `{ ok: false, reason }` with a short reason.
+ */
+export function normaliseRecord(raw: unknown): NormaliseResult {
+  if (!isObj(raw)) return { ok: false, reason: `record is ${describe(raw)}, not an object` };
+  const eventName = raw.eventName;
+  const eventSource = raw.eventSource;
+  if (typeof eventName !== 'string' || eventName.length === 0) {
+    return { ok: false, reason: `eventName is ${describe(eventName)}, expected a string` };
+  }
+  if (typeof eventSource !== 'string' || eventSource.length === 0) {
+    return { ok: false, reason: `eventSource is ${describe(eventSource)}, expected a string` };
+  }
+  for (const key of ['userIdentity', 'requestParameters', 'responseElements', 'additionalEventData'] as const) {
+    const v = raw[key];
+    if (v !== undefined && v !== null && !isObj(v)) {
+      return { ok: false, reason: `${key} is ${describe(v)}, expected an object` };
+    }
+  }
+  for (const key of ['eventTime', 'eventID', 'awsRegion', 'recipientAccountId', 'errorCode'] as const) {
+    const v = raw[key];
+    if (v !== undefined && v !== null && typeof v !== 'string') {
+      return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
+    }
+  }
+
+  const ui = obj(raw.userIdentity) ?? {};
+  const req = obj(raw.requestParameters);
+  const res = obj(raw.responseElements);
+  const add = obj(raw.additionalEventData);
+  const { eventTime, eventTimeMs } = readTime(raw);
+  const account = nstr(raw.recipientAccountId) ?? nstr(ui.accountId) ?? '';
+  const actor = readActor(ui, raw, eventName, req);
+  const errorCode = nstr(raw.errorCode);
+  const consoleResult = str(path(res, 'ConsoleLogin'));
+  const event: NormalisedEvent = {
+    eventId: nstr(raw.eventID) ?? syntheticId(raw),
+    eventName,
+    eventSource,
+    eventTime,
+    eventTimeMs,
+    account,
+    region: nstr(raw.awsRegion) ?? '',
+    eventType: nstr(raw.eventType),
+    readOnly: bool(raw.readOnly),
+    actor,
+    target: readTarget(eventName, req, res, raw, actor, account),
+    oidc: eventName === 'AssumeRoleWithWebIdentity' ? readOidc(ui, res, req) : null,
+    errorCode,
+    errorMessage: str(raw.errorMessage),
+    success: errorCode === null && consoleResult !== 'Failure',
+    requestParameters: req,
+    responseElements: res,
+    additionalEventData: add,
+    raw: raw as RawRecord,
+  };
+  return { ok: true, event };
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'missing';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+function readTime(raw: Obj): { eventTime: string; eventTimeMs: number } {
+  for (const key of ['eventTime', '@timestamp']) {
+    const s = str(raw[key]);
+    if (s) {
+      const ms = Date.parse(s);
+      if (!Number.isNaN(ms)) return { eventTime: s, eventTimeMs: ms };
+    }
+  }
+  return { eventTime: '', eventTimeMs: 0 };
+}
+
+/** Records without eventID (hand-written test logs) get a stable id from their content. */
+function syntheticId(raw: Obj): string {
+  return `sha256-${createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 32)}`;
+}
+
+function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor {
+  const type = nstr(ui.type) ?? 'Unknown';
+  const uiArn = nstr(ui.arn);
+  const issuer = obj(path(ui, 'sessionContext', 'sessionIssuer'));
+  const issuerArn = nstr(issuer?.arn);
+  let arn: string | null = uiArn;
+  let sessionArn: string | null = null;
+  let sessionName: string | null = null;
+  if (type === 'AssumedRole') {
+    sessionArn = uiArn;
+    arn = issuerArn ?? roleArnFromSession(uiArn);
+    const p = parseArn(uiArn);
+    if (p?.resource.startsWith('assumed-role/')) sessionName = p.resource.split('/').slice(2).join('/') || null;
+  } else if (type === 'FederatedUser') {
+    sessionArn = uiArn;
+    arn = issuerArn ?? uiArn;
+  }
+  if (ASSUME_EVENTS.has(eventName)) sessionName = str(req?.roleSessionName) ?? sessionName;
+  const isWeb = type === 'WebIdentityUser';
+  const mfa = str(path(ui, 'sessionContext', 'attributes', 'mfaAuthenticated'));
+  return {
+    type,
+    arn,
+    sessionArn,
+    accountId: nstr(ui.accountId),
+    principalId: nstr(ui.principalId),
+    userName: nstr(ui.userName) ?? (type === 'AssumedRole' ? nstr(issuer?.userName) : null),
+    sessionName,
+    sourceIp: nstr(raw.sourceIPAddress),
+    userAgent: nstr(raw.userAgent),
+    invokedBy: nstr(ui.invokedBy),
+    subject: isWeb ? (nstr(ui.userName) ?? subjectFromPrincipalId(nstr(ui.principalId))?.sub ?? null) : null,
+    provider: isWeb ? providerHost(nstr(ui.identityProvider) ?? nstr(ui.principalId)) : null,
+    mfaAuthenticated: mfa === null ? null : mfa === 'true',
+  };
+}
+
+/** principalId of a WebIdentityUser is `<provider ARN>:<aud>:<sub>`; the sub may itself contain `:`. */
+function subjectFromPrincipalId(pid: string | null): { provider: string; aud: string; sub: string } | null {
+  if (!pid) return null;
+  const m = /^(arn:[^:]*:iam::[^:]*:oidc-provider\/[^:]+):([^:]*):(.*)$/.exec(pid);
+  if (!m) return null;
+  return { provider: m[1]!, aud: m[2]!, sub: m[3]! };
+}
+
+function readOidc(ui: Obj, res: Obj | null, req: Obj | null): OidcInfo {
+  const fromPid = subjectFromPrincipalId(nstr(ui.principalId));
+  const providerArn = nstr(res?.provider) ?? nstr(ui.identityProvider) ?? fromPid?.provider ?? null;
+  const subject = nstr(res?.subjectFromWebIdentityToken) ?? nstr(ui.userName) ?? fromPid?.sub ?? null;
+  const provider = providerHost(providerArn) ?? providerHost(nstr(req?.providerId));
+  return {
+    provider,
+    providerArn,
+    audience: nstr(res?.audience) ?? fromPid?.aud ?? null,
+    subject,
+    claims: subject ? parseSubject(subject, provider) : null,
+  };
+}
+
+function readTarget(
+  eventName: string,
+  req: Obj | null,
+  res: Obj | null,
+  raw: Obj,
+  actor: Actor,
+  account: string,
+): Target | null {
+  const partition = partitionOf(actor.arn ?? actor.sessionArn);
+  if (ASSUME_EVENTS.has(eventName)) {
+    const arn =
+      nstr(req?.roleArn) ??
+      roleResourceArn(raw.resources) ??
+      roleArnFromSession(str(path(res, 'assumedRoleUser', 'arn')));
+    return arn ? { type: 'role', arn, name: resourceName(arn) } : { type: 'role', arn: null, name: null };
+  }
+  const userName = nstr(req?.userName) ?? nstr(path(res, 'accessKey', 'userName'));
+  if (userName && account) {
+    return { type: 'user', arn: iamArn(partition, account, 'user', userName), name: userName };
+  }
+  const roleName = nstr(req?.roleName);
+  if (roleName && account) return { type: 'role', arn: iamArn(partition, account, 'role', roleName), name: roleName };
+  const groupName = nstr(req?.groupName);
+  if (groupName && account) {
+    return { type: 'group', arn: iamArn(partition, account, 'group', groupName), name: groupName };
+  }
+  const policyArn = nstr(req?.policyArn) ?? nstr(path(res, 'policy', 'arn'));
+  if (policyArn) return { type: 'policy', arn: policyArn, name: resourceName(policyArn) };
+  const providerArn = nstr(req?.openIDConnectProviderArn) ?? nstr(req?.sAMLProviderArn) ?? nstr(res?.openIDConnectProviderArn);
+  if (providerArn) return { type: 'provider', arn: providerArn, name: providerHost(providerArn) };
+  if (eventName === 'CreateOpenIDConnectProvider') {
+    const url = nstr(req?.url);
+    return { type: 'provider', arn: null, name: providerHost(url) };
+  }
+  const trail = nstr(req?.name) ?? nstr(req?.trailName);
+  if (trail && /Trail|Logging|EventSelectors/.test(eventName)) return { type: 'trail', arn: trail.startsWith('arn:') ? trail : null, name: trail };
+  // Self-service calls without a userName act on the caller (e.g. CreateAccessKey for oneself, or root).
+  if (/AccessKey|LoginProfile|MFADevice/.test(eventName) && actor.arn) {
+    return { type: 'user', arn: actor.arn, name: actor.userName ?? resourceName(actor.arn) };
+  }
+  return null;
+}
+
+function roleResourceArn(resources: unknown): string | null {
+  if (!Array.isArray(resources)) return null;
+  for (const r of resources) {
+    if (isObj(r) && r.type === 'AWS::IAM::Role') {
+      const arn = nstr(r.ARN) ?? nstr(r.arn);
+      if (arn) return arn;
+    }
+  }
+  return null;
+}

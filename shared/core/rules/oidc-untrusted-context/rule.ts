@@ -1,0 +1,29 @@
+import { matchOidc } from '../../baseline/oidc-match.js';
+import { defineRule } from '../../detection/rule.js';
+import { isOidcAssumption, STS, shortName } from '../_common.js';
+
+export default defineRule({
+  meta: {
+    id: 'oidc-untrusted-context',
+    title: 'Pull-request workflow assumed a role that does not allow pull requests',
+    description:
+      'The OIDC token came from a pull-request or merge-request context, which runs code anyone can ' +
+      'propose (including from forks), and the role baseline does not allow pull requests.',
+    severity: 'critical',
+    appliesTo: { eventSources: [STS], eventNames: ['AssumeRoleWithWebIdentity'] },
+    attack: ['T1078.004', 'T1195.002'],
+    emulatedBy: [],
+    falsePositives: ['A read-only role that is meant for pull-request checks but lacks allow_pull_requests: true.'],
+    runbook:
+      'iamwatch baseline show <role>; find the pull request from the subject and its workflow run; revoke the role sessions (aws iam put-role-policy with an aws:TokenIssueTime deny) if the run was not yours.',
+    dedupWindowMinutes: 60,
+  },
+  match: (e, { target }) => {
+    if (!isOidcAssumption(e) || !target || !e.oidc?.claims?.pullRequest) return false;
+    return matchOidc(target.oidc, e.oidc, { identity: target.arn }).pullRequestBlocked;
+  },
+  reasons: (e, { target }) => [
+    `subject ${e.oidc?.subject ?? ''} is a pull-request context and ${shortName(target?.arn)} does not allow pull requests`,
+  ],
+  dedupeKey: (e) => `${e.target?.arn}|${e.oidc?.subject}`,
+});
