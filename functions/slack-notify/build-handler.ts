@@ -11,8 +11,8 @@
  */
 import type { SNSEvent } from 'aws-lambda';
 import { RecentIds } from '../../shared/adapters/slack-webhook.js';
-import type { DeadLetterSink } from '../../shared/core/alert/dead-letter.js';
 import { DeliveryError, deliverAlerts, parkDeadLetter } from '../../shared/app/deliver.js';
+import type { DeadLetterSink } from '../../shared/core/alert/dead-letter.js';
 import type { AlertSink, Clock, Log } from '../../shared/ports.js';
 import { parseAlertMessage } from './alert-schema.js';
 
@@ -50,7 +50,13 @@ export function buildSlackNotifyHandler(deps: SlackNotifyDeps): SlackNotifyHandl
   const clock = deps.clock ?? { nowMs: () => Date.now() };
 
   return async (event) => {
-    const result: SlackNotifyResult = { received: 0, posted: 0, duplicates: 0, malformed: 0, deadLettered: 0 };
+    const result: SlackNotifyResult = {
+      received: 0,
+      posted: 0,
+      duplicates: 0,
+      malformed: 0,
+      deadLettered: 0,
+    };
     const failures: DeliveryError[] = [];
     for (const record of event.Records ?? []) {
       result.received++;
@@ -72,7 +78,9 @@ export function buildSlackNotifyHandler(deps: SlackNotifyDeps): SlackNotifyHandl
           });
           result.deadLettered++;
         } catch (err) {
-          failures.push(new DeliveryError([{ alertId: null, sink: 'slack-notify-input', reason: parsed.reason }], err));
+          failures.push(
+            new DeliveryError([{ alertId: null, sink: 'slack-notify-input', reason: parsed.reason }], err),
+          );
         }
         continue;
       }
@@ -96,7 +104,8 @@ export function buildSlackNotifyHandler(deps: SlackNotifyDeps): SlackNotifyHandl
           deps.log.info('duplicate delivery ignored', { alertId: alert.id, messageId, via: 'claim' });
           continue;
         }
-        if (claim === 'unavailable') deps.log.warn('delivery claim unavailable; posting anyway', { alertId: alert.id });
+        if (claim === 'unavailable')
+          deps.log.warn('delivery claim unavailable; posting anyway', { alertId: alert.id });
       }
       try {
         const report = await deliverAlerts([alert], {
@@ -109,10 +118,19 @@ export function buildSlackNotifyHandler(deps: SlackNotifyDeps): SlackNotifyHandl
         recent.add(alert.id);
         result.deadLettered += report.deadLettered;
         if (report.outcomes[0]?.delivered.includes(deps.slack.name)) result.posted++;
-        deps.log.info('alert handled', { alertId: alert.id, rule: alert.rule, messageId, report: report.outcomes[0] });
+        deps.log.info('alert handled', {
+          alertId: alert.id,
+          rule: alert.rule,
+          messageId,
+          report: report.outcomes[0],
+        });
       } catch (err) {
         if (deps.releaseDelivery) await deps.releaseDelivery(alert.id).catch(() => undefined);
-        failures.push(err instanceof DeliveryError ? err : new DeliveryError([{ alertId: alert.id, sink: deps.slack.name, reason: String(err) }], err));
+        failures.push(
+          err instanceof DeliveryError
+            ? err
+            : new DeliveryError([{ alertId: alert.id, sink: deps.slack.name, reason: String(err) }], err),
+        );
       }
     }
     if (failures.length > 0) {

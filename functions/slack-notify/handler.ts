@@ -9,9 +9,10 @@
  * - `IAMWATCH_CONSOLE_BASE_URL` (or `CONSOLE_BASE_URL`): console base for the event link (default commercial).
  * - `IAMWATCH_SLACK_CACHE_SECONDS`: webhook/route cache (default 300).
  */
+
+import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { SNSEvent } from 'aws-lambda';
 import { createStoreHandle } from '../../shared/adapters/dynamodb/open-store.js';
 import { SlackWebhookSink } from '../../shared/adapters/slack-webhook.js';
@@ -40,11 +41,15 @@ const logger = new Logger({ serviceName: 'iamwatch-slack-notify' });
 let built: SlackNotifyHandler | null = null;
 
 function build(): SlackNotifyHandler {
-  if (!env.dlqUrl) throw new ConfigError('IAMWATCH_DEAD_LETTER_URL (or DLQ_URL) must name the dead-letter queue');
+  if (!env.dlqUrl)
+    throw new ConfigError('IAMWATCH_DEAD_LETTER_URL (or DLQ_URL) must name the dead-letter queue');
   const teams = env.table
     ? (() => {
         const store = createStoreHandle(new DynamoDBClient({}), env.table).store;
-        return () => store.teams().then((t) => ({ teams: t.teams, ...(t.defaultTeam ? { defaultTeam: t.defaultTeam } : {}) }));
+        return () =>
+          store
+            .teams()
+            .then((t) => ({ teams: t.teams, ...(t.defaultTeam ? { defaultTeam: t.defaultTeam } : {}) }));
       })()
     : async () => ({ teams: {} });
   const resolver = createWebhookResolver({
@@ -54,7 +59,10 @@ function build(): SlackNotifyHandler {
     ...(env.defaultParameter ? { fallbackRoute: `ssm:${env.defaultParameter}` } : {}),
   });
   return buildSlackNotifyHandler({
-    slack: new SlackWebhookSink({ resolver, ...(env.consoleBaseUrl ? { consoleBaseUrl: env.consoleBaseUrl } : {}) }),
+    slack: new SlackWebhookSink({
+      resolver,
+      ...(env.consoleBaseUrl ? { consoleBaseUrl: env.consoleBaseUrl } : {}),
+    }),
     deadLetter: new SqsDeadLetterSink({ client: new SQSClient({}), queueUrl: env.dlqUrl }),
     log: powertoolsLog(logger),
     setCorrelationId: (id) => logger.setCorrelationId(id),

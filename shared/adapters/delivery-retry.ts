@@ -73,11 +73,16 @@ export async function withRetry<T>(
     } catch (err) {
       const f = classify(err);
       const suffix = attempt > 1 ? ` after ${attempt} attempts` : '';
-      if (!f.retryable) throw new SinkError(sink, f.reason + suffix, { attempts: attempt, retryable: false, cause: err });
+      if (!f.retryable)
+        throw new SinkError(sink, f.reason + suffix, { attempts: attempt, retryable: false, cause: err });
       const wait = f.retryAfterMs ?? backoffDelay(attempt, policy, timing.random);
       const elapsed = timing.nowMs() - started;
       if (attempt >= policy.maxAttempts || elapsed + wait > policy.maxElapsedMs) {
-        throw new SinkError(sink, `${f.reason} after ${attempt} attempts`, { attempts: attempt, retryable: true, cause: err });
+        throw new SinkError(sink, `${f.reason} after ${attempt} attempts`, {
+          attempts: attempt,
+          retryable: true,
+          cause: err,
+        });
       }
       await timing.sleep(wait);
     }
@@ -110,10 +115,21 @@ const TRANSIENT_AWS = new Set([
 
 /** Classify an AWS SDK v3 error: throttling, 5xx and network faults are retryable. */
 export function classifyAwsError(err: unknown): AttemptFailure {
-  const e = err as { name?: string; code?: string; message?: string; $metadata?: { httpStatusCode?: number }; $retryable?: unknown };
+  const e = err as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: { httpStatusCode?: number };
+    $retryable?: unknown;
+  };
   const name = e?.name ?? e?.code ?? 'Error';
   const status = e?.$metadata?.httpStatusCode;
-  const retryable = TRANSIENT_AWS.has(name) || (status !== undefined && status >= 500) || e?.$retryable !== undefined;
+  const retryable =
+    TRANSIENT_AWS.has(name) || (status !== undefined && status >= 500) || e?.$retryable !== undefined;
   const msg = typeof e?.message === 'string' ? e.message.replace(/[\u0000-\u001f]/g, ' ').slice(0, 200) : '';
-  return { retryable, reason: `${name}${status ? ` (HTTP ${status})` : ''}${msg ? `: ${msg}` : ''}`, cause: err };
+  return {
+    retryable,
+    reason: `${name}${status ? ` (HTTP ${status})` : ''}${msg ? `: ${msg}` : ''}`,
+    cause: err,
+  };
 }

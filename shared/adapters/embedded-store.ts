@@ -86,7 +86,9 @@ interface DynaliteServer {
  * Starts dynalite on 127.0.0.1 (ephemeral port) with LevelDB data under `dir/data`, after taking
  * the directory's lock. Without `dir`, data stays in memory (tests) and no lock is taken.
  */
-export async function startEmbeddedStore(opts: { dir?: string; displayDir?: string } = {}): Promise<EmbeddedStore> {
+export async function startEmbeddedStore(
+  opts: { dir?: string; displayDir?: string } = {},
+): Promise<EmbeddedStore> {
   const release = opts.dir ? await acquireLock(opts.dir, opts.displayDir ?? opts.dir) : async () => {};
   try {
     const require = createRequire(import.meta.url);
@@ -110,7 +112,9 @@ export async function startEmbeddedStore(opts: { dir?: string; displayDir?: stri
         if (closed) return;
         closed = true;
         try {
-          await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+          await new Promise<void>((resolve, reject) =>
+            server.close((err) => (err ? reject(err) : resolve())),
+          );
         } finally {
           await release();
         }

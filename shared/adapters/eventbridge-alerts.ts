@@ -47,7 +47,12 @@ export class SinkBatchError extends SinkError {
 }
 
 /** Error codes of PutEvents result entries worth retrying. */
-const RETRYABLE_ENTRY_CODES = new Set(['ThrottlingException', 'InternalFailure', 'InternalException', 'ServiceUnavailable']);
+const RETRYABLE_ENTRY_CODES = new Set([
+  'ThrottlingException',
+  'InternalFailure',
+  'InternalException',
+  'ServiceUnavailable',
+]);
 
 export interface EventBridgeAlertSinkOptions {
   client: EventBridgeClient;
@@ -88,7 +93,9 @@ export class EventBridgeAlertSink implements AlertSink {
   /** Buffer the alert; sends when 10 entries are waiting (failures then surface as {@link SinkBatchError}). */
   async publish(alert: Alert): Promise<void> {
     const { json } = fitAlertJson(alert, DETAIL_MAX);
-    const resources = [alert.target?.arn].filter((r): r is string => typeof r === 'string' && r.startsWith('arn:') && r.length < 1600);
+    const resources = [alert.target?.arn].filter(
+      (r): r is string => typeof r === 'string' && r.startsWith('arn:') && r.length < 1600,
+    );
     const entry: PutEventsRequestEntry = {
       Source: EVENTBRIDGE_SOURCE,
       DetailType: EVENTBRIDGE_DETAIL_TYPE,
@@ -118,7 +125,9 @@ export class EventBridgeAlertSink implements AlertSink {
     for (let attempt = 1; pending.length > 0; attempt++) {
       let retry: Array<{ p: Pending; reason: string }> = [];
       try {
-        const res = await this.opts.client.send(new PutEventsCommand({ Entries: pending.map((p) => p.entry) }));
+        const res = await this.opts.client.send(
+          new PutEventsCommand({ Entries: pending.map((p) => p.entry) }),
+        );
         pending.forEach((p, i) => {
           const r = res.Entries?.[i];
           if (r?.EventId && !r.ErrorCode) return;
@@ -130,16 +139,31 @@ export class EventBridgeAlertSink implements AlertSink {
       } catch (err) {
         const f = classifyAwsError(err);
         if (!f.retryable) {
-          failed.push(...pending.map((p) => ({ alert: p.alert, reason: f.reason, attempts: attempt, retryable: false })));
+          failed.push(
+            ...pending.map((p) => ({
+              alert: p.alert,
+              reason: f.reason,
+              attempts: attempt,
+              retryable: false,
+            })),
+          );
           return failed;
         }
         retry = pending.map((p) => ({ p, reason: f.reason }));
       }
       if (retry.length === 0) break;
       const wait = backoffDelay(attempt, this.policy, this.timing.random);
-      if (attempt >= this.policy.maxAttempts || this.timing.nowMs() - started + wait > this.policy.maxElapsedMs) {
+      if (
+        attempt >= this.policy.maxAttempts ||
+        this.timing.nowMs() - started + wait > this.policy.maxElapsedMs
+      ) {
         failed.push(
-          ...retry.map(({ p, reason }) => ({ alert: p.alert, reason: `${reason} after ${attempt} attempts`, attempts: attempt, retryable: true })),
+          ...retry.map(({ p, reason }) => ({
+            alert: p.alert,
+            reason: `${reason} after ${attempt} attempts`,
+            attempts: attempt,
+            retryable: true,
+          })),
         );
         break;
       }
@@ -166,6 +190,9 @@ function* chunks(items: Pending[]): Generator<Pending[]> {
 }
 
 /** Convenience for composition roots. */
-export function eventBridgeAlertSink(eventBusName: string, client = new EventBridgeClient({})): EventBridgeAlertSink {
+export function eventBridgeAlertSink(
+  eventBusName: string,
+  client = new EventBridgeClient({}),
+): EventBridgeAlertSink {
   return new EventBridgeAlertSink({ client, eventBusName });
 }

@@ -32,11 +32,20 @@ export class FileDeadLetterSink implements DeadLetterSink, AlertSink {
       await mkdir(this.opts.dir, { recursive: true });
       await appendFile(this.currentFile(), `${JSON.stringify(entry)}\n`, 'utf8');
     } catch (err) {
-      throw new AdapterError(this.name, `cannot write ${this.currentFile()}`, { retryable: false, cause: err });
+      throw new AdapterError(this.name, `cannot write ${this.currentFile()}`, {
+        retryable: false,
+        cause: err,
+      });
     }
   }
 
   async publish(alert: Alert): Promise<void> {
-    await this.park({ alert, reason: 'dead-lettered', sink: 'unknown', attempts: 0, failedAt: new Date(this.now()).toISOString() });
+    await this.park({
+      alert,
+      reason: 'dead-lettered',
+      sink: 'unknown',
+      attempts: 0,
+      failedAt: new Date(this.now()).toISOString(),
+    });
   }
 }

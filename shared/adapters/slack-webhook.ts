@@ -7,13 +7,29 @@
  * alert in the dead-letter sink. A team without a route fails the same way ("no Slack route for team X").
  */
 import type { Alert } from '../core/alert/alert.js';
-import { type RenderSlackOptions, renderSlackMessage, type SlackMessage } from '../core/alert/render-slack.js';
+import {
+  type RenderSlackOptions,
+  renderSlackMessage,
+  type SlackMessage,
+} from '../core/alert/render-slack.js';
 import type { AlertSink } from '../ports.js';
-import { type AttemptFailure, type RetryPolicy, realTiming, SinkError, type Timing, withRetry } from './delivery-retry.js';
+import {
+  type AttemptFailure,
+  type RetryPolicy,
+  realTiming,
+  SinkError,
+  type Timing,
+  withRetry,
+} from './delivery-retry.js';
 import { createWebhookResolver, type WebhookResolver } from './webhook-resolver.js';
 
 /** Default Slack retry policy: 6 attempts, 1 s doubling to 30 s, 2 minutes in all. */
-export const SLACK_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 30_000, maxElapsedMs: 120_000 };
+export const SLACK_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxElapsedMs: 120_000,
+};
 
 export interface SlackPostOptions {
   /** Per-request timeout. Default 5000 ms. */
@@ -45,14 +61,18 @@ function parseRetryAfter(v: string | null): number | undefined {
 }
 
 function safeBody(s: string): string {
-  return s.replace(/[^\x20-\x7e]/g, ' ').slice(0, 120).trim();
+  return s
+    .replace(/[^\x20-\x7e]/g, ' ')
+    .slice(0, 120)
+    .trim();
 }
 
 function classifySlack(timeoutMs: number) {
   return (err: unknown): AttemptFailure => {
     if (err instanceof HttpStatusError) {
       const what = `HTTP ${err.status}${err.body ? ` ${safeBody(err.body)}` : ''}`;
-      if (err.status === 429) return { retryable: true, reason: what, retryAfterMs: err.retryAfterMs, cause: err };
+      if (err.status === 429)
+        return { retryable: true, reason: what, retryAfterMs: err.retryAfterMs, cause: err };
       if (err.status >= 500) return { retryable: true, reason: what, cause: err };
       return { retryable: false, reason: what, cause: err };
     }
@@ -68,7 +88,11 @@ function classifySlack(timeoutMs: number) {
  * POST `message` to a webhook URL with retries. Resolves on HTTP 2xx; throws {@link SinkError} otherwise.
  * Error reasons never contain the URL.
  */
-export async function postSlackMessage(url: string, message: SlackMessage, opts: SlackPostOptions = {}): Promise<void> {
+export async function postSlackMessage(
+  url: string,
+  message: SlackMessage,
+  opts: SlackPostOptions = {},
+): Promise<void> {
   const timeoutMs = opts.timeoutMs ?? 5000;
   const doFetch = opts.fetch ?? fetch;
   const body = JSON.stringify(message);
@@ -83,7 +107,8 @@ export async function postSlackMessage(url: string, message: SlackMessage, opts:
         redirect: 'error',
       });
       const text = await res.text().catch(() => '');
-      if (!res.ok) throw new HttpStatusError(res.status, text, parseRetryAfter(res.headers.get('retry-after')));
+      if (!res.ok)
+        throw new HttpStatusError(res.status, text, parseRetryAfter(res.headers.get('retry-after')));
     },
     classifySlack(timeoutMs),
     { ...SLACK_RETRY_POLICY, ...opts.retry },
@@ -130,14 +155,18 @@ export class SlackWebhookSink implements AlertSink {
     if (this.posted.has(alert.id)) return;
     const route = await this.opts.resolver.resolve(alert.team);
     if (!route.ok) throw new SinkError(this.name, route.reason, { attempts: 0, retryable: route.retryable });
-    const render = this.opts.render ?? ((a: Alert) => renderSlackMessage(a, { consoleBaseUrl: this.opts.consoleBaseUrl }));
+    const render =
+      this.opts.render ?? ((a: Alert) => renderSlackMessage(a, { consoleBaseUrl: this.opts.consoleBaseUrl }));
     await postSlackMessage(route.url, render(alert), { ...this.opts, sinkName: this.name });
     this.posted.add(alert.id);
   }
 }
 
 /** A resolver that sends every team to one URL (the CLI's `--slack-webhook URL`). */
-export function singleWebhookResolver(url: string, opts: { allowLoopbackHttp?: boolean } = {}): WebhookResolver {
+export function singleWebhookResolver(
+  url: string,
+  opts: { allowLoopbackHttp?: boolean } = {},
+): WebhookResolver {
   return createWebhookResolver({
     teams: async () => ({ teams: { cli: { slack: url } }, defaultTeam: 'cli' }),
     allowLoopbackHttp: opts.allowLoopbackHttp ?? true,

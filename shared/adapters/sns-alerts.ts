@@ -10,7 +10,12 @@ import { fitAlertJson } from '../core/alert/size.js';
 import type { AlertSink } from '../ports.js';
 import { classifyAwsError, type RetryPolicy, realTiming, type Timing, withRetry } from './delivery-retry.js';
 
-export const AWS_RETRY_POLICY: RetryPolicy = { maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 5000, maxElapsedMs: 30_000 };
+export const AWS_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 200,
+  maxDelayMs: 5000,
+  maxElapsedMs: 30_000,
+};
 
 /** Room left for attributes and subject below SNS's 256 KiB message limit. */
 const SNS_BODY_MAX = 240 * 1024;
@@ -50,7 +55,10 @@ export class SnsAlertSink implements AlertSink {
       Subject: snsSubject(alert),
       MessageAttributes: snsMessageAttributes(alert),
       ...(this.fifo
-        ? { MessageGroupId: `iamwatch-${idChars(alert.team ?? 'none', 100)}`, MessageDeduplicationId: idChars(alert.id, 128) }
+        ? {
+            MessageGroupId: `iamwatch-${idChars(alert.team ?? 'none', 100)}`,
+            MessageDeduplicationId: idChars(alert.id, 128),
+          }
         : {}),
     };
     await withRetry(

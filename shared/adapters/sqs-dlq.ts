@@ -25,10 +25,15 @@ export function encodeDeadLetter(entry: DeadLetter, maxBytes: number): string {
   if (utf8Length(body) <= maxBytes) return body;
   const slack = 4096;
   let e: DeadLetter = { ...entry, truncated: true };
-  if (e.alert) e = { ...e, alert: fitAlertJson(e.alert, Math.max(1024, maxBytes - slack - utf8Length(e.raw ?? ''))).alert };
+  if (e.alert)
+    e = {
+      ...e,
+      alert: fitAlertJson(e.alert, Math.max(1024, maxBytes - slack - utf8Length(e.raw ?? ''))).alert,
+    };
   body = JSON.stringify(e);
   if (utf8Length(body) <= maxBytes) return body;
-  if (e.raw !== undefined) e = { ...e, raw: `${e.raw.slice(0, Math.floor((maxBytes - slack) / 4))}… (${e.raw.length} chars)` };
+  if (e.raw !== undefined)
+    e = { ...e, raw: `${e.raw.slice(0, Math.floor((maxBytes - slack) / 4))}… (${e.raw.length} chars)` };
   return JSON.stringify(e);
 }
 
@@ -43,7 +48,9 @@ export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
 
   async park(entry: DeadLetter): Promise<void> {
     const body = encodeDeadLetter(entry, this.opts.maxMessageBytes ?? 256 * 1024);
-    const id = (entry.alert?.id ?? entry.messageId ?? 'unparsed').replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 100);
+    const id = (entry.alert?.id ?? entry.messageId ?? 'unparsed')
+      .replace(/[^A-Za-z0-9_-]/g, '_')
+      .slice(0, 100);
     const input = {
       QueueUrl: this.opts.queueUrl,
       MessageBody: body,
@@ -51,7 +58,9 @@ export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
         sink: { DataType: 'String', StringValue: entry.sink.slice(0, 100) || 'none' },
         severity: { DataType: 'String', StringValue: entry.alert?.severity ?? 'none' },
       },
-      ...(this.fifo ? { MessageGroupId: 'iamwatch-dlq', MessageDeduplicationId: `${id}-${entry.sink}`.slice(0, 128) } : {}),
+      ...(this.fifo
+        ? { MessageGroupId: 'iamwatch-dlq', MessageDeduplicationId: `${id}-${entry.sink}`.slice(0, 128) }
+        : {}),
     };
     await withRetry(
       this.name,
@@ -64,6 +73,12 @@ export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
 
   /** Park an alert with no failure context (used when this sink is handed to code expecting an AlertSink). */
   async publish(alert: Alert): Promise<void> {
-    await this.park({ alert, reason: 'dead-lettered', sink: 'unknown', attempts: 0, failedAt: new Date().toISOString() });
+    await this.park({
+      alert,
+      reason: 'dead-lettered',
+      sink: 'unknown',
+      attempts: 0,
+      failedAt: new Date().toISOString(),
+    });
   }
 }

@@ -73,7 +73,9 @@ export function isAcceptableWebhookUrl(raw: string, allowLoopbackHttp = false): 
   }
   if (u.username || u.password) return false;
   if (u.protocol === 'https:') return true;
-  return allowLoopbackHttp && u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname);
+  return (
+    allowLoopbackHttp && u.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname)
+  );
 }
 
 /** Build a resolver with per-reference caching. */
@@ -100,7 +102,8 @@ export function createWebhookResolver(opts: WebhookResolverOptions): WebhookReso
     else if (ref.startsWith('secret:')) url = await secret(ref.slice(7), { maxAgeSeconds: maxAge });
     else if (ref.startsWith('env:')) url = opts.env?.[ref.slice(4)];
     else url = ref;
-    if (url === undefined || url.trim() === '') throw new WebhookRouteError(`route ${describeRef(ref)} has no value`);
+    if (url === undefined || url.trim() === '')
+      throw new WebhookRouteError(`route ${describeRef(ref)} has no value`);
     if (!isAcceptableWebhookUrl(url, opts.allowLoopbackHttp)) {
       throw new WebhookRouteError(`route ${describeRef(ref)} is not an https URL`);
     }
@@ -125,9 +128,15 @@ export function createWebhookResolver(opts: WebhookResolverOptions): WebhookReso
           : opts.fallbackRoute
             ? { ref: opts.fallbackRoute, team: map.defaultTeam ?? 'default', viaDefault: true }
             : null;
-      if (!chosen) return { ok: false, reason: `no Slack route for team ${team ?? '(none)'}`, retryable: false };
+      if (!chosen)
+        return { ok: false, reason: `no Slack route for team ${team ?? '(none)'}`, retryable: false };
       try {
-        return { ok: true, url: await dereference(chosen.ref), team: chosen.team, viaDefault: chosen.viaDefault };
+        return {
+          ok: true,
+          url: await dereference(chosen.ref),
+          team: chosen.team,
+          viaDefault: chosen.viaDefault,
+        };
       } catch (err) {
         // A malformed or empty route will not fix itself; a failed SSM/Secrets call might.
         const retryable = !(err instanceof WebhookRouteError);
@@ -145,5 +154,8 @@ function describeRef(ref: string): string {
 
 function errorText(err: unknown): string {
   const m = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return m.replace(/https?:\/\/\S+/g, '(url)').replace(/[\u0000-\u001f]/g, ' ').slice(0, 200);
+  return m
+    .replace(/https?:\/\/\S+/g, '(url)')
+    .replace(/[\u0000-\u001f]/g, ' ')
+    .slice(0, 200);
 }

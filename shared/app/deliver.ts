@@ -52,7 +52,10 @@ export class DeliveryError extends Error {
   readonly retryable = true;
   readonly failures: Array<{ alertId: string | null; sink: string; reason: string }>;
   constructor(failures: DeliveryError['failures'], cause?: unknown) {
-    super(`could not deliver or dead-letter ${failures.length} alert(s); first: ${failures[0]?.reason ?? '?'}`, { cause });
+    super(
+      `could not deliver or dead-letter ${failures.length} alert(s); first: ${failures[0]?.reason ?? '?'}`,
+      { cause },
+    );
     this.name = 'DeliveryError';
     this.failures = failures;
   }
@@ -77,11 +80,24 @@ interface FailureInfo {
 
 /** Failures carried by an error: a batch error lists several alerts, any other error belongs to `alert`. */
 function failuresOf(err: unknown, alert: Alert | null): FailureInfo[] {
-  const e = err as { failures?: Array<{ alert: Alert; reason: string; attempts: number }>; reason?: string; attempts?: number; message?: string };
-  if (Array.isArray(e?.failures)) return e.failures.map((f) => ({ alert: f.alert, reason: f.reason, attempts: f.attempts }));
+  const e = err as {
+    failures?: Array<{ alert: Alert; reason: string; attempts: number }>;
+    reason?: string;
+    attempts?: number;
+    message?: string;
+  };
+  if (Array.isArray(e?.failures))
+    return e.failures.map((f) => ({ alert: f.alert, reason: f.reason, attempts: f.attempts }));
   if (!alert) return [];
-  const reason = typeof e?.reason === 'string' ? e.reason : err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-  return [{ alert, reason: reason.slice(0, 500), attempts: typeof e?.attempts === 'number' ? e.attempts : 1 }];
+  const reason =
+    typeof e?.reason === 'string'
+      ? e.reason
+      : err instanceof Error
+        ? `${err.name}: ${err.message}`
+        : String(err);
+  return [
+    { alert, reason: reason.slice(0, 500), attempts: typeof e?.attempts === 'number' ? e.attempts : 1 },
+  ];
 }
 
 const withDegraded = (alert: Alert, what: string): Alert => ({
@@ -103,7 +119,13 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
     outcome?.deadLettered.push({ sink: sink.name, reason: f.reason });
     const idx = outcome ? outcome.delivered.indexOf(sink.name) : -1;
     if (outcome && idx >= 0) outcome.delivered.splice(idx, 1);
-    deps.log.error('alert delivery failed; dead-lettering', { alertId: f.alert.id, rule: f.alert.rule, sink: sink.name, reason: f.reason, attempts: f.attempts });
+    deps.log.error('alert delivery failed; dead-lettering', {
+      alertId: f.alert.id,
+      rule: f.alert.rule,
+      sink: sink.name,
+      reason: f.reason,
+      attempts: f.attempts,
+    });
     try {
       await parkDeadLetter(deps.deadLetter, {
         alert: f.alert,
@@ -115,7 +137,12 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
       report.deadLettered++;
     } catch (err) {
       lastParkError = err;
-      deps.log.error('dead-letter sink failed', { alertId: f.alert.id, sink: sink.name, deadLetter: deps.deadLetter.name, error: String(err).slice(0, 300) });
+      deps.log.error('dead-letter sink failed', {
+        alertId: f.alert.id,
+        sink: sink.name,
+        deadLetter: deps.deadLetter.name,
+        error: String(err).slice(0, 300),
+      });
       unparked.push({ alertId: f.alert.id, sink: sink.name, reason: f.reason });
     }
   };
@@ -130,11 +157,20 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
         decision = { kind: 'unavailable', reason: String(err).slice(0, 200) };
       }
     }
-    const outcome: AlertOutcome = { alertId: original.id, decision: decision?.kind ?? 'no-dedupe', delivered: [], deadLettered: [] };
+    const outcome: AlertOutcome = {
+      alertId: original.id,
+      decision: decision?.kind ?? 'no-dedupe',
+      delivered: [],
+      deadLettered: [],
+    };
     report.outcomes.push(outcome);
     if (decision?.kind === 'repeat') {
       report.repeats++;
-      deps.log.debug('repeat folded into earlier alert', { alertId: original.id, firstAlertId: decision.firstAlertId, count: decision.count });
+      deps.log.debug('repeat folded into earlier alert', {
+        alertId: original.id,
+        firstAlertId: decision.firstAlertId,
+        count: decision.count,
+      });
       continue;
     }
     let alert = original;
@@ -170,7 +206,8 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
         // A flush error that names no alert: every alert handed to this sink may be affected.
         for (const o of report.outcomes) {
           const a = sent.get(o.alertId);
-          if (a && o.delivered.includes(sink.name)) await park(sink, { alert: a, reason: String(err).slice(0, 300), attempts: 1 });
+          if (a && o.delivered.includes(sink.name))
+            await park(sink, { alert: a, reason: String(err).slice(0, 300), attempts: 1 });
         }
       } else for (const f of fs) await park(sink, f);
     }

@@ -24,7 +24,12 @@ describe('parseSubject: GitHub default', () => {
 
   it('parses tag, environment and pull_request subjects', () => {
     const tag = parseSubject('repo:example-org/api:ref:refs/tags/v1.2.3', GH);
-    expect([tag.format, tag.ref, tag.refType, tag.pullRequest]).toEqual(['github', 'refs/tags/v1.2.3', 'tag', false]);
+    expect([tag.format, tag.ref, tag.refType, tag.pullRequest]).toEqual([
+      'github',
+      'refs/tags/v1.2.3',
+      'tag',
+      false,
+    ]);
 
     const env = parseSubject('repo:example-org/api:environment:production', GH);
     expect([env.format, env.environment, env.refType, env.ref]).toEqual([
@@ -111,7 +116,10 @@ describe('parseSubject: GitHub custom templates', () => {
   });
 
   it('keeps the bare pull_request context in the middle of a template', () => {
-    const c = parseSubject('repo:o/r:pull_request:job_workflow_ref:o/r/.github/workflows/ci.yml@refs/pull/7/merge', GH);
+    const c = parseSubject(
+      'repo:o/r:pull_request:job_workflow_ref:o/r/.github/workflows/ci.yml@refs/pull/7/merge',
+      GH,
+    );
     expect(c.pullRequest).toBe(true);
     expect(c.workflow).toBe('o/r/.github/workflows/ci.yml@refs/pull/7/merge');
   });
@@ -119,22 +127,46 @@ describe('parseSubject: GitHub custom templates', () => {
   it('parses id-only templates and sets ownerId / repositoryId', () => {
     const c = parseSubject('repository_owner_id:72338:repository_id:998877:ref:refs/heads/main', GH);
     expect(c.format).toBe('github-custom');
-    expect([c.ownerId, c.repositoryId, c.ref, c.refType]).toEqual(['72338', '998877', 'refs/heads/main', 'branch']);
+    expect([c.ownerId, c.repositoryId, c.ref, c.refType]).toEqual([
+      '72338',
+      '998877',
+      'refs/heads/main',
+      'branch',
+    ]);
     expect(c.repository).toBeUndefined();
   });
 
-  it('parses templates with owner names, context, values holding / @ .', () => {
+  it('parses templates with owner names and values holding / @ .', () => {
     const c = parseSubject(
-      'repository_owner:example-org:context:ref:refs/heads/main:workflow_ref:example-org/api/.github/workflows/a.b.yml@v1.2',
+      'repository_owner:example-org:ref:refs/heads/main:workflow_ref:example-org/api/.github/workflows/a.b.yml@v1.2',
     );
     expect(c.format).toBe('github-custom');
     expect(c.owner).toBe('example-org');
     expect(c.pairs).toEqual([
       ['repository_owner', 'example-org'],
-      ['context', 'ref'],
-      ['refs/heads/main', 'workflow_ref'],
-      ['example-org/api/.github/workflows/a.b.yml@v1.2', ''],
+      ['ref', 'refs/heads/main'],
+      ['workflow_ref', 'example-org/api/.github/workflows/a.b.yml@v1.2'],
     ]);
+  });
+
+  it('reads an explicit context: key holding the default context', () => {
+    const ref = parseSubject(
+      'repo:o/r:context:ref:refs/heads/main:job_workflow_ref:o/w/.github/workflows/x.yml@v1',
+      GH,
+    );
+    expect(ref.pairs).toEqual([
+      ['repo', 'o/r'],
+      ['context', 'ref:refs/heads/main'],
+      ['job_workflow_ref', 'o/w/.github/workflows/x.yml@v1'],
+    ]);
+    expect([ref.ref, ref.refType, ref.workflow]).toEqual([
+      'refs/heads/main',
+      'branch',
+      'o/w/.github/workflows/x.yml@v1',
+    ]);
+    const env = parseSubject('repository_owner_id:1:context:environment:prod', GH);
+    expect([env.environment, env.refType, env.ownerId]).toEqual(['prod', 'environment', '1']);
+    expect(parseSubject('repo:o/r:context:pull_request', GH).pullRequest).toBe(true);
   });
 
   it('flags pull_request_target events', () => {
@@ -171,11 +203,16 @@ describe('parseSubject: other providers', () => {
     expect(parseSubject('project_path:g/p:ref_type:tag:ref:v1').refType).toBe('tag');
     const mr = parseSubject('project_path:g/p:ref_type:mr:ref:feature', 'gitlab.example.internal');
     expect([mr.pullRequest, mr.refType]).toEqual([true, 'pull_request']);
-    expect(parseSubject('project_path:g/p:ref_type:branch:ref:refs/merge-requests/12/head').pullRequest).toBe(true);
+    expect(parseSubject('project_path:g/p:ref_type:branch:ref:refs/merge-requests/12/head').pullRequest).toBe(
+      true,
+    );
   });
 
   it('HCP Terraform workspace subjects', () => {
-    const c = parseSubject('organization:acme:project:Default Project:workspace:prod-net:run_phase:apply', 'app.terraform.io');
+    const c = parseSubject(
+      'organization:acme:project:Default Project:workspace:prod-net:run_phase:apply',
+      'app.terraform.io',
+    );
     expect(c).toMatchObject({
       format: 'terraform-cloud',
       repository: 'acme/prod-net',
@@ -199,7 +236,12 @@ describe('parseSubject: other providers', () => {
       pullRequest: false,
     });
     const full = parseSubject(`${base}/vcs-origin/github.com/example-org/api/vcs-ref/refs/heads/main`);
-    expect(full).toMatchObject({ format: 'circleci', repository: 'example-org/api', ref: 'refs/heads/main', refType: 'branch' });
+    expect(full).toMatchObject({
+      format: 'circleci',
+      repository: 'example-org/api',
+      ref: 'refs/heads/main',
+      refType: 'branch',
+    });
     expect(full.pairs).toContainEqual(['vcs-origin', 'github.com/example-org/api']);
   });
 
@@ -217,7 +259,9 @@ describe('parseSubject: other providers', () => {
       pullRequest: false,
     });
     expect(c.pairs).toContainEqual(['step', 'deploy']);
-    expect(parseSubject('organization:acme:pipeline:p:ref:refs/heads/x:commit:abc:step:').pairs).toContainEqual(['step', '']);
+    expect(
+      parseSubject('organization:acme:pipeline:p:ref:refs/heads/x:commit:abc:step:').pairs,
+    ).toContainEqual(['step', '']);
   });
 
   it('Bitbucket with and without environment', () => {
@@ -231,7 +275,10 @@ describe('parseSubject: other providers', () => {
   });
 
   it('EKS service accounts', () => {
-    const c = parseSubject('system:serviceaccount:payments:api-writer', 'oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF');
+    const c = parseSubject(
+      'system:serviceaccount:payments:api-writer',
+      'oidc.eks.eu-west-1.amazonaws.com/id/ABCDEF',
+    );
     expect(c).toMatchObject({
       format: 'eks',
       owner: 'payments',
@@ -244,8 +291,19 @@ describe('parseSubject: other providers', () => {
   });
 
   it('unknown subjects keep only the raw string', () => {
-    for (const sub of ['', 'accounts.google.com|1234', '1234567890', 'hello world', 'system:serviceaccount:ns']) {
-      expect(parseSubject(sub, 'accounts.google.com')).toEqual({ raw: sub, format: 'unknown', pairs: [], pullRequest: false });
+    for (const sub of [
+      '',
+      'accounts.google.com|1234',
+      '1234567890',
+      'hello world',
+      'system:serviceaccount:ns',
+    ]) {
+      expect(parseSubject(sub, 'accounts.google.com')).toEqual({
+        raw: sub,
+        format: 'unknown',
+        pairs: [],
+        pullRequest: false,
+      });
     }
   });
 
@@ -308,7 +366,10 @@ describe('parseSubject never throws', () => {
     '\n',
     '\u0000',
   );
-  const subject = fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.array(piece, { maxLength: 30 }).map((p) => p.join('')));
+  const subject = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 200 }),
+    fc.array(piece, { maxLength: 30 }).map((p) => p.join('')),
+  );
 
   it('returns claims with raw set for any string', () => {
     fc.assert(

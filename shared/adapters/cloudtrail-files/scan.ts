@@ -67,6 +67,8 @@ export interface TextOptions {
   deferIfIncomplete?: boolean;
   /** The input was cut (truncated gzip): keep what is complete and stay quiet about the cut. */
   truncated?: boolean;
+  /** `text` is one line: with no relevance test, a plain JSON.parse gives the same result, faster. */
+  oneLine?: boolean;
 }
 
 function keyId(s: string, at: number, len: number): number {
@@ -515,6 +517,20 @@ export function processText(
   sink: TextSink,
   opts: TextOptions = {},
 ): 'done' | 'deferred' {
+  if (opts.oneLine && sink.relevant === undefined) {
+    let value: unknown;
+    let parsed = false;
+    try {
+      value = JSON.parse(text);
+      parsed = true;
+    } catch {
+      // The scan below keeps what is complete and words the problem.
+    }
+    if (parsed) {
+      emitParsed(value, baseLine, sink);
+      return 'done';
+    }
+  }
   const sc = new Scanner(text, baseLine);
   for (let first = true; ; first = false) {
     sc.skipWs();

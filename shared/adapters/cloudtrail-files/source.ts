@@ -4,9 +4,10 @@
  * Used the same way in-thread and in worker threads, so both give identical output.
  */
 import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { isBlank, isSingleObject, processText, type TextSink } from './scan.js';
 import { clip, ioReason } from './text.js';
 import type { FileChunk, RelevanceTest, SourceConfig, SourceProblem, SourceRecord } from './types.js';
@@ -15,6 +16,11 @@ import type { FileChunk, RelevanceTest, SourceConfig, SourceProblem, SourceRecor
 const MAX_PROBLEMS_PER_FILE = 100;
 /** A first line shorter than this that does not close is the opening of a pretty-printed document. */
 const SHORT_OPENING = 64;
+
+/** Files up to this size on disk are read and decompressed in one go (faster than streaming). */
+const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
+/** …unless they decompress to more than this; then they are streamed. */
+const WHOLE_TEXT_BYTES = 64 * 1024 * 1024;
 
 /** A failure of the underlying byte stream (not of gzip). */
 class ByteStreamError extends Error {
@@ -120,7 +126,7 @@ class TextProcessor implements TextSink {
     if (!this.sawContent && !isBlank(line)) this.sawContent = true;
     switch (this.mode) {
       case 'lines':
-        processText(line, n, this, { truncated: this.truncated });
+        processText(line, n, this, { truncated: this.truncated, oneLine: true });
         return;
       case 'skip':
         return;
@@ -169,8 +175,8 @@ class TextProcessor implements TextSink {
       this.mode = 'lines';
       const first = this.pending[0] as string;
       this.pending = [];
-      processText(first, this.pendingStart, this);
-      processText(line, n, this);
+      processText(first, this.pendingStart, this, { oneLine: true });
+      processText(line, n, this, { oneLine: true });
       return;
     }
     this.mode = 'doc';
@@ -271,6 +277,18 @@ async function* decompressed(
   }
 }
 
+/** The text of a whole file; undefined when it must be streamed instead. */
+function wholeText(buf: Buffer, maxBytes: number): string | undefined {
+  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
+    try {
+      return gunzipSync(buf, { maxOutputLength: maxBytes }).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+  return buf.length <= maxBytes ? buf.toString('utf8') : undefined;
+}
+
 function zlibCode(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('Z_') ? code : undefined;
@@ -287,6 +305,32 @@ export async function* readSource(
   cfg: SourceConfig,
 ): AsyncGenerator<FileChunk> {
   const proc = new TextProcessor(path, cfg.relevant, cfg.maxDocumentChars);
+  let whole: Buffer | undefined;
+  if (input === undefined) {
+    try {
+      const st = await stat(path);
+      if (st.isFile() && st.size <= WHOLE_FILE_BYTES) whole = await readFile(path);
+    } catch (err) {
+      yield { events: [{ path, line: null, reason: ioReason(err) }], bytes: 0, skipped: 0 };
+      return;
+    }
+  }
+  if (whole !== undefined) {
+    const text = wholeText(whole, Math.min(WHOLE_TEXT_BYTES, cfg.maxDocumentChars));
+    if (text !== undefined) {
+      proc.push(text);
+      proc.end(false);
+      if (!proc.sawContent) proc.events.push({ path, line: null, reason: 'empty file' });
+      proc.finish();
+      yield proc.take(whole.length);
+      return;
+    }
+    // Truncated or corrupt gzip, or large: the stream keeps what can be decoded.
+    const bytes = whole;
+    input = (async function* () {
+      yield bytes;
+    })();
+  }
   let bytes = 0;
   let reported = 0;
   const source = input ?? createReadStream(path, { highWaterMark: 1 << 20 });

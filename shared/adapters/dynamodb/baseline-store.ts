@@ -27,7 +27,7 @@ import {
   stampItem,
   toWindow,
 } from './items.js';
-import { BASELINE_PK, identitySk, INCIDENT_PK, incidentSk, SETTINGS_SK, STAMP_SK } from './keys.js';
+import { BASELINE_PK, INCIDENT_PK, identitySk, incidentSk, SETTINGS_SK, STAMP_SK } from './keys.js';
 
 /** Incident items stay readable this long after their window ends (then TTL removes them). */
 export const INCIDENT_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -228,8 +228,8 @@ export class DynamoBaselineStore implements BaselineStore {
         stored.set(rec.identity.arn, rec);
       } else if (it.type === 'pattern') {
         const p = readPatternItem(it);
-        let set = patternSks.get(p.arn);
-        if (!set) patternSks.set(p.arn, (set = new Set()));
+        const set = patternSks.get(p.arn) ?? new Set<string>();
+        patternSks.set(p.arn, set);
         set.add(String(it.sk));
       } else if (it.sk === SETTINGS_SK) settingsRaw = it;
       else if (it.sk === STAMP_SK) stampRaw = it;
@@ -304,28 +304,39 @@ export class DynamoBaselineStore implements BaselineStore {
     const nowIso = new Date(this.clock.nowMs()).toISOString();
     let writes = 0;
     const conflicts: string[] = [];
-    const guarded = async (what: string, fn: () => Promise<void>) => {
+    /** A lost condition is a conflict unless the item already holds what we meant to write. */
+    const guarded = async (what: string, fn: () => Promise<void>, alreadyDone?: () => Promise<boolean>) => {
       try {
         await fn();
         writes++;
       } catch (err) {
-        if (err instanceof ConditionFailedError) conflicts.push(what);
-        else throw err;
+        if (!(err instanceof ConditionFailedError)) throw err;
+        if (!(alreadyDone && (await alreadyDone()))) conflicts.push(what);
       }
     };
+    const holds = (identity: BaselineIdentity) => async () =>
+      (await this.getIdentityRecord(identity.arn))?.digest === digestOf(identity);
     try {
       await mapLimit(plan.added, this.concurrency, (identity) =>
-        guarded(identity.arn, () =>
-          this.db.put(identityItem(identity, 1, nowIso), { ConditionExpression: 'attribute_not_exists(pk)' }),
+        guarded(
+          identity.arn,
+          () =>
+            this.db.put(identityItem(identity, 1, nowIso), {
+              ConditionExpression: 'attribute_not_exists(pk)',
+            }),
+          holds(identity),
         ),
       );
       await mapLimit(plan.changed, this.concurrency, (c) =>
-        guarded(c.identity.arn, () =>
-          this.db.put(identityItem(c.identity, c.rev + 1, nowIso), {
-            ConditionExpression: '#rev = :rev',
-            ExpressionAttributeNames: { '#rev': 'rev' },
-            ExpressionAttributeValues: { ':rev': c.rev },
-          }),
+        guarded(
+          c.identity.arn,
+          () =>
+            this.db.put(identityItem(c.identity, c.rev + 1, nowIso), {
+              ConditionExpression: '#rev = :rev',
+              ExpressionAttributeNames: { '#rev': 'rev' },
+              ExpressionAttributeValues: { ':rev': c.rev },
+            }),
+          holds(c.identity),
         ),
       );
       const failed = new Set(conflicts);

@@ -216,25 +216,38 @@ export class Dynamo {
   private async backoffUnprocessed(round: number, op: string): Promise<void> {
     this.count(`unprocessed:${op}`);
     if (round >= this.retry.attempts * 2) {
-      throw new AdapterError(ADAPTER, `${op} on ${this.table}: items still unprocessed after ${round} rounds`, {
-        retryable: true,
-      });
+      throw new AdapterError(
+        ADAPTER,
+        `${op} on ${this.table}: items still unprocessed after ${round} rounds`,
+        {
+          retryable: true,
+        },
+      );
     }
     const cap = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (round - 1));
     await sleep(cap / 2 + Math.random() * (cap / 2));
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` in flight. */
+/**
+ * Runs `fn` over `items` with at most `limit` in flight. After a failure no new item starts, the
+ * ones in flight settle, then the first error is thrown (no write lands after we return).
+ */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array(items.length);
   let next = 0;
+  let failed: { err: unknown } | null = null;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
+    while (next < items.length && !failed) {
       const i = next++;
-      out[i] = await fn(items[i] as T);
+      try {
+        out[i] = await fn(items[i] as T);
+      } catch (err) {
+        failed ??= { err };
+      }
     }
   });
   await Promise.all(workers);
+  if (failed) throw (failed as { err: unknown }).err;
   return out;
 }

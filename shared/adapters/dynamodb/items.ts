@@ -8,8 +8,8 @@ import {
   BASELINE_PK,
   callerBucket,
   GSI1,
-  identitySk,
   INCIDENT_PK,
+  identitySk,
   incidentSk,
   ownerBucket,
   type PatternKind,
@@ -154,13 +154,31 @@ export function settingsOf(b: Baseline): Settings {
   ) as Settings;
 }
 
-export const EMPTY_SETTINGS: Settings = { accounts: {}, teams: {}, defaults: {}, suppressions: [], incidents: [] };
+export const EMPTY_SETTINGS: Settings = {
+  accounts: {},
+  teams: {},
+  defaults: {},
+  suppressions: [],
+  incidents: [],
+};
 
 export function settingsItem(s: Settings, rev: number, syncedAt: string): Item {
-  return { pk: BASELINE_PK, sk: SETTINGS_SK, type: 'settings', settings: s, digest: digestOf(s), rev, syncedAt };
+  return {
+    pk: BASELINE_PK,
+    sk: SETTINGS_SK,
+    type: 'settings',
+    settings: s,
+    digest: digestOf(s),
+    rev,
+    syncedAt,
+  };
 }
 
-export function readSettingsItem(item: Item | undefined | null): { settings: Settings; digest: string; rev: number } {
+export function readSettingsItem(item: Item | undefined | null): {
+  settings: Settings;
+  digest: string;
+  rev: number;
+} {
   if (!item) return { settings: EMPTY_SETTINGS, digest: '', rev: 0 };
   const s = (item.settings ?? {}) as Partial<Settings>;
   return {

@@ -59,7 +59,7 @@ function stripId(s: string): string {
 export function locateSubject(subject: string): SubjectLocation {
   const s = subject.trim();
   const fields = s.split(':');
-  const valueOf = (key: string): string | undefined => {
+  const fieldValue = (key: string): string | undefined => {
     const i = fields.indexOf(key);
     return i >= 0 && i % 2 === 0 ? fields[i + 1] : undefined;
   };
@@ -74,7 +74,7 @@ export function locateSubject(subject: string): SubjectLocation {
     repo = fields[1];
   } else if (fields[0] === 'organization' && fields[1]) {
     owner = fields[1];
-    const inner = valueOf('workspace') ?? valueOf('pipeline');
+    const inner = fieldValue('workspace') ?? fieldValue('pipeline');
     repo = inner !== undefined ? `${owner}/${inner}` : undefined;
   } else if (fields[0] === 'system' && fields[1] === 'serviceaccount' && fields[2]) {
     owner = fields[2];

@@ -60,6 +60,9 @@ export function readObservationItem(item: Item): ObservationRecord {
   };
 }
 
+/** Attribute names that are DynamoDB reserved words. */
+const NAMES = { '#count': 'count', '#kind': 'kind', '#identity': 'identity', '#principal': 'principal' };
+
 const ts = (o: Observation) => Date.parse(o.eventTime) || 0;
 
 /**
@@ -149,10 +152,10 @@ export class DynamoObservationSink implements ObservationSink {
         Key: key,
         UpdateExpression:
           'ADD #count :n SET firstSeen = if_not_exists(firstSeen, :first), lastSeen = :last, ' +
-          'lastEventId = :eid, expected = :exp, identity = :identity, principal = :principal, ' +
+          'lastEventId = :eid, expected = :exp, #identity = :identity, #principal = :principal, ' +
           '#kind = :kind, gsi1pk = :g, gsi1sk = :gs',
         ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen <= :last',
-        ExpressionAttributeNames: { '#count': 'count', '#kind': 'kind' },
+        ExpressionAttributeNames: NAMES,
         ExpressionAttributeValues: {
           ...common,
           ':last': p.last.eventTime,
@@ -167,9 +170,9 @@ export class DynamoObservationSink implements ObservationSink {
         ReturnValues: 'UPDATED_OLD',
         Key: key,
         UpdateExpression:
-          'ADD #count :n SET firstSeen = if_not_exists(firstSeen, :first), identity = :identity, ' +
-          'principal = :principal, #kind = :kind, gsi1pk = :g, gsi1sk = :gs',
-        ExpressionAttributeNames: { '#count': 'count', '#kind': 'kind' },
+          'ADD #count :n SET firstSeen = if_not_exists(firstSeen, :first), #identity = :identity, ' +
+          '#principal = :principal, #kind = :kind, gsi1pk = :g, gsi1sk = :gs',
+        ExpressionAttributeNames: NAMES,
         ExpressionAttributeValues: common,
       });
       oldFirst = out.Attributes?.firstSeen;
@@ -192,8 +195,9 @@ export class DynamoObservationSink implements ObservationSink {
     await this.db
       .update({
         Key: { pk: LASTUSED_PK, sk: identity },
-        UpdateExpression: 'SET lastSeen = :t, lastEventId = :e, identity = :i',
+        UpdateExpression: 'SET lastSeen = :t, lastEventId = :e, #identity = :i',
         ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen < :t',
+        ExpressionAttributeNames: { '#identity': 'identity' },
         ExpressionAttributeValues: { ':t': o.eventTime, ':e': o.eventId, ':i': identity },
       })
       .catch((err) => {

@@ -119,7 +119,9 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<StoreHandl
     await embedded?.close();
     throw err;
   }
-  const handleOpts: { cacheSeconds?: number; clock?: Clock; retry?: RetryPolicy; describe: string } = { describe };
+  const handleOpts: { cacheSeconds?: number; clock?: Clock; retry?: RetryPolicy; describe: string } = {
+    describe,
+  };
   if (opts.cacheSeconds !== undefined) handleOpts.cacheSeconds = opts.cacheSeconds;
   if (opts.clock) handleOpts.clock = opts.clock;
   if (opts.retry) handleOpts.retry = opts.retry;

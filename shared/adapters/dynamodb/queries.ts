@@ -8,7 +8,16 @@ import type { Clock } from '../../ports.js';
 import type { DynamoBaselineStore } from './baseline-store.js';
 import type { Dynamo, Item } from './client.js';
 import { readIdentityItem, readPatternItem, toWindow } from './items.js';
-import { BASELINE_PK, GSI1, identitySk, LASTUSED_PK, locateSubject, lookupBuckets, observationPk } from './keys.js';
+import {
+  BASELINE_PK,
+  GSI1,
+  identitySk,
+  LASTUSED_PK,
+  locateSubject,
+  lookupBuckets,
+  observationPk,
+  ownerBucket,
+} from './keys.js';
 import { type ObservationRecord, readObservationItem } from './observations.js';
 
 const DAY_MS = 86_400_000;
@@ -111,9 +120,12 @@ export class StoreQueries {
   ) {}
 
   /** Baseline entry for `arn` (exact, else through a `*` account pattern) and its revision. */
-  private async resolve(
-    arn: string,
-  ): Promise<{ identity: BaselineIdentity | null; matched: string | null; rev: number | null; at: string | null }> {
+  private async resolve(arn: string): Promise<{
+    identity: BaselineIdentity | null;
+    matched: string | null;
+    rev: number | null;
+    at: string | null;
+  }> {
     const rec = await this.store.getIdentityRecord(arn);
     if (rec) return { identity: rec.identity, matched: null, rev: rec.rev, at: rec.syncedAt };
     const viaView = (await this.store.view()).lookup(arn);
@@ -271,7 +283,7 @@ export class StoreQueries {
     const items = await this.db.queryAll({
       IndexName: GSI1,
       KeyConditionExpression: 'gsi1pk = :b',
-      ExpressionAttributeValues: { ':b': `IDOWNER#${owner}` },
+      ExpressionAttributeValues: { ':b': ownerBucket(owner) },
     });
     return items.map((it) => readIdentityItem(it).identity);
   }

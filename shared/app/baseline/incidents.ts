@@ -21,7 +21,9 @@ export async function openIncident(
   req: { identity: string; ticket: string; durationMs: number; reason?: string },
 ): Promise<IncidentWindow> {
   if (!req.identity.startsWith('arn:')) {
-    throw new IncidentRequestError(`IDENTITY must be an ARN (arn:aws:iam::ACCOUNT:role/NAME), not "${req.identity}"`);
+    throw new IncidentRequestError(
+      `IDENTITY must be an ARN (arn:aws:iam::ACCOUNT:role/NAME), not "${req.identity}"`,
+    );
   }
   if (req.ticket.trim() === '') throw new IncidentRequestError('--ticket must not be empty');
   if (req.durationMs > MAX_INCIDENT_MS) {

@@ -36,8 +36,10 @@ export class BaselineLearner {
   used = 0;
 
   private role(arn: string): LearnedRole {
-    let r = this.roles.get(arn);
-    if (!r) this.roles.set(arn, (r = { arn, oidc: new Map(), callers: new Map(), events: 0 }));
+    const known = this.roles.get(arn);
+    if (known) return known;
+    const r: LearnedRole = { arn, oidc: new Map(), callers: new Map(), events: 0 };
+    this.roles.set(arn, r);
     return r;
   }
 
@@ -67,7 +69,10 @@ export class BaselineLearner {
       if (!provider || !subject) return;
       const r = this.role(roleArn);
       let o = r.oidc.get(provider);
-      if (!o) r.oidc.set(provider, (o = { provider, audiences: new Map(), subjects: new Map(), pullRequests: 0 }));
+      if (!o) {
+        o = { provider, audiences: new Map(), subjects: new Map(), pullRequests: 0 };
+        r.oidc.set(provider, o);
+      }
       if (e.oidc?.audience) o.audiences.set(e.oidc.audience, (o.audiences.get(e.oidc.audience) ?? 0) + 1);
       BaselineLearner.bump(o.subjects, subject, e.eventTime);
       if (parseSubject(subject, provider).pullRequest) o.pullRequests++;
@@ -104,7 +109,10 @@ function groupOf(subject: string, provider: string): string {
  * Renders the learned roles as a baseline YAML (version 1) that parseBaseline accepts: owners
  * `TODO`, `review_after` = today + 90 days, counts and date spans as comments.
  */
-export function renderLearnedBaseline(learner: BaselineLearner, opts: { nowMs: number; sources?: string[] }): string {
+export function renderLearnedBaseline(
+  learner: BaselineLearner,
+  opts: { nowMs: number; sources?: string[] },
+): string {
   const reviewAfter = new Date(opts.nowMs + 90 * DAY_MS).toISOString().slice(0, 10);
   const today = new Date(opts.nowMs).toISOString().slice(0, 10);
   const lines: string[] = [
@@ -137,7 +145,8 @@ export function renderLearnedBaseline(learner: BaselineLearner, opts: { nowMs: n
       for (const o of [...r.oidc.values()].sort((a, b) => a.provider.localeCompare(b.provider))) {
         lines.push(`      - provider: ${q(o.provider)}`);
         // Only one audience can be declared; with several observed, leave it open and say so.
-        if (o.audiences.size === 1) lines.push(`        audience: ${q([...o.audiences.keys()][0] as string)}`);
+        if (o.audiences.size === 1)
+          lines.push(`        audience: ${q([...o.audiences.keys()][0] as string)}`);
         else if (o.audiences.size > 1) {
           lines.push(`        # audiences observed: ${c([...o.audiences.keys()].sort().join(', '))}`);
         }
@@ -152,11 +161,15 @@ export function renderLearnedBaseline(learner: BaselineLearner, opts: { nowMs: n
         for (const g of [...groups.keys()].sort()) {
           const list = (groups.get(g) ?? []).sort(([a], [b]) => a.localeCompare(b));
           const total = list.reduce((n, [, s]) => n + s.count, 0);
-          lines.push(`          # ${c(g)}: ${list.length} subject${list.length === 1 ? '' : 's'}, ${total} events`);
+          lines.push(
+            `          # ${c(g)}: ${list.length} subject${list.length === 1 ? '' : 's'}, ${total} events`,
+          );
           for (const [sub, seen] of list) lines.push(`          - ${q(sub)}   ${seenComment(seen)}`);
         }
         if (o.pullRequests > 0) {
-          lines.push(`        allow_pull_requests: true   # ${o.pullRequests} pull-request assumptions observed`);
+          lines.push(
+            `        allow_pull_requests: true   # ${o.pullRequests} pull-request assumptions observed`,
+          );
         }
       }
     }

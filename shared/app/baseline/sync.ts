@@ -19,9 +19,12 @@ export interface LoadedBaseline {
 /** The file cannot be read at all (distinct from a file with validation errors). */
 export class BaselineFileReadError extends Error {
   constructor(file: string, cause: unknown) {
-    super(`${file}: cannot read: ${(cause as NodeJS.ErrnoException)?.code ?? (cause as Error)?.message ?? cause}`, {
-      cause,
-    });
+    super(
+      `${file}: cannot read: ${(cause as NodeJS.ErrnoException)?.code ?? (cause as Error)?.message ?? cause}`,
+      {
+        cause,
+      },
+    );
     this.name = 'BaselineFileReadError';
   }
 }
@@ -30,7 +33,11 @@ export class BaselineFileReadError extends Error {
  * Reads and validates a baseline file. `displayName` is what issues name (the path as typed).
  * `nowMs` enables expiry warnings.
  */
-export async function loadBaselineFile(path: string, displayName = path, nowMs?: number): Promise<LoadedBaseline> {
+export async function loadBaselineFile(
+  path: string,
+  displayName = path,
+  nowMs?: number,
+): Promise<LoadedBaseline> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);

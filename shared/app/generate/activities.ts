@@ -6,7 +6,14 @@
  * baselined `terraform-apply` (iac) role and grant nothing admin-equivalent, humans only read
  * or change non-IAM resources.
  */
-import { type Draft, type Principal, type RoleSession, assumedRolePrincipal, servicePrincipal, userPrincipal } from './cloudtrail.js';
+import {
+  assumedRolePrincipal,
+  type Draft,
+  type Principal,
+  type RoleSession,
+  servicePrincipal,
+  userPrincipal,
+} from './cloudtrail.js';
 import {
   assumeRoleByService,
   assumeRoleWithSaml,
@@ -24,23 +31,22 @@ import {
   ACCOUNTS,
   type Account,
   type AccountKey,
+  buckets,
+  cliUa,
   GITHUB_PROVIDER,
   GITLAB_PROVIDER,
+  kmsKeyArn,
   NAT_IPS,
   NOISE_ACCOUNTS,
   ORG,
   PEOPLE,
   type Person,
   ROLES,
-  RUNNER_IPS,
   type Role,
+  RUNNER_IPS,
   SSO,
   TFC_PROVIDER,
   USERS,
-  WEB_WORKFLOW,
-  buckets,
-  cliUa,
-  kmsKeyArn,
   workloadsOf,
 } from './org.js';
 import type { Prng } from './prng.js';
@@ -54,8 +60,10 @@ const GITLAB_UA =
   'aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.8.0 md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython exe/x86_64.debian.12 md/prompt#off md/command#';
 const TF_UA =
   'APN/1.0 HashiCorp/1.0 Terraform/1.9.5 (+https://www.terraform.io) terraform-provider-aws/5.67.0 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.30.5 ua/2.1 os/linux lang/go#1.22.6 md/GOOS#linux md/GOARCH#amd64 api/';
-const SDK_JS_UA = 'aws-sdk-js/3.637.0 ua/2.1 os/linux#5.10.223-211.872.amzn2.x86_64 lang/js md/nodejs#20.17.0 api/';
-const BOTO_UA = 'Boto3/1.35.10 md/Botocore#1.35.10 ua/2.0 os/linux#5.10.223 md/arch#x86_64 lang/python#3.12.5 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.10';
+const SDK_JS_UA =
+  'aws-sdk-js/3.637.0 ua/2.1 os/linux#5.10.223-211.872.amzn2.x86_64 lang/js md/nodejs#20.17.0 api/';
+const BOTO_UA =
+  'Boto3/1.35.10 md/Botocore#1.35.10 ua/2.0 os/linux#5.10.223 md/arch#x86_64 lang/python#3.12.5 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.35.10';
 
 /** An activity: records starting at second `t`, at most `budget` of them. */
 export type Activity = (t: number, budget: number) => Draft[];
@@ -165,7 +173,19 @@ export class World {
     const name = rng.chance(0.62) ? 'GetObject' : rng.chance(0.85) ? 'PutObject' : 'HeadObject';
     const out: Draft[] = [s3Object(rng, t, acct, region, st.principal, name, bucket, key)];
     if (name !== 'HeadObject' && budget > 1 && rng.chance(0.9)) {
-      out.push(kmsForS3(rng, t, st.session, region, name === 'GetObject' ? 'Decrypt' : 'GenerateDataKey', kmsKeyArn(acct, region), bucket, key));
+      out.push(
+        kmsForS3(
+          rng,
+          t,
+          acct,
+          region,
+          st.viaS3,
+          name === 'GetObject' ? 'Decrypt' : 'GenerateDataKey',
+          kmsKeyArn(acct, region),
+          bucket,
+          key,
+        ),
+      );
     }
     return out;
   };
@@ -186,7 +206,12 @@ export class World {
         : svc === 'secretsmanager.amazonaws.com'
           ? `{"SecretARN":"arn:aws:secretsmanager:${region}:${acct.id}:secret:${acct.name}/db-credentials-AbCdEf","SecretVersionId":"${rng.uuid()}"}`
           : `{"aws:ebs:id":"vol-0${rng.hex(8).slice(0, 16)}"}`;
-    const name = svc === 'cloudtrail.amazonaws.com' ? 'GenerateDataKey' : rng.chance(0.7) ? 'Decrypt' : 'GenerateDataKey';
+    const name =
+      svc === 'cloudtrail.amazonaws.com'
+        ? 'GenerateDataKey'
+        : rng.chance(0.7)
+          ? 'Decrypt'
+          : 'GenerateDataKey';
     return [kmsByService(rng, t, acct, region, svc, name, kmsKeyArn(acct, region), ctx)];
   };
 
@@ -197,7 +222,14 @@ export class World {
     const roles = workloadsOf(acct.key);
     if (roles.length === 0) return this.kmsService(t, 1);
     const role = rng.pick(roles);
-    const { draft, session } = assumeRoleByService(rng, t, this.region(acct), role, role.service!, this.sessionName(role));
+    const { draft, session } = assumeRoleByService(
+      rng,
+      t,
+      this.region(acct),
+      role,
+      role.service!,
+      this.sessionName(role),
+    );
     this.install(role, session);
     return [draft];
   };
@@ -221,7 +253,13 @@ export class World {
     ] as const);
     switch (kind) {
       case 'ec2': {
-        const name = rng.pick(['DescribeInstances', 'DescribeTags', 'DescribeVolumes', 'DescribeInstanceStatus', 'DescribeNetworkInterfaces']);
+        const name = rng.pick([
+          'DescribeInstances',
+          'DescribeTags',
+          'DescribeVolumes',
+          'DescribeInstanceStatus',
+          'DescribeNetworkInterfaces',
+        ]);
         const req =
           name === 'DescribeInstances'
             ? `{"instancesSet":{"items":[{"instanceId":"i-0${rng.hex(8).slice(0, 16)}"}]},"filterSet":{}}`
@@ -230,7 +268,17 @@ export class World {
       }
       case 'monitoring':
         return [
-          simple(rng, t, acct, region, st.principal, 'monitoring', 'PutMetricData', false, `{"namespace":"${acct.name}/${role.name}"}`),
+          simple(
+            rng,
+            t,
+            acct,
+            region,
+            st.principal,
+            'monitoring',
+            'PutMetricData',
+            false,
+            `{"namespace":"${acct.name}/${role.name}"}`,
+          ),
         ];
       case 'logs':
         return [
@@ -262,7 +310,17 @@ export class World {
         ];
       case 'ssm':
         return [
-          simple(rng, t, acct, region, st.principal, 'ssm', 'GetParameter', true, `{"name":"/${acct.name}/${role.name}/config","withDecryption":true}`),
+          simple(
+            rng,
+            t,
+            acct,
+            region,
+            st.principal,
+            'ssm',
+            'GetParameter',
+            true,
+            `{"name":"/${acct.name}/${role.name}/config","withDecryption":true}`,
+          ),
         ];
       default:
         return [simple(rng, t, acct, region, st.principal, 'ecr', 'GetAuthorizationToken', true, '{}')];
@@ -273,7 +331,9 @@ export class World {
   legacyUser: Activity = (t) => {
     const rng = this.rng;
     const acct = USERS.legacyReporting.account;
-    return [s3Object(rng, t, acct, 'us-east-1', this.svcLegacy, 'GetObject', buckets(acct)[1]!, this.objectKey())];
+    return [
+      s3Object(rng, t, acct, 'us-east-1', this.svcLegacy, 'GetObject', buckets(acct)[1]!, this.objectKey()),
+    ];
   };
 
   /** A person signs in through IAM Identity Center and looks around (read-only or non-IAM). */
@@ -318,7 +378,8 @@ export class World {
       );
       const who = assumedRolePrincipal(session, person.ip, cliUa(person, `${svc}.${name}`));
       let req: string | undefined;
-      if (name === 'GetRole') req = `{"roleName":${q(rng.pick([ROLES.prodApiTask.name, ROLES.prodBillingLambda.name]))}}`;
+      if (name === 'GetRole')
+        req = `{"roleName":${q(rng.pick([ROLES.prodApiTask.name, ROLES.prodBillingLambda.name]))}}`;
       else if (name === 'FilterLogEvents' || name === 'StartQuery')
         req = `{"logGroupName":"/aws/${rng.pick(['ecs/api', 'lambda/billing-invoice-generator', 'lambda/billing-webhook-handler'])}"}`;
       else if (name === 'DescribeServices') req = `{"cluster":"${acct.name}","services":["api"]}`;
@@ -330,7 +391,17 @@ export class World {
       tt += rng.int(5, 60);
       const who = assumedRolePrincipal(session, person.ip, cliUa(person, 'ecs.update-service'));
       out.push(
-        simple(rng, tt, acct, region, who, 'ecs', 'UpdateService', false, `{"cluster":"${acct.name}","service":"api","desiredCount":${rng.int(2, 8)}}`),
+        simple(
+          rng,
+          tt,
+          acct,
+          region,
+          who,
+          'ecs',
+          'UpdateService',
+          false,
+          `{"cluster":"${acct.name}","service":"api","desiredCount":${rng.int(2, 8)}}`,
+        ),
       );
     }
     return out;
@@ -347,7 +418,16 @@ export class World {
     const rng = this.rng;
     const ip = rng.pick(RUNNER_IPS);
     const region = role.account.regions[0]!;
-    const { draft, session } = assumeRoleWithWebIdentity(rng, { t, region, role, provider, subject, sessionName, ip, ua: stsUa });
+    const { draft, session } = assumeRoleWithWebIdentity(rng, {
+      t,
+      region,
+      role,
+      provider,
+      subject,
+      sessionName,
+      ip,
+      ua: stsUa,
+    });
     return { draft, session: session!, ip };
   }
 
@@ -357,15 +437,32 @@ export class World {
     const prod = rng.chance(0.4);
     const role = prod ? ROLES.prodGhaApi : ROLES.stagingGhaApi;
     const subject = role.oidc!.subjects[prod ? 0 : rng.int(0, 1)]!;
-    const { draft, session, ip } = this.oidcSession(t, role, GITHUB_PROVIDER, subject, 'GitHubActions', GHA_UA);
+    const { draft, session, ip } = this.oidcSession(
+      t,
+      role,
+      GITHUB_PROVIDER,
+      subject,
+      'GitHubActions',
+      GHA_UA,
+    );
     const acct = role.account;
     const region = acct.regions[0]!;
     const steps: Array<[string, string, boolean, string?]> = [
       ['sts', 'GetCallerIdentity', true],
       ['ecr', 'GetAuthorizationToken', true, '{}'],
       ['ecs', 'DescribeTaskDefinition', true, '{"taskDefinition":"api"}'],
-      ['ecs', 'RegisterTaskDefinition', false, '{"family":"api","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"512","memory":"1024"}'],
-      ['ecs', 'UpdateService', false, `{"cluster":"${acct.name}","service":"api","taskDefinition":"api:${rng.int(100, 400)}"}`],
+      [
+        'ecs',
+        'RegisterTaskDefinition',
+        false,
+        '{"family":"api","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"512","memory":"1024"}',
+      ],
+      [
+        'ecs',
+        'UpdateService',
+        false,
+        `{"cluster":"${acct.name}","service":"api","taskDefinition":"api:${rng.int(100, 400)}"}`,
+      ],
       ['ecs', 'DescribeServices', true, `{"cluster":"${acct.name}","services":["api"]}`],
       ['ecs', 'DescribeServices', true, `{"cluster":"${acct.name}","services":["api"]}`],
     ];
@@ -376,7 +473,14 @@ export class World {
   ghaDeployWeb: Activity = (t, budget) => {
     const rng = this.rng;
     const role = ROLES.prodGhaWeb;
-    const { draft, session, ip } = this.oidcSession(t, role, GITHUB_PROVIDER, role.oidc!.subjects[0]!, 'GitHubActions', GHA_UA);
+    const { draft, session, ip } = this.oidcSession(
+      t,
+      role,
+      GITHUB_PROVIDER,
+      role.oidc!.subjects[0]!,
+      'GitHubActions',
+      GHA_UA,
+    );
     const acct = role.account;
     const who = assumedRolePrincipal(session, ip, `${GHA_CLI_UA}s3.sync`);
     const out = [draft];
@@ -384,12 +488,33 @@ export class World {
     const n = Math.min(budget - 2, rng.int(4, 12));
     for (let i = 0; i < n; i++) {
       tt += rng.int(0, 2);
-      out.push(s3Object(rng, tt, acct, 'us-east-1', who, 'PutObject', `${ORG}-web-site`, `assets/${rng.hex(6)}.${rng.pick(['js', 'css', 'svg'])}`));
+      out.push(
+        s3Object(
+          rng,
+          tt,
+          acct,
+          'us-east-1',
+          who,
+          'PutObject',
+          `${ORG}-web-site`,
+          `assets/${rng.hex(6)}.${rng.pick(['js', 'css', 'svg'])}`,
+        ),
+      );
     }
     if (out.length < budget) {
       const who2 = assumedRolePrincipal(session, ip, `${GHA_CLI_UA}cloudfront.create-invalidation`);
       out.push(
-        simple(rng, tt + rng.int(1, 5), acct, 'us-east-1', who2, 'cloudfront', 'CreateInvalidation', false, `{"distributionId":"E2EXAMPLE1WEB","invalidationBatch":{"paths":{"quantity":1,"items":["/*"]},"callerReference":"${rng.hex(8)}"}}`),
+        simple(
+          rng,
+          tt + rng.int(1, 5),
+          acct,
+          'us-east-1',
+          who2,
+          'cloudfront',
+          'CreateInvalidation',
+          false,
+          `{"distributionId":"E2EXAMPLE1WEB","invalidationBatch":{"paths":{"quantity":1,"items":["/*"]},"callerReference":"${rng.hex(8)}"}}`,
+        ),
       );
     }
     return out;
@@ -401,14 +526,31 @@ export class World {
     const role = ROLES.sharedGhaImages;
     const tag = `v1.${rng.int(10, 40)}.${rng.int(0, 9)}`;
     const subject = `repo:${ORG}/api:ref:refs/tags/${tag}`;
-    const { draft, session, ip } = this.oidcSession(t, role, GITHUB_PROVIDER, subject, 'GitHubActions', GHA_UA);
+    const { draft, session, ip } = this.oidcSession(
+      t,
+      role,
+      GITHUB_PROVIDER,
+      subject,
+      'GitHubActions',
+      GHA_UA,
+    );
     const steps: Array<[string, string, boolean, string?]> = [
       ['ecr', 'GetAuthorizationToken', true, '{}'],
       ['ecr', 'InitiateLayerUpload', false, '{"repositoryName":"api"}'],
       ['ecr', 'CompleteLayerUpload', false, '{"repositoryName":"api"}'],
       ['ecr', 'PutImage', false, `{"repositoryName":"api","imageTag":"${tag}"}`],
     ];
-    return this.followUps(draft, session, ip, GHA_CLI_UA, role.account, role.account.regions[0]!, steps, t, budget);
+    return this.followUps(
+      draft,
+      session,
+      ip,
+      GHA_CLI_UA,
+      role.account,
+      role.account.regions[0]!,
+      steps,
+      t,
+      budget,
+    );
   };
 
   /** GitLab CI deploys the billing Lambda functions. */
@@ -417,17 +559,39 @@ export class World {
     const prod = rng.chance(0.4);
     const role = prod ? ROLES.prodGitlabBilling : ROLES.stagingGitlabBilling;
     const sessionName = `GitLabRunner-${rng.int(40_000_000, 49_999_999)}-${rng.int(1_200_000_000, 1_299_999_999)}`;
-    const { draft, session, ip } = this.oidcSession(t, role, GITLAB_PROVIDER, role.oidc!.subjects[0]!, sessionName, `${GITLAB_UA}sts.assume-role-with-web-identity`);
+    const { draft, session, ip } = this.oidcSession(
+      t,
+      role,
+      GITLAB_PROVIDER,
+      role.oidc!.subjects[0]!,
+      sessionName,
+      `${GITLAB_UA}sts.assume-role-with-web-identity`,
+    );
     const fn = rng.pick(['billing-invoice-generator', 'billing-webhook-handler', 'billing-ledger-sync']);
     const steps: Array<[string, string, boolean, string?]> = [
       ['sts', 'GetCallerIdentity', true],
       ['lambda', 'GetFunction20150331v2', true, `{"functionName":"${fn}"}`],
-      ['lambda', 'UpdateFunctionCode20150331v2', false, `{"functionName":"${fn}","publish":false,"dryRun":false}`],
+      [
+        'lambda',
+        'UpdateFunctionCode20150331v2',
+        false,
+        `{"functionName":"${fn}","publish":false,"dryRun":false}`,
+      ],
       ['lambda', 'GetFunctionConfiguration20150331v2', true, `{"functionName":"${fn}"}`],
       ['lambda', 'PublishVersion20150331', false, `{"functionName":"${fn}"}`],
       ['lambda', 'UpdateAlias20150331', false, `{"functionName":"${fn}","name":"live"}`],
     ];
-    return this.followUps(draft, session, ip, GITLAB_UA, role.account, role.account.regions[0]!, steps, t, budget);
+    return this.followUps(
+      draft,
+      session,
+      ip,
+      GITLAB_UA,
+      role.account,
+      role.account.regions[0]!,
+      steps,
+      t,
+      budget,
+    );
   };
 
   /** HCP Terraform: plan (IAM reads) or apply (reads, then a few IAM policy writes). */
@@ -438,7 +602,14 @@ export class World {
     const role = apply ? (prod ? ROLES.prodTfApply : ROLES.stagingTfApply) : ROLES.prodTfPlan;
     const acct = role.account;
     const runId = `run-${rng.alnum(16)}`;
-    const { draft, session, ip } = this.oidcSession(t, role, TFC_PROVIDER, role.oidc!.subjects[0]!, `terraform-run-${runId}`, `${TF_UA}sts#1.30.5`);
+    const { draft, session, ip } = this.oidcSession(
+      t,
+      role,
+      TFC_PROVIDER,
+      role.oidc!.subjects[0]!,
+      `terraform-run-${runId}`,
+      `${TF_UA}sts#1.30.5`,
+    );
     const who = assumedRolePrincipal(session, ip, `${TF_UA}iam#1.35.0`);
     const out: Draft[] = [draft];
     let tt = t + rng.int(3, 10);
@@ -447,7 +618,14 @@ export class World {
     for (let i = 0; i < reads; i++) {
       tt += rng.int(0, 2);
       const r = rng.pick(targets);
-      const op = rng.pick(['GetRole', 'ListRolePolicies', 'ListAttachedRolePolicies', 'GetRolePolicy', 'GetPolicy', 'GetPolicyVersion']);
+      const op = rng.pick([
+        'GetRole',
+        'ListRolePolicies',
+        'ListAttachedRolePolicies',
+        'GetRolePolicy',
+        'GetPolicy',
+        'GetPolicyVersion',
+      ]);
       const req =
         op === 'GetPolicy' || op === 'GetPolicyVersion'
           ? `{"policyArn":"arn:aws:iam::${acct.id}:policy/api-read-config"${op === 'GetPolicyVersion' ? `,"versionId":"v${this.policyVersion}"` : ''}}`
@@ -468,7 +646,11 @@ export class World {
         out.push(
           putRolePolicy(rng, tt, acct, who, roleName, `${roleName}-inline`, {
             Statement: [
-              { Action: ['s3:GetObject', 's3:PutObject'], Effect: 'Allow', Resource: `arn:aws:s3:::${bucket}/*` },
+              {
+                Action: ['s3:GetObject', 's3:PutObject'],
+                Effect: 'Allow',
+                Resource: `arn:aws:s3:::${bucket}/*`,
+              },
               { Action: 'kms:Decrypt', Effect: 'Allow', Resource: kmsKeyArn(acct, 'us-east-1') },
             ],
             Version: '2012-10-17',
@@ -476,11 +658,18 @@ export class World {
         );
       } else if (kind === 1) {
         out.push(
-          attachRolePolicy(rng, tt, acct, who, rng.pick([ROLES.prodApiTask.name, ROLES.prodBatchWorker.name]), rng.pick([
-            `arn:aws:iam::${acct.id}:policy/api-read-config`,
-            'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
-            'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-          ])),
+          attachRolePolicy(
+            rng,
+            tt,
+            acct,
+            who,
+            rng.pick([ROLES.prodApiTask.name, ROLES.prodBatchWorker.name]),
+            rng.pick([
+              `arn:aws:iam::${acct.id}:policy/api-read-config`,
+              'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
+              'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
+            ]),
+          ),
         );
       } else {
         this.policyVersion++;
@@ -493,7 +682,11 @@ export class World {
             `arn:aws:iam::${acct.id}:policy/api-read-config`,
             {
               Statement: [
-                { Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'], Effect: 'Allow', Resource: `arn:aws:ssm:*:${acct.id}:parameter/${acct.name}/api/*` },
+                {
+                  Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'],
+                  Effect: 'Allow',
+                  Resource: `arn:aws:ssm:*:${acct.id}:parameter/${acct.name}/api/*`,
+                },
               ],
               Version: '2012-10-17',
             },
@@ -538,7 +731,9 @@ function iso8(t: number): string {
  * hours. Weights were tuned so that the record mix matches the proportions documented in
  * README.md (measured there).
  */
-export function benignMix(w: World): ReadonlyArray<{ name: string; run: Activity; weight: number; office: boolean }> {
+export function benignMix(
+  w: World,
+): ReadonlyArray<{ name: string; run: Activity; weight: number; office: boolean }> {
   return [
     { name: 's3-with-kms', run: w.s3WithKms, weight: 30, office: false },
     { name: 'kms-by-service', run: w.kmsService, weight: 11, office: false },

@@ -49,9 +49,21 @@ export interface Draft {
 
 const q = JSON.stringify;
 
-/** ISO-8601 `YYYY-MM-DDTHH:MM:SSZ` (CloudTrail's eventTime format). */
+const PAD2: string[] = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+let isoDay = Number.NaN;
+let isoPrefix = '';
+
+/** ISO-8601 `YYYY-MM-DDTHH:MM:SSZ` (CloudTrail's eventTime format) of a second since epoch. */
 export function iso(t: number): string {
-  return new Date(t * 1000).toISOString().slice(0, 19) + 'Z';
+  const day = Math.floor(t / 86400);
+  if (day !== isoDay) {
+    isoDay = day;
+    isoPrefix = new Date(day * 86400000).toISOString().slice(0, 11);
+  }
+  const s = t - day * 86400;
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s - h * 3600) / 60);
+  return `${isoPrefix}${PAD2[h]}:${PAD2[m]}:${PAD2[s - h * 3600 - m * 60]}Z`;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -74,6 +86,23 @@ export function tls(host: string): string {
   if (v === undefined) {
     v = `{"tlsVersion":"TLSv1.3","cipherSuite":"TLS_AES_128_GCM_SHA256","clientProvidedHostHeader":${q(host)}}`;
     tlsCache.set(host, v);
+  }
+  return v;
+}
+
+const endpointTlsCache = new Map<string, Map<string, string>>();
+
+/** tlsDetails for the regional endpoint of a service (cached per service and region). */
+function endpointTls(service: string, region: string): string {
+  let m = endpointTlsCache.get(service);
+  if (!m) {
+    m = new Map();
+    endpointTlsCache.set(service, m);
+  }
+  let v = m.get(region);
+  if (v === undefined) {
+    v = tls(endpoint(service, region));
+    m.set(region, v);
   }
   return v;
 }
@@ -157,7 +186,8 @@ export function serialise(d: Draft): string {
     `{"eventVersion":"${d.eventVersion}","userIdentity":${d.who.ui},"eventTime":"${iso(d.t)}",` +
     `"eventSource":"${d.eventSource}","eventName":"${d.eventName}","awsRegion":"${d.region}",` +
     `"sourceIPAddress":${d.who.ip},"userAgent":${d.who.ua}`;
-  if (d.errorCode !== undefined) s += `,"errorCode":${q(d.errorCode)},"errorMessage":${q(d.errorMessage ?? '')}`;
+  if (d.errorCode !== undefined)
+    s += `,"errorCode":${q(d.errorCode)},"errorMessage":${q(d.errorMessage ?? '')}`;
   s += `,"requestParameters":${d.reqJson},"responseElements":${d.respJson}`;
   if (d.addJson !== undefined) s += `,"additionalEventData":${d.addJson}`;
   s += `,"requestID":"${d.requestId}","eventID":"${d.eventId}","readOnly":${d.readOnly}`;
@@ -219,7 +249,7 @@ export function call(rng: Prng, c: CallSpec): Draft {
   }
   if (c.add !== undefined) d.addJson = c.add;
   if (c.resources !== undefined) d.resourcesJson = c.resources;
-  const host = c.host === undefined ? endpoint(c.service, c.region) : c.host;
-  if (host !== null) d.tlsJson = tls(host);
+  if (c.host === undefined) d.tlsJson = endpointTls(c.service, c.region);
+  else if (c.host !== null) d.tlsJson = tls(c.host);
   return d;
 }

@@ -5,14 +5,14 @@
  * and writes, and the attack events (access keys, login profiles, trail changes, …).
  */
 import {
-  type Draft,
-  type Principal,
-  type RoleSession,
   assumedRolePrincipal,
   awsDate,
   call,
+  type Draft,
   iso,
   newSession,
+  type Principal,
+  type RoleSession,
   sessionArn,
 } from './cloudtrail.js';
 import { type Account, AUDIENCE, type Role, type User } from './org.js';
@@ -34,7 +34,7 @@ function assumedRoleUser(s: RoleSession): string {
 
 /** A fake session token (base64-looking; CloudTrail often logs it, sometimes empty). */
 function sessionToken(rng: Prng): string {
-  return `IQoJb3JpZ2luX2VjE${rng.alnum(40)}//////////wEaCXVzLWVhc3QtMSJH${rng.alnum(48)}==`;
+  return `IQoJb3JpZ2luX2VjE${rng.base64(40)}//////////wEaCXVzLWVhc3QtMSJH${rng.base64(48)}==`;
 }
 
 export interface WebIdentityCall {
@@ -64,7 +64,10 @@ export function providerArn(account: Account, provider: string): string {
  * subjectFromWebIdentityToken, audience, provider, additionalEventData, resources, tlsDetails).
  * Returns the draft and, on success, the new session.
  */
-export function assumeRoleWithWebIdentity(rng: Prng, c: WebIdentityCall): { draft: Draft; session: RoleSession | null } {
+export function assumeRoleWithWebIdentity(
+  rng: Prng,
+  c: WebIdentityCall,
+): { draft: Draft; session: RoleSession | null } {
   const acct = c.role.account;
   const pArn = providerArn(acct, c.provider);
   const aud = c.audience ?? AUDIENCE[c.provider] ?? 'sts.amazonaws.com';
@@ -230,7 +233,7 @@ export function s3Object(
     resp: name === 'PutObject' ? '{"x-amz-server-side-encryption":"aws:kms"}' : 'null',
     add:
       `{"SignatureVersion":"SigV4","CipherSuite":"TLS_AES_128_GCM_SHA256","bytesTransferredIn":${inn},` +
-      `"SSEApplied":"SSE_KMS","AuthenticationMethod":"AuthHeader","x-amz-id-2":"${rng.alnum(56)}=","bytesTransferredOut":${out}}`,
+      `"SSEApplied":"SSE_KMS","AuthenticationMethod":"AuthHeader","x-amz-id-2":"${rng.base64(56)}=","bytesTransferredOut":${out}}`,
     resources:
       `[{"type":"AWS::S3::Object","ARN":${q(`arn:aws:s3:::${bucket}/${key}`)}},` +
       `{"accountId":"${account.id}","type":"AWS::S3::Bucket","ARN":${q(`arn:aws:s3:::${bucket}`)}}]`,
@@ -239,18 +242,21 @@ export function s3Object(
   });
 }
 
-/** A KMS Decrypt/GenerateDataKey made by S3 on behalf of a role session (SSE-KMS). */
+/**
+ * A KMS Decrypt/GenerateDataKey made by S3 on behalf of a role session (SSE-KMS): `who` is the
+ * session's principal with invokedBy s3.amazonaws.com (see {@link assumedRolePrincipal}).
+ */
 export function kmsForS3(
   rng: Prng,
   t: number,
-  session: RoleSession,
+  account: Account,
   region: string,
+  who: Principal,
   name: 'Decrypt' | 'GenerateDataKey',
   keyArn: string,
   bucket: string,
   key: string,
 ): Draft {
-  const who = assumedRolePrincipal(session, 's3.amazonaws.com', 's3.amazonaws.com', 's3.amazonaws.com');
   const ctx = `{"aws:s3:arn":${q(`arn:aws:s3:::${bucket}/${key}`)}}`;
   const req =
     name === 'Decrypt'
@@ -258,14 +264,14 @@ export function kmsForS3(
       : `{"keyId":${q(keyArn)},"encryptionContext":${ctx},"keySpec":"AES_256"}`;
   return call(rng, {
     t,
-    account: session.role.account.id,
+    account: account.id,
     region,
     who,
     service: 'kms',
     name,
     readOnly: true,
     req,
-    resources: `[{"accountId":"${session.role.account.id}","type":"AWS::KMS::Key","ARN":${q(keyArn)}}]`,
+    resources: `[{"accountId":"${account.id}","type":"AWS::KMS::Key","ARN":${q(keyArn)}}]`,
     host: null,
     eventVersion: '1.08',
   });
@@ -315,8 +321,19 @@ export function simple(
   req?: string,
   resp?: string,
 ): Draft {
-  const iamLike = service === 'iam' || service === 'organizations' || service === 'cloudfront' || service === 'ce';
-  return call(rng, { t, account: account.id, region: iamLike ? 'us-east-1' : region, who, service, name, readOnly, req, resp });
+  const iamLike =
+    service === 'iam' || service === 'organizations' || service === 'cloudfront' || service === 'ce';
+  return call(rng, {
+    t,
+    account: account.id,
+    region: iamLike ? 'us-east-1' : region,
+    who,
+    service,
+    name,
+    readOnly,
+    req,
+    resp,
+  });
 }
 
 /** IAM call (always logged in us-east-1, iam.amazonaws.com). */
@@ -330,19 +347,68 @@ export function iam(
   req: string,
   resp?: string,
 ): Draft {
-  return call(rng, { t, account: account.id, region: 'us-east-1', who, service: 'iam', name, readOnly, req, resp });
+  return call(rng, {
+    t,
+    account: account.id,
+    region: 'us-east-1',
+    who,
+    service: 'iam',
+    name,
+    readOnly,
+    req,
+    resp,
+  });
 }
 
 /** PutRolePolicy with the policy document as the raw JSON string CloudTrail logs. */
-export function putRolePolicy(rng: Prng, t: number, account: Account, who: Principal, roleName: string, policyName: string, doc: object): Draft {
-  return iam(rng, t, account, who, 'PutRolePolicy', false, `{"roleName":${q(roleName)},"policyName":${q(policyName)},"policyDocument":${q(JSON.stringify(doc))}}`);
+export function putRolePolicy(
+  rng: Prng,
+  t: number,
+  account: Account,
+  who: Principal,
+  roleName: string,
+  policyName: string,
+  doc: object,
+): Draft {
+  return iam(
+    rng,
+    t,
+    account,
+    who,
+    'PutRolePolicy',
+    false,
+    `{"roleName":${q(roleName)},"policyName":${q(policyName)},"policyDocument":${q(JSON.stringify(doc))}}`,
+  );
 }
 
-export function attachRolePolicy(rng: Prng, t: number, account: Account, who: Principal, roleName: string, policyArn: string): Draft {
-  return iam(rng, t, account, who, 'AttachRolePolicy', false, `{"roleName":${q(roleName)},"policyArn":${q(policyArn)}}`);
+export function attachRolePolicy(
+  rng: Prng,
+  t: number,
+  account: Account,
+  who: Principal,
+  roleName: string,
+  policyArn: string,
+): Draft {
+  return iam(
+    rng,
+    t,
+    account,
+    who,
+    'AttachRolePolicy',
+    false,
+    `{"roleName":${q(roleName)},"policyArn":${q(policyArn)}}`,
+  );
 }
 
-export function createPolicyVersion(rng: Prng, t: number, account: Account, who: Principal, policyArn: string, doc: object, version: number): Draft {
+export function createPolicyVersion(
+  rng: Prng,
+  t: number,
+  account: Account,
+  who: Principal,
+  policyArn: string,
+  doc: object,
+  version: number,
+): Draft {
   return iam(
     rng,
     t,
@@ -356,7 +422,13 @@ export function createPolicyVersion(rng: Prng, t: number, account: Account, who:
 }
 
 /** CreateAccessKey for `userName` (the response carries the new key's id). */
-export function createAccessKey(rng: Prng, t: number, account: Account, who: Principal, userName: string): Draft {
+export function createAccessKey(
+  rng: Prng,
+  t: number,
+  account: Account,
+  who: Principal,
+  userName: string,
+): Draft {
   return iam(
     rng,
     t,
@@ -369,7 +441,13 @@ export function createAccessKey(rng: Prng, t: number, account: Account, who: Pri
   );
 }
 
-export function createLoginProfile(rng: Prng, t: number, account: Account, who: Principal, userName: string): Draft {
+export function createLoginProfile(
+  rng: Prng,
+  t: number,
+  account: Account,
+  who: Principal,
+  userName: string,
+): Draft {
   return iam(
     rng,
     t,
@@ -382,8 +460,23 @@ export function createLoginProfile(rng: Prng, t: number, account: Account, who: 
   );
 }
 
-export function updateAssumeRolePolicy(rng: Prng, t: number, account: Account, who: Principal, roleName: string, doc: object): Draft {
-  return iam(rng, t, account, who, 'UpdateAssumeRolePolicy', false, `{"roleName":${q(roleName)},"policyDocument":${q(JSON.stringify(doc, null, 2))}}`);
+export function updateAssumeRolePolicy(
+  rng: Prng,
+  t: number,
+  account: Account,
+  who: Principal,
+  roleName: string,
+  doc: object,
+): Draft {
+  return iam(
+    rng,
+    t,
+    account,
+    who,
+    'UpdateAssumeRolePolicy',
+    false,
+    `{"roleName":${q(roleName)},"policyDocument":${q(JSON.stringify(doc, null, 2))}}`,
+  );
 }
 
 /** ConsoleLogin (non-API event, eventType AwsConsoleSignIn). */
@@ -404,12 +497,36 @@ export function consoleLogin(rng: Prng, t: number, account: Account, who: Princi
   });
 }
 
-export function stopLogging(rng: Prng, t: number, account: Account, region: string, who: Principal, trailArn: string): Draft {
-  return call(rng, { t, account: account.id, region, who, service: 'cloudtrail', name: 'StopLogging', readOnly: false, req: `{"name":${q(trailArn)}}` });
+export function stopLogging(
+  rng: Prng,
+  t: number,
+  account: Account,
+  region: string,
+  who: Principal,
+  trailArn: string,
+): Draft {
+  return call(rng, {
+    t,
+    account: account.id,
+    region,
+    who,
+    service: 'cloudtrail',
+    name: 'StopLogging',
+    readOnly: false,
+    req: `{"name":${q(trailArn)}}`,
+  });
 }
 
 /** GetFederationToken by an IAM user (with an inline session policy). */
-export function getFederationToken(rng: Prng, t: number, account: Account, region: string, who: Principal, name: string, policy: object): Draft {
+export function getFederationToken(
+  rng: Prng,
+  t: number,
+  account: Account,
+  region: string,
+  who: Principal,
+  name: string,
+  policy: object,
+): Draft {
   const keyId = `ASIA${rng.upper(16)}`;
   return call(rng, {
     t,
@@ -432,5 +549,5 @@ export function sessionPrincipal(s: RoleSession, ip: string, ua: string): Princi
   return assumedRolePrincipal(s, ip, ua);
 }
 
-export { iso };
 export type { User };
+export { iso };

@@ -161,7 +161,10 @@ export const ROLES = {
     owner: 'payments-team',
     team: 'payments',
     purpose: 'GitLab CI deploys the billing Lambda functions to production',
-    oidc: { provider: GITLAB_PROVIDER, subjects: [`project_path:${ORG}/payments/billing:ref_type:branch:ref:main`] },
+    oidc: {
+      provider: GITLAB_PROVIDER,
+      subjects: [`project_path:${ORG}/payments/billing:ref_type:branch:ref:main`],
+    },
   }),
   prodTfApply: role(A.prod, 'terraform-apply', {
     kind: 'iac',
@@ -210,7 +213,10 @@ export const ROLES = {
     owner: 'api-team',
     team: 'platform',
     purpose: 'GitHub Actions deploys the api service to staging from main',
-    oidc: { provider: GITHUB_PROVIDER, subjects: [gh('api', 'ref:refs/heads/main'), gh('api', 'environment:staging')] },
+    oidc: {
+      provider: GITHUB_PROVIDER,
+      subjects: [gh('api', 'ref:refs/heads/main'), gh('api', 'environment:staging')],
+    },
   }),
   stagingGitlabBilling: role(A.staging, 'gitlab-deploy-billing', {
     kind: 'ci',
@@ -309,12 +315,48 @@ export const BROWSER_UA =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 export const PEOPLE: readonly Person[] = [
-  { email: 'alice@example.com', ip: '192.0.2.10', ua: CLI_UA, sets: ['admin', 'developer'], accounts: ['prod', 'staging', 'shared', 'mgmt'] },
-  { email: 'bob@example.com', ip: '192.0.2.23', ua: CLI_UA, sets: ['admin', 'readOnly'], accounts: ['prod', 'staging', 'mgmt'] },
-  { email: 'carol@example.com', ip: '198.51.100.14', ua: CONSOLE_UA, sets: ['developer', 'readOnly'], accounts: ['prod', 'staging'] },
-  { email: 'dave@example.com', ip: '192.0.2.41', ua: CLI_UA, sets: ['developer'], accounts: ['staging', 'shared'] },
-  { email: 'erin@example.com', ip: '198.51.100.57', ua: CONSOLE_UA, sets: ['readOnly'], accounts: ['prod', 'staging', 'shared'] },
-  { email: 'frank@example.com', ip: '192.0.2.88', ua: CONSOLE_UA, sets: ['developer', 'readOnly'], accounts: ['prod', 'staging'] },
+  {
+    email: 'alice@example.com',
+    ip: '192.0.2.10',
+    ua: CLI_UA,
+    sets: ['admin', 'developer'],
+    accounts: ['prod', 'staging', 'shared', 'mgmt'],
+  },
+  {
+    email: 'bob@example.com',
+    ip: '192.0.2.23',
+    ua: CLI_UA,
+    sets: ['admin', 'readOnly'],
+    accounts: ['prod', 'staging', 'mgmt'],
+  },
+  {
+    email: 'carol@example.com',
+    ip: '198.51.100.14',
+    ua: CONSOLE_UA,
+    sets: ['developer', 'readOnly'],
+    accounts: ['prod', 'staging'],
+  },
+  {
+    email: 'dave@example.com',
+    ip: '192.0.2.41',
+    ua: CLI_UA,
+    sets: ['developer'],
+    accounts: ['staging', 'shared'],
+  },
+  {
+    email: 'erin@example.com',
+    ip: '198.51.100.57',
+    ua: CONSOLE_UA,
+    sets: ['readOnly'],
+    accounts: ['prod', 'staging', 'shared'],
+  },
+  {
+    email: 'frank@example.com',
+    ip: '192.0.2.88',
+    ua: CONSOLE_UA,
+    sets: ['developer', 'readOnly'],
+    accounts: ['prod', 'staging'],
+  },
 ];
 
 /** The command suffix of the CLI user agent (`md/command#ec2.describe-instances`). */
@@ -323,7 +365,13 @@ export function cliUa(person: Person, command: string): string {
 }
 
 /** Egress addresses of CI runners and NAT gateways (documentation range 198.51.100.128/25). */
-export const RUNNER_IPS = ['198.51.100.130', '198.51.100.131', '198.51.100.145', '198.51.100.162', '198.51.100.201'];
+export const RUNNER_IPS = [
+  '198.51.100.130',
+  '198.51.100.131',
+  '198.51.100.145',
+  '198.51.100.162',
+  '198.51.100.201',
+];
 export const NAT_IPS: Record<AccountKey, string> = {
   prod: '198.51.100.220',
   staging: '198.51.100.221',
@@ -334,13 +382,27 @@ export const NAT_IPS: Record<AccountKey, string> = {
 export const ATTACKER_IPS = ['203.0.113.7', '203.0.113.45', '203.0.113.99', '203.0.113.150', '203.0.113.201'];
 
 /** S3 buckets and KMS keys per account (for data-event and KMS noise). */
-export function buckets(account: Account): string[] {
-  const n = account.name;
-  return [`${ORG}-${n}-app-data`, `${ORG}-${n}-exports`, `${ORG}-${n}-artifacts`];
+const bucketCache = new Map<string, readonly string[]>();
+export function buckets(account: Account): readonly string[] {
+  let v = bucketCache.get(account.id);
+  if (!v) {
+    const n = account.name;
+    v = [`${ORG}-${n}-app-data`, `${ORG}-${n}-exports`, `${ORG}-${n}-artifacts`];
+    bucketCache.set(account.id, v);
+  }
+  return v;
 }
 
+const keyCache = new Map<string, string>();
+/** The account's KMS key in a region (stable). */
 export function kmsKeyArn(account: Account, region: string): string {
-  return `arn:aws:kms:${region}:${account.id}:key/${stableHexUuid(`${account.id}:${region}:kms`)}`;
+  const k = `${account.id}:${region}`;
+  let v = keyCache.get(k);
+  if (!v) {
+    v = `arn:aws:kms:${region}:${account.id}:key/${stableHexUuid(`${k}:kms`)}`;
+    keyCache.set(k, v);
+  }
+  return v;
 }
 
 function stableHexUuid(name: string): string {

@@ -5,6 +5,10 @@
  */
 
 const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const HEX4: string[] = Array.from({ length: 65536 }, (_, i) => i.toString(16).padStart(4, '0'));
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** All 4096 two-character base64 strings (12 bits each). */
+const B64_2: string[] = Array.from({ length: 4096 }, (_, i) => B64.charAt(i >> 6) + B64.charAt(i & 63));
 const UPPER_ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -96,28 +100,17 @@ export class Prng {
     const b = this.u32();
     const c = this.u32();
     const d = this.u32();
-    return (
-      HEX[a & 255]! +
-      HEX[(a >>> 8) & 255]! +
-      HEX[(a >>> 16) & 255]! +
-      HEX[a >>> 24]! +
-      '-' +
-      HEX[b & 255]! +
-      HEX[(b >>> 8) & 255]! +
-      '-4' +
-      HEX[(b >>> 16) & 255]!.charAt(1) +
-      HEX[b >>> 24]! +
-      '-' +
-      HEX[0x80 | (c & 0x3f)]! +
-      HEX[(c >>> 8) & 255]! +
-      '-' +
-      HEX[(c >>> 16) & 255]! +
-      HEX[c >>> 24]! +
-      HEX[d & 255]! +
-      HEX[(d >>> 8) & 255]! +
-      HEX[(d >>> 16) & 255]! +
-      HEX[d >>> 24]!
-    );
+    return `${HEX4[a & 0xffff]}${HEX4[a >>> 16]}-${HEX4[b & 0xffff]}-${HEX4[0x4000 | ((b >>> 16) & 0x0fff)]}-${HEX4[0x8000 | (c & 0x3fff)]}-${HEX4[c >>> 16]}${HEX4[d & 0xffff]}${HEX4[d >>> 16]}`;
+  }
+
+  /** `n` base64 characters (n even), e.g. for x-amz-id-2 and session tokens. */
+  base64(n: number): string {
+    let s = '';
+    for (let i = 0; i < n; i += 4) {
+      const v = this.u32();
+      s += B64_2[v & 4095]! + B64_2[(v >>> 12) & 4095]!;
+    }
+    return s.length > n ? s.slice(0, n) : s;
   }
 
   /** `n` characters of [A-Z2-7] (the alphabet of AWS access key ids). */

@@ -3,7 +3,13 @@
  * techniques and OIDC abuse. Each returns its records and, per record that a rule should
  * flag, the expected rule ids (findings before dedupe, i.e. as `replay --no-dedupe` sees them).
  */
-import { type Draft, type Principal, assumedRolePrincipal, rootPrincipal, userPrincipal } from './cloudtrail.js';
+import {
+  assumedRolePrincipal,
+  type Draft,
+  type Principal,
+  rootPrincipal,
+  userPrincipal,
+} from './cloudtrail.js';
 import {
   assumeRoleBySession,
   assumeRoleWithSaml,
@@ -18,7 +24,18 @@ import {
   stopLogging,
   updateAssumeRolePolicy,
 } from './events.js';
-import { ACCOUNTS, ATTACKER_IPS, BROWSER_UA, CONSOLE_UA, FOREIGN_ACCOUNT, GITHUB_PROVIDER, ORG, ROLES, SSO, USERS } from './org.js';
+import {
+  ACCOUNTS,
+  ATTACKER_IPS,
+  BROWSER_UA,
+  CONSOLE_UA,
+  FOREIGN_ACCOUNT,
+  GITHUB_PROVIDER,
+  ORG,
+  ROLES,
+  SSO,
+  USERS,
+} from './org.js';
 import type { Prng } from './prng.js';
 
 export const SCENARIO_NAMES = [
@@ -72,7 +89,9 @@ const ATTACKER_CLI =
   'aws-cli/2.15.30 Python/3.11.8 Linux/6.6.15-amd64 exe/x86_64.kali.2024 prompt/off command/';
 
 function expect(d: Draft, rules: string[], severity?: string): ExpectedFinding {
-  return severity ? { eventId: d.eventId, eventName: d.eventName, rules, severity } : { eventId: d.eventId, eventName: d.eventName, rules };
+  return severity
+    ? { eventId: d.eventId, eventName: d.eventName, rules, severity }
+    : { eventId: d.eventId, eventName: d.eventName, rules };
 }
 
 /** An SSO AdministratorAccess session in production, signed in from `ip` (a stolen or misused session). */
@@ -102,7 +121,8 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
       return {
         drafts: [draft, d2, d3],
         alerting: [expect(draft, ['oidc-untrusted-context', 'oidc-unexpected-subject'])],
-        description: 'A pull_request workflow of example-org/api assumed the production deploy role (trust policy allowed repo:example-org/api:*).',
+        description:
+          'A pull_request workflow of example-org/api assumed the production deploy role (trust policy allowed repo:example-org/api:*).',
       };
     }
     case 'oidc-foreign-repo': {
@@ -119,7 +139,8 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
       return {
         drafts: [draft],
         alerting: [expect(draft, ['oidc-unexpected-subject'])],
-        description: 'A look-alike repository (examp1e-org/api) assumed the production deploy role through a wildcard trust.',
+        description:
+          'A look-alike repository (examp1e-org/api) assumed the production deploy role through a wildcard trust.',
       };
     }
     case 'oidc-retry-storm': {
@@ -136,7 +157,11 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
           sessionName: 'GitHubActions',
           ip: '198.51.100.131',
           ua: GHA_UA,
-          error: { code: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity', roleArnNull: i % 4 === 3 },
+          error: {
+            code: 'AccessDenied',
+            message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+            roleArnNull: i % 4 === 3,
+          },
         });
         drafts.push(draft);
         tt += Math.min(2 ** i, 30) + rng.int(0, 2);
@@ -144,7 +169,8 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
       return {
         drafts,
         alerting: drafts.map((d) => expect(d, ['oidc-assume-failed'])),
-        description: 'One GitHub Actions job of example-org/experiments retried AssumeRoleWithWebIdentity 12 times and was denied each time.',
+        description:
+          'One GitHub Actions job of example-org/experiments retried AssumeRoleWithWebIdentity 12 times and was denied each time.',
         note: 'oidc-assume-failed aggregates the 12 failures per provider+subject: with dedupe, expect one alert with count 12.',
       };
     }
@@ -155,13 +181,21 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
       return {
         drafts: [saml, d],
         alerting: [expect(d, ['access-key-created'])],
-        description: 'An SSO administrator session created a new access key for the IAM user svc-legacy-reporting (aws.persistence.iam-backdoor-user).',
+        description:
+          'An SSO administrator session created a new access key for the IAM user svc-legacy-reporting (aws.persistence.iam-backdoor-user).',
       };
     }
     case 'admin-policy-attached': {
       const { draft: saml, session } = adminSession(rng, t, 'bob@example.com', '192.0.2.23', BROWSER_UA);
       const who = assumedRolePrincipal(session, '192.0.2.23', CONSOLE_UA);
-      const d = attachRolePolicy(rng, t + 65, prod, who, ROLES.prodApiTask.name, 'arn:aws:iam::aws:policy/AdministratorAccess');
+      const d = attachRolePolicy(
+        rng,
+        t + 65,
+        prod,
+        who,
+        ROLES.prodApiTask.name,
+        'arn:aws:iam::aws:policy/AdministratorAccess',
+      );
       return {
         drafts: [saml, d],
         alerting: [expect(d, ['policy-modified', 'privilege-escalation'])],
@@ -175,10 +209,27 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
       const ip = inside ? '192.0.2.10' : '192.0.2.23';
       const { draft: saml, session } = adminSession(rng, t, email, ip, BROWSER_UA);
       const caller: Principal = assumedRolePrincipal(session, ip, `${ATTACKER_CLI}sts.assume-role`);
-      const { draft: assume, session: bg } = assumeRoleBySession(rng, t + 30, 'us-east-1', caller, ROLES.prodBreakGlass, email.split('@')[0]!);
+      const { draft: assume, session: bg } = assumeRoleBySession(
+        rng,
+        t + 30,
+        'us-east-1',
+        caller,
+        ROLES.prodBreakGlass,
+        email.split('@')[0]!,
+      );
       const who = assumedRolePrincipal(bg, ip, `${ATTACKER_CLI}iam.list-roles`);
       const d1 = iam(rng, t + 45, prod, who, 'ListRoles', true, '{}');
-      const d2 = simple(rng, t + 80, prod, 'us-east-1', assumedRolePrincipal(bg, ip, `${ATTACKER_CLI}ec2.describe-instances`), 'ec2', 'DescribeInstances', true, '{"filterSet":{}}');
+      const d2 = simple(
+        rng,
+        t + 80,
+        prod,
+        'us-east-1',
+        assumedRolePrincipal(bg, ip, `${ATTACKER_CLI}ec2.describe-instances`),
+        'ec2',
+        'DescribeInstances',
+        true,
+        '{"filterSet":{}}',
+      );
       const rules = ['break-glass-used'];
       const sev = inside ? 'low' : undefined;
       return {
@@ -197,13 +248,18 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
         Version: '2012-10-17',
         Statement: [
           { Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${FOREIGN_ACCOUNT}:root` }, Action: 'sts:AssumeRole' },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${FOREIGN_ACCOUNT}:root` },
+            Action: 'sts:AssumeRole',
+          },
         ],
       });
       return {
         drafts: [saml, d],
         alerting: [expect(d, ['trust-policy-modified', 'trust-policy-weak'])],
-        description: 'The trust policy of the api task role now also trusts an account outside the organisation (aws.persistence.iam-backdoor-role).',
+        description:
+          'The trust policy of the api task role now also trusts an account outside the organisation (aws.persistence.iam-backdoor-role).',
       };
     }
     case 'root-console-login': {
@@ -217,11 +273,19 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
     }
     case 'stop-logging': {
       const who = userPrincipal(USERS.legacyReporting, attackerIp, `${ATTACKER_CLI}cloudtrail.stop-logging`);
-      const d = stopLogging(rng, t, prod, 'us-east-1', who, `arn:aws:cloudtrail:us-east-1:${prod.id}:trail/account-trail`);
+      const d = stopLogging(
+        rng,
+        t,
+        prod,
+        'us-east-1',
+        who,
+        `arn:aws:cloudtrail:us-east-1:${prod.id}:trail/account-trail`,
+      );
       return {
         drafts: [d],
         alerting: [expect(d, ['logging-disabled'])],
-        description: 'The leaked key of svc-legacy-reporting stopped the account trail (aws.defense-evasion.cloudtrail-stop).',
+        description:
+          'The leaked key of svc-legacy-reporting stopped the account trail (aws.defense-evasion.cloudtrail-stop).',
       };
     }
     case 'login-profile-other-user': {
@@ -231,7 +295,8 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
       return {
         drafts: [saml, d],
         alerting: [expect(d, ['login-profile-modified'])],
-        description: 'A console password was created for the IAM user svc-legacy-reporting (aws.persistence.iam-create-user-login-profile).',
+        description:
+          'A console password was created for the IAM user svc-legacy-reporting (aws.persistence.iam-create-user-login-profile).',
       };
     }
     case 'federation-token': {
@@ -243,7 +308,8 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
       return {
         drafts: [d],
         alerting: [expect(d, ['federation-token-issued'])],
-        description: 'The leaked key of svc-legacy-reporting obtained a federation token (aws.persistence.sts-federation-token).',
+        description:
+          'The leaked key of svc-legacy-reporting obtained a federation token (aws.persistence.sts-federation-token).',
       };
     }
   }

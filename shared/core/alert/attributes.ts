@@ -18,13 +18,19 @@ export const NONE = 'none';
 
 function value(v: string | null | undefined): string {
   // Control characters are not useful in a filter value; SNS attribute values are capped well below this.
-  const clean = (v ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim().slice(0, 256);
+  const clean = (v ?? '')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .trim()
+    .slice(0, 256);
   return clean === '' ? NONE : clean;
 }
 
 /** `severity`, `team`, `rule`, `account`, `environment` as String attributes; unknown values are `none`. */
 export function snsMessageAttributes(alert: Alert): Record<SnsAttributeName, SnsStringAttribute> {
-  const attr = (v: string | null | undefined): SnsStringAttribute => ({ DataType: 'String', StringValue: value(v) });
+  const attr = (v: string | null | undefined): SnsStringAttribute => ({
+    DataType: 'String',
+    StringValue: value(v),
+  });
   return {
     severity: attr(alert.severity),
     team: attr(alert.team),

@@ -77,7 +77,8 @@ const SEVERITY_BADGE: Record<Severity, string> = {
 const ACCOUNT_RE = /^\d{12}$/;
 const REGION_RE = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const EVENT_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const CONSOLE_BASE_RE = /^https:\/\/(?:[A-Za-z0-9-]+|\{region\})(?:\.(?:[A-Za-z0-9-]+|\{region\}))*(?::\d{1,5})?(?:\/[A-Za-z0-9._~-]+)*\/?$/;
+const CONSOLE_BASE_RE =
+  /^https:\/\/(?:[A-Za-z0-9-]+|\{region\})(?:\.(?:[A-Za-z0-9-]+|\{region\}))*(?::\d{1,5})?(?:\/[A-Za-z0-9._~-]+)*\/?$/;
 const PLAIN_ARN_RE = /^arn:aws[a-z-]*:(?:iam|sts)::(?:\d{12}|\*):[A-Za-z0-9+=,.@_/-]+$/;
 
 function mrkdwn(text: string): MrkdwnTextObject {
@@ -86,14 +87,21 @@ function mrkdwn(text: string): MrkdwnTextObject {
 
 /** Plain text for headers/buttons: sanitised, and without `<`/`>` at all. */
 function plain(s: string, max: number): PlainTextObject {
-  return { type: 'plain_text', text: sanitizeText(s, { max }).replace(/</g, '‹').replace(/>/g, '›'), emoji: true };
+  return {
+    type: 'plain_text',
+    text: sanitizeText(s, { max }).replace(/</g, '‹').replace(/>/g, '›'),
+    emoji: true,
+  };
 }
 
 /**
  * Link to the event in CloudTrail event history, or null when account, region or event id do not match
  * strict patterns (they are copied from the record and must not steer the URL).
  */
-export function consoleEventUrl(alert: Pick<Alert, 'account' | 'region' | 'eventId'>, consoleBaseUrl?: string): string | null {
+export function consoleEventUrl(
+  alert: Pick<Alert, 'account' | 'region' | 'eventId'>,
+  consoleBaseUrl?: string,
+): string | null {
   if (!ACCOUNT_RE.test(alert.account) || !REGION_RE.test(alert.region) || !EVENT_ID_RE.test(alert.eventId)) {
     return null;
   }
@@ -132,7 +140,10 @@ function reasonsText(reasons: string[]): string {
 /** Render one alert as a Block Kit message. */
 export function renderSlackMessage(alert: Alert, opts: RenderSlackOptions = {}): SlackMessage {
   const blocks: SlackBlock[] = [];
-  blocks.push({ type: 'header', text: plain(`${SEVERITY_BADGE[alert.severity]} · ${alert.title}`, SLACK_LIMITS.headerText) });
+  blocks.push({
+    type: 'header',
+    text: plain(`${SEVERITY_BADGE[alert.severity]} · ${alert.title}`, SLACK_LIMITS.headerText),
+  });
   blocks.push({ type: 'section', text: mrkdwn(reasonsText(alert.reasons)) });
 
   const a = alert.actor;
@@ -206,14 +217,29 @@ export function renderSlackMessage(alert: Alert, opts: RenderSlackOptions = {}):
   if (url) {
     blocks.push({
       type: 'actions',
-      elements: [{ type: 'button', text: plain('Open event in CloudTrail', 75), url, action_id: 'open-cloudtrail' }],
+      elements: [
+        { type: 'button', text: plain('Open event in CloudTrail', 75), url, action_id: 'open-cloudtrail' },
+      ],
     });
   }
 
-  const context: string[] = [`iamwatch · alert ${mrkdwnCode(alert.id, { max: 80 })} · event ${mrkdwnCode(alert.eventId, { max: 80 })}`];
-  if (alert.attack.length > 0) context.push(`ATT&amp;CK ${alert.attack.slice(0, 6).map((x) => mrkdwnCode(x, { max: 20 })).join(' ')}`);
+  const context: string[] = [
+    `iamwatch · alert ${mrkdwnCode(alert.id, { max: 80 })} · event ${mrkdwnCode(alert.eventId, { max: 80 })}`,
+  ];
+  if (alert.attack.length > 0)
+    context.push(
+      `ATT&amp;CK ${alert.attack
+        .slice(0, 6)
+        .map((x) => mrkdwnCode(x, { max: 20 }))
+        .join(' ')}`,
+    );
   if (alert.degraded && alert.degraded.length > 0) {
-    context.push(`⚠️ delivered without: ${alert.degraded.slice(0, 6).map((x) => escapeMrkdwn(x, { max: 60 })).join(', ')}`);
+    context.push(
+      `⚠️ delivered without: ${alert.degraded
+        .slice(0, 6)
+        .map((x) => escapeMrkdwn(x, { max: 60 }))
+        .join(', ')}`,
+    );
   }
   blocks.push({ type: 'context', elements: context.map(mrkdwn) });
 
@@ -263,13 +289,21 @@ export function renderDigestSlack(d: TeamDigest): SlackMessage {
   blocks.push({ type: 'header', text: plain(`iamwatch daily digest · ${d.team}`, SLACK_LIMITS.headerText) });
   blocks.push({
     type: 'context',
-    elements: [mrkdwn(`${mrkdwnCode(d.from, { max: 40 })} → ${mrkdwnCode(d.to, { max: 40 })} · ${total} alerts`)],
+    elements: [
+      mrkdwn(`${mrkdwnCode(d.from, { max: 40 })} → ${mrkdwnCode(d.to, { max: 40 })} · ${total} alerts`),
+    ],
   });
   const ruleLines = d.rules
     .slice(0, 40)
-    .map((r) => `• ${SEVERITY_BADGE[r.severity]} ${mrkdwnCode(r.rule, { max: 60 })}: ${r.alerts} alerts, ${r.events} events`);
+    .map(
+      (r) =>
+        `• ${SEVERITY_BADGE[r.severity]} ${mrkdwnCode(r.rule, { max: 60 })}: ${r.alerts} alerts, ${r.events} events`,
+    );
   if (d.rules.length > 40) ruleLines.push(`• … and ${d.rules.length - 40} more rules`);
-  blocks.push({ type: 'section', text: mrkdwn(`*Alerts by rule*\n${ruleLines.length > 0 ? ruleLines.join('\n') : 'none'}`) });
+  blocks.push({
+    type: 'section',
+    text: mrkdwn(`*Alerts by rule*\n${ruleLines.length > 0 ? ruleLines.join('\n') : 'none'}`),
+  });
   const overdue = d.overdue
     .slice(0, 20)
     .map(
@@ -277,11 +311,17 @@ export function renderDigestSlack(d: TeamDigest): SlackMessage {
         `• ${mrkdwnCode(o.arn, { max: 120 })} owner ${escapeMrkdwn(o.owner, { max: 60 })}, review after ${escapeMrkdwn(o.reviewAfter, { max: 12 })} (${o.daysOverdue} days overdue)`,
     );
   if (d.overdue.length > 20) overdue.push(`• … and ${d.overdue.length - 20} more`);
-  blocks.push({ type: 'section', text: mrkdwn(`*Baseline reviews overdue*\n${overdue.length > 0 ? overdue.join('\n') : 'none'}`) });
+  blocks.push({
+    type: 'section',
+    text: mrkdwn(`*Baseline reviews overdue*\n${overdue.length > 0 ? overdue.join('\n') : 'none'}`),
+  });
   if (d.selfCheck.length > 0) {
     const items = d.selfCheck
       .slice(0, 10)
-      .map((a) => `• ${SEVERITY_BADGE[a.severity]} ${escapeMrkdwn(a.title, { max: 120 })}: ${escapeMrkdwn(a.reasons[0] ?? '', { max: 150 })}`);
+      .map(
+        (a) =>
+          `• ${SEVERITY_BADGE[a.severity]} ${escapeMrkdwn(a.title, { max: 120 })}: ${escapeMrkdwn(a.reasons[0] ?? '', { max: 150 })}`,
+      );
     blocks.push({ type: 'section', text: mrkdwn(`*Self-check*\n${items.join('\n')}`) });
   }
   const text = `iamwatch digest for ${escapeMrkdwn(d.team, { max: 80 })}: ${total} alerts, ${d.overdue.length} overdue reviews`;

@@ -17,7 +17,12 @@ function cut(s: string, max: number): string {
 /** Shorten strings longer than `perField` characters in the untrusted parts of an alert. */
 export function shortenAlert(alert: Alert, perField: number): Alert {
   const c = (v: string | null | undefined) => (typeof v === 'string' ? cut(v, perField) : v);
-  const actor = { ...alert.actor, arn: c(alert.actor.arn) ?? null, sourceIp: c(alert.actor.sourceIp) ?? null, userAgent: c(alert.actor.userAgent) ?? null };
+  const actor = {
+    ...alert.actor,
+    arn: c(alert.actor.arn) ?? null,
+    sourceIp: c(alert.actor.sourceIp) ?? null,
+    userAgent: c(alert.actor.userAgent) ?? null,
+  };
   if (alert.actor.subject !== undefined) actor.subject = c(alert.actor.subject);
   if (alert.actor.sessionName !== undefined) actor.sessionName = c(alert.actor.sessionName);
   if (alert.actor.provider !== undefined) actor.provider = c(alert.actor.provider);
@@ -37,7 +42,10 @@ export function shortenAlert(alert: Alert, perField: number): Alert {
  * The alert's JSON if it fits in `maxBytes`; otherwise the JSON of a shortened copy (marked
  * `degraded: ['truncated']`). `truncated` says which.
  */
-export function fitAlertJson(alert: Alert, maxBytes: number): { json: string; alert: Alert; truncated: boolean } {
+export function fitAlertJson(
+  alert: Alert,
+  maxBytes: number,
+): { json: string; alert: Alert; truncated: boolean } {
   const json = JSON.stringify(alert);
   if (utf8Length(json) <= maxBytes) return { json, alert, truncated: false };
   for (const per of [16_384, 4096, 1024, 256]) {

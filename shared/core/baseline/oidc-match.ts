@@ -67,7 +67,7 @@ export function matchOidc(
   const bySubject =
     subject === null || subject === undefined
       ? []
-      : byAudience.filter((t) => t.subjects.some((p) => matchPattern(p, subject)));
+      : byAudience.filter((t) => t.subjects.some((p) => subjectForms(subject).some((f) => matchPattern(p, f))));
   const listing = workflow === undefined ? [] : bySubject.filter((t) => t.workflows !== undefined);
   const matching = bySubject.filter(
     (t) =>
@@ -165,6 +165,21 @@ function matchesAccount(pattern: string, account: string): boolean {
 function resourceOf(arnPattern: string): string {
   const parts = arnPattern.split(':');
   return parts.slice(5).join(':');
+}
+
+/**
+ * A custom subject template that includes `job_workflow_ref` puts the workflow inside the subject;
+ * the workflow is checked against `workflows`, so subject patterns are also tried on the subject
+ * without that pair (`repo:o/r:ref:refs/heads/main:job_workflow_ref:…` → `repo:o/r:ref:refs/heads/main`).
+ */
+function subjectForms(subject: string): string[] {
+  const i = subject.indexOf(':job_workflow_ref:');
+  if (i < 0) return [subject];
+  const rest = subject.slice(i + ':job_workflow_ref:'.length);
+  // The workflow value has no ':' (refs use '/'), so any following pairs start at the next ':'.
+  const j = rest.indexOf(':');
+  const stripped = subject.slice(0, i) + (j >= 0 ? rest.slice(j) : '');
+  return [subject, stripped];
 }
 
 function normaliseProvider(p: string | null | undefined): string | null {

@@ -222,9 +222,9 @@ function reportZodIssue(issue: z.core.$ZodIssue, locate: (p: readonly Segment[])
 
 function describe(issue: z.core.$ZodIssue): string {
   const input = (issue as { input?: unknown }).input;
+  if (input === undefined && issue.code !== 'custom') return 'required';
   switch (issue.code) {
     case 'invalid_type':
-      if (input === undefined) return 'required';
       return `expected ${article(issue.expected)}, got ${typeName(input)}`;
     case 'invalid_value': {
       const values = issue.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
@@ -419,12 +419,19 @@ export function suggest(word: string, known: readonly string[]): string | null {
     const d = distance(w, n);
     const limit = Math.min(n.length, w.length) <= 4 ? 1 : 2;
     const prefix = w.length >= 3 && (n.startsWith(w) || w.startsWith(n));
-    if ((d <= limit || prefix) && d < bestDistance) {
+    const shared = commonPrefix(w, n) >= Math.max(4, Math.min(w.length, n.length) - 2);
+    if ((d <= limit || prefix || shared) && d < bestDistance) {
       best = k;
       bestDistance = d;
     }
   }
   return best;
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i += 1;
+  return i;
 }
 
 /** Levenshtein distance (short strings only). */

@@ -32,7 +32,7 @@ export function baselineWarnings(baseline: Baseline, opts: WarningOptions = {}):
         if (problem !== null) {
           out.push({
             field: `identities[${i}].oidc[${j}].subjects[${k}]`,
-            message: `${problem} for ${name}`,
+            message: problem,
           });
         }
       });

@@ -46,6 +46,21 @@ export interface DeployedRuleRef {
   pattern: EventPattern;
 }
 
+/** A deployed rule as DescribeRule reports it (the self-check compares it with {@link DeployedRuleRef}). */
+export interface RuleDescription {
+  name: string;
+  arn?: string;
+  state: string;
+  /** Parsed EventPattern; null when the rule has none (a schedule rule). */
+  pattern: EventPattern | null;
+}
+
+/** A target as ListTargetsByRule reports it. */
+export interface RuleTarget {
+  id: string;
+  arn: string;
+}
+
 /** EventBridge `source` for a CloudTrail eventSource: `iam.amazonaws.com` → `aws.iam`. */
 export function eventBridgeSource(eventSource: string): string {
   const host = eventSource.split('.')[0] ?? eventSource;

@@ -78,6 +78,11 @@ export function parseSubject(sub: string, providerHost?: string | null): Subject
       const claims = PARSERS[provider](raw, host);
       if (claims !== null) return claims;
     }
+    if (hinted === 'github') {
+      // A template whose first claim key is newer than our list.
+      const claims = githubClaims(raw, true);
+      if (claims !== null) return claims;
+    }
   } catch {
     // Defensive: a parser bug must never turn attacker text into an exception.
   }
@@ -136,6 +141,20 @@ function splitPairs(
       i += 1;
       continue;
     }
+    if (key === 'context' && bareKeys === GITHUB_BARE_KEYS) {
+      // A `context:` prefix followed by the default context (`ref:R`, `environment:E`, `pull_request`).
+      const kind = tokens[i + 1] ?? '';
+      if (kind === 'pull_request') {
+        pairs.push([key, kind]);
+        i += 2;
+        continue;
+      }
+      if (kind === 'ref' || kind === 'environment') {
+        pairs.push([key, `${kind}:${decode(tokens[i + 2] ?? '')}`]);
+        i += 3;
+        continue;
+      }
+    }
     pairs.push([key, decode(tokens[i + 1] ?? '')]);
     i += 2;
   }
@@ -192,29 +211,35 @@ export function splitGithubRepo(value: string): {
   return { repository: value, owner: value.includes('/') ? firstSegment(value) : undefined };
 }
 
-const parseGithub: Parser = (sub, host) => {
+const parseGithub: Parser = (sub) => githubClaims(sub, false);
+
+/**
+ * GitHub default or custom-template subject. Only a template starting with a known claim key is taken
+ * for GitHub, unless `anyKey` (the token came from GitHub and no other shape fits).
+ */
+function githubClaims(sub: string, anyKey: boolean): SubjectClaims | null {
   const pairs = splitPairs(sub, GITHUB_BARE_KEYS);
   if (pairs === null || pairs.length === 0) return null;
   if (!pairs.some(([k, v]) => v !== '' || k === 'pull_request')) return null;
   const keys = pairs.map(([k]) => k);
   const first = keys[0] ?? '';
-  // Without GitHub's host, only a template starting with a known claim key is taken for GitHub.
-  const fromGithub = host !== null && providerOfHost(host) === 'github';
-  if (!fromGithub && !GITHUB_CLAIM_KEYS.has(first)) return null;
+  if (!anyKey && !GITHUB_CLAIM_KEYS.has(first)) return null;
   const isDefault = GITHUB_DEFAULT_KEYS.has(keys.join(','));
 
   const repoValue = get(pairs, 'repo') ?? get(pairs, 'repository');
   const repo = repoValue === undefined || repoValue === '' ? undefined : splitGithubRepo(repoValue);
-  const ref = get(pairs, 'ref') || undefined;
-  const environment = get(pairs, 'environment') || undefined;
+  const context = get(pairs, 'context') ?? '';
+  const ref = get(pairs, 'ref') || (context.startsWith('ref:') ? context.slice(4) : '') || undefined;
+  const environment =
+    get(pairs, 'environment') || (context.startsWith('environment:') ? context.slice(12) : '') || undefined;
   const refTypeClaim = get(pairs, 'ref_type');
   const eventName = get(pairs, 'event_name') ?? '';
   const fromRef = classifyRef(ref);
-  const pullRequest =
-    has(pairs, 'pull_request') || eventName.startsWith('pull_request') || fromRef.pullRequest;
+  const prContext = has(pairs, 'pull_request') || context === 'pull_request';
+  const pullRequest = prContext || eventName.startsWith('pull_request') || fromRef.pullRequest;
 
   let refType: SubjectClaims['refType'];
-  if (has(pairs, 'pull_request') || fromRef.pullRequest) refType = 'pull_request';
+  if (prContext || fromRef.pullRequest) refType = 'pull_request';
   else if (ref !== undefined) refType = fromRef.refType;
   else if (environment !== undefined) refType = 'environment';
   else if (refTypeClaim === 'branch' || refTypeClaim === 'tag') refType = refTypeClaim;
@@ -233,7 +258,7 @@ const parseGithub: Parser = (sub, host) => {
     workflow: get(pairs, 'job_workflow_ref') || undefined,
     pullRequest,
   });
-};
+}
 
 const parseGitlab: Parser = (sub) => {
   const pairs = splitPairs(sub);

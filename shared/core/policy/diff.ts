@@ -2,6 +2,7 @@ import { statementAllows } from './actions.js';
 import { shown } from './display.js';
 import { baselineCovers } from './glob.js';
 import {
+  ASSUME_ACTIONS,
   analyseTrust,
   oidcConditions,
   oidcProviderOf,
@@ -28,7 +29,6 @@ export interface TrustBaseline {
   oidc: Array<{ provider: string; subjects: string[] }>;
 }
 
-const ASSUME_ACTIONS = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML'];
 const CALLER_KINDS = new Set<TrustPrincipal['kind']>(['any', 'account', 'arn']);
 
 /**

@@ -38,6 +38,9 @@ export function hasWildcard(text: string): boolean {
   return text.includes('*') || text.includes('?');
 }
 
+/** Longest pattern {@link baselineCovers} compares; IAM caps a trust policy at 4 096 characters in all. */
+const MAX_COVER_LENGTH = 1024;
+
 type Token = { kind: 'lit'; ch: string } | { kind: 'wild' };
 
 /** Reads an IAM pattern as literal characters and wildcard tokens (`*`, `?`: both may stand for `:`). */
@@ -59,6 +62,8 @@ function iamTokens(text: string): Token[] {
  * pattern (an IAM `*` may span `:`, a baseline `*` may not). A literal IAM value is simply matched.
  */
 export function baselineCovers(baselinePattern: string, iamPattern: string): boolean {
+  // Real patterns and ARNs are short; refuse (not covered) rather than recurse deeply on hostile input.
+  if (baselinePattern.length > MAX_COVER_LENGTH || iamPattern.length > MAX_COVER_LENGTH) return false;
   const b = baselinePattern;
   const t = iamTokens(iamPattern);
   // Dynamic programming over (baseline index, token index); sizes are small (patterns, ARNs).

@@ -78,7 +78,8 @@ export interface TrustOptions {
   knownAccounts: string[];
 }
 
-const ASSUME_ACTIONS = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML'];
+/** STS actions that assume a role: the ones a trust statement must allow to matter. */
+export const ASSUME_ACTIONS = ['sts:AssumeRole', 'sts:AssumeRoleWithWebIdentity', 'sts:AssumeRoleWithSAML'];
 const TRUST_ACTIONS = [...ASSUME_ACTIONS, 'sts:TagSession', 'sts:SetSourceIdentity', 'sts:SetContext'];
 
 /** Web identity providers AWS accepts by bare name in `Federated` (no provider ARN). */

@@ -1,0 +1,93 @@
+/**
+ * digest composition root (scheduled daily). Environment: `IAMWATCH_TABLE` (or `TABLE_NAME`), required;
+ * `IAMWATCH_SLACK_DEFAULT_PARAMETER` as in slack-notify; `IAMWATCH_DIGEST_HOURS` (default 24).
+ * The rule self-check is wired here through the `selfCheck` dependency when it exists.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { createStoreHandle } from '../../shared/adapters/dynamodb/open-store.js';
+import { EventBridgeRules } from '../../shared/adapters/eventbridge-rules.js';
+import { SnsAlertSink } from '../../shared/adapters/sns-alerts.js';
+import { createWebhookResolver } from '../../shared/adapters/webhook-resolver.js';
+import { driftAlerts, selfCheck } from '../../shared/app/self-check.js';
+import type { Alert } from '../../shared/core/alert/alert.js';
+import { deployedRuleRefs } from '../../shared/core/eventbridge/patterns.js';
+import { ConfigError } from '../slack-notify/handler.js';
+import { powertoolsLog } from '../slack-notify/log.js';
+import { buildDigestHandler, type DigestHandler, type DigestResult } from './build-handler.js';
+
+const env = {
+  table: process.env.IAMWATCH_TABLE ?? process.env.TABLE_NAME,
+  defaultParameter: process.env.IAMWATCH_SLACK_DEFAULT_PARAMETER,
+  hours: Number(process.env.IAMWATCH_DIGEST_HOURS ?? '24') || 24,
+};
+
+const logger = new Logger({ serviceName: 'iamwatch-digest' });
+let built: DigestHandler | null = null;
+
+function build(): DigestHandler {
+  if (!env.table) throw new ConfigError('IAMWATCH_TABLE (or TABLE_NAME) must name the iamwatch table');
+  const store = createStoreHandle(new DynamoDBClient({}), env.table);
+  const resolver = createWebhookResolver({
+    teams: () =>
+      store.store
+        .teams()
+        .then((t) => ({ teams: t.teams, ...(t.defaultTeam ? { defaultTeam: t.defaultTeam } : {}) })),
+    env: process.env,
+    ...(env.defaultParameter ? { fallbackRoute: `ssm:${env.defaultParameter}` } : {}),
+  });
+  return buildDigestHandler({
+    history: store.history,
+    baseline: store.store,
+    clock: { nowMs: () => Date.now() },
+    periodHours: env.hours,
+    log: powertoolsLog(logger),
+    resolver,
+    ...(process.env.IAMWATCH_RULE_PREFIX && process.env.IAMWATCH_DETECT_FUNCTION_ARN
+      ? {
+          selfCheck: () =>
+            checkDeployedRules(process.env.IAMWATCH_RULE_PREFIX!, process.env.IAMWATCH_DETECT_FUNCTION_ARN!),
+        }
+      : {}),
+  });
+}
+
+/**
+ * The rule self-check (shared/app/self-check.ts): drifts become `logging-disabled` alerts, published
+ * to the alerts topic at once (pagers) and listed in the digest.
+ */
+async function checkDeployedRules(prefix: string, detectArn: string): Promise<Alert[]> {
+  const client = new EventBridgeClient({});
+  const rules = new EventBridgeRules(client);
+  const drifts = await selfCheck({
+    rules: deployedRuleRefs(prefix),
+    detectArn,
+    describe: (name) => rules.describe(name),
+    listTargets: (name) => rules.listTargets(name),
+  });
+  const [, , , region = '', account = ''] = detectArn.split(':');
+  const alerts = driftAlerts(drifts, { account, region, nowMs: Date.now() });
+  const topicArn = process.env.IAMWATCH_ALERTS_TOPIC_ARN;
+  if (topicArn && alerts.length > 0) {
+    const sns = new SnsAlertSink({ client: new SNSClient({}), topicArn });
+    for (const a of alerts) {
+      try {
+        await sns.publish(a);
+      } catch (err) {
+        // Still listed in the digest; the DigestErrors alarm does not fire for this, the log does.
+        logger.error('self-check alert not published', { alertId: a.id, error: String(err).slice(0, 300) });
+      }
+    }
+  }
+  for (const d of drifts)
+    logger.error('self-check: deployed rule drifted', { rule: d.rule, kind: d.kind, message: d.message });
+  return alerts;
+}
+
+export const handler = async (event?: unknown): Promise<DigestResult> => {
+  built ??= build();
+  return built(event);
+};

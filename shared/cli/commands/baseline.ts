@@ -1,0 +1,453 @@
+/**
+ * `iamwatch baseline …`: baseline as code (validate, diff, sync) and incident-response queries
+ * (show, who, seen, stale, learn).
+ */
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import type { SyncResult } from '../../adapters/dynamodb/baseline-store.js';
+import { type OpenStoreOptions, openStore, type StoreHandle } from '../../adapters/dynamodb/open-store.js';
+import { parseDuration } from '../../app/baseline/duration.js';
+import { BaselineLearner, renderLearnedBaseline } from '../../app/baseline/learn.js';
+import { type LoadedBaseline, loadBaselineFile } from '../../app/baseline/sync.js';
+import { formatIssue, parseBaseline } from '../../core/baseline/parse.js';
+import { normaliseRecord } from '../../core/cloudtrail/normalise.js';
+import type { Clock } from '../../ports.js';
+import { AdapterError } from '../../ports.js';
+import { type CliContext, CliError, EXIT } from '../context.js';
+import { renderTable, safeText } from '../text.js';
+
+/** What commands need besides the context; tests inject a store opener and a clock. */
+export interface CommandDeps {
+  openStore?: (opts: OpenStoreOptions) => Promise<StoreHandle>;
+  clock?: Clock;
+}
+
+interface StoreFlags {
+  table?: string;
+  endpoint?: string;
+  region?: string;
+  storeDir?: string;
+}
+
+/** Adds `--table`, `--endpoint`, `--region`, `--store-dir` to a command. */
+export function withStoreOptions(cmd: Command): Command {
+  return cmd
+    .option('--table <name>', 'DynamoDB table (default: $IAMWATCH_TABLE, else the embedded store)')
+    .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
+    .option('--region <region>', 'AWS region of the table')
+    .option('--store-dir <dir>', 'directory of the embedded store (default .iamwatch)');
+}
+
+/** Opens the store the flags (or IAMWATCH_TABLE) select; failures become exit 3 with the reason. */
+export async function openStoreFor(cmd: Command, ctx: CliContext, deps: CommandDeps): Promise<StoreHandle> {
+  const o = cmd.optsWithGlobals() as StoreFlags;
+  const opts: OpenStoreOptions = {};
+  const table = o.table ?? ctx.env.IAMWATCH_TABLE;
+  if (table) opts.table = table;
+  if (o.endpoint) opts.endpoint = o.endpoint;
+  if (o.region) opts.region = o.region;
+  const dir = o.storeDir ?? '.iamwatch';
+  opts.dir = path.isAbsolute(dir) ? dir : path.join(ctx.cwd, dir);
+  if (deps.clock) opts.clock = deps.clock;
+  try {
+    return await (deps.openStore ?? openStore)(opts);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new CliError(EXIT.runtime, msg.replace(opts.dir, dir), { cause: err });
+  }
+}
+
+/** Runs `fn` with an open store; closes it after, and maps adapter failures to exit 3. */
+export async function withStore<T>(
+  cmd: Command,
+  ctx: CliContext,
+  deps: CommandDeps,
+  fn: (h: StoreHandle) => Promise<T>,
+): Promise<T> {
+  const h = await openStoreFor(cmd, ctx, deps);
+  try {
+    return await fn(h);
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    if (err instanceof AdapterError) throw new CliError(EXIT.runtime, err.message, { cause: err });
+    throw err;
+  } finally {
+    await h.close();
+  }
+}
+
+export function formatOpt(v: string | undefined): 'table' | 'json' {
+  const f = v ?? 'table';
+  if (f !== 'table' && f !== 'json')
+    throw new CliError(EXIT.usage, `--format must be table or json, not "${f}"`);
+  return f;
+}
+
+export function clockOf(deps: CommandDeps): Clock {
+  return deps.clock ?? { nowMs: () => Date.now() };
+}
+
+function json(ctx: CliContext, v: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
+}
+
+async function loadValid(file: string, ctx: CliContext, nowMs: number): Promise<LoadedBaseline> {
+  const loaded = await loadBaselineFile(path.resolve(ctx.cwd, file), file, nowMs).catch((err: unknown) => {
+    throw new CliError(EXIT.usage, err instanceof Error ? err.message : String(err), { cause: err });
+  });
+  for (const w of loaded.warnings) ctx.stderr.write(`${safeText(formatIssue(w), 500)}\n`);
+  if (loaded.errors.length > 0 || !loaded.baseline) {
+    for (const e of loaded.errors) ctx.stderr.write(`${safeText(formatIssue(e), 500)}\n`);
+    throw new CliError(
+      EXIT.usage,
+      `${file}: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}; nothing was written`,
+    );
+  }
+  return loaded;
+}
+
+function renderSync(r: SyncResult, verb: string): string {
+  const out: string[] = [];
+  for (const a of r.added) out.push(`+ ${safeText(a, 300)}`);
+  for (const c of r.changes) out.push(`~ ${safeText(c.arn, 300)}  (${c.fields.join(', ')})`);
+  for (const d of r.removed) out.push(`- ${safeText(d, 300)}`);
+  for (const k of r.kept) out.push(`? ${safeText(k, 300)}  (not in the file; kept, use --prune to remove)`);
+  if (r.settingsChanged) out.push('~ settings (accounts, teams, defaults, suppressions, incidents)');
+  out.push(
+    `${verb}: ${r.added.length} added, ${r.changed.length} changed, ${r.removed.length} removed, ` +
+      `${r.unchanged} unchanged${r.kept.length > 0 ? `, ${r.kept.length} only in the store` : ''}` +
+      (r.dryRun ? ' (dry run: nothing written)' : ''),
+  );
+  return `${out.join('\n')}\n`;
+}
+
+/** Registers `baseline validate|diff|sync|show|who|seen|stale|learn`. */
+export function register(program: Command, ctx: CliContext, deps: CommandDeps = {}): void {
+  const baseline = program.command('baseline').description('baseline as code and incident-response queries');
+
+  baseline
+    .command('validate')
+    .argument('<file>', 'baseline YAML file')
+    .description('check a baseline file; prints file:line: field: message for each issue')
+    .action(async (file: string) => {
+      const loaded = await loadBaselineFile(path.resolve(ctx.cwd, file), file, clockOf(deps).nowMs()).catch(
+        (err: unknown) => {
+          throw new CliError(EXIT.usage, err instanceof Error ? err.message : String(err), { cause: err });
+        },
+      );
+      for (const w of loaded.warnings) ctx.stderr.write(`${safeText(formatIssue(w), 500)}\n`);
+      for (const e of loaded.errors) ctx.stdout.write(`${safeText(formatIssue(e), 500)}\n`);
+      if (loaded.errors.length > 0) {
+        throw new CliError(EXIT.usage, `${file}: ${loaded.errors.length} error(s)`);
+      }
+      ctx.stderr.write(
+        `${file}: ok (${loaded.baseline?.identities.length ?? 0} identities, ${loaded.warnings.length} warnings)\n`,
+      );
+    });
+
+  withStoreOptions(
+    baseline
+      .command('diff')
+      .argument('<file>', 'baseline YAML file')
+      .description('show what `sync --prune` would add, change and remove in the store')
+      .option('--format <fmt>', 'table|json', 'table'),
+  ).action(async (file: string, opts: { format?: string }, cmd: Command) => {
+    const format = formatOpt(opts.format);
+    const loaded = await loadValid(file, ctx, clockOf(deps).nowMs());
+    await withStore(cmd, ctx, deps, async (h) => {
+      const r = await h.store.sync(loaded.baseline!, {
+        prune: true,
+        dryRun: true,
+        sourceHash: loaded.sha256,
+        sourceName: file,
+      });
+      const stamp = await h.store.stamp();
+      if (format === 'json') {
+        json(ctx, { ...r, stamp, fileSha256: loaded.sha256 });
+        return;
+      }
+      if (stamp) {
+        ctx.stderr.write(
+          `store last synced ${stamp.syncedAt} from ${safeText(stamp.name)} (sha256 ${stamp.sha256.slice(0, 12)}` +
+            `${stamp.sha256 === loaded.sha256 ? ', same file' : ''})\n`,
+        );
+      }
+      ctx.stdout.write(renderSync(r, 'diff'));
+    });
+  });
+
+  withStoreOptions(
+    baseline
+      .command('sync')
+      .argument('<file>', 'baseline YAML file')
+      .description('write the baseline to the store (conditional writes; safe to re-run)')
+      .option('--prune', 'remove identities that are in the store but not in the file')
+      .option('--dry-run', 'show what would change; write nothing')
+      .option('--format <fmt>', 'table|json', 'table'),
+  ).action(
+    async (file: string, opts: { prune?: boolean; dryRun?: boolean; format?: string }, cmd: Command) => {
+      const format = formatOpt(opts.format);
+      const loaded = await loadValid(file, ctx, clockOf(deps).nowMs());
+      await withStore(cmd, ctx, deps, async (h) => {
+        const r = await h.store.sync(loaded.baseline!, {
+          prune: Boolean(opts.prune),
+          dryRun: Boolean(opts.dryRun),
+          sourceHash: loaded.sha256,
+          sourceName: file,
+        });
+        if (format === 'json') json(ctx, { ...r, sha256: loaded.sha256 });
+        else ctx.stdout.write(renderSync(r, opts.dryRun ? 'sync (dry run)' : 'synced'));
+        if (!opts.dryRun)
+          ctx.stderr.write(`stamped ${h.describe} with ${file} sha256 ${loaded.sha256.slice(0, 12)}\n`);
+      });
+    },
+  );
+
+  withStoreOptions(
+    baseline
+      .command('show')
+      .argument('<identity>', 'role or user ARN (a session ARN is mapped to its role)')
+      .description('owner, purpose, expected subjects/callers, recent observations, open incidents')
+      .option('--format <fmt>', 'table|json', 'table'),
+  ).action(async (identity: string, opts: { format?: string }, cmd: Command) => {
+    const format = formatOpt(opts.format);
+    await withStore(cmd, ctx, deps, async (h) => {
+      const r = await h.queries.show(identity);
+      if (format === 'json') return json(ctx, r);
+      const out: string[] = [];
+      const id = r.identity;
+      out.push(`identity     ${safeText(r.arn, 300)}`);
+      if (!id) out.push('baseline     none: this identity is not in the baseline');
+      else {
+        if (r.matchedEntry) out.push(`entry        ${safeText(r.matchedEntry, 300)}`);
+        out.push(`kind         ${id.kind}`);
+        out.push(`owner        ${safeText(id.owner)}`);
+        out.push(`purpose      ${safeText(id.purpose, 300)}`);
+        out.push(`environment  ${safeText(id.environment ?? '-')}`);
+        out.push(`team         ${safeText(id.team ?? '-')}`);
+        out.push(`review after ${id.reviewAfter ?? '-'}`);
+        for (const o of id.oidc) {
+          out.push(
+            `oidc         ${safeText(o.provider)}${o.audience ? ` (aud ${safeText(o.audience)})` : ''}` +
+              `${o.allowPullRequests ? ' pull requests allowed' : ''}`,
+          );
+          for (const s of o.subjects) out.push(`  subject    ${safeText(s, 300)}`);
+          for (const w of o.workflows ?? []) out.push(`  workflow   ${safeText(w, 300)}`);
+        }
+        for (const c of id.callers) out.push(`caller       ${safeText(c, 300)}`);
+        if (r.syncedAt) out.push(`synced       ${r.syncedAt} (revision ${r.revision})`);
+      }
+      out.push(`incidents    ${r.incidents.length === 0 ? 'none open' : ''}`.trimEnd());
+      for (const w of r.incidents) {
+        out.push(
+          `  ${w.id}  ${safeText(w.ticket)}  ${w.from} → ${w.until}  ${safeText(w.reason ?? '')}`.trimEnd(),
+        );
+      }
+      ctx.stdout.write(`${out.join('\n')}\n`);
+      if (r.observations.length === 0) ctx.stdout.write('observations none recorded\n');
+      else {
+        ctx.stdout.write('\n');
+        ctx.stdout.write(observationTable(r.observations));
+      }
+    });
+  });
+
+  withStoreOptions(
+    baseline
+      .command('who')
+      .argument('<query>', 'OIDC subject, owner/repo, or caller ARN / account')
+      .description('which roles a repository, subject or caller may assume, and which it did')
+      .option('--format <fmt>', 'table|json', 'table'),
+  ).action(async (query: string, opts: { format?: string }, cmd: Command) => {
+    const format = formatOpt(opts.format);
+    await withStore(cmd, ctx, deps, async (h) => {
+      const r = await h.queries.who(query);
+      if (format === 'json') return json(ctx, r);
+      ctx.stdout.write(`may assume (${r.allowed.length}):\n`);
+      ctx.stdout.write(
+        r.allowed.length === 0
+          ? 'none\n'
+          : renderTable(
+              ['ROLE', 'OWNER', 'KIND', 'PATTERN'],
+              r.allowed.map((a) => [a.role, a.owner ?? '-', a.identityKind ?? '-', a.pattern]),
+              [90, 30, 12, 120],
+            ),
+      );
+      ctx.stdout.write(`\nassumed (${r.observed.length}):\n`);
+      ctx.stdout.write(
+        r.observed.length === 0
+          ? 'none recorded\n'
+          : renderTable(
+              ['ROLE', 'PRINCIPAL', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'EXPECTED'],
+              r.observed.map((o) => [
+                o.identity,
+                o.principal,
+                String(o.count),
+                o.firstSeen,
+                o.lastSeen,
+                o.expected ? 'yes' : 'NO',
+              ]),
+              [90, 120, 8, 24, 24, 8],
+            ),
+      );
+    });
+  });
+
+  withStoreOptions(
+    baseline
+      .command('seen')
+      .argument('<identity>', 'role or user ARN')
+      .description('subjects and callers that used an identity, flagging those the baseline does not allow')
+      .option('--since <duration>', 'look back this far (e.g. 24h, 7d)', '7d')
+      .option('--format <fmt>', 'table|json', 'table'),
+  ).action(async (identity: string, opts: { since: string; format?: string }, cmd: Command) => {
+    const format = formatOpt(opts.format);
+    const sinceMs = clockOf(deps).nowMs() - usageDuration(opts.since, '--since');
+    await withStore(cmd, ctx, deps, async (h) => {
+      const r = await h.queries.seen(identity, sinceMs);
+      if (format === 'json') return json(ctx, r);
+      if (!r.inBaseline) ctx.stderr.write(`${safeText(r.identity, 300)} is not in the baseline\n`);
+      if (r.principals.length === 0) ctx.stdout.write(`nothing recorded since ${r.since}\n`);
+      else ctx.stdout.write(observationTable(r.principals));
+      const unexpected = r.principals.filter((p) => p.allowed === false).length;
+      if (unexpected > 0) ctx.stderr.write(`${unexpected} principal(s) not allowed by the baseline\n`);
+    });
+  });
+
+  withStoreOptions(
+    baseline
+      .command('stale')
+      .description('identities past review_after, or unused for N days')
+      .option('--unused-days <n>', 'also list identities not seen for N days (never seen counts)')
+      .option('--format <fmt>', 'table|json', 'table'),
+  ).action(async (opts: { unusedDays?: string; format?: string }, cmd: Command) => {
+    const format = formatOpt(opts.format);
+    let unusedDays: number | undefined;
+    if (opts.unusedDays !== undefined) {
+      unusedDays = Number(opts.unusedDays);
+      if (!Number.isInteger(unusedDays) || unusedDays < 1) {
+        throw new CliError(
+          EXIT.usage,
+          `--unused-days must be a whole number of days, not "${opts.unusedDays}"`,
+        );
+      }
+    }
+    await withStore(cmd, ctx, deps, async (h) => {
+      const r = await h.queries.stale(unusedDays === undefined ? {} : { unusedDays });
+      if (format === 'json') return json(ctx, r);
+      ctx.stdout.write(
+        r.length === 0
+          ? 'nothing stale\n'
+          : renderTable(
+              ['IDENTITY', 'OWNER', 'KIND', 'REVIEW AFTER', 'LAST SEEN', 'WHY'],
+              r.map((s) => [
+                s.arn,
+                s.owner,
+                s.kind,
+                s.reviewAfter ?? '-',
+                s.lastSeen ?? 'never',
+                s.reasons.join(','),
+              ]),
+              [90, 30, 12, 12, 24, 30],
+            ),
+      );
+    });
+  });
+
+  baseline
+    .command('learn')
+    .argument('<paths...>', 'CloudTrail files or directories (gzip ok)')
+    .description('propose a baseline YAML from observed role assumptions (exact subjects/callers only)')
+    .option('--out <file>', 'write the YAML here instead of stdout')
+    .action(async (paths: string[], opts: { out?: string }) => {
+      const { readCloudTrail } = await import('../../adapters/cloudtrail-files.js');
+      const learner = new BaselineLearner();
+      let problems = 0;
+      const inputs = paths.map((p) => (p === '-' ? p : path.resolve(ctx.cwd, p)));
+      try {
+        for await (const batch of readCloudTrail(inputs, {
+          onProblem: (p: { path: string; line: number | null; reason: string }) => {
+            problems++;
+            if (problems <= 20) {
+              ctx.stderr.write(
+                `${safeText(display(p.path, ctx), 300)}:${p.line ?? '-'}: ${safeText(p.reason, 300)}\n`,
+              );
+            }
+          },
+        })) {
+          for (const rec of batch) {
+            const n = normaliseRecord(rec.raw);
+            if (n.ok) learner.add(n.event);
+            else {
+              problems++;
+              if (problems <= 20) {
+                ctx.stderr.write(
+                  `${safeText(display(rec.path, ctx), 300)}:${rec.line}: ${safeText(n.reason, 300)}\n`,
+                );
+              }
+            }
+          }
+        }
+      } catch (err) {
+        if (err instanceof CliError) throw err;
+        throw new CliError(EXIT.runtime, `cannot read CloudTrail input: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      const yaml = renderLearnedBaseline(learner, { nowMs: clockOf(deps).nowMs() });
+      // The proposal must itself be a valid baseline.
+      const check = parseBaseline(yaml, opts.out ?? '<learned>');
+      if (check.issues.some((i) => i.level === 'error')) {
+        throw new CliError(
+          EXIT.runtime,
+          `internal error: learned baseline does not validate:\n${check.issues.map(formatIssue).join('\n')}`,
+        );
+      }
+      if (opts.out) await writeFile(path.resolve(ctx.cwd, opts.out), yaml);
+      else ctx.stdout.write(yaml);
+      ctx.stderr.write(
+        `learned ${learner.roles.size} role(s) from ${learner.used} assumptions in ${learner.events} events` +
+          `${problems > 0 ? `; ${problems} record(s) skipped` : ''}${opts.out ? `; wrote ${opts.out}` : ''}\n`,
+      );
+    });
+}
+
+function usageDuration(v: string, flag: string): number {
+  try {
+    return parseDuration(v, flag);
+  } catch (err) {
+    throw new CliError(EXIT.usage, (err as Error).message, { cause: err });
+  }
+}
+
+function display(p: string, ctx: CliContext): string {
+  const rel = path.relative(ctx.cwd, p);
+  return rel && !rel.startsWith('..') ? rel : p;
+}
+
+function observationTable(
+  rows: Array<{
+    principal: string;
+    count: number;
+    firstSeen: string;
+    lastSeen: string;
+    lastEventId: string;
+    allowed: boolean | null;
+  }>,
+): string {
+  return renderTable(
+    ['PRINCIPAL', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'ALLOWED', 'LAST EVENT'],
+    rows.map((o) => [
+      o.principal,
+      String(o.count),
+      o.firstSeen,
+      o.lastSeen,
+      o.allowed === null ? '-' : o.allowed ? 'yes' : 'NO',
+      o.lastEventId,
+    ]),
+    [120, 8, 24, 24, 7, 40],
+  );
+}
+
+export { usageDuration };

@@ -1,0 +1,175 @@
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { collect, envelope } from './helpers.js';
+
+const RELEVANT = new Set([
+  'iam.amazonaws.com|CreateUser',
+  'sts.amazonaws.com|AssumeRole',
+  'iam.amazonaws.com|Create"User',
+]);
+const relevant = (es: string, en: string) => RELEVANT.has(`${es}|${en}`);
+
+const stdin = (text: string) => Readable.from([Buffer.from(text)]);
+const readText = (text: string, opts: Parameters<typeof collect>[1] = {}) =>
+  collect(['-'], { stdin: stdin(text), ...opts });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('relevance pre-filter', () => {
+  it('decides on top-level eventSource/eventName only, not nested or quoted ones', async () => {
+    const records = [
+      // Irrelevant at the top, relevant-looking inside requestParameters (before and after).
+      {
+        requestParameters: { eventSource: 'iam.amazonaws.com', eventName: 'CreateUser' },
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetObject',
+        eventID: 'trap-1',
+      },
+      {
+        eventSource: 's3.amazonaws.com',
+        eventName: 'GetObject',
+        responseElements: [{ eventName: 'CreateUser', eventSource: 'iam.amazonaws.com' }],
+        eventID: 'trap-2',
+      },
+      {
+        eventSource: 's3.amazonaws.com',
+        userAgent: '"eventName":"CreateUser"',
+        eventName: 'PutObject',
+        eventID: 'trap-3',
+      },
+      // Relevant at the top, irrelevant inside.
+      {
+        requestParameters: { eventSource: 's3.amazonaws.com', eventName: 'GetObject' },
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'CreateUser',
+        eventID: 'keep-1',
+      },
+      // Decided only after decoding escapes.
+      { eventSource: 'sts.amazonaws.com', 'event\u004eame': 'Assume\u0052ole', eventID: 'keep-2' },
+      { eventSource: 'iam.amazonaws.com', eventName: 'Create"User', eventID: 'keep-3' },
+      // Undecidable by the scan (missing or non-string): parsed, then kept.
+      { eventSource: 'iam.amazonaws.com', eventID: 'keep-4' },
+      { eventSource: 'iam.amazonaws.com', eventName: { nested: 'CreateUser' }, eventID: 'keep-5' },
+      { eventName: 'GetObject', eventSource: 's3.amazonaws.com', eventID: 'skip-last' },
+    ];
+    let doc = JSON.stringify({ Records: records });
+    doc = doc.replace('"eventName":"AssumeRole"', '"event\\u004eame":"Assume\\u0052ole"');
+    for (const opts of [{ relevant }, { relevantPairs: RELEVANT }]) {
+      const got = await readText(doc, opts);
+      expect(got.records.map((r) => r.raw.eventID)).toEqual([
+        'keep-1',
+        'keep-2',
+        'keep-3',
+        'keep-4',
+        'keep-5',
+      ]);
+      expect(got.stats.skippedIrrelevant).toBe(4);
+      expect(got.stats.records).toBe(5);
+      expect(got.problems).toEqual([]);
+    }
+    const all = await readText(doc);
+    expect(all.records).toHaveLength(records.length);
+    expect(all.stats.skippedIrrelevant).toBe(0);
+  });
+
+  it('applies to EventBridge details, arrays and JSON lines', async () => {
+    const keep = { eventSource: 'sts.amazonaws.com', eventName: 'AssumeRole', eventID: 'k' };
+    const skip = { eventSource: 'ec2.amazonaws.com', eventName: 'RunInstances', eventID: 's' };
+    const text = [
+      JSON.stringify(envelope(keep)),
+      JSON.stringify(envelope(skip)),
+      JSON.stringify([skip, keep]),
+      JSON.stringify(skip),
+      JSON.stringify(keep),
+    ].join('\n');
+    const got = await readText(text, { relevantPairs: RELEVANT });
+    expect(got.records.map((r) => [r.raw.eventID, r.line])).toEqual([
+      ['k', 1],
+      ['k', 3],
+      ['k', 5],
+    ]);
+    expect(got.stats.skippedIrrelevant).toBe(3);
+  });
+
+  it('never JSON.parses the records it skips', async () => {
+    const skip = {
+      eventSource: 's3.amazonaws.com',
+      eventName: 'GetObject',
+      requestParameters: { bucketName: 'b' },
+    };
+    const keep = { eventSource: 'iam.amazonaws.com', eventName: 'CreateUser', eventID: 'only' };
+    const doc = JSON.stringify({ Records: [...Array.from({ length: 2000 }, () => skip), keep] });
+    const parse = vi.spyOn(JSON, 'parse');
+    const got = await readText(doc, { relevantPairs: RELEVANT });
+    const calls = parse.mock.calls.length;
+    vi.restoreAllMocks();
+    expect(got.records.map((r) => r.raw.eventID)).toEqual(['only']);
+    expect(got.stats.skippedIrrelevant).toBe(2000);
+    expect(calls).toBe(1);
+  });
+
+  it('gives the same records as JSON.parse-then-filter (property)', async () => {
+    const name = fc.constantFrom(
+      'CreateUser',
+      'AssumeRole',
+      'GetObject',
+      'Create"User',
+      'Assume\\Role',
+      'é{[',
+      '',
+    );
+    const source = fc.constantFrom('iam.amazonaws.com', 'sts.amazonaws.com', 's3.amazonaws.com');
+    const top = <T>(arb: fc.Arbitrary<T>) =>
+      fc.oneof(arb, fc.constant(undefined), fc.constant(null), fc.integer());
+    const record = fc
+      .tuple(
+        top(source),
+        top(name),
+        fc.option(fc.record({ eventName: name, eventSource: source, more: fc.jsonValue({ maxDepth: 2 }) })),
+        fc.string({ unit: 'binary', maxLength: 20 }),
+        fc.boolean(),
+        fc.uuid(),
+      )
+      .map(([eventSource, eventName, requestParameters, userAgent, nestedFirst, eventID]) =>
+        nestedFirst
+          ? { requestParameters, userAgent, eventSource, eventName, eventID }
+          : { eventSource, eventName, eventID, userAgent, requestParameters },
+      );
+    const shape = fc.constantFrom('records', 'array', 'single-lines', 'envelope-lines', 'records-lines');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(record, { minLength: 1, maxLength: 8 }),
+        shape,
+        fc.constantFrom(0, 2),
+        fc.boolean(),
+        async (records, kind, indent, escapeKeys) => {
+          const plain = JSON.parse(JSON.stringify(records)) as Array<Record<string, unknown>>;
+          let text: string;
+          if (kind === 'records') text = JSON.stringify({ Records: records }, null, indent);
+          else if (kind === 'array') text = JSON.stringify(records, null, indent);
+          else if (kind === 'records-lines')
+            text = records.map((r) => JSON.stringify({ Records: [r] })).join('\n');
+          else if (kind === 'envelope-lines')
+            text = records.map((r) => JSON.stringify(envelope(r))).join('\n');
+          else text = records.map((r) => JSON.stringify(r)).join('\n');
+          if (escapeKeys) text = text.replaceAll('"eventName":', '"\\u0065ventName":');
+          const expected = plain.filter((r) =>
+            typeof r.eventSource === 'string' && typeof r.eventName === 'string'
+              ? relevant(r.eventSource, r.eventName)
+              : true,
+          );
+          const got = await readText(text, { relevantPairs: RELEVANT });
+          expect(got.problems).toEqual([]);
+          expect(got.records.map((r) => r.raw)).toEqual(expected);
+          expect(got.stats.skippedIrrelevant).toBe(plain.length - expected.length);
+          const all = await readText(text);
+          expect(all.records.map((r) => r.raw)).toEqual(plain);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,4 @@
+import { startDynalite } from './helpers.js';
+import { storeSuite } from './suite.js';
+
+storeSuite('dynalite (embedded)', startDynalite);
