@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { register as registerBaseline } from './commands/baseline.js';
+import { register as registerIncident } from './commands/incident.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerRules } from './commands/rules.js';
 import { type CliContext, CliError, EXIT } from './context.js';
@@ -19,7 +21,7 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)');
-  for (const reg of [registerReplay, registerRules, ...extra]) reg(program, ctx);
+  for (const reg of [registerReplay, registerBaseline, registerIncident, registerRules, ...extra]) reg(program, ctx);
   return program;
 }
 

@@ -261,25 +261,35 @@ class Scanner {
       if (this.i >= n) return this.failNull(INCOMPLETE);
       if (s.charCodeAt(this.i) !== QUOTE) return this.failNull(MALFORMED);
       const keyStart = this.i;
-      let j = keyStart + 1;
-      let escaped = false;
-      for (;;) {
-        if (j >= n) return this.failNull(INCOMPLETE);
-        const c = s.charCodeAt(j);
-        if (c === QUOTE) break;
-        if (c === BSLASH) {
-          escaped = true;
-          j += 2;
-        } else j++;
-      }
-      let id: number;
-      if (escaped) {
-        try {
-          id = decodedKeyId(JSON.parse(s.slice(keyStart, j + 1)) as string);
-        } catch {
-          return this.failNull(MALFORMED);
+      let id = KEY_OTHER;
+      let j: number;
+      const c0 = s.charCodeAt(keyStart + 1);
+      if (c0 !== 101 && c0 !== 82 && c0 !== 100 && c0 !== BSLASH) {
+        // Cannot be (or decode to) eventSource, eventName, Records, detail or detail-type: no 'e', 'R', 'd'
+        // or escape first. Just find its end.
+        const e = this.stringEnd(keyStart);
+        if (e < 0) return this.failNull(INCOMPLETE);
+        j = e - 1;
+      } else {
+        j = keyStart + 1;
+        let escaped = false;
+        for (;;) {
+          if (j >= n) return this.failNull(INCOMPLETE);
+          const c = s.charCodeAt(j);
+          if (c === QUOTE) break;
+          if (c === BSLASH) {
+            escaped = true;
+            j += 2;
+          } else j++;
         }
-      } else id = keyId(s, keyStart + 1, j - keyStart - 1);
+        if (escaped) {
+          try {
+            id = decodedKeyId(JSON.parse(s.slice(keyStart, j + 1)) as string);
+          } catch {
+            return this.failNull(MALFORMED);
+          }
+        } else id = keyId(s, keyStart + 1, j - keyStart - 1);
+      }
       this.i = j + 1;
       this.skipWs();
       if (this.i >= n) return this.failNull(INCOMPLETE);

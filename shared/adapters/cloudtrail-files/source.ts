@@ -153,10 +153,8 @@ class TextProcessor implements TextSink {
   private undecided(line: string, n: number): void {
     if (this.pending.length === 0) {
       if (isBlank(line)) return;
-      if (
-        processText(line, n, this, { deferIfIncomplete: !this.truncated, truncated: this.truncated }) ===
-        'done'
-      ) {
+      const opts = { deferIfIncomplete: !this.truncated, truncated: this.truncated, oneLine: true };
+      if (processText(line, n, this, opts) === 'done') {
         this.mode = 'lines';
         return;
       }

@@ -6,8 +6,10 @@ import type { Alert } from '../../core/alert/alert.js';
 import { buildIndex } from '../../core/baseline/index.js';
 import type { Baseline, BaselineIdentity } from '../../core/baseline/types.js';
 import type { BaselineView } from '../../core/baseline/view.js';
-import type { ObservationSink } from '../../ports.js';
-import type { CliContext } from '../context.js';
+import path from 'node:path';
+import type { AlertSink, Log, ObservationSink } from '../../ports.js';
+import { type CliContext, CliError, EXIT } from '../context.js';
+import { safeText } from '../text.js';
 
 export interface BaselineSource {
   view: BaselineView;
@@ -35,16 +37,62 @@ export async function openBaselineSource(
   opts: StoreOpts,
   ctx: CliContext,
 ): Promise<BaselineSource> {
-  if (from.kind === 'file') {
-    return {
-      view: buildIndex(from.baseline),
-      needles: needlesFor(from.baseline.identities),
-      close: async () => {},
-    };
+  const table = opts.table ?? ctx.env.IAMWATCH_TABLE;
+  if (from.kind === 'file' && !table) {
+    // Backtesting against a file: hermetic, nothing opened, nothing written.
+    return { view: buildIndex(from.baseline), needles: needlesFor(from.baseline.identities), close: async () => {} };
   }
-  void opts;
-  void ctx;
-  throw new Error('store-backed replay is not wired yet');
+  const h = await openStoreOrFail(opts, table, ctx);
+  try {
+    const flushAndClose = async () => {
+      try {
+        await h.observations.flush();
+      } finally {
+        await h.close();
+      }
+    };
+    if (from.kind === 'file') {
+      // The file's baseline, the store's live incident windows; observations are recorded.
+      const live = await h.store.listIncidents();
+      return {
+        view: buildIndex(from.baseline, live),
+        observations: h.observations,
+        needles: needlesFor(from.baseline.identities),
+        close: flushAndClose,
+      };
+    }
+    if (!(await h.store.stamp())) {
+      ctx.stderr.write(
+        `warning: ${h.describe} holds no baseline yet (iamwatch baseline sync FILE); every role counts as without a baseline\n`,
+      );
+    }
+    const view = await h.store.view();
+    return {
+      view,
+      observations: h.observations,
+      needles: needlesFor(await h.store.listIdentities()),
+      close: flushAndClose,
+    };
+  } catch (err) {
+    await h.close();
+    throw new CliError(EXIT.runtime, `reading the baseline store failed: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+async function openStoreOrFail(opts: StoreOpts, table: string | undefined, ctx: CliContext) {
+  const { openStore } = await import('../../adapters/dynamodb/open-store.js');
+  try {
+    return await openStore({
+      ...(table ? { table } : {}),
+      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+      ...(opts.region ? { region: opts.region } : {}),
+      dir: path.resolve(ctx.cwd, opts.storeDir ?? '.iamwatch'),
+    });
+  } catch (err) {
+    throw new CliError(EXIT.runtime, err instanceof Error ? err.message : String(err), { cause: err });
+  }
 }
 
 export interface AlertOutput {
@@ -56,10 +104,77 @@ export interface AlertOutput {
   deadLetterPath: string | null;
 }
 
+/** A Log on stderr: one sanitised line per message (attacker text cannot start a new line). */
+export function stderrLog(ctx: CliContext, opts: { debug?: boolean } = {}): Log {
+  const write = (level: string, msg: string, fields?: Record<string, unknown>) => {
+    const extra = fields ? ` ${safeText(JSON.stringify(fields), 400)}` : '';
+    ctx.stderr.write(`${level}: ${safeText(msg, 200)}${extra}\n`);
+  };
+  return {
+    debug: (m, f) => (opts.debug ? write('debug', m, f) : undefined),
+    info: (m, f) => write('info', m, f),
+    warn: (m, f) => write('warning', m, f),
+    error: (m, f) => write('error', m, f),
+  };
+}
+
+/**
+ * Sinks for `--slack-webhook`, `--sns-topic` and `--event-bus`, behind the same delivery use case
+ * as the Lambdas (retries, dead letters). Failed deliveries are parked in `<store-dir>/dead-letters/`.
+ */
 export async function openSinks(
-  opts: { slackWebhook?: string; snsTopic?: string; eventBus?: string },
-  _ctx: CliContext,
+  opts: { slackWebhook?: string; snsTopic?: string; eventBus?: string; storeDir?: string; region?: string },
+  ctx: CliContext,
+  windowMinutes: (rule: string) => number,
 ): Promise<AlertOutput | null> {
   if (!opts.slackWebhook && !opts.snsTopic && !opts.eventBus) return null;
-  throw new Error('delivery sinks are not wired yet');
+  const sinks: AlertSink[] = [];
+  if (opts.slackWebhook) {
+    if (!/^https?:\/\//.test(opts.slackWebhook)) throw new CliError(EXIT.usage, '--slack-webhook must be an http(s) URL');
+    const { SlackWebhookSink, singleWebhookResolver } = await import('../../adapters/slack-webhook.js');
+    sinks.push(new SlackWebhookSink({ resolver: singleWebhookResolver(opts.slackWebhook) }));
+  }
+  if (opts.snsTopic) {
+    if (!/^arn:[^:]+:sns:/.test(opts.snsTopic)) throw new CliError(EXIT.usage, '--sns-topic must be an SNS topic ARN');
+    const [{ SNSClient }, { SnsAlertSink }] = await Promise.all([import('@aws-sdk/client-sns'), import('../../adapters/sns-alerts.js')]);
+    const region = opts.region ?? opts.snsTopic.split(':')[3];
+    sinks.push(new SnsAlertSink({ client: new SNSClient(region ? { region } : {}), topicArn: opts.snsTopic }));
+  }
+  if (opts.eventBus) {
+    const [{ EventBridgeClient }, { EventBridgeAlertSink }] = await Promise.all([
+      import('@aws-sdk/client-eventbridge'),
+      import('../../adapters/eventbridge-alerts.js'),
+    ]);
+    sinks.push(
+      new EventBridgeAlertSink({ client: new EventBridgeClient(opts.region ? { region: opts.region } : {}), eventBusName: opts.eventBus }),
+    );
+  }
+  const { FileDeadLetterSink } = await import('../../adapters/file-dlq.js');
+  const { deliverAlerts } = await import('../../app/deliver.js');
+  const deadLetter = new FileDeadLetterSink({ dir: path.resolve(ctx.cwd, opts.storeDir ?? '.iamwatch', 'dead-letters') });
+  const log = stderrLog(ctx);
+  let pending: Alert[] = [];
+  let published = 0;
+  let parked = 0;
+  const flush = async () => {
+    const batch = pending;
+    pending = [];
+    if (batch.length === 0) return;
+    const report = await deliverAlerts(batch, { sinks, log, deadLetter, windowMinutes });
+    published += report.published;
+    parked += report.deadLettered;
+  };
+  return {
+    async publish(a) {
+      pending.push(a);
+      if (pending.length >= 100) await flush();
+    },
+    flush,
+    async close() {},
+    failures: () => parked,
+    describe: () => `${published} alerts to ${sinks.map((s) => s.name).join(', ')}${parked ? `, ${parked} dead-lettered` : ''}`,
+    get deadLetterPath() {
+      return parked > 0 ? deadLetter.currentFile() : null;
+    },
+  };
 }

@@ -83,7 +83,7 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
   const pipeline = new DetectionPipeline();
   let sinks: AlertOutput | null = null;
   try {
-    sinks = await openSinks(opts, ctx);
+    sinks = await openSinks(opts, ctx, (rule) => pipeline.windowMinutes(rule));
     const stats: ReadStats = { files: 0, bytes: 0, records: 0, skippedIrrelevant: 0, problems: 0 };
     const fileCount = await countFiles(inputs);
     const progress = !opts.quiet && ctx.isTTY ? makeProgress(ctx, stats, fileCount, started) : null;

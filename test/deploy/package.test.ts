@@ -1,0 +1,318 @@
+/**
+ * `osls package` once (offline, no AWS credentials), then: the CloudFormation it generates is
+ * least-privilege and loses nothing silently; the detect bundle is small; and the packaged detect
+ * artefact itself (not the sources) handles sample EventBridge events against the embedded
+ * DynamoDB (dynalite) and a local SNS/EventBridge/SQS stub.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type EmbeddedStore, startEmbeddedStore } from '../../shared/adapters/embedded-store.js';
+import { ensureTable } from '../../shared/adapters/dynamodb/table.js';
+import { canonicalPattern } from '../../shared/app/self-check.js';
+import { deployedPatterns } from '../../shared/core/eventbridge/patterns.js';
+import { type AwsStub, startAwsStub } from './aws-stub.js';
+import { envelope, fixture } from './envelope.js';
+import { readZip } from './zip.js';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+const OUT = join(ROOT, 'node_modules/.cache/iamwatch-package');
+const MAX_DETECT_BYTES = 400 * 1024;
+
+type Cfn = { Type: string; Properties?: Record<string, any>; Condition?: string };
+let template: { Resources: Record<string, Cfn> } = { Resources: {} };
+let skipReason: string | null = null;
+let packageLog = '';
+
+const NETWORK = /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|getaddrinfo|socket hang up/i;
+
+function runPackage(): Promise<{ code: number | null; output: string }> {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+    SLS_DEPRECATION_DISABLE: '*',
+  };
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[k];
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--package', OUT], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (c) => {
+      output += c;
+    });
+    child.stderr.on('data', (c) => {
+      output += c;
+    });
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+beforeAll(async () => {
+  rmSync(OUT, { recursive: true, force: true });
+  const { code, output } = await runPackage();
+  packageLog = output;
+  if (code !== 0) {
+    if (NETWORK.test(output)) {
+      skipReason = `osls package needs the network here and it is unavailable: ${output.slice(-300)}`;
+      console.warn(`SKIPPED package tests: ${skipReason}`);
+      return;
+    }
+    throw new Error(`osls package failed (exit ${code}):\n${output.slice(-3000)}`);
+  }
+  template = JSON.parse(readFileSync(join(OUT, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 240_000);
+
+const resources = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+describe('npm run package (osls package, offline)', () => {
+  it('produces a template and one zip per function', (ctx) => {
+    if (skipReason) ctx.skip();
+    expect(packageLog).toContain('Service packaged');
+    for (const f of ['detect', 'slack-notify', 'digest']) expect(existsSync(join(OUT, `${f}.zip`)), f).toBe(true);
+    console.info(`package: ${Object.keys(template.Resources).length} CloudFormation resources`);
+  });
+
+  it('grants no wildcard action in any role or policy', (ctx) => {
+    if (skipReason) ctx.skip();
+    const offenders: string[] = [];
+    const roles = [...resources('AWS::IAM::Role'), ...resources('AWS::IAM::Policy'), ...resources('AWS::IAM::ManagedPolicy')];
+    expect(roles.length).toBeGreaterThanOrEqual(3);
+    for (const [id, r] of roles) {
+      const docs = r.Type === 'AWS::IAM::Role' ? (r.Properties?.Policies ?? []).map((p: any) => p.PolicyDocument) : [r.Properties?.PolicyDocument];
+      for (const doc of docs) {
+        for (const st of asList<any>(doc?.Statement)) {
+          if (st.NotAction) offenders.push(`${id}: NotAction`);
+          for (const a of asList<string>(st.Action)) if (a === '*' || /:\*$/.test(a)) offenders.push(`${id}: ${a}`);
+        }
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('gives every function its own role', (ctx) => {
+    if (skipReason) ctx.skip();
+    const fns = resources('AWS::Lambda::Function');
+    expect(fns).toHaveLength(3);
+    const roles = fns.map(([, f]) => JSON.stringify(f.Properties?.Role));
+    expect(new Set(roles).size).toBe(3);
+    for (const r of roles) expect(r).toMatch(/"(Detect|SlackNotify|Digest)Role"/);
+  });
+
+  it('gives every (asynchronously invoked) function an on-failure destination and bounded retries', (ctx) => {
+    if (skipReason) ctx.skip();
+    const configs = resources('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties!);
+    for (const [id] of resources('AWS::Lambda::Function')) {
+      const c = configs.find((x) => x.FunctionName?.Ref === id);
+      expect(c, `${id} has no EventInvokeConfig`).toBeDefined();
+      expect(c!.DestinationConfig?.OnFailure?.Destination, `${id} has no on-failure destination`).toBeDefined();
+      expect(c!.MaximumRetryAttempts).toBeLessThanOrEqual(2);
+    }
+  });
+
+  it('sends what EventBridge and SNS could not deliver to dead-letter queues, each with a depth alarm', (ctx) => {
+    if (skipReason) ctx.skip();
+    for (const [id, rule] of resources('AWS::Events::Rule')) {
+      if (id.includes('Schedule')) continue;
+      for (const t of rule.Properties!.Targets) expect(t.DeadLetterConfig?.Arn, `${id} target ${t.Id}`).toBeDefined();
+    }
+    const sub = resources('AWS::SNS::Subscription');
+    expect(sub.every(([, s]) => s.Properties?.RedrivePolicy)).toBe(true);
+    const alarmed = resources('AWS::CloudWatch::Alarm').map(([, a]) => JSON.stringify(a.Properties?.Dimensions));
+    for (const [id] of resources('AWS::SQS::Queue')) {
+      expect(alarmed.some((d) => d.includes(`"${id}"`)), `no depth alarm on ${id}`).toBe(true);
+    }
+    for (const [id] of resources('AWS::Lambda::Function')) {
+      expect(alarmed.some((d) => d.includes(`"${id}"`)), `no alarm on ${id}`).toBe(true);
+    }
+  });
+
+  it('keeps the table recoverable, encrypted and expiring (PITR, SSE, TTL on expiresAt, on-demand, gsi1)', (ctx) => {
+    if (skipReason) ctx.skip();
+    const [[, table] = []] = resources('AWS::DynamoDB::Table');
+    const p = table!.Properties!;
+    expect(p.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(p.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+    expect(p.GlobalSecondaryIndexes.map((g: any) => g.IndexName)).toEqual(['gsi1']);
+  });
+
+  it('encrypts every SNS topic with KMS', (ctx) => {
+    if (skipReason) ctx.skip();
+    const topics = resources('AWS::SNS::Topic');
+    expect(topics.length).toBeGreaterThanOrEqual(1);
+    for (const [id, t] of topics) expect(t.Properties?.KmsMasterKeyId, id).toBeDefined();
+  });
+
+  it('deploys exactly the generated EventBridge rules, STS in ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS', (ctx) => {
+    if (skipReason) ctx.skip();
+    for (const r of deployedPatterns()) {
+      const res = template.Resources[r.logicalId];
+      expect(res, `${r.logicalId} missing: regenerate infra (docs/deploy.md)`).toBeDefined();
+      expect(res!.Properties!.State).toBe(r.state);
+      expect(canonicalPattern(res!.Properties!.EventPattern)).toBe(canonicalPattern(r.pattern));
+      expect(res!.Properties!.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['DetectLambdaFunction', 'Arn'] });
+    }
+    expect(template.Resources.StsEventsRule?.Properties?.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+  });
+
+  it('builds ESM arm64 nodejs22.x functions whose handler file is in their zip', (ctx) => {
+    if (skipReason) ctx.skip();
+    for (const [id, f] of resources('AWS::Lambda::Function')) {
+      const p = f.Properties!;
+      expect(p.Runtime, id).toBe('nodejs22.x');
+      expect(p.Architectures, id).toEqual(['arm64']);
+      const zipName = String(p.Code.S3Key).split('/').pop()!;
+      const entries = readZip(readFileSync(join(OUT, zipName)));
+      const file = `${String(p.Handler).replace(/\.[^.]+$/, '')}.mjs`;
+      const entry = entries.find((e) => e.name === file);
+      expect(entry, `${file} in ${zipName}`).toBeDefined();
+      expect(entry!.read().subarray(0, 200).toString()).toContain('createRequire');
+      console.info(`bundle ${file}: ${(entry!.size / 1024).toFixed(1)} KiB minified`);
+    }
+  });
+
+  it(`keeps the detect bundle at most ${MAX_DETECT_BYTES / 1024} KiB minified`, (ctx) => {
+    if (skipReason) ctx.skip();
+    const entry = readZip(readFileSync(join(OUT, 'detect.zip'))).find((e) => e.name === 'functions/detect/handler.mjs');
+    expect(entry!.size).toBeLessThanOrEqual(MAX_DETECT_BYTES);
+  });
+});
+
+describe('the packaged detect artefact', () => {
+  let store: EmbeddedStore;
+  let stub: AwsStub;
+  let handler: (event: unknown, context?: unknown) => Promise<Record<string, number>>;
+  const savedEnv = { ...process.env };
+  const stdout: string[] = [];
+
+  beforeAll(async () => {
+    if (skipReason) return;
+    store = await startEmbeddedStore();
+    stub = await startAwsStub();
+    const ddb = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: store.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    await ensureTable(ddb, 'iamwatch-test');
+    ddb.destroy();
+    Object.assign(process.env, {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: store.endpoint,
+      AWS_ENDPOINT_URL_SNS: stub.url,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: stub.url,
+      AWS_ENDPOINT_URL_SQS: stub.url,
+      IAMWATCH_TABLE: 'iamwatch-test',
+      IAMWATCH_ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:111122223333:iamwatch-test-alerts',
+      IAMWATCH_EVENT_BUS: 'iamwatch-test-alerts',
+      IAMWATCH_DEAD_LETTER_URL: `${stub.url}/111122223333/iamwatch-test-alert-delivery-failures`,
+      IAMWATCH_BASELINE_CACHE_SECONDS: '0',
+      POWERTOOLS_SERVICE_NAME: 'iamwatch',
+      POWERTOOLS_METRICS_NAMESPACE: 'iamwatch',
+    });
+    // The exact file Lambda would run, next to node_modules so the runtime-provided AWS SDK resolves.
+    const dir = join(OUT, 'run');
+    mkdirSync(dir, { recursive: true });
+    const entry = readZip(readFileSync(join(OUT, 'detect.zip'))).find((e) => e.name === 'functions/detect/handler.mjs')!;
+    writeFileSync(join(dir, 'detect.mjs'), entry.read());
+    // Powertools writes INFO to stdout and WARN/ERROR to stderr; keep both for assertions.
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+        stdout.push(String(chunk));
+        return true;
+      });
+    }
+    ({ handler } = await import(pathToFileURL(join(dir, 'detect.mjs')).href));
+  }, 60_000);
+
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    process.env = savedEnv;
+    await stub?.close();
+    await store?.close();
+  });
+
+  const published = () => stub.calls.filter((c) => c.service === 'sns' && c.action === 'Publish');
+
+  it('publishes an alert for a real CreateAccessKey record to SNS and the alerts bus', async (ctx) => {
+    if (skipReason) ctx.skip();
+    const record = fixture('CreateAccessKey__stratus-red-team.json');
+    const summary = await handler(envelope(record));
+    expect(summary).toMatchObject({ received: 1, evaluated: 1, parseFailures: 0, deadLettered: 0 });
+    expect(summary.published).toBeGreaterThanOrEqual(1);
+    const messages = published().map((c) => JSON.parse(String(c.body.Message)));
+    expect(messages.map((m) => m.rule)).toContain('access-key-created');
+    expect(messages.every((m) => m.eventId === record.eventID)).toBe(true);
+    expect(published()[0]!.body.TopicArn).toBe(process.env.IAMWATCH_ALERTS_TOPIC_ARN);
+    const put = stub.calls.filter((c) => c.service === 'eventbridge');
+    expect(put.length).toBeGreaterThanOrEqual(1);
+    expect((put[0]!.body.Entries as any[])[0]).toMatchObject({ Source: 'iamwatch', DetailType: 'IAM Anomaly' });
+  });
+
+  it('folds the same event delivered twice into the first alert (DynamoDB dedupe)', async (ctx) => {
+    if (skipReason) ctx.skip();
+    const before = published().length;
+    const summary = await handler(envelope(fixture('CreateAccessKey__stratus-red-team.json')));
+    expect(summary.published).toBe(0);
+    expect(summary.repeats).toBeGreaterThanOrEqual(1);
+    expect(published().length).toBe(before);
+  });
+
+  it('logs JSON with the CloudTrail eventID as correlation id and emits EMF metrics', async (ctx) => {
+    if (skipReason) ctx.skip();
+    const record = fixture('AssumeRoleWithWebIdentity__ccbrown-cloud-snitch__github-actions.json');
+    stdout.length = 0;
+    const summary = await handler(envelope(record));
+    expect(summary.evaluated).toBe(1);
+    const lines = stdout.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const finding = lines.find((l) => l.message === 'finding');
+    expect(finding).toMatchObject({ correlation_id: record.eventID, rule: 'oidc-role-without-baseline', level: 'INFO' });
+    const emf = lines.filter((l) => l._aws?.CloudWatchMetrics);
+    const names = emf.flatMap((l) => l._aws.CloudWatchMetrics.flatMap((m: any) => m.Metrics.map((x: any) => x.Name)));
+    expect(names).toEqual(expect.arrayContaining(['EventsEvaluated', 'Findings', 'ParseFailures', 'DeliveryFailures']));
+    const findings = emf.find((l) => l.rule === 'oidc-role-without-baseline');
+    expect(findings).toMatchObject({ severity: 'medium', Findings: 1 });
+  });
+
+  it('counts and logs a malformed event instead of throwing', async (ctx) => {
+    if (skipReason) ctx.skip();
+    stdout.length = 0;
+    const summary = await handler({ version: '0', source: 'aws.iam', detail: 'not a record' });
+    expect(summary).toMatchObject({ received: 1, evaluated: 0, parseFailures: 1 });
+    expect(stdout.join('')).toContain('input rejected');
+  });
+
+  it('dead-letters an alert SNS refuses, and still delivers it to the bus', async (ctx) => {
+    if (skipReason) ctx.skip();
+    stub.failSns(true);
+    const busBefore = stub.calls.filter((c) => c.service === 'eventbridge').length;
+    try {
+      // A record with a new dedupe key: the CreateAccessKey alert above would fold as a repeat.
+      const summary = await handler(envelope(fixture('AttachRolePolicy__stratus-red-team.json')));
+      expect(summary.deadLettered).toBeGreaterThanOrEqual(1);
+      const dlq = stub.calls.filter((c) => c.service === 'sqs');
+      expect(dlq.length).toBeGreaterThanOrEqual(1);
+      expect(JSON.parse(String(dlq[0]!.body.MessageBody))).toMatchObject({ sink: 'sns' });
+      expect(stub.calls.filter((c) => c.service === 'eventbridge').length).toBeGreaterThan(busBefore);
+    } finally {
+      stub.failSns(false);
+    }
+  }, 60_000);
+
+  it('throws when DynamoDB is unreachable, so Lambda retries and the on-failure destination takes over', async (ctx) => {
+    if (skipReason) ctx.skip();
+    await store.close();
+    await expect(handler(envelope(fixture('CreateAccessKey__stratus-red-team.json')))).rejects.toThrow(/dynamodb/i);
+  }, 60_000);
+});
