@@ -51,7 +51,10 @@ export interface BaselineStore {
   view(): Promise<BaselineView>;
   getIdentity(arn: string): Promise<BaselineIdentity | null>;
   /** Replace the stored baseline with `baseline`; returns what changed. */
-  sync(baseline: Baseline, opts: { prune: boolean; dryRun: boolean; sourceHash: string; sourceName: string }): Promise<SyncReport>;
+  sync(
+    baseline: Baseline,
+    opts: { prune: boolean; dryRun: boolean; sourceHash: string; sourceName: string },
+  ): Promise<SyncReport>;
   openIncident(w: Omit<IncidentWindow, 'id' | 'source'>): Promise<IncidentWindow>;
   listIncidents(opts?: { includeClosed?: boolean }): Promise<IncidentWindow[]>;
   closeIncident(id: string): Promise<IncidentWindow | null>;

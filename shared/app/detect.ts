@@ -102,7 +102,8 @@ export function createDetector(deps: DetectorDeps) {
       if (!n.ok) return { alerts: [], failures: [], suppressed: [], problem: n.reason, event: null };
       const view = await deps.baseline();
       const out = pipeline.evaluate(n.event, view, deps.observations);
-      for (const f of out.failures) deps.log?.error('rule failed', { rule: f.rule, eventId: f.eventId, error: f.error });
+      for (const f of out.failures)
+        deps.log?.error('rule failed', { rule: f.rule, eventId: f.eventId, error: f.error });
       return { ...out, problem: null, event: n.event };
     },
   };

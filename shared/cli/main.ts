@@ -21,7 +21,8 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)');
-  for (const reg of [registerReplay, registerBaseline, registerIncident, registerRules, ...extra]) reg(program, ctx);
+  for (const reg of [registerReplay, registerBaseline, registerIncident, registerRules, ...extra])
+    reg(program, ctx);
   return program;
 }
 
@@ -42,7 +43,11 @@ export function exitCodeFor(err: unknown, ctx: CliContext): number {
     return err.exitCode;
   }
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      err.code === 'commander.help'
+    ) {
       return EXIT.ok;
     }
     return EXIT.usage;

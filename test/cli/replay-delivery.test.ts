@@ -44,9 +44,12 @@ describe('replay --slack-webhook', () => {
     const slack = await slackStub(200);
     const dir = mkdtempSync(path.join(tmpdir(), 'iamwatch-slack-'));
     // Act
-    const run = await runCli(['replay', '-', '--baseline', baseline, '--slack-webhook', slack.url, '--store-dir', dir], {
-      stdin: JSON.stringify(rec),
-    });
+    const run = await runCli(
+      ['replay', '-', '--baseline', baseline, '--slack-webhook', slack.url, '--store-dir', dir],
+      {
+        stdin: JSON.stringify(rec),
+      },
+    );
     // Assess
     expect(run.code).toBe(0);
     expect(slack.bodies).toHaveLength(1);
@@ -61,12 +64,23 @@ describe('replay --slack-webhook', () => {
   it('parks alerts in the dead-letter file and exits 3 when Slack keeps failing', async () => {
     const slack = await slackStub(404);
     const dir = mkdtempSync(path.join(tmpdir(), 'iamwatch-dlq-'));
-    const run = await runCli(['replay', sample, '--baseline', baseline, '--slack-webhook', slack.url, '--store-dir', dir]);
+    const run = await runCli([
+      'replay',
+      sample,
+      '--baseline',
+      baseline,
+      '--slack-webhook',
+      slack.url,
+      '--store-dir',
+      dir,
+    ]);
     expect(run.code).toBe(3);
     expect(run.stdout).toContain('access-key-created');
     const files = readdirSync(path.join(dir, 'dead-letters'));
     expect(files).toHaveLength(1);
-    const parked = readFileSync(path.join(dir, 'dead-letters', files[0]!), 'utf8').trim().split('\n');
+    const parked = readFileSync(path.join(dir, 'dead-letters', files[0]!), 'utf8')
+      .trim()
+      .split('\n');
     const entry = JSON.parse(parked[0]!) as { alert: { rule: string; reasons: string[] }; reason: string };
     expect(entry.alert.rule).toBe('access-key-created');
     expect(entry.alert.reasons.length).toBeGreaterThan(0);

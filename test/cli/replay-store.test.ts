@@ -30,15 +30,21 @@ describe('replay against the baseline store', () => {
     const store = ['--store-dir', path.join(dir, '.iamwatch')];
     expect((await runCli(['baseline', 'sync', baseline, ...store], { cwd: dir })).code).toBe(0);
     expect((await runCli(['replay', samples, ...store, '--quiet'], { cwd: dir })).code).toBe(0);
-    const role = 'arn:aws:iam::774305579662:role/cloud-snitch-github-actio-GithubActionsRoleF5CC769F-MoeCHSu77MYt';
-    const seen = await runCli(['baseline', 'seen', role, '--since', '100000d', '--format', 'json', ...store], { cwd: dir });
+    const role =
+      'arn:aws:iam::774305579662:role/cloud-snitch-github-actio-GithubActionsRoleF5CC769F-MoeCHSu77MYt';
+    const seen = await runCli(
+      ['baseline', 'seen', role, '--since', '100000d', '--format', 'json', ...store],
+      { cwd: dir },
+    );
     expect(seen.code, seen.stderr).toBe(0);
     expect(seen.stdout).toContain('repo:ccbrown/cloud-snitch:ref:refs/heads/main');
   });
 
   it('warns when the store has no baseline and still replays', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'iamwatch-empty-'));
-    const run = await runCli(['replay', samples, '--store-dir', path.join(dir, '.iamwatch'), '--quiet'], { cwd: dir });
+    const run = await runCli(['replay', samples, '--store-dir', path.join(dir, '.iamwatch'), '--quiet'], {
+      cwd: dir,
+    });
     expect(run.code).toBe(0);
     expect(run.stderr).toMatch(/holds no baseline yet/);
     expect(run.stdout).toContain('oidc-role-without-baseline');

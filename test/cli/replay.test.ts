@@ -26,13 +26,30 @@ describe('iamwatch replay', () => {
     expect(run.code).toBe(0);
     const alerts = parseLines(run.stdout);
     const rules = new Set(alerts.map((a) => a.rule));
-    for (const id of ['access-key-created', 'root-activity', 'oidc-role-without-baseline', 'policy-modified']) {
+    for (const id of [
+      'access-key-created',
+      'root-activity',
+      'oidc-role-without-baseline',
+      'policy-modified',
+    ]) {
       expect(rules).toContain(id);
     }
     for (const a of alerts) {
       expect(Object.keys(a).slice(0, 14)).toEqual([
-        'id', 'rule', 'severity', 'title', 'reasons', 'eventId', 'eventName', 'eventTime', 'account', 'region',
-        'actor', 'target', 'baseline', 'team',
+        'id',
+        'rule',
+        'severity',
+        'title',
+        'reasons',
+        'eventId',
+        'eventName',
+        'eventTime',
+        'account',
+        'region',
+        'actor',
+        'target',
+        'baseline',
+        'team',
       ]);
       expect(a.id).toMatch(/^[0-9a-f]{32}$/);
       expect(a.count).toBeGreaterThanOrEqual(1);
@@ -51,8 +68,19 @@ describe('iamwatch replay', () => {
   });
 
   it('filters by --min-severity and exits 1 on --fail-on', async () => {
-    const all = parseLines((await runCli(['replay', samples, '--baseline', orgBaseline, '--min-severity', 'info'])).stdout);
-    const high = await runCli(['replay', samples, '--baseline', orgBaseline, '--min-severity', 'high', '--fail-on', 'critical']);
+    const all = parseLines(
+      (await runCli(['replay', samples, '--baseline', orgBaseline, '--min-severity', 'info'])).stdout,
+    );
+    const high = await runCli([
+      'replay',
+      samples,
+      '--baseline',
+      orgBaseline,
+      '--min-severity',
+      'high',
+      '--fail-on',
+      'critical',
+    ]);
     const highAlerts = parseLines(high.stdout);
     expect(highAlerts.length).toBeGreaterThan(0);
     expect(highAlerts.length).toBeLessThan(all.length);
@@ -64,17 +92,24 @@ describe('iamwatch replay', () => {
     const json = await runCli(['replay', samples, '--baseline', orgBaseline, '--format', 'json', '--quiet']);
     expect(Array.isArray(JSON.parse(json.stdout))).toBe(true);
     expect(json.stderr).toBe('');
-    const table = await runCli(['replay', samples, '--baseline', orgBaseline, '--format', 'table', '--quiet']);
+    const table = await runCli([
+      'replay',
+      samples,
+      '--baseline',
+      orgBaseline,
+      '--format',
+      'table',
+      '--quiet',
+    ]);
     expect(table.stdout.split('\n')[0]).toMatch(/^TIME\s+SEVERITY\s+RULE\s+ACTOR\s+TARGET\s+N$/);
   });
 
   it('names each bad input as path:line: reason, keeps evaluating good records, and prints no stack', async () => {
     // Prepare: one directory with every kind of bad input next to a good record.
     const dir = mkdtempSync(path.join(tmpdir(), 'iamwatch-bad-'));
-    const good = JSON.parse(readFileSync(path.join(samples, 'CreateAccessKey__stratus-red-team.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const good = JSON.parse(
+      readFileSync(path.join(samples, 'CreateAccessKey__stratus-red-team.json'), 'utf8'),
+    ) as Record<string, unknown>;
     const lines = [
       JSON.stringify(good),
       '{"eventName": "CreateAccessKey", oops',
@@ -109,7 +144,10 @@ describe('iamwatch replay', () => {
     expect(missing.code).toBe(2);
     const dir = mkdtempSync(path.join(tmpdir(), 'iamwatch-bl-'));
     const bad = path.join(dir, 'baseline.yaml');
-    writeFileSync(bad, 'version: 1\nidentities:\n  - arn: arn:aws:iam::111122223333:role/x\n    kind: ci\n    owner: a\n    purpose: b\n    subject: oops\n');
+    writeFileSync(
+      bad,
+      'version: 1\nidentities:\n  - arn: arn:aws:iam::111122223333:role/x\n    kind: ci\n    owner: a\n    purpose: b\n    subject: oops\n',
+    );
     const run = await runCli(['replay', samples, '--baseline', bad]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/baseline\.yaml:7/);

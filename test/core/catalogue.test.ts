@@ -37,7 +37,9 @@ describe('rule catalogue', () => {
     for (const folder of folders) {
       const rule = registered.get(folder);
       if (!rule) {
-        offenders.push(`${folder}: folder has no registered rule with id "${folder}" (shared/core/rules/index.ts)`);
+        offenders.push(
+          `${folder}: folder has no registered rule with id "${folder}" (shared/core/rules/index.ts)`,
+        );
         continue;
       }
       const m = rule.meta;
@@ -47,19 +49,26 @@ describe('rule catalogue', () => {
       if (m.attack.length === 0 || m.attack.some((a) => !/^T\d{4}(\.\d{3})?$/.test(a))) {
         offenders.push(`${folder}: ATT&CK ids missing or malformed (${m.attack.join(',')})`);
       }
-      if (m.emulatedBy.some((s) => !/^aws\.[a-z-]+\.[a-z0-9-]+$/.test(s))) offenders.push(`${folder}: malformed Stratus id`);
+      if (m.emulatedBy.some((s) => !/^aws\.[a-z-]+\.[a-z0-9-]+$/.test(s)))
+        offenders.push(`${folder}: malformed Stratus id`);
       if (m.falsePositives.length === 0) offenders.push(`${folder}: no false positives listed`);
-      if (!/\biamwatch\b/.test(m.runbook)) offenders.push(`${folder}: runbook does not name an iamwatch command`);
+      if (!/\biamwatch\b/.test(m.runbook))
+        offenders.push(`${folder}: runbook does not name an iamwatch command`);
       if (!(m.dedupWindowMinutes > 0)) offenders.push(`${folder}: dedupWindowMinutes must be > 0`);
-      if (m.appliesTo !== 'any' && (m.appliesTo.eventNames.length === 0 || m.appliesTo.eventSources.length === 0)) {
+      if (
+        m.appliesTo !== 'any' &&
+        (m.appliesTo.eventNames.length === 0 || m.appliesTo.eventSources.length === 0)
+      ) {
         offenders.push(`${folder}: appliesTo lists no events`);
       }
       const fx = fixturesOf(folder);
       if (!fx.some((f) => f.expect.includes(folder))) offenders.push(`${folder}: no must-fire fixture`);
       if (!fx.some((f) => !f.expect.includes(folder))) offenders.push(`${folder}: no must-not-fire fixture`);
     }
-    for (const id of registered.keys()) if (!folders.includes(id)) offenders.push(`${id}: registered but has no folder`);
-    for (const id of registered.keys()) if (!DESIGN_IDS.includes(id)) offenders.push(`${id}: not a DESIGN.md rule id`);
+    for (const id of registered.keys())
+      if (!folders.includes(id)) offenders.push(`${id}: registered but has no folder`);
+    for (const id of registered.keys())
+      if (!DESIGN_IDS.includes(id)) offenders.push(`${id}: not a DESIGN.md rule id`);
     expect(offenders).toEqual([]);
   });
 
@@ -79,7 +88,8 @@ describe('rule catalogue', () => {
         const { alerts, failures } = pipeline.evaluate(n.event, view);
         for (const fail of failures) offenders.push(`${f.file}: rule ${fail.rule} threw: ${fail.error}`);
         const fired = new Map(alerts.map((a) => [a.rule, a]));
-        for (const id of f.expect) if (!fired.has(id)) offenders.push(`${f.file}: expected ${id}, got [${[...fired.keys()]}]`);
+        for (const id of f.expect)
+          if (!fired.has(id)) offenders.push(`${f.file}: expected ${id}, got [${[...fired.keys()]}]`);
         if (!f.expect.includes(folder) && fired.has(folder)) {
           offenders.push(`${f.file}: ${folder} must not fire (${fired.get(folder)?.reasons.join('; ')})`);
         }
@@ -87,7 +97,8 @@ describe('rule catalogue', () => {
           const got = fired.get(id)?.severity;
           if (got && got !== sev) offenders.push(`${f.file}: ${id} severity ${got}, expected ${sev}`);
         }
-        for (const a of alerts) if (a.reasons.length === 0) offenders.push(`${f.file}: ${a.rule} gave no reasons`);
+        for (const a of alerts)
+          if (a.reasons.length === 0) offenders.push(`${f.file}: ${a.rule} gave no reasons`);
       }
     }
     expect(checked).toBeGreaterThan(10);

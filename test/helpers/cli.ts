@@ -19,10 +19,15 @@ class Capture extends Writable {
 }
 
 /** Runs the CLI in-process with captured streams. */
-export async function runCli(args: string[], opts: { cwd?: string; stdin?: string | Buffer; env?: Record<string, string> } = {}): Promise<CliRun> {
+export async function runCli(
+  args: string[],
+  opts: { cwd?: string; stdin?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   const stdout = new Capture();
   const stderr = new Capture();
-  const stdin = Readable.from(opts.stdin === undefined ? [] : [typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin]);
+  const stdin = Readable.from(
+    opts.stdin === undefined ? [] : [typeof opts.stdin === 'string' ? Buffer.from(opts.stdin) : opts.stdin],
+  );
   const code = await main(args, {
     stdout,
     stderr,

@@ -26,7 +26,9 @@ export function fixturesOf(rule: string): RuleFixture[] {
   const dir = path.join(RULES_DIR, rule, 'fixtures');
   let files: string[] = [];
   try {
-    files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }
@@ -43,7 +45,8 @@ export function fixtureBaseline(name: string): Baseline {
   const file = path.join(RULES_DIR, '_baselines', name);
   const { baseline, issues } = parseBaseline(readFileSync(file, 'utf8'), file);
   const errors = issues.filter((i) => i.level === 'error');
-  if (!baseline || errors.length > 0) throw new Error(`fixture baseline ${name} invalid: ${JSON.stringify(errors)}`);
+  if (!baseline || errors.length > 0)
+    throw new Error(`fixture baseline ${name} invalid: ${JSON.stringify(errors)}`);
   cache.set(name, baseline);
   return baseline;
 }

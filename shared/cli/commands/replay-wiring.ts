@@ -2,11 +2,12 @@
  * Composition for `replay`: where the baseline comes from (file or store) and where alerts go
  * besides stdout. Kept apart from the command so the command reads as the contract.
  */
+
+import path from 'node:path';
 import type { Alert } from '../../core/alert/alert.js';
 import { buildIndex } from '../../core/baseline/index.js';
 import type { Baseline, BaselineIdentity } from '../../core/baseline/types.js';
 import type { BaselineView } from '../../core/baseline/view.js';
-import path from 'node:path';
 import type { AlertSink, Log, ObservationSink } from '../../ports.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
 import { safeText } from '../text.js';
@@ -28,7 +29,9 @@ export interface StoreOpts {
 
 /** Needles for the rules that read every event: root activity and break-glass identities. */
 export function needlesFor(identities: readonly BaselineIdentity[]): string[] {
-  const names = identities.filter((i) => i.kind === 'break-glass').map((i) => i.arn.slice(i.arn.lastIndexOf('/') + 1));
+  const names = identities
+    .filter((i) => i.kind === 'break-glass')
+    .map((i) => i.arn.slice(i.arn.lastIndexOf('/') + 1));
   return ['"Root"', ...names.filter((n) => n.length > 0)];
 }
 
@@ -40,7 +43,11 @@ export async function openBaselineSource(
   const table = opts.table ?? ctx.env.IAMWATCH_TABLE;
   if (from.kind === 'file' && !table) {
     // Backtesting against a file: hermetic, nothing opened, nothing written.
-    return { view: buildIndex(from.baseline), needles: needlesFor(from.baseline.identities), close: async () => {} };
+    return {
+      view: buildIndex(from.baseline),
+      needles: needlesFor(from.baseline.identities),
+      close: async () => {},
+    };
   }
   const h = await openStoreOrFail(opts, table, ctx);
   try {
@@ -75,9 +82,13 @@ export async function openBaselineSource(
     };
   } catch (err) {
     await h.close();
-    throw new CliError(EXIT.runtime, `reading the baseline store failed: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-    });
+    throw new CliError(
+      EXIT.runtime,
+      `reading the baseline store failed: ${err instanceof Error ? err.message : String(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 
@@ -130,15 +141,22 @@ export async function openSinks(
   if (!opts.slackWebhook && !opts.snsTopic && !opts.eventBus) return null;
   const sinks: AlertSink[] = [];
   if (opts.slackWebhook) {
-    if (!/^https?:\/\//.test(opts.slackWebhook)) throw new CliError(EXIT.usage, '--slack-webhook must be an http(s) URL');
+    if (!/^https?:\/\//.test(opts.slackWebhook))
+      throw new CliError(EXIT.usage, '--slack-webhook must be an http(s) URL');
     const { SlackWebhookSink, singleWebhookResolver } = await import('../../adapters/slack-webhook.js');
     sinks.push(new SlackWebhookSink({ resolver: singleWebhookResolver(opts.slackWebhook) }));
   }
   if (opts.snsTopic) {
-    if (!/^arn:[^:]+:sns:/.test(opts.snsTopic)) throw new CliError(EXIT.usage, '--sns-topic must be an SNS topic ARN');
-    const [{ SNSClient }, { SnsAlertSink }] = await Promise.all([import('@aws-sdk/client-sns'), import('../../adapters/sns-alerts.js')]);
+    if (!/^arn:[^:]+:sns:/.test(opts.snsTopic))
+      throw new CliError(EXIT.usage, '--sns-topic must be an SNS topic ARN');
+    const [{ SNSClient }, { SnsAlertSink }] = await Promise.all([
+      import('@aws-sdk/client-sns'),
+      import('../../adapters/sns-alerts.js'),
+    ]);
     const region = opts.region ?? opts.snsTopic.split(':')[3];
-    sinks.push(new SnsAlertSink({ client: new SNSClient(region ? { region } : {}), topicArn: opts.snsTopic }));
+    sinks.push(
+      new SnsAlertSink({ client: new SNSClient(region ? { region } : {}), topicArn: opts.snsTopic }),
+    );
   }
   if (opts.eventBus) {
     const [{ EventBridgeClient }, { EventBridgeAlertSink }] = await Promise.all([
@@ -146,12 +164,17 @@ export async function openSinks(
       import('../../adapters/eventbridge-alerts.js'),
     ]);
     sinks.push(
-      new EventBridgeAlertSink({ client: new EventBridgeClient(opts.region ? { region: opts.region } : {}), eventBusName: opts.eventBus }),
+      new EventBridgeAlertSink({
+        client: new EventBridgeClient(opts.region ? { region: opts.region } : {}),
+        eventBusName: opts.eventBus,
+      }),
     );
   }
   const { FileDeadLetterSink } = await import('../../adapters/file-dlq.js');
   const { deliverAlerts } = await import('../../app/deliver.js');
-  const deadLetter = new FileDeadLetterSink({ dir: path.resolve(ctx.cwd, opts.storeDir ?? '.iamwatch', 'dead-letters') });
+  const deadLetter = new FileDeadLetterSink({
+    dir: path.resolve(ctx.cwd, opts.storeDir ?? '.iamwatch', 'dead-letters'),
+  });
   const log = stderrLog(ctx);
   let pending: Alert[] = [];
   let published = 0;
@@ -172,7 +195,8 @@ export async function openSinks(
     flush,
     async close() {},
     failures: () => parked,
-    describe: () => `${published} alerts to ${sinks.map((s) => s.name).join(', ')}${parked ? `, ${parked} dead-lettered` : ''}`,
+    describe: () =>
+      `${published} alerts to ${sinks.map((s) => s.name).join(', ')}${parked ? `, ${parked} dead-lettered` : ''}`,
     get deadLetterPath() {
       return parked > 0 ? deadLetter.currentFile() : null;
     },

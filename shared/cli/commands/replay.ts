@@ -37,10 +37,15 @@ const MAX_PRINTED_PROBLEMS_DEFAULT = 50;
 export function register(program: Command, ctx: CliContext): void {
   program
     .command('replay')
-    .description('Replay CloudTrail files (S3 objects, JSON, JSON lines, EventBridge envelopes; gzip or not) through the detection rules')
+    .description(
+      'Replay CloudTrail files (S3 objects, JSON, JSON lines, EventBridge envelopes; gzip or not) through the detection rules',
+    )
     .argument('<paths...>', 'files or directories (walked recursively); - for stdin')
     .option('--baseline <file>', 'evaluate against this baseline file (the store is not touched)')
-    .option('--table <name>', 'DynamoDB table holding the baseline (default: $IAMWATCH_TABLE, else the embedded store)')
+    .option(
+      '--table <name>',
+      'DynamoDB table holding the baseline (default: $IAMWATCH_TABLE, else the embedded store)',
+    )
     .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
     .option('--region <region>', 'AWS region of the table')
     .option('--store-dir <dir>', 'directory of the embedded store', '.iamwatch')
@@ -52,14 +57,19 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--sns-topic <arn>', 'also publish alerts to this SNS topic')
     .option('--event-bus <name>', 'also put alerts on this EventBridge bus')
     .option('--workers <n>', 'decompress and parse in N worker threads (default: 2 for 8+ files, else 0)')
-    .option('--max-problems <n>', 'print at most N input problems (all are counted)', String(MAX_PRINTED_PROBLEMS_DEFAULT))
+    .option(
+      '--max-problems <n>',
+      'print at most N input problems (all are counted)',
+      String(MAX_PRINTED_PROBLEMS_DEFAULT),
+    )
     .option('--quiet', 'no progress and no summary on stderr')
     .action(async (paths: string[], opts: ReplayOpts) => runReplay(paths, opts, ctx));
 }
 
 async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Promise<void> {
   const format = opts.format;
-  if (!['jsonl', 'json', 'table'].includes(format)) throw new CliError(EXIT.usage, `--format must be jsonl, json or table, not "${format}"`);
+  if (!['jsonl', 'json', 'table'].includes(format))
+    throw new CliError(EXIT.usage, `--format must be jsonl, json or table, not "${format}"`);
   const minSeverity = severityOpt('--min-severity', opts.minSeverity);
   const failOn = opts.failOn === undefined ? null : severityOpt('--fail-on', opts.failOn);
   const maxProblems = Number.parseInt(opts.maxProblems, 10);
@@ -104,7 +114,8 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
     // Worker threads need the bundled worker script (dist/); running from sources, parse in-thread.
     const canUseWorkers = existsSync(fileURLToPath(workerUrl));
     const requested = opts.workers !== undefined ? Number.parseInt(opts.workers, 10) : fileCount >= 8 ? 2 : 0;
-    if (!Number.isInteger(requested) || requested < 0) throw new CliError(EXIT.usage, '--workers must be a whole number');
+    if (!Number.isInteger(requested) || requested < 0)
+      throw new CliError(EXIT.usage, '--workers must be a whole number');
     const workers = canUseWorkers ? requested : 0;
     // Rules that read every event (root, break-glass) are served by needles: a record that mentions
     // none of them and whose eventSource/eventName no rule reads is skipped before JSON.parse.
@@ -138,7 +149,9 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
       onProblem,
       onRuleFailure: (f) => {
         clearProgress();
-        ctx.stderr.write(`rule ${f.rule} failed on event ${safeText(f.eventId, 80)}: ${safeText(f.error, 200)}\n`);
+        ctx.stderr.write(
+          `rule ${f.rule} failed on event ${safeText(f.eventId, 80)}: ${safeText(f.error, 200)}\n`,
+        );
       },
       onBatch: () => {
         if (!progress) return;
@@ -157,7 +170,10 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
     const elapsed = (performance.now() - started) / 1000;
     if (!opts.quiet) writeSummary(ctx, stats, counters, problemKinds, elapsed, sinks);
     if (sinks && sinks.failures() > 0) {
-      throw new CliError(EXIT.runtime, `${sinks.failures()} alert deliveries failed; see the dead-letter file ${sinks.deadLetterPath ?? ''}`);
+      throw new CliError(
+        EXIT.runtime,
+        `${sinks.failures()} alert deliveries failed; see the dead-letter file ${sinks.deadLetterPath ?? ''}`,
+      );
     }
     if (maxSeen) throw new CliError(EXIT.failOn, '');
   } finally {
@@ -167,7 +183,8 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
 }
 
 function severityOpt(flag: string, v: string): Severity {
-  if (!isSeverity(v)) throw new CliError(EXIT.usage, `${flag} must be one of ${SEVERITIES.join(', ')}, not "${v}"`);
+  if (!isSeverity(v))
+    throw new CliError(EXIT.usage, `${flag} must be one of ${SEVERITIES.join(', ')}, not "${v}"`);
   return v;
 }
 
@@ -178,9 +195,13 @@ async function loadBaseline(opts: ReplayOpts, ctx: CliContext) {
       throw new CliError(EXIT.usage, `${opts.baseline}: ${err instanceof Error ? err.message : String(err)}`);
     });
     const errors = r.issues.filter((i) => i.level === 'error');
-    for (const w of r.issues.filter((i) => i.level === 'warning')) ctx.stderr.write(`warning: ${safeText(formatIssue(w), 500)}\n`);
+    for (const w of r.issues.filter((i) => i.level === 'warning'))
+      ctx.stderr.write(`warning: ${safeText(formatIssue(w), 500)}\n`);
     if (errors.length > 0 || !r.baseline) {
-      throw new CliError(EXIT.usage, `baseline ${opts.baseline} is invalid:\n${errors.map((i) => safeText(formatIssue(i), 500)).join('\n')}`);
+      throw new CliError(
+        EXIT.usage,
+        `baseline ${opts.baseline} is invalid:\n${errors.map((i) => safeText(formatIssue(i), 500)).join('\n')}`,
+      );
     }
     return openBaselineSource({ kind: 'file', baseline: r.baseline }, opts, ctx);
   }
@@ -216,12 +237,17 @@ function renderAlertTable(alerts: Alert[]): string {
       String(a.count),
     ]);
   }
-  const table = renderTable(['TIME', 'SEVERITY', 'RULE', 'ACTOR', 'TARGET', 'N'], rows, [20, 8, 28, 64, 64, 6]).split('\n');
+  const table = renderTable(
+    ['TIME', 'SEVERITY', 'RULE', 'ACTOR', 'TARGET', 'N'],
+    rows,
+    [20, 8, 28, 64, 64, 6],
+  ).split('\n');
   out.push(table[0]!);
   alerts.forEach((a, i) => {
     out.push(table[i + 1]!);
     for (const r of a.reasons) out.push(`    - ${safeText(r, 240)}`);
-    if (a.baseline) out.push(`    owner ${safeText(a.baseline.owner, 60)} · ${safeText(a.baseline.purpose, 100)}`);
+    if (a.baseline)
+      out.push(`    owner ${safeText(a.baseline.owner, 60)} · ${safeText(a.baseline.purpose, 100)}`);
   });
   return `${out.join('\n')}\n`;
 }
@@ -245,11 +271,21 @@ function writeSummary(
     lines.push(`  problems: ${kinds.join('; ')}`);
   }
   const bySev = new Map<string, number>();
-  for (const sevs of Object.values(c.byRule)) for (const [s, v] of Object.entries(sevs)) bySev.set(s, (bySev.get(s) ?? 0) + v);
-  const sevText = [...SEVERITIES].reverse().filter((s) => bySev.has(s)).map((s) => `${s} ${bySev.get(s)}`);
-  lines.push(`  alerts ${n(c.alerts)}${sevText.length ? ` (${sevText.join(', ')})` : ''}${c.folded ? `, ${n(c.folded)} repeats folded` : ''}${c.suppressed ? `, ${n(c.suppressed)} suppressed by the baseline` : ''}`);
+  for (const sevs of Object.values(c.byRule))
+    for (const [s, v] of Object.entries(sevs)) bySev.set(s, (bySev.get(s) ?? 0) + v);
+  const sevText = [...SEVERITIES]
+    .reverse()
+    .filter((s) => bySev.has(s))
+    .map((s) => `${s} ${bySev.get(s)}`);
+  lines.push(
+    `  alerts ${n(c.alerts)}${sevText.length ? ` (${sevText.join(', ')})` : ''}${c.folded ? `, ${n(c.folded)} repeats folded` : ''}${c.suppressed ? `, ${n(c.suppressed)} suppressed by the baseline` : ''}`,
+  );
   for (const [rule, sevs] of Object.entries(c.byRule).sort()) {
-    lines.push(`    ${rule}: ${Object.entries(sevs).map(([s, v]) => `${s} ${v}`).join(', ')}`);
+    lines.push(
+      `    ${rule}: ${Object.entries(sevs)
+        .map(([s, v]) => `${s} ${v}`)
+        .join(', ')}`,
+    );
   }
   if (c.ruleFailures) lines.push(`  rule failures: ${c.ruleFailures}`);
   if (sinks) lines.push(`  delivered: ${sinks.describe()}`);
@@ -265,7 +301,9 @@ function makeProgress(ctx: CliContext, stats: ReadStats, totalFiles: number, sta
       const width = 24;
       const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
       const rate = secs > 0 ? Math.round(stats.records / secs) : 0;
-      ctx.stderr.write(`\r[${bar}] ${stats.files}/${totalFiles} files, ${stats.records.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')}/s `);
+      ctx.stderr.write(
+        `\r[${bar}] ${stats.files}/${totalFiles} files, ${stats.records.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')}/s `,
+      );
       drawn = true;
     },
     clear() {

@@ -11,7 +11,13 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--format <fmt>', 'table|json', 'table')
     .action((opts: { format: string }) => {
       if (opts.format === 'json') {
-        ctx.stdout.write(`${JSON.stringify(RULES.map((r) => r.meta), null, 2)}\n`);
+        ctx.stdout.write(
+          `${JSON.stringify(
+            RULES.map((r) => r.meta),
+            null,
+            2,
+          )}\n`,
+        );
         return;
       }
       const rows = RULES.map((r) => [
@@ -35,7 +41,10 @@ export function register(program: Command, ctx: CliContext): void {
         ctx.stdout.write(`${JSON.stringify(m, null, 2)}\n`);
         return;
       }
-      const events = m.appliesTo === 'any' ? 'every event' : `${m.appliesTo.eventSources.join(', ')}: ${m.appliesTo.eventNames.join(', ')}`;
+      const events =
+        m.appliesTo === 'any'
+          ? 'every event'
+          : `${m.appliesTo.eventSources.join(', ')}: ${m.appliesTo.eventNames.join(', ')}`;
       ctx.stdout.write(
         [
           `${m.id} — ${m.title}`,

@@ -10,7 +10,8 @@ import type { Alert } from './alert.js';
 export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, view: BaselineView): Alert {
   const { rule, hit } = f;
   const entry: BaselineIdentity | null = ctx.target ?? ctx.actor;
-  const actorKey = e.actor.arn ?? (e.actor.subject ? `${e.actor.provider}|${e.actor.subject}` : e.actor.accountId);
+  const actorKey =
+    e.actor.arn ?? (e.actor.subject ? `${e.actor.provider}|${e.actor.subject}` : e.actor.accountId);
   const dedupeKey = `${rule.meta.id}:${stableHash(hit.dedupeKey ?? `${e.target?.arn ?? e.target?.name ?? ''}|${actorKey ?? ''}`)}`;
   const target = e.target ? { type: e.target.type, arn: e.target.arn, name: e.target.name } : null;
   const alert: Alert = {
@@ -35,7 +36,12 @@ export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, vie
     },
     target,
     baseline: entry
-      ? { owner: entry.owner, purpose: entry.purpose, kind: entry.kind, reviewAfter: entry.reviewAfter ?? null }
+      ? {
+          owner: entry.owner,
+          purpose: entry.purpose,
+          kind: entry.kind,
+          reviewAfter: entry.reviewAfter ?? null,
+        }
       : null,
     team: entry?.team ?? view.defaultTeam() ?? null,
     attack: rule.meta.attack,

@@ -15,7 +15,9 @@ export function submittedTrustPolicy(e: NormalisedEvent): unknown {
   if (e.eventName === 'UpdateAssumeRolePolicy') return e.requestParameters?.policyDocument ?? null;
   if (e.eventName === 'CreateRole') {
     return (
-      e.requestParameters?.assumeRolePolicyDocument ?? path(e.responseElements, 'role', 'assumeRolePolicyDocument') ?? null
+      e.requestParameters?.assumeRolePolicyDocument ??
+      path(e.responseElements, 'role', 'assumeRolePolicyDocument') ??
+      null
     );
   }
   return null;
@@ -67,7 +69,10 @@ export function callerUserName(e: NormalisedEvent): string | null {
 /** The principal that called AssumeRole/AssumeRoleWithSAML: an ARN (role for sessions) or, cross-account, the account id. */
 export function assumeCaller(e: NormalisedEvent): string | null {
   if (e.eventName === 'AssumeRoleWithSAML') {
-    return nstr(e.requestParameters?.principalArn) ?? nstr(e.raw.userIdentity && path(e.raw, 'userIdentity', 'identityProvider'));
+    return (
+      nstr(e.requestParameters?.principalArn) ??
+      nstr(e.raw.userIdentity && path(e.raw, 'userIdentity', 'identityProvider'))
+    );
   }
   return e.actor.arn ?? e.actor.accountId;
 }

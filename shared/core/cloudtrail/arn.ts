@@ -32,7 +32,12 @@ export function roleArnFromSession(sessionArn: string | null | undefined): strin
   return `arn:${p.partition}:iam::${p.account}:role/${name}`;
 }
 
-export function iamArn(partition: string, account: string, type: 'role' | 'user' | 'group', name: string): string {
+export function iamArn(
+  partition: string,
+  account: string,
+  type: 'role' | 'user' | 'group',
+  name: string,
+): string {
   return `arn:${partition}:iam::${account}:${type}/${name}`;
 }
 

@@ -22,7 +22,12 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   if (typeof eventSource !== 'string' || eventSource.length === 0) {
     return { ok: false, reason: `eventSource is ${describe(eventSource)}, expected a string` };
   }
-  for (const key of ['userIdentity', 'requestParameters', 'responseElements', 'additionalEventData'] as const) {
+  for (const key of [
+    'userIdentity',
+    'requestParameters',
+    'responseElements',
+    'additionalEventData',
+  ] as const) {
     const v = raw[key];
     if (v !== undefined && v !== null && !isObj(v)) {
       return { ok: false, reason: `${key} is ${describe(v)}, expected an object` };
@@ -103,7 +108,8 @@ function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor
     sessionArn = uiArn;
     arn = issuerArn ?? roleArnFromSession(uiArn);
     const p = parseArn(uiArn);
-    if (p?.resource.startsWith('assumed-role/')) sessionName = p.resource.split('/').slice(2).join('/') || null;
+    if (p?.resource.startsWith('assumed-role/'))
+      sessionName = p.resource.split('/').slice(2).join('/') || null;
   } else if (type === 'FederatedUser') {
     sessionArn = uiArn;
     arn = issuerArn ?? uiArn;
@@ -171,21 +177,24 @@ function readTarget(
     return { type: 'user', arn: iamArn(partition, account, 'user', userName), name: userName };
   }
   const roleName = nstr(req?.roleName);
-  if (roleName && account) return { type: 'role', arn: iamArn(partition, account, 'role', roleName), name: roleName };
+  if (roleName && account)
+    return { type: 'role', arn: iamArn(partition, account, 'role', roleName), name: roleName };
   const groupName = nstr(req?.groupName);
   if (groupName && account) {
     return { type: 'group', arn: iamArn(partition, account, 'group', groupName), name: groupName };
   }
   const policyArn = nstr(req?.policyArn) ?? nstr(path(res, 'policy', 'arn'));
   if (policyArn) return { type: 'policy', arn: policyArn, name: resourceName(policyArn) };
-  const providerArn = nstr(req?.openIDConnectProviderArn) ?? nstr(req?.sAMLProviderArn) ?? nstr(res?.openIDConnectProviderArn);
+  const providerArn =
+    nstr(req?.openIDConnectProviderArn) ?? nstr(req?.sAMLProviderArn) ?? nstr(res?.openIDConnectProviderArn);
   if (providerArn) return { type: 'provider', arn: providerArn, name: providerHost(providerArn) };
   if (eventName === 'CreateOpenIDConnectProvider') {
     const url = nstr(req?.url);
     return { type: 'provider', arn: null, name: providerHost(url) };
   }
   const trail = nstr(req?.name) ?? nstr(req?.trailName);
-  if (trail && /Trail|Logging|EventSelectors/.test(eventName)) return { type: 'trail', arn: trail.startsWith('arn:') ? trail : null, name: trail };
+  if (trail && /Trail|Logging|EventSelectors/.test(eventName))
+    return { type: 'trail', arn: trail.startsWith('arn:') ? trail : null, name: trail };
   // Self-service calls without a userName act on the caller (e.g. CreateAccessKey for oneself, or root).
   if (/AccessKey|LoginProfile|MFADevice/.test(eventName) && actor.arn) {
     return { type: 'user', arn: actor.arn, name: actor.userName ?? resourceName(actor.arn) };

@@ -40,7 +40,13 @@ export class Aggregator {
         this.open.delete(alert.dedupeKey);
         closed.push(g.alert);
       }
-      this.open.set(alert.dedupeKey, { alert, startMs: eventTimeMs, lastMs: eventTimeMs, windowMs, seq: this.seq++ });
+      this.open.set(alert.dedupeKey, {
+        alert,
+        startMs: eventTimeMs,
+        lastMs: eventTimeMs,
+        windowMs,
+        seq: this.seq++,
+      });
       if (closed.length > 0) return [...closed, ...this.advance(eventTimeMs)];
     }
     return this.advance(eventTimeMs);

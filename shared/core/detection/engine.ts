@@ -63,7 +63,8 @@ export class Engine {
   }
 
   contextFor(e: NormalisedEvent, baseline: BaselineView): RuleContext {
-    const targetArn = e.target && (e.target.type === 'role' || e.target.type === 'user') ? e.target.arn : null;
+    const targetArn =
+      e.target && (e.target.type === 'role' || e.target.type === 'user') ? e.target.arn : null;
     return { baseline, target: baseline.lookup(targetArn), actor: baseline.lookup(e.actor.arn) };
   }
 

@@ -72,7 +72,10 @@ export function defineRule(spec: RuleSpec | Rule): Rule {
     meta,
     evaluate(e, ctx) {
       if (!match(e, ctx)) return null;
-      const hit: RuleHit = { severity: severity ? severity(e, ctx) : meta.severity, reasons: reasons(e, ctx) };
+      const hit: RuleHit = {
+        severity: severity ? severity(e, ctx) : meta.severity,
+        reasons: reasons(e, ctx),
+      };
       if (dedupeKey) hit.dedupeKey = dedupeKey(e, ctx);
       return hit;
     },

@@ -26,7 +26,9 @@ export function ruleById(id: string): Rule | undefined {
 }
 
 /** eventSource → eventNames that some rule reads (for EventBridge patterns and pre-filtering). */
-export function catalogueSelectors(rules: readonly Rule[] = RULES): Array<{ eventSource: string; eventNames: string[] }> {
+export function catalogueSelectors(
+  rules: readonly Rule[] = RULES,
+): Array<{ eventSource: string; eventNames: string[] }> {
   const by = new Map<string, Set<string>>();
   for (const r of rules) {
     if (r.meta.appliesTo === 'any') continue;

@@ -42,7 +42,8 @@ export default defineRule({
     const out = [`${actorLabel(e)} ${verb} for ${owner}`];
     if (forAnotherUser(e)) out.push('the key belongs to another user than the caller');
     if (isRoot(e)) out.push('root access keys should never exist');
-    if (isAutomation(target)) out.push(`${owner} is a ${target?.kind} identity, which should use roles, not keys`);
+    if (isAutomation(target))
+      out.push(`${owner} is a ${target?.kind} identity, which should use roles, not keys`);
     return out;
   },
   dedupeKey: (e) => `${accessKeyOwner(e) ?? e.actor.arn}`,

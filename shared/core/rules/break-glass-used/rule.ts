@@ -36,7 +36,8 @@ export default defineRule({
   severity: (e, ctx) => (windowFor(e, ctx) ? 'low' : 'critical'),
   reasons: (e, ctx) => {
     const id = breakGlass(ctx)!;
-    const how = ctx.target === id ? `${actorLabel(e)} called ${e.eventName} on` : `${e.eventName} was called by`;
+    const how =
+      ctx.target === id ? `${actorLabel(e)} called ${e.eventName} on` : `${e.eventName} was called by`;
     const w = windowFor(e, ctx);
     return [
       `${how} break-glass identity ${shortName(id.arn)}`,

@@ -13,7 +13,8 @@ export default defineRule({
     attack: ['T1078.004'],
     emulatedBy: [],
     falsePositives: ['A newly created CI role whose baseline entry is not synced yet.'],
-    runbook: 'iamwatch baseline learn <archive> to propose an entry; review it with the role owner, then iamwatch baseline sync.',
+    runbook:
+      'iamwatch baseline learn <archive> to propose an entry; review it with the role owner, then iamwatch baseline sync.',
     dedupWindowMinutes: 1440,
   },
   match: (e, { target }) => isOidcAssumption(e) && !target,

@@ -13,7 +13,9 @@ export default defineRule({
     appliesTo: { eventSources: [STS], eventNames: ['AssumeRoleWithWebIdentity'] },
     attack: ['T1078.004', 'T1195.002'],
     emulatedBy: [],
-    falsePositives: ['A read-only role that is meant for pull-request checks but lacks allow_pull_requests: true.'],
+    falsePositives: [
+      'A read-only role that is meant for pull-request checks but lacks allow_pull_requests: true.',
+    ],
     runbook:
       'iamwatch baseline show <role>; find the pull request from the subject and its workflow run; revoke the role sessions (aws iam put-role-policy with an aws:TokenIssueTime deny) if the run was not yours.',
     dedupWindowMinutes: 60,

@@ -13,7 +13,9 @@ export default defineRule({
     appliesTo: { eventSources: [IAM], eventNames: [...POLICY_EDIT_EVENTS] },
     attack: ['T1098.003'],
     emulatedBy: ['aws.persistence.iam-create-admin-user', 'aws.persistence.iam-create-backdoor-role'],
-    falsePositives: ['Infrastructure-as-code applying a reviewed change from an identity not baselined as iac.'],
+    falsePositives: [
+      'Infrastructure-as-code applying a reviewed change from an identity not baselined as iac.',
+    ],
     runbook: 'iamwatch baseline show <actor>; match the change to a reviewed pull request or change ticket.',
     dedupWindowMinutes: 15,
   },
@@ -22,7 +24,8 @@ export default defineRule({
   severity: (_e, { actor }) => (actor?.kind === 'iac' ? 'info' : 'medium'),
   reasons: (e) => {
     const what = policyArn(e) ?? policyName(e);
-    const on = e.target && e.target.type !== 'policy' ? ` on ${e.target.type} ${e.target.name ?? e.target.arn}` : '';
+    const on =
+      e.target && e.target.type !== 'policy' ? ` on ${e.target.type} ${e.target.name ?? e.target.arn}` : '';
     return [`${actorLabel(e)} called ${e.eventName}${what ? ` (${what})` : ''}${on}`];
   },
   dedupeKey: (e) => `${e.target?.arn ?? e.target?.name}|${e.actor.arn}`,

@@ -13,8 +13,11 @@ export default defineRule({
     appliesTo: 'any',
     attack: ['T1078.004'],
     emulatedBy: [],
-    falsePositives: ['A documented root-only task (closing the account, changing support plan, restoring MFA).'],
-    runbook: 'iamwatch incident list; contact the account owner; rotate the root password and check its MFA device.',
+    falsePositives: [
+      'A documented root-only task (closing the account, changing support plan, restoring MFA).',
+    ],
+    runbook:
+      'iamwatch incident list; contact the account owner; rotate the root password and check its MFA device.',
     dedupWindowMinutes: 60,
   },
   // Service events carry a Root identity without anyone acting. invokedBy (e.g. signin.amazonaws.com for

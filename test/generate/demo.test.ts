@@ -1,0 +1,67 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_OPTIONS, Generation, type PlantedScenario, demoReadme } from '../../shared/app/generate/index.js';
+import { buildIndex } from '../../shared/core/baseline/index.js';
+import { parseBaseline } from '../../shared/core/baseline/parse.js';
+import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
+import { Engine } from '../../shared/core/detection/engine.js';
+import { RULES } from '../../shared/core/rules/index.js';
+import { atLeast } from '../../shared/core/severity.js';
+import { readObjects } from './helpers.js';
+
+const DEMO = join(import.meta.dirname, '../../examples/demo');
+
+describe('examples/demo', () => {
+  const objects = readObjects(DEMO);
+  const records = objects.flatMap((o) => o.records);
+  const scenarios = (JSON.parse(readFileSync(join(DEMO, 'scenarios.json'), 'utf8')) as { scenarios: PlantedScenario[] }).scenarios;
+
+  it('is what `generate --profile demo` writes today (records, baseline, scenarios, README)', () => {
+    const gen = new Generation(DEMO_OPTIONS);
+    const fresh = [...gen.objects()];
+    expect(fresh.map((o) => o.key).sort()).toEqual(objects.map((o) => o.key).sort());
+    const byKey = new Map(objects.map((o) => [o.key, o.text]));
+    for (const o of fresh) expect(o.body.toString('latin1') === byKey.get(o.key), o.key).toBe(true);
+    expect(gen.baselineYaml()).toBe(readFileSync(join(DEMO, 'baseline.yaml'), 'utf8'));
+    expect(gen.scenariosJson()).toBe(readFileSync(join(DEMO, 'scenarios.json'), 'utf8'));
+    expect(demoReadme(gen)).toBe(readFileSync(join(DEMO, 'README.md'), 'utf8'));
+  });
+
+  it('is a realistic day: 3,000-6,000 records in 20-40 objects, with the requested incidents only', () => {
+    expect(records.length).toBeGreaterThanOrEqual(3000);
+    expect(records.length).toBeLessThanOrEqual(6000);
+    expect(objects.length).toBeGreaterThanOrEqual(20);
+    expect(objects.length).toBeLessThanOrEqual(40);
+    expect(scenarios.map((s) => s.scenario).sort()).toEqual(
+      ['admin-policy-attached', 'break-glass-in-incident', 'break-glass-outside-incident', 'key-for-other-user', 'oidc-pr-to-deploy', 'root-console-login'],
+    );
+  });
+
+  it('raises the expected findings on planted records and nothing at low or above on benign ones (current catalogue)', () => {
+    const { baseline, issues } = parseBaseline(readFileSync(join(DEMO, 'baseline.yaml'), 'utf8'), 'baseline.yaml');
+    expect(issues.filter((i) => i.level === 'error')).toEqual([]);
+    const view = buildIndex(baseline!);
+    const engine = new Engine(RULES);
+    const implemented = new Set(RULES.map((r) => r.meta.id));
+    const expected = new Map(scenarios.flatMap((s) => s.alerting.map((a) => [a.eventId, a] as const)));
+    const benign: string[] = [];
+    const missing: string[] = [];
+    for (const raw of records) {
+      const n = normaliseRecord(raw);
+      expect(n.ok).toBe(true);
+      if (!n.ok) continue;
+      const found = engine.evaluate(n.event, view).findings.filter((f) => atLeast(f.hit.severity, 'low'));
+      const exp = expected.get(n.event.eventId);
+      if (!exp) {
+        for (const f of found) benign.push(`${n.event.eventName} ${n.event.eventId}: ${f.rule.meta.id} ${f.hit.severity}`);
+        continue;
+      }
+      const got = new Set(found.map((f) => f.rule.meta.id));
+      for (const rule of exp.rules) if (implemented.has(rule) && !got.has(rule)) missing.push(`${exp.eventName} ${exp.eventId}: ${rule}`);
+      if (exp.severity) for (const f of found) expect(f.hit.severity).toBe(exp.severity);
+    }
+    expect(benign).toEqual([]);
+    expect(missing).toEqual([]);
+  });
+});
