@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { register as registerBaseline } from './commands/baseline.js';
+import { register as registerGenerate } from './commands/generate.js';
 import { register as registerIncident } from './commands/incident.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerRules } from './commands/rules.js';
@@ -21,7 +22,7 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)');
-  for (const reg of [registerReplay, registerBaseline, registerIncident, registerRules, ...extra])
+  for (const reg of [registerReplay, registerBaseline, registerIncident, registerRules, registerGenerate, ...extra])
     reg(program, ctx);
   return program;
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CliError, type CliContext, EXIT } from '../../shared/cli/context.js';
 import { register } from '../../shared/cli/commands/generate.js';
+import { type CliContext, CliError, EXIT } from '../../shared/cli/context.js';
 import { readObjects } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'iamwatch-generate-cli-'));
@@ -23,7 +23,9 @@ async function run(args: string[]): Promise<{ stdout: string; stderr: string; er
     err += String(c);
   });
   const ctx: CliContext = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: tmp, isTTY: false };
-  const program = new Command('iamwatch').exitOverride().configureOutput({ writeOut: () => {}, writeErr: () => {} });
+  const program = new Command('iamwatch')
+    .exitOverride()
+    .configureOutput({ writeOut: () => {}, writeErr: () => {} });
   register(program, ctx);
   let error: unknown = null;
   try {
@@ -36,7 +38,20 @@ async function run(args: string[]): Promise<{ stdout: string; stderr: string; er
 
 describe('iamwatch generate', () => {
   it('writes objects, baseline and scenarios; summary on stderr, nothing on stdout', async () => {
-    const r = await run(['--events', '2000', '--seed', 'cli', '--out', 'o1', '--attacks', 'oidc-pr-to-deploy', '--occurrences', '1', '--days', '1']);
+    const r = await run([
+      '--events',
+      '2000',
+      '--seed',
+      'cli',
+      '--out',
+      'o1',
+      '--attacks',
+      'oidc-pr-to-deploy',
+      '--occurrences',
+      '1',
+      '--days',
+      '1',
+    ]);
     expect(r.error).toBeNull();
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/generate: 2000 records in \d+ objects/);
@@ -47,7 +62,10 @@ describe('iamwatch generate', () => {
 
   it.each([
     [['--events', 'many', '--out', 'x'], /--events must be an integer/],
-    [['--events', '2000', '--out', 'x', '--attacks', 'oidc-pr-to-deploy,typo'], /unknown attack scenario "typo"/],
+    [
+      ['--events', '2000', '--out', 'x', '--attacks', 'oidc-pr-to-deploy,typo'],
+      /unknown attack scenario "typo"/,
+    ],
     [['--out', 'x', '--days', '-1'], /--days must be a positive number/],
     [['--out', 'x', '--start', 'last tuesday'], /--start must be an ISO-8601/],
     [['--out', 'x', '--profile', 'demo', '--events', '10'], /--profile demo fixes its own options/],

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEMO_OPTIONS, Generation, type PlantedScenario, demoReadme } from '../../shared/app/generate/index.js';
+import {
+  DEMO_OPTIONS,
+  demoReadme,
+  Generation,
+  type PlantedScenario,
+} from '../../shared/app/generate/index.js';
 import { buildIndex } from '../../shared/core/baseline/index.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
@@ -15,7 +20,9 @@ const DEMO = join(import.meta.dirname, '../../examples/demo');
 describe('examples/demo', () => {
   const objects = readObjects(DEMO);
   const records = objects.flatMap((o) => o.records);
-  const scenarios = (JSON.parse(readFileSync(join(DEMO, 'scenarios.json'), 'utf8')) as { scenarios: PlantedScenario[] }).scenarios;
+  const scenarios = (
+    JSON.parse(readFileSync(join(DEMO, 'scenarios.json'), 'utf8')) as { scenarios: PlantedScenario[] }
+  ).scenarios;
 
   it('is what `generate --profile demo` writes today (records, baseline, scenarios, README)', () => {
     const gen = new Generation(DEMO_OPTIONS);
@@ -33,13 +40,21 @@ describe('examples/demo', () => {
     expect(records.length).toBeLessThanOrEqual(6000);
     expect(objects.length).toBeGreaterThanOrEqual(20);
     expect(objects.length).toBeLessThanOrEqual(40);
-    expect(scenarios.map((s) => s.scenario).sort()).toEqual(
-      ['admin-policy-attached', 'break-glass-in-incident', 'break-glass-outside-incident', 'key-for-other-user', 'oidc-pr-to-deploy', 'root-console-login'],
-    );
+    expect(scenarios.map((s) => s.scenario).sort()).toEqual([
+      'admin-policy-attached',
+      'break-glass-in-incident',
+      'break-glass-outside-incident',
+      'key-for-other-user',
+      'oidc-pr-to-deploy',
+      'root-console-login',
+    ]);
   });
 
   it('raises the expected findings on planted records and nothing at low or above on benign ones (current catalogue)', () => {
-    const { baseline, issues } = parseBaseline(readFileSync(join(DEMO, 'baseline.yaml'), 'utf8'), 'baseline.yaml');
+    const { baseline, issues } = parseBaseline(
+      readFileSync(join(DEMO, 'baseline.yaml'), 'utf8'),
+      'baseline.yaml',
+    );
     expect(issues.filter((i) => i.level === 'error')).toEqual([]);
     const view = buildIndex(baseline!);
     const engine = new Engine(RULES);
@@ -54,11 +69,13 @@ describe('examples/demo', () => {
       const found = engine.evaluate(n.event, view).findings.filter((f) => atLeast(f.hit.severity, 'low'));
       const exp = expected.get(n.event.eventId);
       if (!exp) {
-        for (const f of found) benign.push(`${n.event.eventName} ${n.event.eventId}: ${f.rule.meta.id} ${f.hit.severity}`);
+        for (const f of found)
+          benign.push(`${n.event.eventName} ${n.event.eventId}: ${f.rule.meta.id} ${f.hit.severity}`);
         continue;
       }
       const got = new Set(found.map((f) => f.rule.meta.id));
-      for (const rule of exp.rules) if (implemented.has(rule) && !got.has(rule)) missing.push(`${exp.eventName} ${exp.eventId}: ${rule}`);
+      for (const rule of exp.rules)
+        if (implemented.has(rule) && !got.has(rule)) missing.push(`${exp.eventName} ${exp.eventId}: ${rule}`);
       if (exp.severity) for (const f of found) expect(f.hit.severity).toBe(exp.severity);
     }
     expect(benign).toEqual([]);

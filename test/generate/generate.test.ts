@@ -9,8 +9,8 @@ import {
   GenerateOptionsError,
   Generation,
   type PlantedScenario,
-  SCENARIO_NAMES,
   parseAttackList,
+  SCENARIO_NAMES,
 } from '../../shared/app/generate/index.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { digestTree, listFiles, readObjects } from './helpers.js';
@@ -121,8 +121,10 @@ describe('record shapes', () => {
           ['recipientAccountId', 'string'],
           ['eventCategory', 'string'],
         ];
-        for (const [k, type] of need) if (typeof r[k] !== type || r[k] === null) problems.push(`${id}: ${k} is not ${type}`);
-        if (!('requestParameters' in r) || !('responseElements' in r)) problems.push(`${id}: request/response missing`);
+        for (const [k, type] of need)
+          if (typeof r[k] !== type || r[k] === null) problems.push(`${id}: ${k} is not ${type}`);
+        if (!('requestParameters' in r) || !('responseElements' in r))
+          problems.push(`${id}: request/response missing`);
         if (!ISO_Z.test(String(r.eventTime))) problems.push(`${id}: eventTime ${String(r.eventTime)}`);
         if (!UUID.test(id)) problems.push(`${id}: eventID not UUID-shaped`);
         if (seen.has(id)) problems.push(`${id}: duplicate eventID`);
@@ -132,15 +134,24 @@ describe('record shapes', () => {
         if (typeof ui.type !== 'string') problems.push(`${id}: userIdentity.type`);
         if (ui.type === 'AssumedRole') {
           const sc = ui.sessionContext as { sessionIssuer?: { arn?: string; type?: string } } | undefined;
-          if (sc?.sessionIssuer?.type !== 'Role' || !/^arn:aws:iam::\d{12}:role\//.test(sc.sessionIssuer.arn ?? '')) {
+          if (
+            sc?.sessionIssuer?.type !== 'Role' ||
+            !/^arn:aws:iam::\d{12}:role\//.test(sc.sessionIssuer.arn ?? '')
+          ) {
             problems.push(`${id}: AssumedRole without sessionIssuer`);
           }
           if (!/^ASIA[A-Z2-7]{16}$/.test(String(ui.accessKeyId))) problems.push(`${id}: accessKeyId`);
         }
-        if (ui.type === 'AWSService' && r.sourceIPAddress !== ui.invokedBy) problems.push(`${id}: service sourceIPAddress`);
+        if (ui.type === 'AWSService' && r.sourceIPAddress !== ui.invokedBy)
+          problems.push(`${id}: service sourceIPAddress`);
         const ip = String(r.sourceIPAddress);
-        if (/^\d/.test(ip) && !/^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}$/.test(ip)) problems.push(`${id}: non-documentation IP ${ip}`);
-        if (r.eventCategory === 'Data' && (r.managementEvent !== false || r.eventSource !== 's3.amazonaws.com')) problems.push(`${id}: data event`);
+        if (/^\d/.test(ip) && !/^(192\.0\.2|198\.51\.100|203\.0\.113)\.\d{1,3}$/.test(ip))
+          problems.push(`${id}: non-documentation IP ${ip}`);
+        if (
+          r.eventCategory === 'Data' &&
+          (r.managementEvent !== false || r.eventSource !== 's3.amazonaws.com')
+        )
+          problems.push(`${id}: data event`);
       }
     }
     expect(problems.slice(0, 20)).toEqual([]);
@@ -157,9 +168,26 @@ describe('record shapes', () => {
     expect(failed.length).toBe(12); // one retry storm
     // Key set of the public record (samples/cloudtrail-public, ccbrown/cloud-snitch), in the same order.
     const publicKeys = [
-      'eventVersion', 'userIdentity', 'eventTime', 'eventSource', 'eventName', 'awsRegion', 'sourceIPAddress',
-      'userAgent', 'requestParameters', 'responseElements', 'additionalEventData', 'requestID', 'eventID',
-      'readOnly', 'resources', 'eventType', 'managementEvent', 'recipientAccountId', 'eventCategory', 'tlsDetails',
+      'eventVersion',
+      'userIdentity',
+      'eventTime',
+      'eventSource',
+      'eventName',
+      'awsRegion',
+      'sourceIPAddress',
+      'userAgent',
+      'requestParameters',
+      'responseElements',
+      'additionalEventData',
+      'requestID',
+      'eventID',
+      'readOnly',
+      'resources',
+      'eventType',
+      'managementEvent',
+      'recipientAccountId',
+      'eventCategory',
+      'tlsDetails',
     ];
     for (const r of ok) {
       expect(Object.keys(r)).toEqual(publicKeys);
@@ -172,14 +200,20 @@ describe('record shapes', () => {
       expect(ui.identityProvider).toMatch(/^arn:aws:iam::\d{12}:oidc-provider\/[a-z.]+$/);
       expect(resp.subjectFromWebIdentityToken).toBe(ui.userName);
       expect(resp.provider).toBe(ui.identityProvider);
-      expect(Object.keys(resp)).toEqual(['credentials', 'subjectFromWebIdentityToken', 'assumedRoleUser', 'provider', 'audience']);
+      expect(Object.keys(resp)).toEqual([
+        'credentials',
+        'subjectFromWebIdentityToken',
+        'assumedRoleUser',
+        'provider',
+        'audience',
+      ]);
       expect(Object.keys(req)).toEqual(['roleArn', 'roleSessionName', 'durationSeconds']);
       expect((r.resources as Array<{ ARN: string }>)[0]!.ARN).toBe(req.roleArn);
       expect(r.readOnly).toBe(true);
     }
     const subjects = new Set(ok.map((r) => (r.userIdentity as Record<string, string>).userName));
-    expect([...subjects].some((s) => s.startsWith('project_path:example-org/'))).toBe(true);
-    expect([...subjects].some((s) => s.startsWith('organization:example-org:project:'))).toBe(true);
+    expect([...subjects].some((s) => String(s).startsWith('project_path:example-org/'))).toBe(true);
+    expect([...subjects].some((s) => String(s).startsWith('organization:example-org:project:'))).toBe(true);
     for (const r of failed) {
       expect(r.responseElements).toBeNull();
       expect(r.errorCode).toBe('AccessDenied');
@@ -189,11 +223,14 @@ describe('record shapes', () => {
   it('writes Terraform IAM edits as the terraform-apply role with raw JSON policy documents', () => {
     const gen = new Generation({ ...ALL, events: 30_000, days: 1, attacks: [] });
     const writes = [...gen.objects()]
-      .flatMap((o) => (JSON.parse(o.body.toString('latin1')) as { Records: Array<Record<string, unknown>> }).Records)
+      .flatMap(
+        (o) => (JSON.parse(o.body.toString('latin1')) as { Records: Array<Record<string, unknown>> }).Records,
+      )
       .filter((r) => ['PutRolePolicy', 'CreatePolicyVersion'].includes(String(r.eventName)));
     expect(writes.length).toBeGreaterThan(0);
     for (const r of writes) {
-      const issuer = (r.userIdentity as { sessionContext: { sessionIssuer: { arn: string } } }).sessionContext.sessionIssuer.arn;
+      const issuer = (r.userIdentity as { sessionContext: { sessionIssuer: { arn: string } } }).sessionContext
+        .sessionIssuer.arn;
       expect(issuer).toMatch(/:role\/terraform-apply$/);
       const doc = (r.requestParameters as { policyDocument: unknown }).policyDocument;
       expect(typeof doc).toBe('string');
@@ -205,10 +242,14 @@ describe('record shapes', () => {
 describe('planted scenarios', () => {
   it('lists every planted scenario with eventIds present in the output', async () => {
     const { dir, gen } = await first;
-    const file = JSON.parse(readFileSync(join(dir, 'scenarios.json'), 'utf8')) as { scenarios: PlantedScenario[] };
+    const file = JSON.parse(readFileSync(join(dir, 'scenarios.json'), 'utf8')) as {
+      scenarios: PlantedScenario[];
+    };
     expect(file.scenarios.map((s) => s.scenario).sort()).toEqual([...SCENARIO_NAMES].sort());
     expect(file.scenarios).toEqual(JSON.parse(JSON.stringify(gen.scenarios)));
-    const byId = new Map(readObjects(dir).flatMap((o) => o.records.map((r) => [String(r.eventID), r] as const)));
+    const byId = new Map(
+      readObjects(dir).flatMap((o) => o.records.map((r) => [String(r.eventID), r] as const)),
+    );
     for (const s of file.scenarios) {
       for (const id of s.eventIds) expect(byId.has(id), `${s.scenario} ${id}`).toBe(true);
       expect(s.alerting.length).toBeGreaterThan(0);
@@ -224,8 +265,19 @@ describe('planted scenarios', () => {
   });
 
   it('plants each scenario `occurrences` times at seeded positions', () => {
-    const g1 = new Generation({ ...ALL, events: 20_000, occurrences: 3, attacks: ['stop-logging', 'federation-token'] });
-    const g2 = new Generation({ ...ALL, events: 20_000, occurrences: 3, attacks: ['stop-logging', 'federation-token'], seed: 'x' });
+    const g1 = new Generation({
+      ...ALL,
+      events: 20_000,
+      occurrences: 3,
+      attacks: ['stop-logging', 'federation-token'],
+    });
+    const g2 = new Generation({
+      ...ALL,
+      events: 20_000,
+      occurrences: 3,
+      attacks: ['stop-logging', 'federation-token'],
+      seed: 'x',
+    });
     expect(g1.plants.length).toBe(6);
     expect(g1.plants.map((p) => p.t)).not.toEqual(g2.plants.map((p) => p.t));
   });
@@ -246,21 +298,43 @@ describe('baseline.yaml', () => {
     expect(issues.filter((i) => i.level === 'error')).toEqual([]);
     expect(baseline).not.toBeNull();
     const doc = parseYaml(text) as Record<string, unknown>;
-    expect(Object.keys(doc).sort()).toEqual(['accounts', 'defaults', 'identities', 'incidents', 'suppressions', 'teams', 'version']);
-    const idKeys = new Set(['arn', 'kind', 'owner', 'purpose', 'environment', 'team', 'review_after', 'oidc', 'callers']);
+    expect(Object.keys(doc).sort()).toEqual([
+      'accounts',
+      'defaults',
+      'identities',
+      'incidents',
+      'suppressions',
+      'teams',
+      'version',
+    ]);
+    const idKeys = new Set([
+      'arn',
+      'kind',
+      'owner',
+      'purpose',
+      'environment',
+      'team',
+      'review_after',
+      'oidc',
+      'callers',
+    ]);
     const oidcKeys = new Set(['provider', 'audience', 'subjects', 'workflows', 'allow_pull_requests']);
     const ids = doc.identities as Array<Record<string, unknown>>;
     for (const id of ids) {
       for (const k of Object.keys(id)) expect(idKeys.has(k), k).toBe(true);
-      for (const k of ['owner', 'purpose', 'kind', 'environment', 'team', 'review_after']) expect(id[k], `${id.arn} ${k}`).toBeTruthy();
+      for (const k of ['owner', 'purpose', 'kind', 'environment', 'team', 'review_after'])
+        expect(id[k], `${id.arn} ${k}`).toBeTruthy();
       expect(String(id.review_after) > '2026-03-04').toBe(true);
       for (const o of (id.oidc as Array<Record<string, unknown>> | undefined) ?? []) {
         for (const k of Object.keys(o)) expect(oidcKeys.has(k), k).toBe(true);
       }
     }
-    expect(ids.some((i) => i.kind === 'break-glass' && String(i.arn).endsWith(':role/break-glass'))).toBe(true);
+    expect(ids.some((i) => i.kind === 'break-glass' && String(i.arn).endsWith(':role/break-glass'))).toBe(
+      true,
+    );
     expect(ids.some((i) => i.kind === 'iac' && String(i.arn).endsWith(':role/terraform-apply'))).toBe(true);
-    for (const t of Object.values(doc.teams as Record<string, { slack: string }>)) expect(t.slack).toMatch(/^env:/);
+    for (const t of Object.values(doc.teams as Record<string, { slack: string }>))
+      expect(t.slack).toMatch(/^env:/);
     expect((doc.suppressions as unknown[]).length).toBeGreaterThan(0);
     expect((doc.incidents as unknown[]).length).toBe(1); // break-glass-in-incident planted once
   });

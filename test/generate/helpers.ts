@@ -20,7 +20,10 @@ export function listFiles(dir: string): string[] {
 /** sha256 of every file under `dir`, keyed by relative path. */
 export function digestTree(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const f of listFiles(dir)) out[f] = createHash('sha256').update(readFileSync(join(dir, f))).digest('hex');
+  for (const f of listFiles(dir))
+    out[f] = createHash('sha256')
+      .update(readFileSync(join(dir, f)))
+      .digest('hex');
   return out;
 }
 

@@ -94,6 +94,34 @@ describe('relevance pre-filter', () => {
     expect(got.stats.skippedIrrelevant).toBe(3);
   });
 
+  it('scans huge and escape-heavy nested values', async () => {
+    const heavy = (id: string, eventName: string) => ({
+      eventSource: 'iam.amazonaws.com',
+      requestParameters: {
+        policyDocument: '"\\{['.repeat(300_000),
+        many: Object.fromEntries(Array.from({ length: 50_000 }, (_, k) => [`k${k}`, [k, { v: 'x' }]])),
+        long: 'y'.repeat(1 << 20),
+        flat: Object.fromEntries(Array.from({ length: 50_000 }, (_, k) => [`f${k}`, k])),
+      },
+      eventName,
+      eventID: id,
+    });
+    const text = [heavy('skip', 'GetUser'), heavy('keep', 'CreateUser')]
+      .map((r) => JSON.stringify(r))
+      .join('\n');
+    const got = await readText(text, { relevantPairs: RELEVANT });
+    expect(got.problems).toEqual([]);
+    expect(got.records.map((r) => r.raw)).toEqual([JSON.parse(JSON.stringify(heavy('keep', 'CreateUser')))]);
+    expect(got.stats.skippedIrrelevant).toBe(1);
+    const pretty = await readText(
+      JSON.stringify({ Records: [heavy('a', 'GetUser'), heavy('b', 'CreateUser')] }, null, 1),
+      {
+        relevantPairs: RELEVANT,
+      },
+    );
+    expect(pretty.records.map((r) => r.raw.eventID)).toEqual(['b']);
+  });
+
   it('never JSON.parses the records it skips', async () => {
     const skip = {
       eventSource: 's3.amazonaws.com',

@@ -20,6 +20,13 @@ const CR = 13;
 const SPACE = 32;
 const TAB = 9;
 
+/**
+ * Runs of text that are neither brackets nor newlines, and whole strings, skipped at native speed.
+ * Bounded repetitions keep irregexp's backtrack stack small on huge or escape-heavy strings; where
+ * the pattern stops short, the loop in skipValue takes over.
+ */
+const SKIP = /(?:[^"{}[\]\n]+|"[^"\\\n]*(?:\\.[^"\\\n]*){0,256}"){0,256}/y;
+
 const OK = 0;
 const INCOMPLETE = 1;
 const MALFORMED = 2;
@@ -177,18 +184,12 @@ class Scanner {
       let depth = 0;
       let line = this.line;
       while (i < n) {
+        // Native-speed jump over everything that is neither a bracket nor a newline, strings included.
+        SKIP.lastIndex = i;
+        if (SKIP.test(s)) i = SKIP.lastIndex;
+        if (i >= n) break;
         const d = s.charCodeAt(i++);
-        if (d === QUOTE) {
-          for (;;) {
-            if (i >= n) {
-              this.line = line;
-              return this.fail(INCOMPLETE);
-            }
-            const e = s.charCodeAt(i++);
-            if (e === QUOTE) break;
-            if (e === BSLASH) i++;
-          }
-        } else if (d === LBRACE || d === LBRACK) depth++;
+        if (d === LBRACE || d === LBRACK) depth++;
         else if (d === RBRACE || d === RBRACK) {
           depth--;
           if (depth === 0) {
@@ -197,6 +198,13 @@ class Scanner {
             return true;
           }
         } else if (d === NL) line++;
+        else if (d === QUOTE) {
+          // A string the pattern did not take (very long run of escapes, raw newline, or cut short).
+          const e = this.stringEnd(i - 1);
+          if (e < 0) break;
+          i = e;
+        }
+        // Anything else: the pattern stopped at its repetition bound; go on from here.
       }
       this.line = line;
       return this.fail(INCOMPLETE);

@@ -81,3 +81,8 @@ export function assumeCaller(e: NormalisedEvent): string | null {
 export function groupName(e: NormalisedEvent): string | null {
   return nstr(e.requestParameters?.groupName);
 }
+
+/** The session an assumption created (`arn:aws:sts::A:assumed-role/ROLE/SESSION`), from the response. */
+export function assumedSessionArn(e: NormalisedEvent): string | null {
+  return nstr(path(e.responseElements, 'assumedRoleUser', 'arn'));
+}

@@ -1,4 +1,5 @@
 import type { BaselineIdentity } from '../../baseline/types.js';
+import { assumedSessionArn } from '../../cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
 import { defineRule, type RuleContext } from '../../detection/rule.js';
 import { actorLabel, shortName } from '../_common.js';
@@ -46,5 +47,6 @@ export default defineRule({
         : 'no incident window is open for it',
     ];
   },
-  dedupeKey: (e, ctx) => `${breakGlass(ctx)?.arn}|${e.actor.sessionArn ?? e.actor.arn}`,
+  // The assumption and the calls its session makes fold into one alert: both key on the session ARN.
+  dedupeKey: (e, ctx) => `${breakGlass(ctx)?.arn}|${assumedSessionArn(e) ?? e.actor.sessionArn ?? e.actor.arn}`,
 });
