@@ -9,7 +9,10 @@ const zodLocalesStub = {
     build.onResolve({ filter: /locales[\\/]index\.js$/ }, (args) =>
       /[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'iamwatch-stub' } : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'iamwatch-stub' }, () => ({ contents: 'export {};', loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'iamwatch-stub' }, () => ({
+      contents: 'export {};',
+      loader: 'js',
+    }));
   },
 };
 

@@ -9,9 +9,9 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
-import type { Alert } from '../../shared/core/alert/alert.js';
 import type { DeliveryReport } from '../../shared/app/deliver.js';
 import type { DetectorResult } from '../../shared/app/detect.js';
+import type { Alert } from '../../shared/core/alert/alert.js';
 import type { Log } from '../../shared/ports.js';
 
 /** The CloudTrail record inside the envelope: what routing needs; the normaliser reads the rest. */
@@ -23,7 +23,9 @@ export const CloudTrailDetailSchema = z.looseObject({
 
 /** What one invocation needs once it has a valid event; built on first use, then reused. */
 export interface DetectRuntime {
-  detector: { evaluate(raw: unknown): Promise<Pick<DetectorResult, 'alerts' | 'failures' | 'problem' | 'suppressed'>> };
+  detector: {
+    evaluate(raw: unknown): Promise<Pick<DetectorResult, 'alerts' | 'failures' | 'problem' | 'suppressed'>>;
+  };
   deliver(alerts: Alert[]): Promise<DeliveryReport>;
   /** Writes buffered observations. */
   flush(): Promise<void>;
@@ -59,7 +61,10 @@ interface Rejected {
  * Accepts one EventBridge event, an array of them, or SQS messages whose bodies are EventBridge
  * events (a redrive of the EventBridge target's dead-letter queue).
  */
-export function unwrapEvents(event: unknown): { envelopes: Array<{ where: string; envelope: unknown }>; rejected: Rejected[] } {
+export function unwrapEvents(event: unknown): {
+  envelopes: Array<{ where: string; envelope: unknown }>;
+  rejected: Rejected[];
+} {
   const envelopes: Array<{ where: string; envelope: unknown }> = [];
   const rejected: Rejected[] = [];
   const records = (event as { Records?: unknown } | null)?.Records;
@@ -89,12 +94,17 @@ export function unwrapEvents(event: unknown): { envelopes: Array<{ where: string
 
 /** Short description of a zod failure: paths and codes only, never input values. */
 function describeIssues(error: unknown): string {
-  const cause = (error as { cause?: { issues?: Array<{ path: PropertyKey[]; code: string; expected?: string }> } })?.cause;
+  const cause = (
+    error as { cause?: { issues?: Array<{ path: PropertyKey[]; code: string; expected?: string }> } }
+  )?.cause;
   const issues = cause?.issues ?? [];
   if (issues.length === 0) return 'not an EventBridge event';
   return issues
     .slice(0, 5)
-    .map((i) => `${i.path.map(String).join('.') || '<root>'}: ${i.code}${i.expected ? ` (expected ${i.expected})` : ''}`)
+    .map(
+      (i) =>
+        `${i.path.map(String).join('.') || '<root>'}: ${i.code}${i.expected ? ` (expected ${i.expected})` : ''}`,
+    )
     .join('; ');
 }
 
@@ -174,7 +184,12 @@ export function buildDetectHandler(deps: DetectHandlerDeps) {
           const m = metrics.singleMetric();
           m.addDimensions({ rule: a.rule, severity: a.severity });
           m.addMetric('Findings', MetricUnit.Count, 1);
-          logger.info('finding', { alertId: a.id, rule: a.rule, severity: a.severity, eventName: a.eventName });
+          logger.info('finding', {
+            alertId: a.id,
+            rule: a.rule,
+            severity: a.severity,
+            eventName: a.eventName,
+          });
         }
         alerts.push(...result.alerts);
       }
@@ -199,7 +214,9 @@ export function buildDetectHandler(deps: DetectHandlerDeps) {
         } catch (err) {
           // Observations feed `baseline learn/seen`; alerts are already out, so a retry would only repeat them.
           metrics.addMetric('ObservationFailures', MetricUnit.Count, 1);
-          logger.warn('observations not written', { error: err instanceof Error ? err.message : String(err) });
+          logger.warn('observations not written', {
+            error: err instanceof Error ? err.message : String(err),
+          });
         }
       }
       return summary;

@@ -22,7 +22,11 @@ export function buildRuntime(config: DetectConfig, log: Log): DetectRuntime {
   const store = createStoreHandle(new DynamoDBClient({ maxAttempts: 1 }), config.table, {
     cacheSeconds: config.cacheSeconds,
   });
-  const detector = createDetector({ baseline: () => store.store.view(), observations: store.observations, log });
+  const detector = createDetector({
+    baseline: () => store.store.view(),
+    observations: store.observations,
+    log,
+  });
   const sinks = [
     new SnsAlertSink({ client: new SNSClient({}), topicArn: config.topicArn }),
     new EventBridgeAlertSink({ client: new EventBridgeClient({}), eventBusName: config.eventBus }),

@@ -21,7 +21,10 @@ const RETRYABLE = new Set(['ThrottlingException', 'InternalException', 'ServiceU
 function wrap(op: string, err: unknown): AdapterError {
   const name = (err as { name?: string } | null)?.name ?? 'Error';
   const msg = err instanceof Error ? err.message : String(err);
-  return new AdapterError(ADAPTER, `${op} failed (${name}): ${msg}`, { retryable: RETRYABLE.has(name), cause: err });
+  return new AdapterError(ADAPTER, `${op} failed (${name}): ${msg}`, {
+    retryable: RETRYABLE.has(name),
+    cause: err,
+  });
 }
 
 export interface EventBridgeRulesOptions {
@@ -39,14 +42,20 @@ export class EventBridgeRules {
   async describe(name: string): Promise<RuleDescription | null> {
     try {
       const out = await this.client.send(
-        new DescribeRuleCommand({ Name: name, ...(this.opts.eventBusName ? { EventBusName: this.opts.eventBusName } : {}) }),
+        new DescribeRuleCommand({
+          Name: name,
+          ...(this.opts.eventBusName ? { EventBusName: this.opts.eventBusName } : {}),
+        }),
       );
       let pattern: EventPattern | null = null;
       if (out.EventPattern) {
         try {
           pattern = JSON.parse(out.EventPattern) as EventPattern;
         } catch (err) {
-          throw new AdapterError(ADAPTER, `rule ${name} has an EventPattern that is not JSON`, { retryable: false, cause: err });
+          throw new AdapterError(ADAPTER, `rule ${name} has an EventPattern that is not JSON`, {
+            retryable: false,
+            cause: err,
+          });
         }
       }
       return {

@@ -49,7 +49,8 @@ const errorText = (err: unknown): string =>
 /** Canonical JSON of a pattern: object keys sorted, leaf lists sorted (EventBridge treats them as sets). */
 export function canonicalPattern(p: unknown): string {
   const norm = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(norm).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    if (Array.isArray(v))
+      return v.map(norm).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
     if (v && typeof v === 'object') {
       return Object.fromEntries(
         Object.keys(v)
@@ -93,7 +94,8 @@ export async function selfCheck(deps: SelfCheckDeps): Promise<Drift[]> {
         add('target-missing', `rule ${ref.name} no longer targets the detect function ${deps.detectArn}`);
       }
       for (const t of targets) {
-        if (t.arn !== deps.detectArn) add('extra-target', `rule ${ref.name} also sends events to ${t.arn} (target ${t.id})`);
+        if (t.arn !== deps.detectArn)
+          add('extra-target', `rule ${ref.name} also sends events to ${t.arn} (target ${t.id})`);
       }
     } catch (err) {
       add('check-failed', `ListTargetsByRule failed: ${errorText(err)}`);
@@ -118,8 +120,10 @@ function describeSample(event: Record<string, unknown>): string {
 }
 
 /** `testPattern` without AWS: the project's matcher (tests, and `doctor --offline`). */
-export const localTestPattern = async (pattern: EventPattern, event: Record<string, unknown>): Promise<boolean> =>
-  matchesPattern(pattern, event);
+export const localTestPattern = async (
+  pattern: EventPattern,
+  event: Record<string, unknown>,
+): Promise<boolean> => matchesPattern(pattern, event);
 
 const DRIFT_SEVERITY: Record<DriftKind, Severity> = {
   missing: 'critical',
@@ -162,7 +166,8 @@ export function driftAlerts(
       attack: ['T1562.008'],
       dedupeKey,
       count: 1,
-      runbook: 'iamwatch doctor; redeploy with `npx osls deploy` if a rule was disabled, changed or lost its target.',
+      runbook:
+        'iamwatch doctor; redeploy with `npx osls deploy` if a rule was disabled, changed or lost its target.',
     };
   });
 }

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { register as registerBaseline } from './commands/baseline.js';
+import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerGenerate } from './commands/generate.js';
 import { register as registerIncident } from './commands/incident.js';
 import { register as registerReplay } from './commands/replay.js';
@@ -22,7 +23,7 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)');
-  for (const reg of [registerReplay, registerBaseline, registerIncident, registerRules, registerGenerate, ...extra])
+  for (const reg of [registerReplay, registerBaseline, registerIncident, registerRules, registerGenerate, registerDoctor, ...extra])
     reg(program, ctx);
   return program;
 }

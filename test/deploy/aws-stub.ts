@@ -37,7 +37,9 @@ export async function startAwsStub(): Promise<AwsStub> {
         const body = JSON.parse(raw) as { Entries?: unknown[] };
         calls.push({ service: 'eventbridge', action: target.slice('AWSEvents.'.length), body });
         res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
-        res.end(JSON.stringify({ FailedEntryCount: 0, Entries: (body.Entries ?? []).map(() => ({ EventId: id })) }));
+        res.end(
+          JSON.stringify({ FailedEntryCount: 0, Entries: (body.Entries ?? []).map(() => ({ EventId: id })) }),
+        );
         return;
       }
       if (target.startsWith('AmazonSQS.')) {

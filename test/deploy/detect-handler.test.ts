@@ -1,18 +1,27 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
-import { buildDetectHandler, type DetectRuntime, unwrapEvents } from '../../functions/detect/build-handler.js';
+import {
+  buildDetectHandler,
+  type DetectRuntime,
+  unwrapEvents,
+} from '../../functions/detect/build-handler.js';
 import { readDetectConfig } from '../../functions/detect/config.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import { envelope, fixture } from './envelope.js';
 
 const record = fixture('CreateAccessKey__stratus-red-team.json');
-const alert = { id: 'a1', rule: 'access-key-created', severity: 'high', eventName: 'CreateAccessKey' } as Alert;
+const alert = {
+  id: 'a1',
+  rule: 'access-key-created',
+  severity: 'high',
+  eventName: 'CreateAccessKey',
+} as Alert;
 
 function setup(runtime: () => Promise<DetectRuntime> | DetectRuntime) {
   const logger = new Logger({ serviceName: 'iamwatch', logLevel: 'SILENT' });
   const metrics = new Metrics({ namespace: 'iamwatch', serviceName: 'iamwatch' });
-  vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => {});
+  vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
   const added: Array<[string, number]> = [];
   const orig = metrics.addMetric.bind(metrics);
   vi.spyOn(metrics, 'addMetric').mockImplementation((name, unit, value) => {
@@ -32,7 +41,13 @@ function fakeRuntime(over: Partial<DetectRuntime> = {}): DetectRuntime & { seen:
         return { alerts: [alert], failures: [], suppressed: [], problem: null };
       },
     },
-    deliver: async (alerts) => ({ published: alerts.length, repeats: 0, degraded: 0, deadLettered: 0, outcomes: [] }),
+    deliver: async (alerts) => ({
+      published: alerts.length,
+      repeats: 0,
+      degraded: 0,
+      deadLettered: 0,
+      outcomes: [],
+    }),
     flush: async () => {},
     ...over,
   };
@@ -57,7 +72,13 @@ describe('detect handler (sources, injected runtime)', () => {
     const summary = await handler([envelope(record), envelope(record)]);
     expect(rt.seen).toEqual([record, record]);
     expect(summary).toMatchObject({ received: 2, evaluated: 2, findings: 2, published: 2, parseFailures: 0 });
-    expect(added).toEqual(expect.arrayContaining([['EventsEvaluated', 2], ['ParseFailures', 0], ['DeliveryFailures', 0]]));
+    expect(added).toEqual(
+      expect.arrayContaining([
+        ['EventsEvaluated', 2],
+        ['ParseFailures', 0],
+        ['DeliveryFailures', 0],
+      ]),
+    );
   });
 
   it('never builds the runtime for input it rejects at the edge', async () => {
@@ -70,7 +91,14 @@ describe('detect handler (sources, injected runtime)', () => {
 
   it('counts a record the normaliser refuses as a parse failure', async () => {
     const rt = fakeRuntime({
-      detector: { evaluate: async () => ({ alerts: [], failures: [], suppressed: [], problem: 'eventTime is 5, expected a string' }) },
+      detector: {
+        evaluate: async () => ({
+          alerts: [],
+          failures: [],
+          suppressed: [],
+          problem: 'eventTime is 5, expected a string',
+        }),
+      },
     });
     const { handler } = setup(() => rt);
     expect(await handler(envelope(record))).toMatchObject({ evaluated: 0, parseFailures: 1 });

@@ -79,7 +79,9 @@ describe('iamwatch doctor', () => {
   });
 
   it('exits 3 when no rule could be checked (credentials)', async () => {
-    eb.on(DescribeRuleCommand).rejects(Object.assign(new Error('no credentials'), { name: 'CredentialsProviderError' }));
+    eb.on(DescribeRuleCommand).rejects(
+      Object.assign(new Error('no credentials'), { name: 'CredentialsProviderError' }),
+    );
     const r = await run(['doctor', '--stage', 'prod']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('could not check any rule');
@@ -99,9 +101,12 @@ describe('iamwatch doctor', () => {
 
 describe('detectArnFromRuleArn', () => {
   it('keeps partition, region and account of the rule', () => {
-    expect(detectArnFromRuleArn('arn:aws-us-gov:events:us-gov-west-1:111122223333:rule/iamwatch-prod-iam', 'iamwatch-prod')).toBe(
-      'arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:iamwatch-prod-detect',
-    );
+    expect(
+      detectArnFromRuleArn(
+        'arn:aws-us-gov:events:us-gov-west-1:111122223333:rule/iamwatch-prod-iam',
+        'iamwatch-prod',
+      ),
+    ).toBe('arn:aws-us-gov:lambda:us-gov-west-1:111122223333:function:iamwatch-prod-detect');
     expect(detectArnFromRuleArn('not-an-arn', 'p')).toBeNull();
   });
 });

@@ -10,19 +10,22 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type EmbeddedStore, startEmbeddedStore } from '../../shared/adapters/embedded-store.js';
 import { ensureTable } from '../../shared/adapters/dynamodb/table.js';
+import { type EmbeddedStore, startEmbeddedStore } from '../../shared/adapters/embedded-store.js';
 import { canonicalPattern } from '../../shared/app/self-check.js';
 import { deployedPatterns } from '../../shared/core/eventbridge/patterns.js';
 import { type AwsStub, startAwsStub } from './aws-stub.js';
 import { envelope, fixture } from './envelope.js';
 import { readZip } from './zip.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation and EMF JSON are untyped; tests read them loosely.
+type Json = any;
+
 const ROOT = new URL('../..', import.meta.url).pathname;
 const OUT = join(ROOT, 'node_modules/.cache/iamwatch-package');
 const MAX_DETECT_BYTES = 400 * 1024;
 
-type Cfn = { Type: string; Properties?: Record<string, any>; Condition?: string };
+type Cfn = { Type: string; Properties?: Record<string, Json>; Condition?: string };
 let template: { Resources: Record<string, Cfn> } = { Resources: {} };
 let skipReason: string | null = null;
 let packageLog = '';
@@ -36,13 +39,18 @@ function runPackage(): Promise<{ code: number | null; output: string }> {
     SLS_NOTIFICATIONS_MODE: 'off',
     SLS_DEPRECATION_DISABLE: '*',
   };
-  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete env[k];
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+    delete env[k];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--package', OUT], {
-      cwd: ROOT,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', '--package', OUT],
+      {
+        cwd: ROOT,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     child.stdout.on('data', (c) => {
       output += c;
@@ -76,21 +84,30 @@ describe('npm run package (osls package, offline)', () => {
   it('produces a template and one zip per function', (ctx) => {
     if (skipReason) ctx.skip();
     expect(packageLog).toContain('Service packaged');
-    for (const f of ['detect', 'slack-notify', 'digest']) expect(existsSync(join(OUT, `${f}.zip`)), f).toBe(true);
+    for (const f of ['detect', 'slack-notify', 'digest'])
+      expect(existsSync(join(OUT, `${f}.zip`)), f).toBe(true);
     console.info(`package: ${Object.keys(template.Resources).length} CloudFormation resources`);
   });
 
   it('grants no wildcard action in any role or policy', (ctx) => {
     if (skipReason) ctx.skip();
     const offenders: string[] = [];
-    const roles = [...resources('AWS::IAM::Role'), ...resources('AWS::IAM::Policy'), ...resources('AWS::IAM::ManagedPolicy')];
+    const roles = [
+      ...resources('AWS::IAM::Role'),
+      ...resources('AWS::IAM::Policy'),
+      ...resources('AWS::IAM::ManagedPolicy'),
+    ];
     expect(roles.length).toBeGreaterThanOrEqual(3);
     for (const [id, r] of roles) {
-      const docs = r.Type === 'AWS::IAM::Role' ? (r.Properties?.Policies ?? []).map((p: any) => p.PolicyDocument) : [r.Properties?.PolicyDocument];
+      const docs =
+        r.Type === 'AWS::IAM::Role'
+          ? (r.Properties?.Policies ?? []).map((p: Json) => p.PolicyDocument)
+          : [r.Properties?.PolicyDocument];
       for (const doc of docs) {
-        for (const st of asList<any>(doc?.Statement)) {
+        for (const st of asList<Json>(doc?.Statement)) {
           if (st.NotAction) offenders.push(`${id}: NotAction`);
-          for (const a of asList<string>(st.Action)) if (a === '*' || /:\*$/.test(a)) offenders.push(`${id}: ${a}`);
+          for (const a of asList<string>(st.Action))
+            if (a === '*' || /:\*$/.test(a)) offenders.push(`${id}: ${a}`);
         }
       }
     }
@@ -112,7 +129,10 @@ describe('npm run package (osls package, offline)', () => {
     for (const [id] of resources('AWS::Lambda::Function')) {
       const c = configs.find((x) => x.FunctionName?.Ref === id);
       expect(c, `${id} has no EventInvokeConfig`).toBeDefined();
-      expect(c!.DestinationConfig?.OnFailure?.Destination, `${id} has no on-failure destination`).toBeDefined();
+      expect(
+        c!.DestinationConfig?.OnFailure?.Destination,
+        `${id} has no on-failure destination`,
+      ).toBeDefined();
       expect(c!.MaximumRetryAttempts).toBeLessThanOrEqual(2);
     }
   });
@@ -121,16 +141,25 @@ describe('npm run package (osls package, offline)', () => {
     if (skipReason) ctx.skip();
     for (const [id, rule] of resources('AWS::Events::Rule')) {
       if (id.includes('Schedule')) continue;
-      for (const t of rule.Properties!.Targets) expect(t.DeadLetterConfig?.Arn, `${id} target ${t.Id}`).toBeDefined();
+      for (const t of rule.Properties!.Targets)
+        expect(t.DeadLetterConfig?.Arn, `${id} target ${t.Id}`).toBeDefined();
     }
     const sub = resources('AWS::SNS::Subscription');
     expect(sub.every(([, s]) => s.Properties?.RedrivePolicy)).toBe(true);
-    const alarmed = resources('AWS::CloudWatch::Alarm').map(([, a]) => JSON.stringify(a.Properties?.Dimensions));
+    const alarmed = resources('AWS::CloudWatch::Alarm').map(([, a]) =>
+      JSON.stringify(a.Properties?.Dimensions),
+    );
     for (const [id] of resources('AWS::SQS::Queue')) {
-      expect(alarmed.some((d) => d.includes(`"${id}"`)), `no depth alarm on ${id}`).toBe(true);
+      expect(
+        alarmed.some((d) => d.includes(`"${id}"`)),
+        `no depth alarm on ${id}`,
+      ).toBe(true);
     }
     for (const [id] of resources('AWS::Lambda::Function')) {
-      expect(alarmed.some((d) => d.includes(`"${id}"`)), `no alarm on ${id}`).toBe(true);
+      expect(
+        alarmed.some((d) => d.includes(`"${id}"`)),
+        `no alarm on ${id}`,
+      ).toBe(true);
     }
   });
 
@@ -142,7 +171,7 @@ describe('npm run package (osls package, offline)', () => {
     expect(p.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
     expect(p.SSESpecification).toEqual({ SSEEnabled: true });
     expect(p.TimeToLiveSpecification).toEqual({ AttributeName: 'expiresAt', Enabled: true });
-    expect(p.GlobalSecondaryIndexes.map((g: any) => g.IndexName)).toEqual(['gsi1']);
+    expect(p.GlobalSecondaryIndexes.map((g: Json) => g.IndexName)).toEqual(['gsi1']);
   });
 
   it('encrypts every SNS topic with KMS', (ctx) => {
@@ -161,7 +190,9 @@ describe('npm run package (osls package, offline)', () => {
       expect(canonicalPattern(res!.Properties!.EventPattern)).toBe(canonicalPattern(r.pattern));
       expect(res!.Properties!.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['DetectLambdaFunction', 'Arn'] });
     }
-    expect(template.Resources.StsEventsRule?.Properties?.State).toBe('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
+    expect(template.Resources.StsEventsRule?.Properties?.State).toBe(
+      'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+    );
   });
 
   it('builds ESM arm64 nodejs22.x functions whose handler file is in their zip', (ctx) => {
@@ -183,9 +214,14 @@ describe('npm run package (osls package, offline)', () => {
   it(`keeps the detect bundle (handler and its chunks) at most ${MAX_DETECT_BYTES / 1024} KiB minified`, (ctx) => {
     if (skipReason) ctx.skip();
     const entries = readZip(readFileSync(join(OUT, 'detect.zip')));
-    expect(entries.every((e) => e.name.startsWith('functions/detect/')), 'only detect files in detect.zip').toBe(true);
+    expect(
+      entries.every((e) => e.name.startsWith('functions/detect/')),
+      'only detect files in detect.zip',
+    ).toBe(true);
     const total = entries.reduce((n, e) => n + e.size, 0);
-    console.info(`detect.zip: ${entries.map((e) => `${e.name} ${(e.size / 1024).toFixed(1)} KiB`).join(', ')}; total ${(total / 1024).toFixed(1)} KiB`);
+    console.info(
+      `detect.zip: ${entries.map((e) => `${e.name} ${(e.size / 1024).toFixed(1)} KiB`).join(', ')}; total ${(total / 1024).toFixed(1)} KiB`,
+    );
     expect(total).toBeLessThanOrEqual(MAX_DETECT_BYTES);
   });
 });
@@ -195,10 +231,14 @@ function startupMs(file: string | null, runs: number): number {
   let best = Number.POSITIVE_INFINITY;
   for (let i = 0; i < runs; i++) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', file ? `await import(${JSON.stringify(pathToFileURL(file).href)})` : ''], {
-      cwd: ROOT,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const r = spawnSync(
+      process.execPath,
+      ['--input-type=module', '-e', file ? `await import(${JSON.stringify(pathToFileURL(file).href)})` : ''],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     if (r.status !== 0) throw new Error(`node failed to import ${file}: ${String(r.stderr)}`);
     best = Math.min(best, Number(process.hrtime.bigint() - t0) / 1e6);
   }
@@ -268,7 +308,9 @@ describe('the packaged detect artefact', () => {
     if (skipReason) ctx.skip();
     const empty = startupMs(null, 5);
     const withBundle = startupMs(bundle, 5);
-    console.info(`cold import of the detect bundle: ${(withBundle - empty).toFixed(0)} ms over an empty node start (${empty.toFixed(0)} ms)`);
+    console.info(
+      `cold import of the detect bundle: ${(withBundle - empty).toFixed(0)} ms over an empty node start (${empty.toFixed(0)} ms)`,
+    );
     expect(withBundle - empty).toBeLessThanOrEqual(100);
   }, 60_000);
 
@@ -286,7 +328,10 @@ describe('the packaged detect artefact', () => {
     expect(published()[0]!.body.TopicArn).toBe(process.env.IAMWATCH_ALERTS_TOPIC_ARN);
     const put = stub.calls.filter((c) => c.service === 'eventbridge');
     expect(put.length).toBeGreaterThanOrEqual(1);
-    expect((put[0]!.body.Entries as any[])[0]).toMatchObject({ Source: 'iamwatch', DetailType: 'IAM Anomaly' });
+    expect((put[0]!.body.Entries as Json[])[0]).toMatchObject({
+      Source: 'iamwatch',
+      DetailType: 'IAM Anomaly',
+    });
   });
 
   it('folds the same event delivered twice into the first alert (DynamoDB dedupe)', async (ctx) => {
@@ -304,12 +349,24 @@ describe('the packaged detect artefact', () => {
     stdout.length = 0;
     const summary = await handler(envelope(record));
     expect(summary.evaluated).toBe(1);
-    const lines = stdout.join('').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const lines = stdout
+      .join('')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l));
     const finding = lines.find((l) => l.message === 'finding');
-    expect(finding).toMatchObject({ correlation_id: record.eventID, rule: 'oidc-role-without-baseline', level: 'INFO' });
+    expect(finding).toMatchObject({
+      correlation_id: record.eventID,
+      rule: 'oidc-role-without-baseline',
+      level: 'INFO',
+    });
     const emf = lines.filter((l) => l._aws?.CloudWatchMetrics);
-    const names = emf.flatMap((l) => l._aws.CloudWatchMetrics.flatMap((m: any) => m.Metrics.map((x: any) => x.Name)));
-    expect(names).toEqual(expect.arrayContaining(['EventsEvaluated', 'Findings', 'ParseFailures', 'DeliveryFailures']));
+    const names = emf.flatMap((l) =>
+      l._aws.CloudWatchMetrics.flatMap((m: Json) => m.Metrics.map((x: Json) => x.Name)),
+    );
+    expect(names).toEqual(
+      expect.arrayContaining(['EventsEvaluated', 'Findings', 'ParseFailures', 'DeliveryFailures']),
+    );
     const findings = emf.find((l) => l.rule === 'oidc-role-without-baseline');
     expect(findings).toMatchObject({ severity: 'medium', Findings: 1 });
   });
@@ -342,6 +399,8 @@ describe('the packaged detect artefact', () => {
   it('throws when DynamoDB is unreachable, so Lambda retries and the on-failure destination takes over', async (ctx) => {
     if (skipReason) ctx.skip();
     await store.close();
-    await expect(handler(envelope(fixture('CreateAccessKey__stratus-red-team.json')))).rejects.toThrow(/dynamodb/i);
+    await expect(handler(envelope(fixture('CreateAccessKey__stratus-red-team.json')))).rejects.toThrow(
+      /dynamodb/i,
+    );
   }, 60_000);
 });

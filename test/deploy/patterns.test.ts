@@ -12,7 +12,8 @@ import { catalogueSelectors, RULES } from '../../shared/core/rules/index.js';
 import { envelope, fixture } from './envelope.js';
 
 const deployed = deployedPatterns();
-const matching = (rules: DeployedRule[], event: unknown) => rules.filter((r) => matchesPattern(r.pattern, event));
+const matching = (rules: DeployedRule[], event: unknown) =>
+  rules.filter((r) => matchesPattern(r.pattern, event));
 
 describe('deployed EventBridge patterns (from the rule catalogue)', () => {
   it('are valid event patterns', () => {
@@ -37,7 +38,10 @@ describe('deployed EventBridge patterns (from the rule catalogue)', () => {
     const sts = catalogueSelectors().find((s) => s.eventSource === 'sts.amazonaws.com');
     expect(sts, 'the catalogue reads STS events').toBeDefined();
     for (const eventName of sts!.eventNames) {
-      const hits = matching(deployed, sampleEnvelope({ eventSource: 'sts.amazonaws.com', eventName, readOnly: true }));
+      const hits = matching(
+        deployed,
+        sampleEnvelope({ eventSource: 'sts.amazonaws.com', eventName, readOnly: true }),
+      );
       expect(hits.map((r) => r.state)).toContain('ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS');
     }
   });
@@ -82,7 +86,8 @@ describe('deployed EventBridge patterns (from the rule catalogue)', () => {
   ])('select a real record exactly when some rule reads it: %s', (name) => {
     const rec = fixture(name);
     const read = RULES.some(
-      (r) => r.meta.appliesTo !== 'any' && ruleApplies(r.meta, String(rec.eventSource), String(rec.eventName)),
+      (r) =>
+        r.meta.appliesTo !== 'any' && ruleApplies(r.meta, String(rec.eventSource), String(rec.eventName)),
     );
     expect(matching(deployed, envelope(rec)).length > 0).toBe(read);
   });
@@ -96,7 +101,10 @@ describe('pattern generation for sources the catalogue may add', () => {
   const rules = deployedPatterns([
     { eventSource: 'iam.amazonaws.com', eventNames: ['CreateAccessKey'] },
     { eventSource: 'signin.amazonaws.com', eventNames: ['ConsoleLogin'] },
-    { eventSource: 'cloudtrail.amazonaws.com', eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'] },
+    {
+      eventSource: 'cloudtrail.amazonaws.com',
+      eventNames: ['StopLogging', 'DeleteTrail', 'UpdateTrail', 'PutEventSelectors'],
+    },
     { eventSource: 'guardduty.amazonaws.com', eventNames: ['DeleteDetector'] },
     { eventSource: 'events.amazonaws.com', eventNames: ['DisableRule', 'DeleteRule', 'RemoveTargets'] },
   ]);

@@ -21,7 +21,8 @@ const eb = mockClient(EventBridgeClient);
 function healthy() {
   eb.on(DescribeRuleCommand).callsFake((input: { Name: string }) => {
     const r = byName.get(input.Name);
-    if (!r) throw new ResourceNotFoundException({ message: `Rule ${input.Name} does not exist.`, $metadata: {} });
+    if (!r)
+      throw new ResourceNotFoundException({ message: `Rule ${input.Name} does not exist.`, $metadata: {} });
     const reordered = JSON.parse(JSON.stringify(r.pattern, Object.keys(r.pattern).reverse()));
     return {
       Name: r.name,
@@ -63,11 +64,23 @@ describe('selfCheck', () => {
 
   it('reports a disabled STS rule (and one in plain ENABLED, which misses AssumeRole*)', async () => {
     const sts = refs.find((r) => r.key === 'sts')!;
-    eb.on(DescribeRuleCommand, { Name: sts.name }).resolves({ Name: sts.name, State: 'DISABLED', EventPattern: JSON.stringify(sts.pattern) });
+    eb.on(DescribeRuleCommand, { Name: sts.name }).resolves({
+      Name: sts.name,
+      State: 'DISABLED',
+      EventPattern: JSON.stringify(sts.pattern),
+    });
     expect(await check()).toEqual([
-      { rule: sts.name, kind: 'state', message: `rule ${sts.name} is DISABLED, expected ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS` },
+      {
+        rule: sts.name,
+        kind: 'state',
+        message: `rule ${sts.name} is DISABLED, expected ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`,
+      },
     ]);
-    eb.on(DescribeRuleCommand, { Name: sts.name }).resolves({ Name: sts.name, State: 'ENABLED', EventPattern: JSON.stringify(sts.pattern) });
+    eb.on(DescribeRuleCommand, { Name: sts.name }).resolves({
+      Name: sts.name,
+      State: 'ENABLED',
+      EventPattern: JSON.stringify(sts.pattern),
+    });
     expect((await check()).map((d) => d.kind)).toEqual(['state']);
   });
 
@@ -77,7 +90,9 @@ describe('selfCheck', () => {
       new ResourceNotFoundException({ message: 'Rule does not exist.', $metadata: {} }),
     );
     const drifts = await check();
-    expect(drifts).toEqual([{ rule: iam.name, kind: 'missing', message: expect.stringContaining('does not exist') }]);
+    expect(drifts).toEqual([
+      { rule: iam.name, kind: 'missing', message: expect.stringContaining('does not exist') },
+    ]);
   });
 
   it('reports removed targets and foreign targets', async () => {
@@ -105,14 +120,23 @@ describe('selfCheck', () => {
 
   it('reports a narrowed pattern, and that its sample no longer matches (TestEventPattern)', async () => {
     const iam = refs.find((r) => r.key === 'iam')!;
-    const narrowed = { ...iam.pattern, detail: { eventSource: ['iam.amazonaws.com'], eventName: ['Nothing'] } };
-    eb.on(DescribeRuleCommand, { Name: iam.name }).resolves({ Name: iam.name, State: 'ENABLED', EventPattern: JSON.stringify(narrowed) });
+    const narrowed = {
+      ...iam.pattern,
+      detail: { eventSource: ['iam.amazonaws.com'], eventName: ['Nothing'] },
+    };
+    eb.on(DescribeRuleCommand, { Name: iam.name }).resolves({
+      Name: iam.name,
+      State: 'ENABLED',
+      EventPattern: JSON.stringify(narrowed),
+    });
     expect((await check()).map((d) => d.kind)).toEqual(['pattern', 'sample-not-matched']);
   });
 
   it('turns a failing call into check-failed and goes on with the other rules', async () => {
     const [first] = refs;
-    eb.on(DescribeRuleCommand, { Name: first!.name }).rejects(Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }));
+    eb.on(DescribeRuleCommand, { Name: first!.name }).rejects(
+      Object.assign(new Error('User is not authorized'), { name: 'AccessDeniedException' }),
+    );
     const drifts = await check();
     expect(drifts).toHaveLength(1);
     expect(drifts[0]).toMatchObject({ rule: first!.name, kind: 'check-failed' });
@@ -123,17 +147,26 @@ describe('selfCheck', () => {
 
 describe('canonicalPattern', () => {
   it('ignores key order and list order, not content', () => {
-    expect(canonicalPattern({ a: ['x', 'y'], b: { c: [1] } })).toBe(canonicalPattern({ b: { c: [1] }, a: ['y', 'x'] }));
+    expect(canonicalPattern({ a: ['x', 'y'], b: { c: [1] } })).toBe(
+      canonicalPattern({ b: { c: [1] }, a: ['y', 'x'] }),
+    );
     expect(canonicalPattern({ a: ['x'] })).not.toBe(canonicalPattern({ a: ['x', 'y'] }));
   });
 });
 
 describe('driftAlerts', () => {
   it('makes logging-disabled alerts with stable ids per rule, kind and day', () => {
-    const d = [{ rule: 'iamwatch-prod-sts', kind: 'state' as const, message: 'rule iamwatch-prod-sts is DISABLED' }];
+    const d = [
+      { rule: 'iamwatch-prod-sts', kind: 'state' as const, message: 'rule iamwatch-prod-sts is DISABLED' },
+    ];
     const ctx = { account: '111122223333', region: 'us-east-1', nowMs: Date.parse('2026-03-01T08:00:00Z') };
     const [a] = driftAlerts(d, ctx);
-    expect(a).toMatchObject({ rule: 'logging-disabled', severity: 'critical', eventName: 'SelfCheck', count: 1 });
+    expect(a).toMatchObject({
+      rule: 'logging-disabled',
+      severity: 'critical',
+      eventName: 'SelfCheck',
+      count: 1,
+    });
     expect(a!.reasons).toEqual(['rule iamwatch-prod-sts is DISABLED']);
     expect(driftAlerts(d, { ...ctx, nowMs: ctx.nowMs + 3_600_000 })[0]!.id).toBe(a!.id);
     expect(driftAlerts(d, { ...ctx, nowMs: ctx.nowMs + 86_400_000 })[0]!.id).not.toBe(a!.id);

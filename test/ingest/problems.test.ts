@@ -187,6 +187,24 @@ describe('bad input is reported as path:line: reason and the read goes on', () =
     expect(got.stats.problems).toBe(101);
   });
 
+  it('treats a short broken first line followed by good lines as JSON lines', async () => {
+    const path = await file('short-broken-first.jsonl', ['{"eventName":', line('a'), line('b')].join('\n'));
+    const got = await collect([path]);
+    expect(eventIds(got)).toEqual(['a', 'b']);
+    expect(got.rendered).toEqual([`${path}:1: invalid JSON (Unexpected end of JSON input)`]);
+  });
+
+  it('reports a broken value among concatenated pretty-printed ones and reads the others', async () => {
+    const pretty = (id: string) => JSON.stringify(rec(id), null, 2);
+    const broken = pretty('bad').replace('"eventID": "bad"', '"eventID": bad');
+    const text = [pretty('p1'), broken, pretty('p3')].join('\n');
+    const path = await file('jq-broken.json', text);
+    const got = await collect([path]);
+    expect(eventIds(got)).toEqual(['p1', 'p3']);
+    expect(got.problems.map((p) => p.line)).toEqual([pretty('p1').split('\n').length + 1]);
+    expect(got.problems[0]!.reason).toMatch(/^invalid JSON \(/);
+  });
+
   it('treats a long broken first line followed by good lines as JSON lines', async () => {
     const path = await file('broken-first.jsonl', [line('x').slice(0, 300), line('a'), line('b')].join('\n'));
     const got = await collect([path]);

@@ -102,6 +102,18 @@ describe('input shapes, plain and gzipped (gzip detected by magic bytes)', () =>
     expect(got.records[1]!.line).toBe(JSON.stringify(rec('j1'), null, 2).split('\n').length + 1);
   });
 
+  it('streams concatenated pretty-printed records one value at a time', async () => {
+    const ids = Array.from({ length: 50 }, (_, k) => `p${k}`);
+    const text = ids.map((id) => JSON.stringify(rec(id), null, 2)).join('\n');
+    const path = join(dir, 'jq-many.json');
+    await writeFile(path, text);
+    // Each value is far below the limit, the whole file far above it.
+    const got = await collect([path], { maxDocumentBytes: 4000 });
+    expect(text.length).toBeGreaterThan(40_000);
+    expect(got.problems).toEqual([]);
+    expect(eventIds(got)).toEqual(ids);
+  });
+
   it('reads a gzip made of several members, a BOM and a file without a final newline', async () => {
     const path = join(dir, 'multi-member.json.gz');
     await writeFile(

@@ -4,7 +4,12 @@ import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyStats, type ReadOptions, readCloudTrail } from '../../shared/adapters/cloudtrail-files.js';
+import {
+  CloudTrailReadError,
+  emptyStats,
+  type ReadOptions,
+  readCloudTrail,
+} from '../../shared/adapters/cloudtrail-files.js';
 import { gzip, sampleRecords, tempDir } from './helpers.js';
 
 let dir: string;
@@ -96,6 +101,14 @@ describe('worker threads', () => {
     const b = await trace(inputs, { stdin: Readable.from([Buffer.from(stdinText)]), workers: 2, workerUrl });
     expect(b.log).toEqual(a.log);
     expect(JSON.stringify(a.log)).toContain('"stdin"');
+  });
+
+  it('fail the read with a CloudTrailReadError when a worker dies', async () => {
+    const bad = join(dir, 'bad-worker.mjs');
+    await writeFile(bad, "throw new Error('worker failed to load');\n");
+    await expect(trace([data], { workers: 1, workerUrl: pathToFileURL(bad) })).rejects.toThrow(
+      CloudTrailReadError,
+    );
   });
 
   it('stop their threads when the consumer stops early', async () => {

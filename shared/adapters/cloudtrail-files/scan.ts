@@ -615,6 +615,28 @@ export function processText(
   }
 }
 
+/** Net change of bracket depth over `text` (one line), brackets inside strings ignored. */
+export function bracketDepth(text: string): number {
+  const n = text.length;
+  let depth = 0;
+  let i = 0;
+  while (i < n) {
+    SKIP.lastIndex = i;
+    if (SKIP.test(text)) i = SKIP.lastIndex;
+    if (i >= n) break;
+    const d = text.charCodeAt(i++);
+    if (d === LBRACE || d === LBRACK) depth++;
+    else if (d === RBRACE || d === RBRACK) depth--;
+    else if (d === QUOTE) {
+      const sc = new Scanner(text, 0);
+      const e = sc.stringEnd(i - 1);
+      if (e < 0) break;
+      i = e;
+    }
+  }
+  return depth;
+}
+
 /** True when `text` is exactly one complete object (plus whitespace). */
 export function isSingleObject(text: string): boolean {
   const sc = new Scanner(text, 1);

@@ -8,14 +8,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { isBlank, isSingleObject, processText, type TextSink } from './scan.js';
+import { bracketDepth, isBlank, isSingleObject, processText, type TextSink } from './scan.js';
 import { clip, ioReason } from './text.js';
 import type { FileChunk, RelevanceTest, SourceConfig, SourceProblem, SourceRecord } from './types.js';
 
 /** Most problems reported for one file; the rest are summarised in one line. */
 const MAX_PROBLEMS_PER_FILE = 100;
-/** A first line shorter than this that does not close is the opening of a pretty-printed document. */
-const SHORT_OPENING = 64;
+/** First lines that open a pretty-printed document: `{`, `[`, `{"Records": [`, `[{`. */
+const OPENING = /^\s*[[{]\s*(?:"Records"\s*:\s*\[\s*)?[[{]?\s*$/;
 
 /** Files up to this size on disk are read and decompressed in one go (faster than streaming). */
 const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
@@ -42,7 +42,11 @@ class TextProcessor implements TextSink {
   private carryLen = 0;
   private overlong = false;
   private started = false;
-  private mode: 'undecided' | 'lines' | 'doc' | 'skip' = 'undecided';
+  private mode: 'undecided' | 'lines' | 'doc' = 'undecided';
+  /** Bracket depth of the pending document lines; 0 means they hold complete values. */
+  private depth = 0;
+  /** Dropping the rest of a document that was over the size limit. */
+  private skipping = false;
   private pending: string[] = [];
   private pendingStart = 0;
   private pendingLen = 0;
@@ -128,16 +132,8 @@ class TextProcessor implements TextSink {
       case 'lines':
         processText(line, n, this, { truncated: this.truncated, oneLine: true });
         return;
-      case 'skip':
-        return;
       case 'doc':
-        this.pending.push(line);
-        this.pendingLen += line.length + 1;
-        if (this.pendingLen > this.maxChars) {
-          this.problem(this.pendingStart, `document larger than ${mb(this.maxChars)}; skipped`);
-          this.pending = [];
-          this.mode = 'skip';
-        }
+        this.docLine(line, n);
         return;
       case 'undecided':
         this.undecided(line, n);
@@ -146,9 +142,46 @@ class TextProcessor implements TextSink {
   }
 
   /**
+   * A line of pretty-printed JSON. Lines are collected until their brackets balance, so that
+   * concatenated documents (jq output) stream one value at a time; a single document is whole.
+   */
+  private docLine(line: string, n: number): void {
+    if (this.pending.length === 0 && !this.skipping) {
+      if (isBlank(line)) return;
+      this.pendingStart = n;
+      this.pendingLen = 0;
+    }
+    this.depth += bracketDepth(line);
+    if (this.skipping) {
+      if (this.depth <= 0) {
+        this.skipping = false;
+        this.depth = 0;
+      }
+      return;
+    }
+    this.pending.push(line);
+    this.pendingLen += line.length + 1;
+    if (this.depth <= 0) {
+      this.flushDoc(false);
+    } else if (this.pendingLen > this.maxChars) {
+      this.problem(this.pendingStart, `document larger than ${mb(this.maxChars)}; skipped`);
+      this.pending = [];
+      this.skipping = true;
+    }
+  }
+
+  private flushDoc(truncated: boolean): void {
+    const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('\n');
+    this.pending = [];
+    this.depth = 0;
+    processText(text, this.pendingStart, this, { truncated });
+  }
+
+  /**
    * Tells JSON lines from a pretty-printed document: a first line that is complete on its own
-   * means JSON lines. A long first line that does not close, followed by a line that is one
-   * complete object, is a broken JSON line (not a document): JSON lines too.
+   * means JSON lines, one that opens a document (`{`, `[`, `{"Records": [`) a document. Any other
+   * incomplete first line is decided by the next one: a complete object there means JSON lines
+   * (the first was a broken line), anything else a document.
    */
   private undecided(line: string, n: number): void {
     if (this.pending.length === 0) {
@@ -158,10 +191,14 @@ class TextProcessor implements TextSink {
         this.mode = 'lines';
         return;
       }
+      if (OPENING.test(line)) {
+        this.mode = 'doc';
+        this.docLine(line, n);
+        return;
+      }
       this.pending = [line];
       this.pendingStart = n;
       this.pendingLen = line.length + 1;
-      if (line.trim().length <= SHORT_OPENING) this.mode = 'doc';
       return;
     }
     if (isBlank(line)) {
@@ -169,16 +206,18 @@ class TextProcessor implements TextSink {
       this.pendingLen += line.length + 1;
       return;
     }
+    const held = this.pending;
+    const start = this.pendingStart;
+    this.pending = [];
     if (isSingleObject(line)) {
       this.mode = 'lines';
-      const first = this.pending[0] as string;
-      this.pending = [];
-      processText(first, this.pendingStart, this, { oneLine: true });
+      processText(held[0] as string, start, this, { oneLine: true });
       processText(line, n, this, { oneLine: true });
       return;
     }
     this.mode = 'doc';
-    this.line(line, n);
+    for (let k = 0; k < held.length; k++) this.docLine(held[k] as string, start + k);
+    this.docLine(line, n);
   }
 
   /** End of input; `truncated` when the input was cut (what is complete is kept quietly). */
@@ -189,8 +228,9 @@ class TextProcessor implements TextSink {
       this.carry = [];
       this.line(last, this.lineNo);
     }
-    if (this.pending.length > 0 && (this.mode === 'doc' || this.mode === 'undecided')) {
-      const text = this.pending.length === 1 ? (this.pending[0] as string) : this.pending.join('\n');
+    if (this.pending.length > 0 && this.mode === 'doc') this.flushDoc(truncated);
+    else if (this.pending.length > 0) {
+      const text = this.pending.join('\n');
       this.pending = [];
       processText(text, this.pendingStart, this, { truncated });
     }

@@ -8,7 +8,12 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Command } from 'commander';
 import { EventBridgeRules } from '../../adapters/eventbridge-rules.js';
 import { type Drift, localTestPattern, selfCheck } from '../../app/self-check.js';
-import { type DeployedRuleRef, deployedPatterns, deployedRuleRefs, sampleFor } from '../../core/eventbridge/patterns.js';
+import {
+  type DeployedRuleRef,
+  deployedPatterns,
+  deployedRuleRefs,
+  sampleFor,
+} from '../../core/eventbridge/patterns.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
 
 interface DoctorOptions {
@@ -33,7 +38,10 @@ export function register(program: Command, ctx: CliContext): void {
   program
     .command('doctor')
     .description('Check that the deployed EventBridge rules are enabled, unchanged and still target iamwatch')
-    .option('--print-patterns', 'print the EventBridge rules generated from the rule catalogue (JSON) and exit')
+    .option(
+      '--print-patterns',
+      'print the EventBridge rules generated from the rule catalogue (JSON) and exit',
+    )
     .option('--service <name>', 'service name in serverless.yml', 'iamwatch')
     .option('--stage <stage>', 'deployment stage (default IAMWATCH_STAGE or dev)')
     .option('--rule-prefix <prefix>', 'rule name prefix (default <service>-<stage>)')
@@ -77,9 +85,13 @@ export function register(program: Command, ctx: CliContext): void {
         });
         report(ctx, opts.format, refs, drifts, { prefix, region });
         if (drifts.length > 0 && drifts.every((d) => d.kind === 'check-failed')) {
-          throw new CliError(EXIT.runtime, `could not check any rule in ${region} (credentials or permissions?)`);
+          throw new CliError(
+            EXIT.runtime,
+            `could not check any rule in ${region} (credentials or permissions?)`,
+          );
         }
-        if (drifts.length > 0) throw new CliError(EXIT.failOn, `${drifts.length} problem(s) with the deployed rules`);
+        if (drifts.length > 0)
+          throw new CliError(EXIT.failOn, `${drifts.length} problem(s) with the deployed rules`);
       } finally {
         client.destroy();
       }
@@ -99,7 +111,9 @@ function report(
       expectedState: r.state,
       problems: drifts.filter((d) => d.rule === r.name).map(({ kind, message }) => ({ kind, message })),
     }));
-    ctx.stdout.write(`${JSON.stringify({ region: where.region, prefix: where.prefix, ok: drifts.length === 0, rules }, null, 2)}\n`);
+    ctx.stdout.write(
+      `${JSON.stringify({ region: where.region, prefix: where.prefix, ok: drifts.length === 0, rules }, null, 2)}\n`,
+    );
     return;
   }
   for (const r of refs) {

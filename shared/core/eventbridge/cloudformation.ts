@@ -8,10 +8,14 @@ import { type DeployedRule, deployedPatterns } from './patterns.js';
 
 type Cfn = Record<string, unknown>;
 
-const HEADER = 'Generated from the rule catalogue (shared/core/eventbridge). Do not edit: see docs/deploy.md.';
+const HEADER =
+  'Generated from the rule catalogue (shared/core/eventbridge). Do not edit: see docs/deploy.md.';
 
 /** First line of every generated file. */
 export const GENERATED_NOTICE = `# ${HEADER}`;
+
+/** `Fn::Sub`, written with `%{…}` so the source holds no `${…}` that looks like a JS template. */
+const sub = (s: string): Cfn => ({ 'Fn::Sub': s.replaceAll('%{', '${') });
 
 const getAtt = (id: string, attr = 'Arn'): Cfn => ({ 'Fn::GetAtt': [id, attr] });
 
@@ -79,17 +83,28 @@ export function serverlessRulesFragment(rules: readonly DeployedRule[] = deploye
  * `kind: 'org-member'` targets the central security account's bus (deployed with StackSets).
  * Resources are skipped where the stack would forward a bus to itself.
  */
-export function forwarderTemplate(kind: 'regional' | 'org-member', rules: readonly DeployedRule[] = deployedPatterns()): Cfn {
+export function forwarderTemplate(
+  kind: 'regional' | 'org-member',
+  rules: readonly DeployedRule[] = deployedPatterns(),
+): Cfn {
   const regional = kind === 'regional';
   const busArn = regional
-    ? { 'Fn::Sub': 'arn:${AWS::Partition}:events:${HomeRegion}:${AWS::AccountId}:event-bus/${HomeEventBusName}' }
-    : {
-        'Fn::Sub': 'arn:${AWS::Partition}:events:${CentralRegion}:${CentralAccountId}:event-bus/${CentralEventBusName}',
-      };
+    ? sub('arn:%{AWS::Partition}:events:%{HomeRegion}:%{AWS::AccountId}:event-bus/%{HomeEventBusName}')
+    : sub(
+        'arn:%{AWS::Partition}:events:%{CentralRegion}:%{CentralAccountId}:event-bus/%{CentralEventBusName}',
+      );
   const parameters: Cfn = regional
     ? {
-        HomeRegion: { Type: 'String', Default: 'us-east-1', Description: 'Region where iamwatch is deployed' },
-        HomeEventBusName: { Type: 'String', Default: 'default', Description: 'Bus the iamwatch rules listen on' },
+        HomeRegion: {
+          Type: 'String',
+          Default: 'us-east-1',
+          Description: 'Region where iamwatch is deployed',
+        },
+        HomeEventBusName: {
+          Type: 'String',
+          Default: 'default',
+          Description: 'Bus the iamwatch rules listen on',
+        },
       }
     : {
         CentralAccountId: {
@@ -97,8 +112,16 @@ export function forwarderTemplate(kind: 'regional' | 'org-member', rules: readon
           AllowedPattern: '^\\d{12}$',
           Description: 'Security account where iamwatch is deployed',
         },
-        CentralRegion: { Type: 'String', Default: 'us-east-1', Description: 'Region where iamwatch is deployed' },
-        CentralEventBusName: { Type: 'String', Default: 'default', Description: 'Bus the iamwatch rules listen on' },
+        CentralRegion: {
+          Type: 'String',
+          Default: 'us-east-1',
+          Description: 'Region where iamwatch is deployed',
+        },
+        CentralEventBusName: {
+          Type: 'String',
+          Default: 'default',
+          Description: 'Bus the iamwatch rules listen on',
+        },
       };
   const conditions: Cfn = regional
     ? { Forward: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AWS::Region' }, { Ref: 'HomeRegion' }] }] } }
@@ -121,7 +144,8 @@ export function forwarderTemplate(kind: 'regional' | 'org-member', rules: readon
       Type: 'AWS::IAM::Role',
       Condition: 'Forward',
       Properties: {
-        Description: 'iamwatch: lets EventBridge put matching CloudTrail events on the iamwatch bus, and nothing else',
+        Description:
+          'iamwatch: lets EventBridge put matching CloudTrail events on the iamwatch bus, and nothing else',
         AssumeRolePolicyDocument: {
           Version: '2012-10-17',
           Statement: [
@@ -146,19 +170,16 @@ export function forwarderTemplate(kind: 'regional' | 'org-member', rules: readon
     },
   };
   for (const r of rules) {
-    // IAM too: when the home region is not us-east-1, the us-east-1 forwarder carries IAM events.
-    {
-      resources[`Forward${r.logicalId}`] = {
-        Type: 'AWS::Events::Rule',
-        Condition: 'Forward',
-        Properties: {
-          Description: `Forwards to iamwatch: ${r.description.replace(/^iamwatch: /, '')}`,
-          State: r.state,
-          EventPattern: r.pattern,
-          Targets: [{ Id: 'iamwatch-home-bus', Arn: busArn, RoleArn: getAtt('ForwarderRole') }],
-        },
-      };
-    }
+    resources[`Forward${r.logicalId}`] = {
+      Type: 'AWS::Events::Rule',
+      Condition: 'Forward',
+      Properties: {
+        Description: `Forwards to iamwatch: ${r.description.replace(/^iamwatch: /, '')}`,
+        State: r.state,
+        EventPattern: r.pattern,
+        Targets: [{ Id: 'iamwatch-home-bus', Arn: busArn, RoleArn: getAtt('ForwarderRole') }],
+      },
+    };
   }
   return {
     AWSTemplateFormatVersion: '2010-09-09',

