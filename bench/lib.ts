@@ -1,9 +1,11 @@
 /** What the benchmark measures in-process, bundled by bench/run.mjs (so the bench runs plain node). */
-export { openStore } from '../shared/adapters/dynamodb/open-store.js';
+
 export { readCloudTrail } from '../shared/adapters/cloudtrail-files.js';
+export { openStore } from '../shared/adapters/dynamodb/open-store.js';
 export { createDetector, DetectionPipeline } from '../shared/app/detect.js';
 export { replay } from '../shared/app/replay.js';
 export { buildIndex } from '../shared/core/baseline/index.js';
 export { parseBaseline } from '../shared/core/baseline/parse.js';
 export { normaliseRecord } from '../shared/core/cloudtrail/normalise.js';
+export { readZip } from '../test/deploy/zip.js';
 export { seedIdentities } from '../test/store/helpers.js';

@@ -52,6 +52,11 @@ export interface ReadOptions {
   relevant?: RelevanceTest;
   /** Relevant `${eventSource}|${eventName}` pairs; works in-thread and in worker threads. */
   relevantPairs?: ReadonlySet<string>;
+  /**
+   * With `relevantPairs`: substrings that make any record relevant whatever its pair (the rules that
+   * read every event: `"Root"`, break-glass role names). A superset test: false positives only cost a parse.
+   */
+  needles?: readonly string[];
   /** Records per yielded batch (default 512). */
   batchSize?: number;
   /** 0 = read in this thread (default); N = N worker threads. */
@@ -90,7 +95,7 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
   const maxDocumentChars = opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   const cfg: SourceConfig = {
-    relevant: opts.relevantPairs !== undefined ? pairsTest(opts.relevantPairs) : opts.relevant,
+    relevant: opts.relevantPairs !== undefined ? pairsTest(opts.relevantPairs, opts.needles) : opts.relevant,
     maxDocumentChars,
   };
   let batch: SourceRecord[] = [];
@@ -136,6 +141,7 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
   } else {
     const pool = new WorkerPool(opts.workerUrl as URL, workers, {
       relevantPairs: opts.relevantPairs !== undefined ? [...opts.relevantPairs] : null,
+      needles: opts.needles ? [...opts.needles] : null,
       maxDocumentChars,
     });
     try {

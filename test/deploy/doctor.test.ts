@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { detectArnFromRuleArn, register } from '../../shared/cli/commands/doctor.js';
+import { detectArnFromRuleArn } from '../../shared/cli/commands/doctor.js';
 import type { CliContext } from '../../shared/cli/context.js';
 import { main } from '../../shared/cli/main.js';
 import { matchesPattern } from '../../shared/core/eventbridge/match.js';
@@ -31,7 +31,7 @@ async function run(args: string[]) {
     cwd: process.cwd(),
     isTTY: false,
   };
-  const code = await main(args, ctx, [register]);
+  const code = await main(args, ctx);
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 

@@ -27,6 +27,9 @@ const TAB = 9;
  */
 const SKIP = /(?:[^"{}[\]\n]+|"[^"\\\n]*(?:\\.[^"\\\n]*){0,256}"){0,256}/y;
 
+/** One whole string (same bounds as SKIP). */
+const STRING = /"[^"\\\n]*(?:\\.[^"\\\n]*){0,256}"/y;
+
 const OK = 0;
 const INCOMPLETE = 1;
 const MALFORMED = 2;
@@ -150,7 +153,9 @@ class Scanner {
 
   /** Index just after the closing quote of the string opening at `i`; -1 when the text ends first. */
   stringEnd(i: number): number {
-    // A plain loop beats indexOf here: most strings in a record are short.
+    STRING.lastIndex = i;
+    if (STRING.test(this.s)) return STRING.lastIndex;
+    // Escape-heavy, cut short, or with a raw newline: walk it.
     const s = this.s;
     const n = s.length;
     let j = i + 1;
@@ -461,7 +466,11 @@ function emitSpans(text: string, spans: Span[], sink: TextSink): number {
     }
     records++;
     const decided = sp.eventSource !== undefined && sp.eventName !== undefined;
-    if (relevant && decided && !relevant(sp.eventSource as string, sp.eventName as string)) {
+    if (
+      relevant &&
+      decided &&
+      !relevant(sp.eventSource as string, sp.eventName as string, () => text.slice(sp.start, sp.end))
+    ) {
       sink.skip();
       continue;
     }

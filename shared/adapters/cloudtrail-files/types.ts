@@ -35,8 +35,11 @@ export interface ReadStats {
   problems: number;
 }
 
-/** Relevance test on a record's top-level `eventSource` and `eventName`. */
-export type RelevanceTest = (eventSource: string, eventName: string) => boolean;
+/**
+ * Relevance test on a record's top-level `eventSource` and `eventName`. `text`, when given, returns
+ * the record's raw JSON text (for needle tests); without it a needle test must answer conservatively.
+ */
+export type RelevanceTest = (eventSource: string, eventName: string, text?: () => string) => boolean;
 
 /** What one step of reading a file produced, in input order. */
 export interface FileChunk {
@@ -57,6 +60,7 @@ export interface SourceConfig {
 /** Settings handed to a worker thread through `workerData`. */
 export interface WorkerConfig {
   relevantPairs: string[] | null;
+  needles: string[] | null;
   maxDocumentChars: number;
 }
 
@@ -73,9 +77,21 @@ export function isRecord(e: SourceRecord | SourceProblem): e is SourceRecord {
   return 'raw' in e;
 }
 
-/** `${eventSource}|${eventName}` pairs → a relevance test. */
-export function pairsTest(pairs: ReadonlySet<string>): RelevanceTest {
-  return (eventSource, eventName) => pairs.has(`${eventSource}|${eventName}`);
+/**
+ * `${eventSource}|${eventName}` pairs → a relevance test. With `needles`, a record whose pair is not
+ * listed is still relevant when its text contains a needle (rules that read every event, e.g. root
+ * activity or a break-glass role's name); when the text is not at hand the answer is "relevant".
+ */
+export function pairsTest(pairs: ReadonlySet<string>, needles?: readonly string[] | null): RelevanceTest {
+  if (!needles || needles.length === 0)
+    return (eventSource, eventName) => pairs.has(`${eventSource}|${eventName}`);
+  return (eventSource, eventName, text) => {
+    if (pairs.has(`${eventSource}|${eventName}`)) return true;
+    if (!text) return true;
+    const t = text();
+    for (const n of needles) if (t.includes(n)) return true;
+    return false;
+  };
 }
 
 /** Chunks a worker may send ahead of the main thread's consumption, per file. */

@@ -8,7 +8,7 @@ import { readSource } from './source.js';
 import { CHUNK_CREDITS, type FromWorker, pairsTest, type ToWorker, type WorkerConfig } from './types.js';
 
 const cfg = workerData as WorkerConfig;
-const relevant = cfg.relevantPairs ? pairsTest(new Set(cfg.relevantPairs)) : undefined;
+const relevant = cfg.relevantPairs ? pairsTest(new Set(cfg.relevantPairs), cfg.needles) : undefined;
 const port = parentPort!;
 
 let current = 0;

@@ -123,7 +123,8 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
       stdin: ctx.stdin,
       onProblem,
       stats,
-      // TODO(needles): pre-filter once the reader supports needles for rules that read every event.
+      relevantPairs: pipeline.engine.pairs(),
+      needles: baseline.needles,
       workers,
       workerUrl,
     });
