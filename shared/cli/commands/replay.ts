@@ -262,9 +262,11 @@ function writeSummary(
   sinks: AlertOutput | null,
 ): void {
   const n = (x: number) => x.toLocaleString('en-US');
-  const rate = seconds > 0 ? Math.round(stats.records / seconds) : stats.records;
+  // Records seen = those handed on plus those the pre-filter skipped before JSON.parse.
+  const seen = stats.records + stats.skippedIrrelevant;
+  const rate = seconds > 0 ? Math.round(seen / seconds) : seen;
   const lines = [
-    `replay: ${n(stats.records)} records from ${n(stats.files)} files (${(stats.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s, ${n(rate)} records/s`,
+    `replay: ${n(seen)} records from ${n(stats.files)} files (${(stats.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s, ${n(rate)} records/s`,
     `  evaluated ${n(c.evaluated - c.invalid)}, not read by any rule ${n(stats.skippedIrrelevant)}, skipped ${n(c.invalid + stats.problems)}`,
   ];
   if (problemKinds.size > 0) {
@@ -301,9 +303,10 @@ function makeProgress(ctx: CliContext, stats: ReadStats, totalFiles: number, sta
       const frac = totalFiles > 0 ? Math.min(1, stats.files / totalFiles) : 0;
       const width = 24;
       const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
-      const rate = secs > 0 ? Math.round(stats.records / secs) : 0;
+      const seen = stats.records + stats.skippedIrrelevant;
+      const rate = secs > 0 ? Math.round(seen / secs) : 0;
       ctx.stderr.write(
-        `\r[${bar}] ${stats.files}/${totalFiles} files, ${stats.records.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')}/s `,
+        `\r[${bar}] ${stats.files}/${totalFiles} files, ${seen.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')}/s `,
       );
       drawn = true;
     },
