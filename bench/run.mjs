@@ -123,7 +123,16 @@ async function main() {
   const runReplay = (workers) =>
     timed(
       process.execPath,
-      [cli, 'replay', path.join(dir, 'cloudtrail'), '--baseline', baseline, '--quiet', '--workers', String(workers)],
+      [
+        cli,
+        'replay',
+        path.join(dir, 'cloudtrail'),
+        '--baseline',
+        baseline,
+        '--quiet',
+        '--workers',
+        String(workers),
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -211,7 +220,16 @@ async function main() {
     const big = ensureData(BIG);
     const rb = timed(
       process.execPath,
-      [cli, 'replay', path.join(big, 'cloudtrail'), '--baseline', path.join(big, 'baseline.yaml'), '--quiet', '--workers', '2'],
+      [
+        cli,
+        'replay',
+        path.join(big, 'cloudtrail'),
+        '--baseline',
+        path.join(big, 'baseline.yaml'),
+        '--quiet',
+        '--workers',
+        '2',
+      ],
       {
         stdio: ['ignore', 'ignore', 'pipe'],
       },

@@ -23,7 +23,15 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)');
-  for (const reg of [registerReplay, registerBaseline, registerIncident, registerRules, registerGenerate, registerDoctor, ...extra])
+  for (const reg of [
+    registerReplay,
+    registerBaseline,
+    registerIncident,
+    registerRules,
+    registerGenerate,
+    registerDoctor,
+    ...extra,
+  ])
     reg(program, ctx);
   return program;
 }

@@ -22,7 +22,8 @@ function golden(name: string, msg: SlackMessage) {
   const file = join(GOLDEN_DIR, `${name}.json`);
   const actual = `${JSON.stringify(msg, null, 2)}\n`;
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
-  if (!existsSync(file)) throw new Error(`missing golden file ${file}; run with UPDATE_GOLDEN=1 to create it`);
+  if (!existsSync(file))
+    throw new Error(`missing golden file ${file}; run with UPDATE_GOLDEN=1 to create it`);
   expect(actual).toBe(readFileSync(file, 'utf8'));
 }
 

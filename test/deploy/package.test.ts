@@ -4,7 +4,7 @@
  * artefact itself (not the sources) handles sample EventBridge events against the embedded
  * DynamoDB (dynalite) and a local SNS/EventBridge/SQS stub.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -225,7 +225,6 @@ describe('npm run package (osls package, offline)', () => {
     expect(total).toBeLessThanOrEqual(MAX_DETECT_BYTES);
   });
 });
-
 
 describe('the packaged detect artefact', () => {
   let store: EmbeddedStore;

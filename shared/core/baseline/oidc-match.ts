@@ -67,7 +67,9 @@ export function matchOidc(
   const bySubject =
     subject === null || subject === undefined
       ? []
-      : byAudience.filter((t) => t.subjects.some((p) => subjectForms(subject).some((f) => matchPattern(p, f))));
+      : byAudience.filter((t) =>
+          t.subjects.some((p) => subjectForms(subject).some((f) => matchPattern(p, f))),
+        );
   const listing = workflow === undefined ? [] : bySubject.filter((t) => t.workflows !== undefined);
   const matching = bySubject.filter(
     (t) =>

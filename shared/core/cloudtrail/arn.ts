@@ -10,7 +10,7 @@ export interface ParsedArn {
 }
 
 export function parseArn(arn: string | null | undefined): ParsedArn | null {
-  if (!arn || !arn.startsWith('arn:')) return null;
+  if (!arn?.startsWith('arn:')) return null;
   const parts = arn.split(':');
   if (parts.length < 6) return null;
   const [, partition, service, region, account] = parts;
@@ -26,7 +26,7 @@ export function parseArn(arn: string | null | undefined): ParsedArn | null {
 /** `arn:aws:sts::A:assumed-role/R/S` → `arn:aws:iam::A:role/R` (the path is not in the session ARN). */
 export function roleArnFromSession(sessionArn: string | null | undefined): string | null {
   const p = parseArn(sessionArn);
-  if (!p || p.service !== 'sts' || !p.resource.startsWith('assumed-role/')) return null;
+  if (p?.service !== 'sts' || !p.resource.startsWith('assumed-role/')) return null;
   const name = p.resource.split('/')[1];
   if (!name) return null;
   return `arn:${p.partition}:iam::${p.account}:role/${name}`;

@@ -48,5 +48,6 @@ export default defineRule({
     ];
   },
   // The assumption and the calls its session makes fold into one alert: both key on the session ARN.
-  dedupeKey: (e, ctx) => `${breakGlass(ctx)?.arn}|${assumedSessionArn(e) ?? e.actor.sessionArn ?? e.actor.arn}`,
+  dedupeKey: (e, ctx) =>
+    `${breakGlass(ctx)?.arn}|${assumedSessionArn(e) ?? e.actor.sessionArn ?? e.actor.arn}`,
 });
