@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { register as registerBaseline } from './commands/baseline.js';
 import { register as registerDoctor } from './commands/doctor.js';
+import { register as registerEval } from './commands/eval.js';
 import { register as registerGenerate } from './commands/generate.js';
 import { register as registerIncident } from './commands/incident.js';
 import { register as registerReplay } from './commands/replay.js';
@@ -30,6 +31,7 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
     registerRules,
     registerGenerate,
     registerDoctor,
+    registerEval,
     ...extra,
   ])
     reg(program, ctx);

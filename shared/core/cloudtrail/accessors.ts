@@ -2,7 +2,7 @@
  * Field paths of CloudTrail records that rules read, in one place. Each accessor is total:
  * wrong types give null, never an exception.
  */
-import { nstr, path, str } from './fields.js';
+import { bool, nstr, path, str } from './fields.js';
 import type { NormalisedEvent } from './types.js';
 
 /** A policy document as submitted (raw JSON string in requestParameters) — decoding is the policy module's job. */
@@ -85,4 +85,122 @@ export function groupName(e: NormalisedEvent): string | null {
 /** The session an assumption created (`arn:aws:sts::A:assumed-role/ROLE/SESSION`), from the response. */
 export function assumedSessionArn(e: NormalisedEvent): string | null {
   return nstr(path(e.responseElements, 'assumedRoleUser', 'arn'));
+}
+
+/** ConsoleLogin through a SAML identity provider (`additionalEventData.SamlProviderArn`): MFA is the IdP's job. */
+export function consoleSamlProvider(e: NormalisedEvent): string | null {
+  return nstr(e.additionalEventData?.SamlProviderArn);
+}
+
+/** The user whose console password Create/UpdateLoginProfile sets; null when the caller acts on itself. */
+export function loginProfileUser(e: NormalisedEvent): string | null {
+  return nstr(e.requestParameters?.userName) ?? nstr(path(e.responseElements, 'loginProfile', 'userName'));
+}
+
+/** Create/UpdateLoginProfile's `passwordResetRequired` (request, else response); null when not recorded. */
+export function passwordResetRequired(e: NormalisedEvent): boolean | null {
+  return (
+    bool(e.requestParameters?.passwordResetRequired) ??
+    bool(path(e.responseElements, 'loginProfile', 'passwordResetRequired'))
+  );
+}
+
+/** DeactivateMFADevice / DeleteVirtualMFADevice: the device (`arn:aws:iam::A:mfa/NAME`, or a hardware serial). */
+export function mfaSerialNumber(e: NormalisedEvent): string | null {
+  return nstr(e.requestParameters?.serialNumber);
+}
+
+/** DeactivateMFADevice: the user the device is taken from; null when the caller acts on itself. */
+export function mfaDeviceUser(e: NormalisedEvent): string | null {
+  return nstr(e.requestParameters?.userName);
+}
+
+/** The trail a CloudTrail call names: `name` (Stop/Start/Delete/UpdateTrail) or `trailName` (Put*EventSelectors). */
+export function trailName(e: NormalisedEvent): string | null {
+  return nstr(e.requestParameters?.name) ?? nstr(e.requestParameters?.trailName);
+}
+
+/** PutEventSelectors' basic selectors as submitted (untrusted; an array when present). */
+export function eventSelectors(e: NormalisedEvent): unknown[] | null {
+  const v = e.requestParameters?.eventSelectors;
+  return Array.isArray(v) ? v : null;
+}
+
+/** PutEventSelectors' (or PutAdvancedEventSelectors') advanced selectors as submitted (untrusted). */
+export function advancedEventSelectors(e: NormalisedEvent): unknown[] | null {
+  const v = e.requestParameters?.advancedEventSelectors;
+  return Array.isArray(v) ? v : null;
+}
+
+/** The EventBridge rule a DisableRule/DeleteRule (`name`) or RemoveTargets (`rule`) call acts on. */
+export function eventBridgeRuleName(e: NormalisedEvent): string | null {
+  return nstr(e.requestParameters?.name) ?? nstr(e.requestParameters?.rule);
+}
+
+/** GuardDuty detector id of DeleteDetector / UpdateDetector. */
+export function guardDutyDetectorId(e: NormalisedEvent): string | null {
+  return nstr(e.requestParameters?.detectorId);
+}
+
+/** GuardDuty UpdateDetector's `enable` flag; null when the call does not set it. */
+export function guardDutyDetectorEnable(e: NormalisedEvent): boolean | null {
+  return bool(e.requestParameters?.enable);
+}
+
+/** GetFederationToken: the federated user name the caller chose (attacker-controlled). */
+export function federatedUserName(e: NormalisedEvent): string | null {
+  return (
+    nstr(e.requestParameters?.name) ?? nstr(path(e.responseElements, 'federatedUser', 'federatedUserId'))
+  );
+}
+
+/** GetFederationToken: the inline session policy as submitted (raw JSON string), if any. */
+export function federationSessionPolicy(e: NormalisedEvent): unknown {
+  return e.requestParameters?.policy ?? null;
+}
+
+/**
+ * The identity provider or Roles Anywhere resource a call changes: an OIDC/SAML provider ARN, an OIDC provider
+ * URL (create), a SAML provider name (create), a trust anchor / profile ARN or id, or a CRL id.
+ */
+export function identityProviderRef(e: NormalisedEvent): string | null {
+  const req = e.requestParameters;
+  const res = e.responseElements;
+  return (
+    nstr(req?.openIDConnectProviderArn) ??
+    nstr(req?.sAMLProviderArn) ??
+    nstr(res?.openIDConnectProviderArn) ??
+    nstr(res?.sAMLProviderArn) ??
+    nstr(path(res, 'trustAnchor', 'trustAnchorArn')) ??
+    nstr(path(res, 'profile', 'profileArn')) ??
+    nstr(path(res, 'crl', 'crlArn')) ??
+    nstr(req?.trustAnchorId) ??
+    nstr(req?.profileId) ??
+    nstr(req?.crlId) ??
+    nstr(req?.url) ??
+    nstr(req?.name)
+  );
+}
+
+/** Roles Anywhere Create/UpdateProfile: the roles the profile lets certificate holders assume. */
+export function rolesAnywhereProfileRoles(e: NormalisedEvent): string[] {
+  const v = e.requestParameters?.roleArns ?? path(e.responseElements, 'profile', 'roleArns');
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && x.length > 0) : [];
+}
+
+/** CreateRole's trust policy as the response echoes it (URL-encoded); a fallback when the request copy is unusable. */
+export function createdRoleTrustPolicy(e: NormalisedEvent): unknown {
+  return e.eventName === 'CreateRole'
+    ? (path(e.responseElements, 'role', 'assumeRolePolicyDocument') ?? null)
+    : null;
+}
+
+/** CreatePolicyVersion's `setAsDefault` (the new version takes effect at once); null when not recorded. */
+export function policyVersionSetAsDefault(e: NormalisedEvent): boolean | null {
+  return bool(e.requestParameters?.setAsDefault);
+}
+
+/** Put{User,Role}PermissionsBoundary: the boundary policy ARN being set. */
+export function permissionsBoundaryArn(e: NormalisedEvent): string | null {
+  return nstr(e.requestParameters?.permissionsBoundary);
 }

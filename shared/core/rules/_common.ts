@@ -2,6 +2,7 @@
 import type { BaselineIdentity } from '../baseline/types.js';
 import { isServiceEvent } from '../cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
+import { shown } from '../policy/display.js';
 import type { Severity } from '../severity.js';
 
 export const IAM = 'iam.amazonaws.com';
@@ -66,4 +67,47 @@ export function raiseIf(cond: boolean, base: Severity, raised: Severity): Severi
 /** True for calls made by AWS on its own (service events), which no person or workload made. */
 export function bySomeone(e: NormalisedEvent): boolean {
   return !isServiceEvent(e) && e.actor.type !== 'AWSService';
+}
+
+export const SIGNIN = 'signin.amazonaws.com';
+export const CLOUDTRAIL = 'cloudtrail.amazonaws.com';
+export const EVENTS = 'events.amazonaws.com';
+export const GUARDDUTY = 'guardduty.amazonaws.com';
+export const ROLES_ANYWHERE = 'rolesanywhere.amazonaws.com';
+
+/** The STS calls that start a role session. */
+export const ASSUME_ROLE_EVENTS = ['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML'] as const;
+
+/** A successful AssumeRole, AssumeRoleWithWebIdentity or AssumeRoleWithSAML. */
+export function isSuccessfulAssumption(e: NormalisedEvent): boolean {
+  return e.success && (ASSUME_ROLE_EVENTS as readonly string[]).includes(e.eventName);
+}
+
+/**
+ * A service-linked role (`role/aws-service-role/…`): only its AWS service can assume it, so its calls are the
+ * service's own housekeeping (e.g. IAM Identity Center creating its SAML provider in a member account).
+ */
+export function isServiceLinkedRole(arn: string | null | undefined): boolean {
+  return typeof arn === 'string' && /:role\/aws-service-role\//.test(arn);
+}
+
+/** The event's UTC calendar date (YYYY-MM-DD), or null when the record had no usable time. */
+export function eventDate(e: NormalisedEvent): string | null {
+  if (!(e.eventTimeMs > 0)) return null;
+  const d = new Date(e.eventTimeMs);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString().slice(0, 10);
+}
+
+/** Whole days from `fromDate` to `toDate` (both YYYY-MM-DD, UTC); null when either does not parse. */
+export function daysBetween(fromDate: string, toDate: string): number | null {
+  const a = Date.parse(`${fromDate}T00:00:00Z`);
+  const b = Date.parse(`${toDate}T00:00:00Z`);
+  if (Number.isNaN(a) || Number.isNaN(b)) return null;
+  return Math.round((b - a) / 86_400_000);
+}
+
+/** Untrusted text quoted inside a reason: control characters escaped, long values cut (renderers escape markup). */
+export function quoted(value: string | null | undefined, fallback = '(none)'): string {
+  if (value === null || value === undefined || value === '') return fallback;
+  return shown(value);
 }

@@ -4,21 +4,45 @@
  */
 import type { Rule } from '../detection/rule.js';
 import accessKeyCreated from './access-key-created/rule.js';
+import baselineReviewOverdue from './baseline-review-overdue/rule.js';
 import breakGlassUsed from './break-glass-used/rule.js';
+import consoleLoginWithoutMfa from './console-login-without-mfa/rule.js';
+import federationTokenIssued from './federation-token-issued/rule.js';
+import identityProviderModified from './identity-provider-modified/rule.js';
+import loggingDisabled from './logging-disabled/rule.js';
+import loginProfileModified from './login-profile-modified/rule.js';
+import mfaDeviceModified from './mfa-device-modified/rule.js';
+import oidcAssumeFailed from './oidc-assume-failed/rule.js';
 import oidcRoleWithoutBaseline from './oidc-role-without-baseline/rule.js';
 import oidcUnexpectedSubject from './oidc-unexpected-subject/rule.js';
 import oidcUntrustedContext from './oidc-untrusted-context/rule.js';
 import policyModified from './policy-modified/rule.js';
+import privilegeEscalation from './privilege-escalation/rule.js';
+import roleUnexpectedCaller from './role-unexpected-caller/rule.js';
 import rootActivity from './root-activity/rule.js';
+import trustPolicyModified from './trust-policy-modified/rule.js';
+import trustPolicyWeak from './trust-policy-weak/rule.js';
 
 export const RULES: readonly Rule[] = [
   oidcUnexpectedSubject,
   oidcUntrustedContext,
   oidcRoleWithoutBaseline,
+  oidcAssumeFailed,
+  roleUnexpectedCaller,
   breakGlassUsed,
   rootActivity,
+  consoleLoginWithoutMfa,
   policyModified,
+  privilegeEscalation,
+  trustPolicyModified,
+  trustPolicyWeak,
+  identityProviderModified,
   accessKeyCreated,
+  loginProfileModified,
+  mfaDeviceModified,
+  loggingDisabled,
+  federationTokenIssued,
+  baselineReviewOverdue,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -1,0 +1,455 @@
+/**
+ * The evaluation use case: replays the labelled public datasets (Stratus Red Team detonations, Panther
+ * rule tests and scenarios, OTRF) through the detection pipeline and compares what iamwatch raised with
+ * the labels. Files are read through the DatasetReader port; the result is a deterministic report.
+ *
+ * Each record is judged on its own alerts, so folding of repeats is off (as `replay --no-dedupe`).
+ */
+
+import { buildIndex } from '../../core/baseline/index.js';
+import type { Baseline } from '../../core/baseline/types.js';
+import type { BaselineView } from '../../core/baseline/view.js';
+import type { Rule } from '../../core/detection/rule.js';
+import { RULES } from '../../core/rules/index.js';
+import { atLeast, SEVERITIES, type Severity } from '../../core/severity.js';
+import { DetectionPipeline } from '../detect.js';
+import { type RawItem, replay } from '../replay.js';
+import { parseLabels } from './labels.js';
+import {
+  BY_DESIGN_ON_BENIGN,
+  EVAL_MIN_SEVERITY,
+  PANTHER_IN_SCOPE,
+  PANTHER_OUT_OF_SCOPE,
+  SCOPE_SOURCES,
+  STRATUS_TECHNIQUES,
+} from './scope.js';
+import type {
+  EvalReport,
+  EvalTotals,
+  LabelledFileRow,
+  PantherOutOfScope,
+  PantherRow,
+  RecordResult,
+  StratusRow,
+} from './types.js';
+
+/** Dataset folders under the datasets root (test/datasets in the repository). */
+export const DATASETS = {
+  stratus: 'stratus-red-team-detonations',
+  panther: 'panther-rule-tests',
+  scenarios: 'panther-test-scenarios',
+  otrf: 'otrf-cloud-breach-s3',
+} as const;
+
+/** Reads dataset files; paths are relative to the datasets root, with `/` separators. */
+export interface DatasetReader {
+  /** Parsed JSON of a file (labels.json). */
+  readJson(rel: string): Promise<unknown>;
+  /** CloudTrail records of a data file in file order; unreadable pieces go to `onProblem`. */
+  records(
+    rel: string,
+    onProblem: (p: { line: number | null; reason: string }) => void,
+  ): AsyncIterable<RawItem[]>;
+}
+
+export interface EvalDeps {
+  reader: DatasetReader;
+  /** The baseline the datasets meet, and how to name it in the report. */
+  baseline: { name: string; baseline: Baseline };
+  /** Defaults to the catalogue (RULES). */
+  rules?: readonly Rule[];
+}
+
+interface Ctx {
+  deps: EvalDeps;
+  pipeline: DetectionPipeline;
+  view: BaselineView;
+  failures: EvalReport['failures'];
+  problems: EvalReport['problems'];
+}
+
+/**
+ * Runs the evaluation.
+ * @throws EvalDatasetError when a labels file is missing a field the eval reads (reader errors pass through).
+ */
+export async function runEval(deps: EvalDeps): Promise<EvalReport> {
+  const rules = deps.rules ?? RULES;
+  const ctx: Ctx = {
+    deps,
+    pipeline: new DetectionPipeline(rules),
+    view: buildIndex(deps.baseline.baseline),
+    failures: [],
+    problems: [],
+  };
+  const stratus = await evalStratus(ctx, rules);
+  const panther = await evalPanther(ctx);
+  const scenarios = await evalScenarios(ctx);
+  const otrf = await evalOtrf(ctx);
+  return {
+    rules: rules.map((r) => r.meta.id),
+    baseline: deps.baseline.name,
+    minSeverity: EVAL_MIN_SEVERITY,
+    stratus,
+    panther,
+    scenarios,
+    otrf,
+    totals: totalsOf(stratus, panther.rows, scenarios, otrf, ctx),
+    failures: ctx.failures,
+    problems: ctx.problems,
+  };
+}
+
+/** Replays one file; every record gets its own result with the alerts it raised. */
+async function evaluateFile(ctx: Ctx, rel: string): Promise<RecordResult[]> {
+  const results: RecordResult[] = [];
+  let current: RecordResult | null = null;
+  const reader = ctx.deps.reader;
+  async function* oneByOne(): AsyncGenerator<RawItem[]> {
+    const onProblem = (p: { line: number | null; reason: string }) =>
+      ctx.problems.push({ file: rel, line: p.line, reason: p.reason });
+    for await (const batch of reader.records(rel, onProblem)) {
+      for (const item of batch) {
+        const raw = item.raw;
+        const ui = raw.userIdentity;
+        current = {
+          file: rel,
+          index: results.length + 1,
+          line: item.line,
+          eventSource: typeof raw.eventSource === 'string' ? raw.eventSource : '',
+          eventName: typeof raw.eventName === 'string' ? raw.eventName : '',
+          actorType:
+            ui && typeof ui === 'object' && typeof (ui as { type?: unknown }).type === 'string'
+              ? ((ui as { type: string }).type as string)
+              : '',
+          inScope: false,
+          problem: null,
+          alerts: [],
+        };
+        current.inScope = SCOPE_SOURCES.includes(current.eventSource) || current.actorType === 'Root';
+        results.push(current);
+        // One record per batch: replay() finishes a batch before asking for the next, so every
+        // alert and problem it reports belongs to `current`.
+        yield [item];
+      }
+    }
+  }
+  await replay({
+    source: oneByOne(),
+    view: ctx.view,
+    pipeline: ctx.pipeline,
+    dedupe: false,
+    emit: (a) => {
+      current?.alerts.push({ rule: a.rule, severity: a.severity });
+    },
+    onProblem: (p) => {
+      if (current) current.problem = p.reason;
+      ctx.problems.push({ file: rel, line: p.line, reason: p.reason });
+    },
+    onRuleFailure: (f) => {
+      ctx.failures.push({ file: rel, line: current?.line ?? 0, rule: f.rule, error: f.error });
+    },
+  });
+  return results;
+}
+
+const counted = (r: RecordResult) => r.alerts.filter((a) => atLeast(a.severity, EVAL_MIN_SEVERITY));
+
+/** `rule:severity`, highest severity per rule, sorted by rule. */
+function summarise(alerts: RecordResult['alerts']): string[] {
+  const best = new Map<string, Severity>();
+  for (const a of alerts) {
+    const prev = best.get(a.rule);
+    if (!prev || SEVERITIES.indexOf(a.severity) > SEVERITIES.indexOf(prev)) best.set(a.rule, a.severity);
+  }
+  return [...best.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([r, s]) => `${r}:${s}`);
+}
+
+async function evalStratus(ctx: Ctx, rules: readonly Rule[]): Promise<StratusRow[]> {
+  const dir = DATASETS.stratus;
+  const labels = parseLabels(
+    'stratus',
+    await ctx.deps.reader.readJson(`${dir}/labels.json`),
+    `${dir}/labels.json`,
+  );
+  const rows: StratusRow[] = [];
+  for (const [file, label] of labels) {
+    const records = await evaluateFile(ctx, `${dir}/${file}`);
+    const all = records.flatMap((r) => r.alerts);
+    const above = all.filter((a) => atLeast(a.severity, EVAL_MIN_SEVERITY));
+    const below = all.filter((a) => !atLeast(a.severity, EVAL_MIN_SEVERITY));
+    const raisedRules = new Set(above.map((a) => a.rule));
+    const scope = STRATUS_TECHNIQUES[label.stratus_technique];
+    const emulatedBy = rules
+      .filter((r) => r.meta.emulatedBy.includes(label.stratus_technique))
+      .map((r) => r.meta.id);
+    const base = {
+      technique: label.stratus_technique,
+      file: `${dir}/${file}`,
+      records: records.length,
+      raised: summarise(above),
+      below: summarise(below),
+      emulatedButSilent: emulatedBy.filter((id) => !raisedRules.has(id)).sort(),
+    };
+    if (!scope) {
+      rows.push({
+        ...base,
+        scope: 'unclassified',
+        intended: [],
+        missing: [],
+        verdict: 'unclassified',
+        reason: 'technique not in STRATUS_TECHNIQUES (shared/app/eval/scope.ts): classify it',
+      });
+    } else if ('outOfScope' in scope) {
+      rows.push({
+        ...base,
+        scope: 'out',
+        intended: [],
+        missing: [],
+        verdict: 'out of scope',
+        reason: scope.outOfScope,
+      });
+    } else {
+      const missing = scope.intended.filter((id) => !raisedRules.has(id));
+      rows.push({
+        ...base,
+        scope: 'in',
+        intended: [...scope.intended],
+        missing,
+        verdict: missing.length === 0 ? 'PASS' : 'MISS',
+        reason: null,
+      });
+    }
+  }
+  return rows.sort((a, b) => a.technique.localeCompare(b.technique));
+}
+
+const MOCKED_WHY =
+  "Panther's verdict rests on mocked lookups (allow-lists, geo-IP, prior events) that are not in the record";
+
+async function evalPanther(ctx: Ctx): Promise<{ rows: PantherRow[]; outOfScope: PantherOutOfScope[] }> {
+  const dir = DATASETS.panther;
+  const labels = parseLabels(
+    'panther',
+    await ctx.deps.reader.readJson(`${dir}/labels.json`),
+    `${dir}/labels.json`,
+  );
+  const rows: PantherRow[] = [];
+  const outOfScope: PantherOutOfScope[] = [];
+  for (const [file, label] of labels) {
+    const scope = PANTHER_IN_SCOPE[label.rule_id];
+    if (!scope) {
+      outOfScope.push({
+        rule: label.rule_id,
+        sources: [],
+        tests: label.tests.length,
+        reason: PANTHER_OUT_OF_SCOPE[label.rule_id] ?? '',
+      });
+      continue;
+    }
+    const records = await evaluateFile(ctx, `${dir}/${file}`);
+    const byLine = new Map(records.map((r) => [r.line, r]));
+    for (const t of [...label.tests].sort((a, b) => a.line - b.line)) {
+      const rec = byLine.get(t.line);
+      const raised = rec ? summarise(counted(rec)) : [];
+      const note = scope.lines?.[t.line];
+      let verdict: PantherRow['verdict'];
+      let why: string | null = null;
+      if (!rec || rec.problem) {
+        verdict = 'unreadable';
+        why = rec?.problem ?? 'no record at this line';
+      } else if (t.expected_alert === raised.length > 0) {
+        verdict = 'ok';
+      } else {
+        // A mocked lookup can only explain an extra alert (Panther's allow-list said no); a positive that
+        // iamwatch misses needs its own reason.
+        why = t.expected_alert
+          ? (note?.missWhy ?? scope.missWhy ?? null)
+          : (note?.extraWhy ??
+            scope.extraWhy ??
+            (t.panther_mocks || t.panther_enrichment_dependent ? MOCKED_WHY : null));
+        verdict = why ? 'n/a' : t.expected_alert ? 'MISS' : 'FP';
+      }
+      rows.push({
+        rule: label.rule_id,
+        file: `${dir}/${file}`,
+        line: t.line,
+        test: t.test_name,
+        expected: t.expected_alert,
+        raised,
+        verdict,
+        why,
+      });
+    }
+  }
+  // Out-of-scope rules: name the services their positive tests come from (read, not evaluated).
+  for (const o of outOfScope) {
+    const sources = new Set<string>();
+    const entry = labels.find(([, l]) => l.rule_id === o.rule);
+    if (entry) {
+      const [file, label] = entry;
+      const positives = new Set(label.tests.filter((t) => t.expected_alert).map((t) => t.line));
+      for await (const batch of ctx.deps.reader.records(`${dir}/${file}`, () => {})) {
+        for (const item of batch) {
+          if (positives.size > 0 && !positives.has(item.line)) continue;
+          const s = item.raw.eventSource;
+          sources.add(typeof s === 'string' && s.length > 0 ? s : '(none)');
+        }
+      }
+    }
+    o.sources = [...sources].sort();
+    if (!o.reason) {
+      o.reason = [...sources].some((s) => SCOPE_SOURCES.includes(s))
+        ? 'not about IAM, STS, sign-in or CloudTrail tampering'
+        : 'service not watched by iamwatch';
+    }
+  }
+  return { rows, outOfScope };
+}
+
+function labelledRow(
+  file: string,
+  label: string,
+  records: RecordResult[],
+  isMalicious: (r: RecordResult) => boolean,
+): LabelledFileRow {
+  const row: LabelledFileRow = {
+    file,
+    label,
+    records: records.length,
+    malicious: { total: 0, inScope: 0, caught: 0 },
+    benign: { total: 0, inScope: 0, alerting: 0, explained: 0 },
+    byRule: [],
+    notes: [],
+  };
+  const byRule = new Map<string, number>();
+  // One document of records (`{"Records":[…]}`) puts every record on line 1: name them by position then.
+  const byPosition = new Set(records.map((r) => r.line)).size < records.length;
+  for (const r of records) {
+    const hits = counted(r);
+    for (const a of hits) byRule.set(a.rule, (byRule.get(a.rule) ?? 0) + 1);
+    const where = `${r.file}${byPosition ? `#${r.index}` : `:${r.line}`} ${r.eventName || '(no eventName)'}`;
+    if (isMalicious(r)) {
+      row.malicious.total += 1;
+      if (!r.inScope) continue;
+      row.malicious.inScope += 1;
+      if (hits.length > 0) row.malicious.caught += 1;
+      else row.notes.push(`malicious, not caught: ${where}${r.problem ? ` (${r.problem})` : ''}`);
+    } else {
+      row.benign.total += 1;
+      if (r.inScope) row.benign.inScope += 1;
+      if (hits.length === 0) continue;
+      row.benign.alerting += 1;
+      const unexplained = hits.filter((a) => !BY_DESIGN_ON_BENIGN[a.rule]);
+      if (unexplained.length === 0) {
+        row.benign.explained += 1;
+        row.notes.push(`benign, alerting by design: ${where} -> ${summarise(hits).join(', ')}`);
+      } else {
+        row.notes.push(`benign, alerting: ${where} -> ${summarise(hits).join(', ')}`);
+      }
+    }
+  }
+  row.byRule = [...byRule.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${r}:${n}`);
+  return row;
+}
+
+async function evalScenarios(ctx: Ctx): Promise<LabelledFileRow[]> {
+  const dir = DATASETS.scenarios;
+  const labels = parseLabels(
+    'scenarios',
+    await ctx.deps.reader.readJson(`${dir}/labels.json`),
+    `${dir}/labels.json`,
+  );
+  const rows: LabelledFileRow[] = [];
+  for (const [file, label] of labels) {
+    const records = await evaluateFile(ctx, `${dir}/${file}`);
+    rows.push(labelledRow(`${dir}/${file}`, label.label, records, () => label.label === 'malicious'));
+  }
+  return rows;
+}
+
+async function evalOtrf(ctx: Ctx): Promise<LabelledFileRow[]> {
+  const dir = DATASETS.otrf;
+  const labels = parseLabels(
+    'otrf',
+    await ctx.deps.reader.readJson(`${dir}/labels.json`),
+    `${dir}/labels.json`,
+  );
+  const rows: LabelledFileRow[] = [];
+  for (const [file, label] of labels) {
+    const bad = new Set(label.malicious_lines);
+    const records = await evaluateFile(ctx, `${dir}/${file}`);
+    rows.push(labelledRow(`${dir}/${file}`, 'per line', records, (r) => bad.has(r.line)));
+  }
+  return rows;
+}
+
+function totalsOf(
+  stratus: StratusRow[],
+  panther: PantherRow[],
+  scenarios: LabelledFileRow[],
+  otrf: LabelledFileRow[],
+  ctx: Ctx,
+): EvalTotals {
+  const sum = (rows: LabelledFileRow[], f: (r: LabelledFileRow) => number) =>
+    rows.reduce((n, r) => n + f(r), 0);
+  const pos = panther.filter((r) => r.expected);
+  const neg = panther.filter((r) => !r.expected);
+  const t: EvalTotals = {
+    stratus: {
+      pass: stratus.filter((r) => r.verdict === 'PASS').length,
+      inScope: stratus.filter((r) => r.scope === 'in').length,
+      outOfScope: stratus.filter((r) => r.scope === 'out').length,
+      unclassified: stratus.filter((r) => r.scope === 'unclassified').length,
+    },
+    pantherPositives: {
+      alerted: pos.filter((r) => r.verdict === 'ok').length,
+      explained: pos.filter((r) => r.verdict === 'n/a').length,
+      missed: pos.filter((r) => r.verdict === 'MISS').length,
+      unreadable: pos.filter((r) => r.verdict === 'unreadable').length,
+      of: pos.length,
+    },
+    pantherNegatives: {
+      alerting: neg.filter((r) => r.raised.length > 0).length,
+      explained: neg.filter((r) => r.verdict === 'n/a').length,
+      unexplained: neg.filter((r) => r.verdict === 'FP').length,
+      of: neg.length,
+    },
+    scenarioMalicious: {
+      hit: sum(scenarios, (r) => r.malicious.caught),
+      of: sum(scenarios, (r) => r.malicious.inScope),
+    },
+    scenarioBenign: {
+      alerting: sum(scenarios, (r) => r.benign.alerting),
+      explained: sum(scenarios, (r) => r.benign.explained),
+      of: sum(scenarios, (r) => r.benign.total),
+    },
+    otrfMalicious: {
+      hit: sum(otrf, (r) => r.malicious.caught),
+      of: sum(otrf, (r) => r.malicious.inScope),
+      outOfScope: sum(otrf, (r) => r.malicious.total - r.malicious.inScope),
+    },
+    otrfBenign: {
+      alerting: sum(otrf, (r) => r.benign.alerting),
+      explained: sum(otrf, (r) => r.benign.explained),
+      of: sum(otrf, (r) => r.benign.total),
+    },
+    recall: { hit: 0, of: 0 },
+    recallApplicable: { hit: 0, of: 0 },
+    unexplainedFalsePositives: 0,
+    ruleFailures: ctx.failures.length,
+    unreadable: ctx.problems.length,
+  };
+  t.recall = {
+    hit: t.stratus.pass + t.pantherPositives.alerted + t.scenarioMalicious.hit + t.otrfMalicious.hit,
+    of: t.stratus.inScope + t.pantherPositives.of + t.scenarioMalicious.of + t.otrfMalicious.of,
+  };
+  t.recallApplicable = {
+    hit: t.recall.hit,
+    of: t.recall.of - t.pantherPositives.explained - t.pantherPositives.unreadable,
+  };
+  t.unexplainedFalsePositives =
+    t.pantherNegatives.unexplained +
+    (t.scenarioBenign.alerting - t.scenarioBenign.explained) +
+    (t.otrfBenign.alerting - t.otrfBenign.explained);
+  return t;
+}

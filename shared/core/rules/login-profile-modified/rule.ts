@@ -1,0 +1,51 @@
+import { callerUserName, loginProfileUser, passwordResetRequired } from '../../cloudtrail/accessors.js';
+import type { NormalisedEvent } from '../../cloudtrail/types.js';
+import { defineRule } from '../../detection/rule.js';
+import { actorLabel, IAM, quoted } from '../_common.js';
+
+/** The user whose password is set, when it is not the caller itself (an IAM user acting on its own name). */
+function otherUser(e: NormalisedEvent): string | null {
+  const user = loginProfileUser(e);
+  if (user === null) return null; // no userName: the caller sets its own password
+  return callerUserName(e) === user ? null : user;
+}
+
+export default defineRule({
+  meta: {
+    id: 'login-profile-modified',
+    title: 'Console password set for another user',
+    description:
+      'A principal created or changed the console password of another IAM user. Whoever sets the password can ' +
+      'sign in as that user; it is a quiet way to persist or to take over a privileged user.',
+    severity: 'high',
+    appliesTo: { eventSources: [IAM], eventNames: ['CreateLoginProfile', 'UpdateLoginProfile'] },
+    attack: ['T1098', 'T1078.004'],
+    emulatedBy: [
+      'aws.persistence.iam-create-user-login-profile',
+      'aws.privilege-escalation.iam-update-user-login-profile',
+    ],
+    falsePositives: [
+      'An administrator resetting a colleague’s forgotten password (the user should confirm and change it).',
+      'Onboarding that gives a new user a first console password.',
+    ],
+    runbook:
+      'iamwatch baseline show <user>; confirm with the user and the actor; if unexplained, delete the login profile and iamwatch baseline seen <actor> --since 1d.',
+    dedupWindowMinutes: 60,
+  },
+  match: (e) => e.success && otherUser(e) !== null,
+  reasons: (e) => {
+    const user = quoted(otherUser(e));
+    const verb = e.eventName === 'CreateLoginProfile' ? 'gave' : 'changed the console password of';
+    const out = [
+      e.eventName === 'CreateLoginProfile'
+        ? `${actorLabel(e)} ${verb} IAM user ${user} a console password`
+        : `${actorLabel(e)} ${verb} IAM user ${user}`,
+    ];
+    if (e.actor.type === 'AssumedRole' && e.actor.sessionName === otherUser(e))
+      out.push('the role session name equals the user name, but session names are chosen by the caller');
+    if (passwordResetRequired(e) === true)
+      out.push('a reset is required at next sign-in, which does not stop whoever knows the password now');
+    return out;
+  },
+  dedupeKey: (e) => `${e.target?.arn ?? otherUser(e)}`,
+});

@@ -1,0 +1,205 @@
+import type { BaselineIdentity } from '../../baseline/types.js';
+import {
+  groupName,
+  permissionsBoundaryArn,
+  policyArn,
+  policyName,
+  policyVersionSetAsDefault,
+  submittedPolicyDocument,
+} from '../../cloudtrail/accessors.js';
+import type { NormalisedEvent } from '../../cloudtrail/types.js';
+import { defineRule, type RuleHit } from '../../detection/rule.js';
+import {
+  analysePolicy,
+  type ManagedPolicyRisk,
+  managedPolicyRisk,
+  parsePolicyDocument,
+} from '../../policy/index.js';
+import { actorLabel, bySomeone, IAM, POLICY_EDIT_EVENTS, quoted, shortName } from '../_common.js';
+
+/** Most analysis sentences quoted from one document; the rest are counted. */
+const MAX_DOCUMENT_REASONS = 8;
+
+const ATTACH_EVENTS = new Set(['AttachUserPolicy', 'AttachGroupPolicy', 'AttachRolePolicy']);
+const PUT_EVENTS = new Set(['PutUserPolicy', 'PutGroupPolicy', 'PutRolePolicy']);
+const DETACH_EVENTS = new Set(['DetachUserPolicy', 'DetachGroupPolicy', 'DetachRolePolicy']);
+/** Calls whose submitted document we can read and judge. */
+const DOCUMENT_EVENTS = new Set([...PUT_EVENTS, 'CreatePolicy', 'CreatePolicyVersion']);
+
+/**
+ * AWS managed policies that only deny (the key-leak quarantine AWS attaches, AWSDenyAll). Attaching one narrows;
+ * detaching one from oneself widens — that is the escalation.
+ */
+const DENY_ONLY_MANAGED =
+  /^arn:aws[a-z0-9-]*:iam::aws:policy\/(AWSCompromisedKeyQuarantine[A-Za-z0-9]*|AWSDenyAll)$/i;
+
+/** Baselined kinds that are not expected to write IAM: only `iac` identities own IAM changes. */
+const NON_IAM_WRITERS = new Set(['ci', 'workload', 'vendor']);
+
+/** What a managed policy grants, in one clause, per risk level. */
+function managedGrant(risk: ManagedPolicyRisk): string {
+  switch (risk.level) {
+    case 'admin':
+      return 'grants every action on every resource (admin-equivalent)';
+    case 'iam-admin':
+      return 'grants every IAM action (iam:*) on every resource, so its holder can attach AdministratorAccess to anyone, itself included';
+    // PowerUserAccess excludes IAM, Organizations and Account, so it is not admin-equivalent by the letter of
+    // DESIGN.md. It still fires at critical: it reads every secret and every byte of data, and it can rewrite
+    // code that already runs as other roles (lambda:UpdateFunctionCode, ssm:SendCommand to instances with
+    // profiles) — Rhino's method 17 needs no iam:PassRole. The reason says exactly this, so the responder can
+    // weigh it.
+    case 'power-user':
+      return 'grants every action except IAM, Organizations and Account on every resource (power user): not IAM admin, but it reaches all data and can rewrite code that already runs as other roles';
+    case 'escalation':
+      return 'allows iam:PassRole on every role together with compute that runs as the passed role (an escalation path)';
+  }
+}
+
+/** Reasons the change grants admin-equivalent or escalation-capable access; empty when it does not (or we cannot tell). */
+function grantReasons(e: NormalisedEvent): string[] {
+  if (ATTACH_EVENTS.has(e.eventName)) {
+    const arn = policyArn(e);
+    const risk = arn ? managedPolicyRisk(arn) : null;
+    return risk ? [`AWS managed policy ${risk.name} ${managedGrant(risk)}`] : [];
+  }
+  if (!DOCUMENT_EVENTS.has(e.eventName)) return [];
+  const doc = parsePolicyDocument(submittedPolicyDocument(e));
+  if (!doc) return [];
+  const analysis = analysePolicy(doc);
+  if (!analysis.adminEquivalent && !analysis.iamAdmin && analysis.escalation.length === 0) return [];
+  const name = quoted(policyName(e) ?? policyArn(e), 'the submitted policy');
+  const verdict = analysis.adminEquivalent
+    ? 'is admin-equivalent'
+    : analysis.iamAdmin
+      ? 'grants every IAM action on every resource'
+      : `grants ${analysis.escalation.length} privilege-escalation path(s)`;
+  const out = [`policy ${name} ${verdict}`];
+  const details = analysis.reasons;
+  out.push(...details.slice(0, MAX_DOCUMENT_REASONS));
+  if (details.length > MAX_DOCUMENT_REASONS)
+    out.push(`… and ${details.length - MAX_DOCUMENT_REASONS} more finding(s) in the document`);
+  if (e.eventName === 'CreatePolicy') {
+    out.push('the new policy is attached to no one yet: whoever it is attached to gains this access');
+  } else if (e.eventName === 'CreatePolicyVersion' && policyVersionSetAsDefault(e) !== true) {
+    out.push('the version was not set as default: it takes effect when SetDefaultPolicyVersion promotes it');
+  }
+  return out;
+}
+
+/** `{ account, kind, name }` of a role or user ARN (path dropped; IAM names are case-insensitive). */
+function identityOf(arn: string | null | undefined): { account: string; kind: string; name: string } | null {
+  if (!arn) return null;
+  const parts = arn.split(':');
+  if (parts.length < 6 || parts[2] !== 'iam') return null;
+  const resource = parts.slice(5).join(':');
+  const kind = resource.split('/')[0] ?? '';
+  if (kind !== 'role' && kind !== 'user') return null;
+  return { account: parts[4] ?? '', kind, name: shortName(resource).toLowerCase() };
+}
+
+/** The call changes the caller's own role or user (a role attaching to itself, a user adding itself to a group). */
+function editsItself(e: NormalisedEvent): boolean {
+  const actor = identityOf(e.actor.arn);
+  const target = identityOf(e.target?.arn);
+  return (
+    actor !== null &&
+    target !== null &&
+    actor.account === target.account &&
+    actor.kind === target.kind &&
+    actor.name === target.name
+  );
+}
+
+/**
+ * Whether a call on the caller's own identity can widen what it may do. Attach/Put/AddUserToGroup add grants;
+ * deleting or replacing one's own permissions boundary lifts a ceiling; detaching a deny-only managed policy
+ * (the quarantine AWS attaches after a key leak) lifts a restriction. A Put whose document only denies, or an
+ * attach of a deny-only policy, narrows: the AWS key-leak quarantine (a user "putting" a Deny on itself) must
+ * not fire. Other Detach/Delete calls remove grants and do not count.
+ */
+function widensOwnPermissions(e: NormalisedEvent): boolean {
+  const n = e.eventName;
+  if (ATTACH_EVENTS.has(n)) return !DENY_ONLY_MANAGED.test(policyArn(e) ?? '');
+  if (DETACH_EVENTS.has(n)) return DENY_ONLY_MANAGED.test(policyArn(e) ?? '');
+  if (PUT_EVENTS.has(n)) {
+    const doc = parsePolicyDocument(submittedPolicyDocument(e));
+    // An unreadable document is counted: we cannot show it only restricts.
+    return doc === null || doc.statements.some((s) => s.effect === 'Allow');
+  }
+  if (n === 'PutUserPermissionsBoundary' || n === 'PutRolePermissionsBoundary') {
+    return !DENY_ONLY_MANAGED.test(permissionsBoundaryArn(e) ?? '');
+  }
+  return (
+    n === 'AddUserToGroup' || n === 'DeleteUserPermissionsBoundary' || n === 'DeleteRolePermissionsBoundary'
+  );
+}
+
+function selfReason(e: NormalisedEvent): string {
+  const who = `${e.target?.type ?? 'identity'} ${quoted(e.target?.name ?? shortName(e.target?.arn))}`;
+  const n = e.eventName;
+  if (n === 'AddUserToGroup') return `${who} added itself to group ${quoted(groupName(e))}`;
+  if (DETACH_EVENTS.has(n)) return `${who} removed the deny-only policy ${quoted(policyArn(e))} from itself`;
+  if (/PermissionsBoundary$/.test(n)) return `${who} changed its own permissions boundary (${n})`;
+  return `${who} changed its own permissions (${n} on itself)`;
+}
+
+function automationReason(actor: BaselineIdentity): string {
+  return (
+    `the caller is baselined as a ${actor.kind} identity (owner ${quoted(actor.owner)}, purpose ${quoted(actor.purpose)}); ` +
+    'only iac identities are expected to write IAM'
+  );
+}
+
+function header(e: NormalisedEvent): string {
+  const what = policyArn(e) ?? policyName(e);
+  const on =
+    e.target && e.target.type !== 'policy'
+      ? ` on ${e.target.type} ${quoted(e.target.name ?? e.target.arn)}`
+      : '';
+  return `${actorLabel(e)} called ${e.eventName}${what ? ` (${quoted(what)})` : ''}${on}`;
+}
+
+export default defineRule({
+  meta: {
+    id: 'privilege-escalation',
+    title: 'IAM change grants admin-equivalent or escalation-capable access',
+    description:
+      'A policy change grants admin-equivalent access (AdministratorAccess, IAMFullAccess, PowerUserAccess, `*` or ' +
+      '`iam:*` actions) or an escalation path (iam:PassRole or sts:AssumeRole on `*`, CreatePolicyVersion, ' +
+      'Attach/Put policies, CreateAccessKey, …), an identity widens its own permissions (a role attaching a policy ' +
+      'to itself, a user adding itself to a group, dropping its own boundary), or a baselined ci/workload/vendor ' +
+      'identity writes IAM at all. Inline and new-version documents are analysed statement by statement; attached ' +
+      'customer-managed policies are judged only by the other two clauses, since the record does not carry them.',
+    severity: 'critical',
+    appliesTo: { eventSources: [IAM], eventNames: [...POLICY_EDIT_EVENTS] },
+    attack: ['T1098.003', 'T1078.004'],
+    emulatedBy: ['aws.persistence.iam-create-admin-user', 'aws.persistence.iam-create-backdoor-role'],
+    falsePositives: [
+      'An administrator provisioning a new admin or break-glass identity through a reviewed change.',
+      'Infrastructure-as-code creating deploy roles that legitimately hold iam:PassRole on a role path (suppress by actor with an expiry).',
+      'A ci identity that really owns IAM: baseline it as iac instead of ci.',
+    ],
+    runbook:
+      'iamwatch baseline show <actor>; iamwatch baseline seen <target> --since 7d; revert the grant (detach/delete) unless a reviewed change explains it.',
+    dedupWindowMinutes: 15,
+  },
+  evaluate(e, ctx): RuleHit | null {
+    // Failed calls grant nothing; calls AWS makes on its own (service events) are nobody's escalation.
+    if (!e.success || !bySomeone(e)) return null;
+    const grants = grantReasons(e);
+    const self = editsItself(e) && widensOwnPermissions(e);
+    // Decision: this clause covers Detach/Delete too. DESIGN.md says such an identity should not write IAM
+    // "at all", and a removal can widen as well (a Deny policy or a boundary going away); we cannot see what
+    // was removed, so a ci/workload/vendor identity touching IAM is reported whatever the call.
+    const automation = ctx.actor && NON_IAM_WRITERS.has(ctx.actor.kind) ? ctx.actor : null;
+    if (grants.length === 0 && !self && !automation) return null;
+    const reasons = [header(e), ...grants];
+    if (self) reasons.push(selfReason(e));
+    if (automation) reasons.push(automationReason(automation));
+    return {
+      severity: 'critical',
+      reasons,
+      dedupeKey: `${e.target?.arn ?? e.target?.name ?? policyArn(e)}|${e.actor.arn ?? actorLabel(e)}`,
+    };
+  },
+});

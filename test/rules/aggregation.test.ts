@@ -1,0 +1,108 @@
+import { describe, expect, it } from 'vitest';
+import { DetectionPipeline } from '../../shared/app/detect.js';
+import { type RawItem, replay } from '../../shared/app/replay.js';
+import type { Alert } from '../../shared/core/alert/alert.js';
+import { buildIndex } from '../../shared/core/baseline/index.js';
+import { fixtureBaseline, fixturesOf } from '../helpers/rule-fixtures.js';
+
+function fixtureRecord(rule: string, file: string): Record<string, unknown> {
+  const f = fixturesOf(rule).find((x) => x.file === `${rule}/fixtures/${file}.json`);
+  if (!f) throw new Error(`no fixture ${rule}/${file}`);
+  return f.record;
+}
+
+/** Copies of a record `minutesApart` from each other, each with its own eventID. */
+function repeats(record: Record<string, unknown>, n: number, minutesApart: number, startIso: string) {
+  const start = Date.parse(startIso);
+  return Array.from({ length: n }, (_, i) => ({
+    ...structuredClone(record),
+    eventID: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    eventTime: new Date(start + i * minutesApart * 60_000).toISOString().replace('.000Z', 'Z'),
+  }));
+}
+
+async function replayRecords(records: Record<string, unknown>[], baseline: string): Promise<Alert[]> {
+  const items: RawItem[] = records.map((raw, i) => ({ raw, path: 'memory', line: i + 1 }));
+  async function* source() {
+    yield items;
+  }
+  const alerts: Alert[] = [];
+  await replay({
+    source: source(),
+    view: buildIndex(fixtureBaseline(baseline)),
+    pipeline: new DetectionPipeline(),
+    dedupe: true,
+    emit: (a) => {
+      alerts.push(a);
+    },
+    onProblem: (p) => {
+      throw new Error(`unexpected problem ${p.reason}`);
+    },
+  });
+  return alerts;
+}
+
+describe('oidc-assume-failed aggregation', () => {
+  const failed = fixtureRecord('oidc-assume-failed', 'unknown-org-probes-without-role-arn');
+
+  it('folds 12 retries of one failing job (roleArn null) into one alert with count 12', async () => {
+    // Prepare: a failing job retries about a dozen times within a few minutes
+    const records = repeats(failed, 12, 0.5, '2025-04-16T02:46:56Z');
+    // Act
+    const alerts = (await replayRecords(records, 'org.yaml')).filter((a) => a.rule === 'oidc-assume-failed');
+    // Assess
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.count).toBe(12);
+    expect(alerts[0]?.severity).toBe('high');
+    expect(alerts[0]?.eventId).toBe('00000000-0000-4000-8000-000000000000');
+    expect(alerts[0]?.actor.subject).toBe('repo:unknown-org/probe:ref:refs/heads/main');
+  });
+
+  it('keeps subjects apart and starts a new alert after the 60-minute window', async () => {
+    const other = structuredClone(failed);
+    const ui = other.userIdentity as Record<string, unknown>;
+    ui.userName = 'repo:unknown-org/other:ref:refs/heads/main';
+    ui.principalId = `arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com:sts.amazonaws.com:${ui.userName}`;
+    const records = [
+      ...repeats(failed, 3, 1, '2025-04-16T02:00:00Z'),
+      ...repeats(other, 2, 1, '2025-04-16T02:10:00Z'),
+      ...repeats(failed, 2, 1, '2025-04-16T04:00:00Z'),
+    ].sort((a, b) => a.eventTime.localeCompare(b.eventTime));
+    const alerts = (await replayRecords(records, 'org.yaml')).filter((a) => a.rule === 'oidc-assume-failed');
+    expect(alerts.map((a) => [a.actor.subject, a.count])).toEqual([
+      ['repo:unknown-org/probe:ref:refs/heads/main', 3],
+      ['repo:unknown-org/other:ref:refs/heads/main', 2],
+      ['repo:unknown-org/probe:ref:refs/heads/main', 2],
+    ]);
+  });
+
+  it('keys on provider + subject, so retries against different roles still fold', async () => {
+    const a = structuredClone(failed);
+    const b = structuredClone(failed);
+    (a.requestParameters as Record<string, unknown>).roleArn = 'arn:aws:iam::111122223333:role/gha-deploy';
+    (b.requestParameters as Record<string, unknown>).roleArn = 'arn:aws:iam::111122223333:role/gha-plan';
+    const records = [
+      ...repeats(a, 1, 1, '2025-04-16T02:00:00Z'),
+      ...repeats(b, 1, 1, '2025-04-16T02:01:00Z'),
+    ];
+    records[1]!.eventID = 'second';
+    const alerts = (await replayRecords(records, 'org.yaml')).filter((x) => x.rule === 'oidc-assume-failed');
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.count).toBe(2);
+  });
+});
+
+describe('baseline-review-overdue aggregation', () => {
+  it('reports an overdue identity once per day however often it is assumed', async () => {
+    const ok = fixtureRecord('baseline-review-overdue', 'github-role-review-overdue');
+    const records = [
+      ...repeats(ok, 5, 60, '2025-04-16T02:00:00Z'),
+      ...repeats(ok, 2, 60, '2025-04-17T06:00:00Z').map((r, i) => ({ ...r, eventID: `next-day-${i}` })),
+    ];
+    const alerts = (await replayRecords(records, 'callers.yaml')).filter(
+      (a) => a.rule === 'baseline-review-overdue',
+    );
+    expect(alerts.map((a) => a.count)).toEqual([5, 2]);
+    expect(new Set(alerts.map((a) => a.dedupeKey)).size).toBe(1);
+  });
+});
