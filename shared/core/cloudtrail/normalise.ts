@@ -84,7 +84,8 @@ function readTime(raw: Obj): { eventTime: string; eventTimeMs: number } {
   for (const key of ['eventTime', '@timestamp']) {
     const s = str(raw[key]);
     if (s) {
-      const ms = Date.parse(s);
+      // A time without a zone (seen in hand-written logs) is UTC, never the machine's local time.
+      const ms = Date.parse(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s.replace(' ', 'T')}Z` : s);
       if (!Number.isNaN(ms)) return { eventTime: s, eventTimeMs: ms };
     }
   }
