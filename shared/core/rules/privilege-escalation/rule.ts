@@ -145,7 +145,7 @@ function selfReason(e: NormalisedEvent): string {
 
 function automationReason(actor: BaselineIdentity): string {
   return (
-    `the caller is baselined as a ${actor.kind} identity (owner ${quoted(actor.owner)}, purpose ${quoted(actor.purpose)}); ` +
+    `the caller is baselined with kind ${actor.kind} (owner ${quoted(actor.owner)}, purpose ${quoted(actor.purpose)}); ` +
     'only iac identities are expected to write IAM'
   );
 }
