@@ -128,7 +128,9 @@ export function renderLearnedBaseline(
   }
   lines.push('identities:');
   for (const r of roles) {
-    const kind = r.oidc.size > 0 ? 'ci' : 'workload';
+    // A role named like a break-glass role is proposed as one, so its use keeps alerting until reviewed.
+    const breakGlass = /break[-_]?glass|emergency/i.test(r.arn.slice(r.arn.lastIndexOf('/') + 1));
+    const kind = breakGlass ? 'break-glass' : r.oidc.size > 0 ? 'ci' : 'workload';
     const how = [
       r.oidc.size > 0 ? `OIDC from ${[...r.oidc.keys()].sort().join(', ')}` : null,
       r.callers.size > 0 ? `AssumeRole by ${r.callers.size} caller${r.callers.size === 1 ? '' : 's'}` : null,
@@ -150,9 +152,13 @@ export function renderLearnedBaseline(
         else if (o.audiences.size > 1) {
           lines.push(`        # audiences observed: ${c([...o.audiences.keys()].sort().join(', '))}`);
         }
-        lines.push('        subjects:');
+        // Pull-request contexts run code anyone can propose: observed ones are listed, commented out,
+        // never trusted by a learned baseline (the owner decides, with allow_pull_requests: true).
+        const prs = [...o.subjects].filter(([sub]) => parseSubject(sub, o.provider).pullRequest);
+        const trusted = [...o.subjects].filter(([sub]) => !parseSubject(sub, o.provider).pullRequest);
+        lines.push(trusted.length > 0 ? '        subjects:' : '        subjects: []');
         const groups = new Map<string, Array<[string, Seen]>>();
-        for (const [sub, seen] of o.subjects) {
+        for (const [sub, seen] of trusted) {
           const g = groupOf(sub, o.provider);
           const list = groups.get(g) ?? [];
           list.push([sub, seen]);
@@ -166,10 +172,14 @@ export function renderLearnedBaseline(
           );
           for (const [sub, seen] of list) lines.push(`          - ${q(sub)}   ${seenComment(seen)}`);
         }
-        if (o.pullRequests > 0) {
+        if (prs.length > 0) {
           lines.push(
-            `        allow_pull_requests: true   # ${o.pullRequests} pull-request assumptions observed`,
+            `        # NOT trusted: ${o.pullRequests} pull-request assumption${o.pullRequests === 1 ? '' : 's'} observed. Only if this role is meant for`,
+            '        # pull-request checks: move these into subjects and set allow_pull_requests: true.',
           );
+          for (const [sub, seen] of prs.sort(([a], [b]) => a.localeCompare(b))) {
+            lines.push(`        #   - ${q(sub)}   ${seenComment(seen)}`);
+          }
         }
       }
     }
