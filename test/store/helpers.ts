@@ -127,7 +127,7 @@ export function identity(n: number, over: Partial<BaselineIdentity> = {}): Basel
     purpose: `deploy service ${n}`,
     environment: n % 2 === 0 ? 'production' : 'staging',
     team: 'platform',
-    reviewAfter: '2027-01-01',
+    reviewAfter: '2040-01-01',
     oidc: [
       {
         provider: 'token.actions.githubusercontent.com',

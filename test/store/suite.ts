@@ -20,7 +20,7 @@ import {
   TestClock,
 } from './helpers.js';
 
-const T0 = Date.parse('2026-03-01T12:00:00Z');
+const T0 = Date.parse('2036-03-01T12:00:00Z');
 const WRITES = new Set(['PutItemCommand', 'DeleteItemCommand', 'BatchWriteItemCommand', 'UpdateItemCommand']);
 
 /** Middleware running `hook` before matching commands (may throw to inject a failure). */
@@ -44,7 +44,7 @@ function alert(over: Partial<Alert> = {}): Alert {
     reasons: ['x'],
     eventId: 'ev-1',
     eventName: 'AssumeRoleWithWebIdentity',
-    eventTime: '2026-03-01T11:00:10Z',
+    eventTime: '2036-03-01T11:00:10Z',
     account: '111122223333',
     region: 'us-east-1',
     actor: { type: 'WebIdentityUser', arn: null, sourceIp: '192.0.2.10', userAgent: 'ua' },
@@ -365,24 +365,24 @@ export function storeSuite(name: string, start: () => Promise<Backend>, skip: st
       const h = await freshStore(backend, { clock: new TestClock(T0) });
       try {
         expect(await h.dedupe.claim(alert(), 60)).toEqual({ kind: 'new' });
-        expect(await h.dedupe.claim(alert({ id: 'alert-2', eventTime: '2026-03-01T11:30:00Z' }), 60)).toEqual(
+        expect(await h.dedupe.claim(alert({ id: 'alert-2', eventTime: '2036-03-01T11:30:00Z' }), 60)).toEqual(
           {
             kind: 'repeat',
             count: 2,
             firstAlertId: 'alert-1',
           },
         );
-        expect(await h.dedupe.claim(alert({ id: 'alert-3', eventTime: '2026-03-01T12:00:01Z' }), 60)).toEqual(
+        expect(await h.dedupe.claim(alert({ id: 'alert-3', eventTime: '2036-03-01T12:00:01Z' }), 60)).toEqual(
           {
             kind: 'new',
           },
         );
-        const hist = await h.history.since(Date.parse('2026-03-01T00:00:00Z'));
+        const hist = await h.history.since(Date.parse('2036-03-01T00:00:00Z'));
         expect(hist.map((a) => [a.id, a.count])).toEqual([
           ['alert-1', 2],
           ['alert-3', 1],
         ]);
-        expect(hist[0]?.lastEventTime).toBe('2026-03-01T11:30:00Z');
+        expect(hist[0]?.lastEventTime).toBe('2036-03-01T11:30:00Z');
       } finally {
         await h.close();
       }

@@ -5,7 +5,7 @@
  * are never `JSON.parse`d. Whenever the scan cannot decide, the text is parsed instead.
  */
 import { jsonReason } from './text.js';
-import type { RelevanceTest } from './types.js';
+import type { PairsRelevance, RelevanceTest } from './types.js';
 
 const QUOTE = 34;
 const BSLASH = 92;
@@ -527,6 +527,24 @@ function emitParsed(value: unknown, line: number, sink: TextSink): void {
   emitElement(value, 0, line, sink);
 }
 
+/** Texts up to this size may be parsed whole (CloudTrail's S3 objects are a few MB). */
+const FAST_PARSE_MAX_CHARS = 64 * 1024 * 1024;
+
+function isSingleLine(text: string): boolean {
+  const nl = text.indexOf('\n');
+  return nl < 0 || nl >= text.length - 2;
+}
+
+/** The same sink, judging relevance with `relevant` instead. */
+function withRelevance(sink: TextSink, relevant: RelevanceTest): TextSink {
+  return {
+    relevant,
+    record: (raw, line) => sink.record(raw, line),
+    skip: () => sink.skip(),
+    problem: (line, reason) => sink.problem(line, reason),
+  };
+}
+
 function parseFailure(text: string): unknown {
   try {
     JSON.parse(text);
@@ -547,7 +565,17 @@ export function processText(
   sink: TextSink,
   opts: TextOptions = {},
 ): 'done' | 'deferred' {
-  if (opts.oneLine && sink.relevant === undefined) {
+  // Fast path: one JSON.parse of the whole text, then filter parsed records by their pair. V8's parser
+  // beats the string-aware scan, so this wins whenever the text is a single line (an S3 log object or a
+  // JSON line: every record's line is then `baseLine`, as the scan would say), of bounded size, and holds
+  // none of the relevance needles (a needle test needs each record's text, which only the scan has).
+  const rel = sink.relevant as Partial<PairsRelevance> | undefined;
+  const singleLine = opts.oneLine === true || isSingleLine(text);
+  if (
+    singleLine &&
+    text.length <= FAST_PARSE_MAX_CHARS &&
+    (rel === undefined || (rel.pairsOnly !== undefined && !(rel.needles ?? []).some((n) => text.includes(n))))
+  ) {
     let value: unknown;
     let parsed = false;
     try {
@@ -557,7 +585,7 @@ export function processText(
       // The scan below keeps what is complete and words the problem.
     }
     if (parsed) {
-      emitParsed(value, baseLine, sink);
+      emitParsed(value, baseLine, rel?.pairsOnly ? withRelevance(sink, rel.pairsOnly) : sink);
       return 'done';
     }
   }

@@ -82,17 +82,21 @@ export function isRecord(e: SourceRecord | SourceProblem): e is SourceRecord {
  * listed is still relevant when its text contains a needle (rules that read every event, e.g. root
  * activity or a break-glass role's name); when the text is not at hand the answer is "relevant".
  */
-export function pairsTest(pairs: ReadonlySet<string>, needles?: readonly string[] | null): RelevanceTest {
-  if (!needles || needles.length === 0)
-    return (eventSource, eventName) => pairs.has(`${eventSource}|${eventName}`);
-  return (eventSource, eventName, text) => {
+export function pairsTest(pairs: ReadonlySet<string>, needles?: readonly string[] | null): PairsRelevance {
+  const pairsOnly: RelevanceTest = (eventSource, eventName) => pairs.has(`${eventSource}|${eventName}`);
+  if (!needles || needles.length === 0) return Object.assign(pairsOnly, { pairsOnly, needles: [] });
+  const test: RelevanceTest = (eventSource, eventName, text) => {
     if (pairs.has(`${eventSource}|${eventName}`)) return true;
     if (!text) return true;
     const t = text();
     for (const n of needles) if (t.includes(n)) return true;
     return false;
   };
+  return Object.assign(test, { pairsOnly, needles: [...needles] });
 }
+
+/** A pairs-and-needles test exposing its parts, so a text holding no needle can skip the scan. */
+export type PairsRelevance = RelevanceTest & { pairsOnly: RelevanceTest; needles: readonly string[] };
 
 /** Chunks a worker may send ahead of the main thread's consumption, per file. */
 export const CHUNK_CREDITS = 4;

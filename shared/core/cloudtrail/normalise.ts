@@ -85,7 +85,9 @@ function readTime(raw: Obj): { eventTime: string; eventTimeMs: number } {
     const s = str(raw[key]);
     if (s) {
       // A time without a zone (seen in hand-written logs) is UTC, never the machine's local time.
-      const ms = Date.parse(/^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s.replace(' ', 'T')}Z` : s);
+      const ms = Date.parse(
+        /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s.replace(' ', 'T')}Z` : s,
+      );
       if (!Number.isNaN(ms)) return { eventTime: s, eventTimeMs: ms };
     }
   }
