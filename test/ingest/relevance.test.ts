@@ -200,4 +200,100 @@ describe('relevance pre-filter', () => {
       { numRuns: 300 },
     );
   });
+
+  describe('S3 log objects split by text search', () => {
+    const NEEDLES = ['"Root"', 'break-glass'];
+    const wants = (r: Record<string, unknown>) =>
+      typeof r.eventSource === 'string' && typeof r.eventName === 'string'
+        ? relevant(r.eventSource, r.eventName) || NEEDLES.some((n) => JSON.stringify(r).includes(n))
+        : true;
+    const ct = (eventName: string, eventID: string, more: Record<string, unknown> = {}) => ({
+      eventVersion: '1.08',
+      userIdentity: { type: 'AssumedRole' },
+      eventSource: eventName === 'AssumeRole' ? 'sts.amazonaws.com' : 'iam.amazonaws.com',
+      eventName,
+      eventID,
+      ...more,
+    });
+
+    it('parses only the records that name a relevant event or hold a needle', async () => {
+      const noise = Array.from({ length: 500 }, (_, i) => ct('GetRole', `n${i}`));
+      const records = [
+        ...noise.slice(0, 250),
+        ct('CreateUser', 'keep-1'),
+        ct('GetRole', 'keep-root', { userIdentity: { type: 'Root' } }),
+        ...noise.slice(250),
+        ct('GetRole', 'keep-bg', { requestParameters: { roleName: 'break-glass-admin' } }),
+      ];
+      const doc = JSON.stringify({ Records: records });
+      const parse = vi.spyOn(JSON, 'parse');
+      const got = await readText(doc, { relevantPairs: RELEVANT, needles: NEEDLES });
+      const calls = parse.mock.calls.length;
+      vi.restoreAllMocks();
+      expect(got.records.map((r) => r.raw.eventID)).toEqual(['keep-1', 'keep-root', 'keep-bg']);
+      expect(got.stats.skippedIrrelevant).toBe(500);
+      expect(got.problems).toEqual([]);
+      expect(calls).toBe(3);
+    });
+
+    it('falls back to a whole parse when a piece is not one record, and misses nothing', async () => {
+      const traps = [
+        // A relevant record whose request parameters look like records (split inside it).
+        ct('CreateUser', 'keep-nested', {
+          requestParameters: { items: [{ eventVersion: '1', eventName: 'GetRole' }, { eventVersion: '2' }] },
+        }),
+        // An irrelevant record whose nested object says CreateUser under a record-like key.
+        ct('GetRole', 'skip-nested', {
+          requestParameters: { x: { eventVersion: '1', eventName: 'CreateUser' } },
+        }),
+        // Key order differs: eventVersion is not first.
+        {
+          eventSource: 'iam.amazonaws.com',
+          eventName: 'CreateUser',
+          eventVersion: '1.08',
+          eventID: 'keep-order',
+        },
+      ];
+      for (const t of traps) {
+        const records = [ct('GetRole', 'a'), t, ct('CreateUser', 'b'), ct('GetRole', 'c')];
+        const doc = JSON.stringify({ Records: records });
+        const got = await readText(doc, { relevantPairs: RELEVANT, needles: NEEDLES });
+        expect(got.records.map((r) => r.raw.eventID)).toEqual(records.filter(wants).map((r) => r.eventID));
+        expect(got.stats.skippedIrrelevant + got.stats.records).toBe(4);
+        expect(got.problems).toEqual([]);
+      }
+    });
+
+    it('gives the same records as JSON.parse-then-filter (property)', async () => {
+      const name = fc.constantFrom('CreateUser', 'AssumeRole', 'GetRole', 'Create"User', 'Assume\\Role', '');
+      const nested = fc.oneof(
+        fc.constant(undefined),
+        fc.jsonValue({ maxDepth: 2 }),
+        fc.record({ eventVersion: fc.constant('1'), eventName: name }),
+        fc.array(fc.record({ eventVersion: fc.constant('1'), eventName: name }), { maxLength: 2 }),
+        fc.constantFrom('Root', 'break-glass', '"Root"'),
+      );
+      const record = fc
+        .tuple(name, nested, fc.boolean(), fc.uuid())
+        .map(([eventName, requestParameters, root, eventID]) =>
+          ct(eventName, eventID, {
+            ...(root ? { userIdentity: { type: 'Root' } } : {}),
+            ...(requestParameters === undefined ? {} : { requestParameters }),
+          }),
+        );
+      await fc.assert(
+        fc.asyncProperty(fc.array(record, { maxLength: 8 }), fc.boolean(), async (records, escapeName) => {
+          const plain = JSON.parse(JSON.stringify(records)) as Array<Record<string, unknown>>;
+          let text = JSON.stringify({ Records: records });
+          if (escapeName) text = text.replace('"eventName":"CreateUser"', '"eventName":"Create\\u0055ser"');
+          const got = await readText(text, { relevantPairs: RELEVANT, needles: NEEDLES });
+          const expected = plain.filter(wants);
+          expect(got.problems).toEqual([]);
+          expect(got.records.map((r) => r.raw)).toEqual(expected);
+          expect(got.stats.skippedIrrelevant).toBe(plain.length - expected.length);
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
 });

@@ -554,6 +554,114 @@ function parseFailure(text: string): unknown {
   }
 }
 
+const RECORDS_HEAD = '{"Records":[';
+const VERSION_KEY = '"eventVersion":';
+const NAME_PAIR = '"eventName":"';
+
+function isWs(c: number): boolean {
+  return c === SPACE || c === TAB || c === CR || c === NL;
+}
+
+/**
+ * The fastest path, for CloudTrail's own S3 log objects: `{"Records":[{"eventVersion":…},…]}` on one
+ * line. Records are found by native text search: each starts with `{"eventVersion":` right after the
+ * array's `[` or a `,` (a quote right after a brace cannot be inside a JSON string, where quotes are
+ * escaped). Only records whose text names a relevant eventName, holds a needle, or has no literal
+ * `"eventName":"` at all are parsed; the others are counted as skipped without being built.
+ *
+ * Returns false, having emitted nothing, when the text is not exactly of that shape (another key
+ * order, a nested `"eventVersion":` elsewhere) or when a chosen record does not parse on its own (a
+ * split inside a record, e.g. an attacker's request parameter shaped like a record); the caller then
+ * parses the whole text. A record can never hide: its own eventName is in its text, so the piece that
+ * holds it is parsed, and a piece that is not exactly one record fails to parse.
+ */
+function splitRecords(text: string, baseLine: number, sink: TextSink, rel: PairsRelevance): boolean {
+  if (!text.startsWith(RECORDS_HEAD)) return false;
+  let end = text.length;
+  while (end > 0 && isWs(text.charCodeAt(end - 1))) end--;
+  if (end < RECORDS_HEAD.length + 2) return false;
+  if (text.charCodeAt(end - 1) !== RBRACE || text.charCodeAt(end - 2) !== RBRACK) return false;
+  const bodyEnd = end - 2;
+  const starts: number[] = [];
+  for (
+    let at = text.indexOf(VERSION_KEY, RECORDS_HEAD.length);
+    at >= 0 && at < bodyEnd;
+    at = text.indexOf(VERSION_KEY, at + VERSION_KEY.length)
+  ) {
+    const before = text.charCodeAt(at - 2);
+    if (text.charCodeAt(at - 1) !== LBRACE || (before !== COMMA && before !== LBRACK)) return false;
+    starts.push(at - 1);
+  }
+  const n = starts.length;
+  if (n === 0) return bodyEnd === RECORDS_HEAD.length;
+  if (starts[0] !== RECORDS_HEAD.length) return false;
+  const ends = new Array<number>(n);
+  for (let k = 0; k < n; k++) {
+    const e = k + 1 < n ? (starts[k + 1] as number) - 1 : bodyEnd;
+    if (text.charCodeAt(e - 1) !== RBRACE) return false;
+    ends[k] = e;
+  }
+
+  // 1 = parse this record. Records without a literal eventName pair are parsed (escaped keys).
+  const wanted = new Uint8Array(n);
+  const named = new Uint8Array(n);
+  let k = 0;
+  for (
+    let at = text.indexOf(NAME_PAIR, RECORDS_HEAD.length);
+    at >= 0 && at < bodyEnd;
+    at = text.indexOf(NAME_PAIR, at + NAME_PAIR.length)
+  ) {
+    while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
+    named[k] = 1;
+    const from = at + NAME_PAIR.length;
+    const q = text.indexOf('"', from);
+    if (q < 0) return false;
+    const name = text.slice(from, q);
+    if (rel.names.has(name) || name.includes('\\')) wanted[k] = 1;
+  }
+  for (k = 0; k < n; k++) if (named[k] === 0) wanted[k] = 1;
+  for (const needle of rel.needles) {
+    k = 0;
+    for (
+      let at = text.indexOf(needle, RECORDS_HEAD.length);
+      at >= 0 && at < bodyEnd;
+      at = text.indexOf(needle, at + 1)
+    ) {
+      while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
+      wanted[k] = 1;
+    }
+  }
+
+  const parsed: Array<Record<string, unknown> | undefined> = new Array(n);
+  for (k = 0; k < n; k++) {
+    if (wanted[k] === 0) continue;
+    try {
+      parsed[k] = JSON.parse(text.slice(starts[k], ends[k])) as Record<string, unknown>;
+    } catch {
+      return false;
+    }
+  }
+  for (k = 0; k < n; k++) {
+    const rec = parsed[k];
+    if (rec === undefined) {
+      sink.skip();
+      continue;
+    }
+    if ('detail-type' in rec && 'detail' in rec) {
+      emitElement(rec, k + 1, baseLine, sink);
+      continue;
+    }
+    const es = rec.eventSource;
+    const en = rec.eventName;
+    const from = starts[k] as number;
+    const to = ends[k] as number;
+    if (typeof es === 'string' && typeof en === 'string' && !rel(es, en, () => text.slice(from, to)))
+      sink.skip();
+    else sink.record(rec, baseLine);
+  }
+  return true;
+}
+
 /**
  * Emits every record of `text` (one JSON line, or a whole document whose first line is
  * `baseLine`), which may hold several concatenated values. Records found before a point where
@@ -571,6 +679,14 @@ export function processText(
   // none of the relevance needles (a needle test needs each record's text, which only the scan has).
   const rel = sink.relevant as Partial<PairsRelevance> | undefined;
   const singleLine = opts.oneLine === true || isSingleLine(text);
+  if (
+    singleLine &&
+    rel?.names !== undefined &&
+    text.length <= FAST_PARSE_MAX_CHARS &&
+    splitRecords(text, baseLine, sink, rel as PairsRelevance)
+  ) {
+    return 'done';
+  }
   if (
     singleLine &&
     text.length <= FAST_PARSE_MAX_CHARS &&

@@ -84,7 +84,8 @@ export function isRecord(e: SourceRecord | SourceProblem): e is SourceRecord {
  */
 export function pairsTest(pairs: ReadonlySet<string>, needles?: readonly string[] | null): PairsRelevance {
   const pairsOnly: RelevanceTest = (eventSource, eventName) => pairs.has(`${eventSource}|${eventName}`);
-  if (!needles || needles.length === 0) return Object.assign(pairsOnly, { pairsOnly, needles: [] });
+  const names = new Set([...pairs].map((p) => p.slice(p.indexOf('|') + 1)));
+  if (!needles || needles.length === 0) return Object.assign(pairsOnly, { pairsOnly, needles: [], names });
   const test: RelevanceTest = (eventSource, eventName, text) => {
     if (pairs.has(`${eventSource}|${eventName}`)) return true;
     if (!text) return true;
@@ -92,11 +93,18 @@ export function pairsTest(pairs: ReadonlySet<string>, needles?: readonly string[
     for (const n of needles) if (t.includes(n)) return true;
     return false;
   };
-  return Object.assign(test, { pairsOnly, needles: [...needles] });
+  return Object.assign(test, { pairsOnly, needles: [...needles], names });
 }
 
-/** A pairs-and-needles test exposing its parts, so a text holding no needle can skip the scan. */
-export type PairsRelevance = RelevanceTest & { pairsOnly: RelevanceTest; needles: readonly string[] };
+/**
+ * A pairs-and-needles test exposing its parts, so a text holding no needle can skip the scan and an
+ * S3 log object can be split by text search (`names`: every eventName that appears in a pair).
+ */
+export type PairsRelevance = RelevanceTest & {
+  pairsOnly: RelevanceTest;
+  needles: readonly string[];
+  names: ReadonlySet<string>;
+};
 
 /** Chunks a worker may send ahead of the main thread's consumption, per file. */
 export const CHUNK_CREDITS = 4;
