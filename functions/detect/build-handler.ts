@@ -6,7 +6,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EventBridgeEnvelope } from '@aws-lambda-powertools/parser/envelopes/eventbridge';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import type { DeliveryReport } from '../../shared/app/deliver.js';
@@ -20,6 +20,12 @@ export const CloudTrailDetailSchema = z.looseObject({
   eventName: z.string().min(1),
   eventSource: z.string().min(1),
 });
+
+/**
+ * Powertools' EventBridge event schema with our detail, built once. (Its EventBridgeEnvelope extends
+ * the schema on every call and imports every Powertools schema; this imports only the one it uses.)
+ */
+export const DetectEventSchema = EventBridgeSchema.extend({ detail: CloudTrailDetailSchema });
 
 /** What one invocation needs once it has a valid event; built on first use, then reused. */
 export interface DetectRuntime {
@@ -93,11 +99,10 @@ export function unwrapEvents(event: unknown): {
 }
 
 /** Short description of a zod failure: paths and codes only, never input values. */
-function describeIssues(error: unknown): string {
-  const cause = (
-    error as { cause?: { issues?: Array<{ path: PropertyKey[]; code: string; expected?: string }> } }
-  )?.cause;
-  const issues = cause?.issues ?? [];
+function describeIssues(error: {
+  issues?: Array<{ path: PropertyKey[]; code: string; expected?: string }>;
+}): string {
+  const issues = error.issues ?? [];
   if (issues.length === 0) return 'not an EventBridge event';
   return issues
     .slice(0, 5)
@@ -160,12 +165,12 @@ export function buildDetectHandler(deps: DetectHandlerDeps) {
       rejected.forEach(rejectInput);
       const alerts: Alert[] = [];
       for (const { where, envelope } of envelopes) {
-        const parsed = EventBridgeEnvelope.safeParse(envelope, CloudTrailDetailSchema);
+        const parsed = DetectEventSchema.safeParse(envelope);
         if (!parsed.success) {
           rejectInput({ where, reason: describeIssues(parsed.error) });
           continue;
         }
-        const record = parsed.data;
+        const record = parsed.data.detail;
         logger.setCorrelationId(record.eventID ?? null);
         const rt = await getRuntime();
         const result = await rt.detector.evaluate(record);

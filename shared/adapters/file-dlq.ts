@@ -5,7 +5,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Alert } from '../core/alert/alert.js';
-import type { DeadLetter, DeadLetterSink } from '../core/alert/dead-letter.js';
+import { type DeadLetter, type DeadLetterSink, parkedDirectly } from '../core/alert/dead-letter.js';
 import type { AlertSink } from '../ports.js';
 import { AdapterError } from '../ports.js';
 
@@ -40,12 +40,6 @@ export class FileDeadLetterSink implements DeadLetterSink, AlertSink {
   }
 
   async publish(alert: Alert): Promise<void> {
-    await this.park({
-      alert,
-      reason: 'dead-lettered',
-      sink: 'unknown',
-      attempts: 0,
-      failedAt: new Date(this.now()).toISOString(),
-    });
+    await this.park(parkedDirectly(alert, this.now()));
   }
 }

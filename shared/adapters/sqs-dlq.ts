@@ -4,7 +4,7 @@
  */
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Alert } from '../core/alert/alert.js';
-import type { DeadLetter, DeadLetterSink } from '../core/alert/dead-letter.js';
+import { type DeadLetter, type DeadLetterSink, parkedDirectly } from '../core/alert/dead-letter.js';
 import { fitAlertJson, utf8Length } from '../core/alert/size.js';
 import type { AlertSink } from '../ports.js';
 import { classifyAwsError, type RetryPolicy, realTiming, type Timing, withRetry } from './delivery-retry.js';
@@ -73,12 +73,6 @@ export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
 
   /** Park an alert with no failure context (used when this sink is handed to code expecting an AlertSink). */
   async publish(alert: Alert): Promise<void> {
-    await this.park({
-      alert,
-      reason: 'dead-lettered',
-      sink: 'unknown',
-      attempts: 0,
-      failedAt: new Date().toISOString(),
-    });
+    await this.park(parkedDirectly(alert, Date.now()));
   }
 }

@@ -26,3 +26,14 @@ export interface DeadLetterSink {
   readonly name: string;
   park(entry: DeadLetter): Promise<void>;
 }
+
+/** The entry for an alert handed straight to a dead-letter sink, with no failed delivery behind it. */
+export function parkedDirectly(alert: Alert, nowMs: number): DeadLetter {
+  return {
+    alert,
+    reason: 'dead-lettered',
+    sink: 'unknown',
+    attempts: 0,
+    failedAt: new Date(nowMs).toISOString(),
+  };
+}
