@@ -54,11 +54,8 @@ const defaultSsm: ParameterGetter = async (name, { maxAgeSeconds }) => {
 };
 
 const defaultSecret: ParameterGetter = async (name, { maxAgeSeconds }) => {
-  // Loaded lazily: it needs @aws-sdk/client-secrets-manager, which only `secret:` routes require.
-  const mod = '@aws-lambda-powertools/parameters/secrets';
-  const { getSecret } = (await import(mod)) as {
-    getSecret: (n: string, o: { maxAge: number }) => Promise<unknown>;
-  };
+  // Loaded on first use (a chunk of its own in the bundles): only `secret:` routes need it.
+  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
   const v = await getSecret(name, { maxAge: maxAgeSeconds });
   return typeof v === 'string' ? v : undefined;
 };
@@ -139,8 +136,17 @@ export function createWebhookResolver(opts: WebhookResolverOptions): WebhookReso
         };
       } catch (err) {
         // A malformed or empty route will not fix itself; a failed SSM/Secrets call might.
-        const retryable = !(err instanceof WebhookRouteError);
-        return { ok: false, reason: `Slack route for team ${chosen.team}: ${errorText(err)}`, retryable };
+        if (err instanceof WebhookRouteError)
+          return {
+            ok: false,
+            reason: `Slack route for team ${chosen.team}: ${errorText(err)}`,
+            retryable: false,
+          };
+        return {
+          ok: false,
+          reason: `Slack route for team ${chosen.team} (${describeRef(chosen.ref)}): ${errorText(err)}`,
+          retryable: true,
+        };
       }
     },
   };

@@ -1,3 +1,4 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -123,6 +124,44 @@ describe('SlackWebhookSink and webhook routes', () => {
       '/security',
     ]);
     expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+  });
+
+  it('routes through Secrets Manager (secret:), cached, and says which secret failed', async () => {
+    const sm = mockClient(SecretsManagerClient);
+    try {
+      sm.on(GetSecretValueCommand, { SecretId: 'iamwatch/slack/payments-test-2' }).resolves({
+        Name: 'iamwatch/slack/payments-test-2',
+        SecretString: `${slack.url}/payments`,
+      });
+      sm.on(GetSecretValueCommand, { SecretId: 'iamwatch/slack/gone-test-2' }).rejects(
+        Object.assign(new Error(`Secrets Manager can't find the specified secret ${slack.url}`), {
+          name: 'ResourceNotFoundException',
+        }),
+      );
+      const resolver = createWebhookResolver({
+        teams: async () => ({
+          teams: {
+            payments: { slack: 'secret:iamwatch/slack/payments-test-2' },
+            gone: { slack: 'secret:iamwatch/slack/gone-test-2' },
+          },
+        }),
+        allowLoopbackHttp: true,
+      });
+      const sink = new SlackWebhookSink({ resolver, timing: fakeTiming() });
+      await sink.publish(makeAlert({ id: 'pay1', team: 'payments' }));
+      await sink.publish(makeAlert({ id: 'pay2', team: 'payments' }));
+      expect(slack.accepted.map((r) => r.path)).toEqual(['/payments', '/payments']);
+      expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+      const gone = await resolver.resolve('gone');
+      expect(gone).toMatchObject({ ok: false, retryable: true });
+      const reason = (gone as { reason: string }).reason;
+      expect(reason).toMatch(
+        /^Slack route for team gone \(secret:iamwatch\/slack\/gone-test-2\): \w+: Secrets Manager can't find/,
+      );
+      expect(reason).not.toContain(slack.url);
+    } finally {
+      sm.restore();
+    }
   });
 
   it('reports a missing route instead of dropping the alert', async () => {
