@@ -13,7 +13,7 @@
  * are counted and never `JSON.parse`d.
  */
 import { CloudTrailReadError } from './cloudtrail-files/errors.js';
-import { Job, WorkerPool } from './cloudtrail-files/pool.js';
+import { JOBS_PER_WORKER, Job, WorkerPool } from './cloudtrail-files/pool.js';
 import { readSource } from './cloudtrail-files/source.js';
 import {
   type FileChunk,
@@ -147,7 +147,7 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
     try {
       const items = walkInputs(inputs)[Symbol.asyncIterator]();
       const queue: Array<Exclude<InputItem, { kind: 'file' }> | Job> = [];
-      const lookahead = workers * 2;
+      const lookahead = workers * JOBS_PER_WORKER;
       let exhausted = false;
       // Starts files on idle workers, ahead of consumption; the queue keeps input order.
       const fill = async (): Promise<void> => {

@@ -1,7 +1,8 @@
 /**
- * Worker threads that read files in parallel. Each worker reads one file at a time and sends
- * its chunks in order; a few chunks may be in flight per file (credit-based), so memory stays
- * bounded while the main thread consumes files strictly in input order.
+ * Worker threads that read files in parallel. Each worker holds a short queue of files
+ * (JOBS_PER_WORKER) and reads them one at a time, so that it never waits for the main thread to hand
+ * it the next one; it sends a file's chunks in order, a few in flight per file (credit-based), so
+ * memory stays bounded while the main thread consumes files strictly in input order.
  */
 import { Worker } from 'node:worker_threads';
 import { CloudTrailReadError } from './errors.js';
@@ -59,9 +60,12 @@ export class Job {
   }
 }
 
+/** Files queued on one worker, so that it never idles while the main thread waits on an earlier file. */
+export const JOBS_PER_WORKER = 8;
+
 interface Slot {
   worker: Worker;
-  job: Job | null;
+  jobs: Job[];
 }
 
 export class WorkerPool {
@@ -71,7 +75,7 @@ export class WorkerPool {
 
   constructor(url: URL, size: number, cfg: WorkerConfig) {
     for (let k = 0; k < size; k++) {
-      const slot: Slot = { worker: new Worker(url, { workerData: cfg }), job: null };
+      const slot: Slot = { worker: new Worker(url, { workerData: cfg }), jobs: [] };
       slot.worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
       slot.worker.on('error', (err) =>
         this.onBroken(slot, new CloudTrailReadError('ingest worker failed', err)),
@@ -84,14 +88,15 @@ export class WorkerPool {
   }
 
   private onMessage(slot: Slot, msg: FromWorker): void {
-    const job = slot.job;
-    if (job === null || job.id !== msg.id) return;
+    const at = slot.jobs.findIndex((j) => j.id === msg.id);
+    const job = slot.jobs[at];
+    if (job === undefined) return;
     if (msg.type === 'chunk') job.push(msg.chunk);
     else if (msg.type === 'done') {
-      slot.job = null;
+      slot.jobs.splice(at, 1);
       job.finish();
     } else {
-      slot.job = null;
+      slot.jobs.splice(at, 1);
       job.fail(new CloudTrailReadError(`ingest worker failed on ${job.path}: ${msg.message}`));
     }
   }
@@ -99,26 +104,29 @@ export class WorkerPool {
   private onBroken(slot: Slot, err: Error): void {
     if (this.closing) return;
     this.broken ??= err;
-    slot.job?.fail(err);
-    slot.job = null;
+    for (const job of slot.jobs) job.fail(err);
+    slot.jobs = [];
   }
 
   private closing = false;
 
-  /** True when a file can be started now. */
+  /** True when a file can be queued now (some worker has room in its queue). */
   hasIdle(): boolean {
     if (this.broken !== null) throw this.broken;
-    return this.slots.some((s) => s.job === null);
+    return this.slots.some((s) => s.jobs.length < JOBS_PER_WORKER);
   }
 
-  /** Starts reading `path` on an idle worker (call only when `hasIdle()`). */
+  /** Queues `path` on the least busy worker (call only when `hasIdle()`). */
   start(path: string): Job {
-    const slot = this.slots.find((s) => s.job === null);
-    if (slot === undefined) throw new CloudTrailReadError('no idle ingest worker');
+    let slot: Slot | undefined;
+    for (const s of this.slots) if (slot === undefined || s.jobs.length < slot.jobs.length) slot = s;
+    if (slot === undefined || slot.jobs.length >= JOBS_PER_WORKER)
+      throw new CloudTrailReadError('no idle ingest worker');
+    const worker = slot.worker;
     const id = this.nextId++;
-    const post = (msg: ToWorker) => slot.worker.postMessage(msg);
+    const post = (msg: ToWorker) => worker.postMessage(msg);
     const job = new Job(id, path, () => post({ type: 'credit', id }));
-    slot.job = job;
+    slot.jobs.push(job);
     post({ type: 'job', id, path });
     return job;
   }

@@ -1,7 +1,7 @@
 /**
  * Worker-thread entry of the CloudTrail file reader (bundled to dist/ingest-worker.mjs).
- * Reads the files the main thread assigns, one at a time, and posts their chunks in order,
- * waiting for credit so that it never runs far ahead of the consumer.
+ * Reads the files the main thread queues on it, one at a time in the order given, and posts their
+ * chunks in order, waiting for credit so that it never runs far ahead of the consumer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readSource } from './source.js';
@@ -41,14 +41,25 @@ async function run(id: number, path: string): Promise<void> {
   }
 }
 
+const queue: Array<{ id: number; path: string }> = [];
+let running = false;
+
+async function drainQueue(): Promise<void> {
+  running = true;
+  for (let job = queue.shift(); job !== undefined; job = queue.shift()) await run(job.id, job.path);
+  running = false;
+}
+
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'credit') {
+    // Credits for a file already finished are stale; a queued file gets its own on start.
     if (msg.id !== current) return;
     credits++;
     const w = wake;
     wake = null;
     w?.();
   } else {
-    void run(msg.id, msg.path);
+    queue.push({ id: msg.id, path: msg.path });
+    if (!running) void drainQueue();
   }
 });
