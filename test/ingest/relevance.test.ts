@@ -1,7 +1,9 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { collect, envelope } from './helpers.js';
+import { collect, envelope, gzip, tempDir } from './helpers.js';
 
 const RELEVANT = new Set([
   'iam.amazonaws.com|CreateUser',
@@ -226,14 +228,26 @@ describe('relevance pre-filter', () => {
         ct('GetRole', 'keep-bg', { requestParameters: { roleName: 'break-glass-admin' } }),
       ];
       const doc = JSON.stringify({ Records: records });
-      const parse = vi.spyOn(JSON, 'parse');
-      const got = await readText(doc, { relevantPairs: RELEVANT, needles: NEEDLES });
-      const calls = parse.mock.calls.length;
-      vi.restoreAllMocks();
-      expect(got.records.map((r) => r.raw.eventID)).toEqual(['keep-1', 'keep-root', 'keep-bg']);
-      expect(got.stats.skippedIrrelevant).toBe(500);
-      expect(got.problems).toEqual([]);
-      expect(calls).toBe(3);
+      const { dir, cleanup } = await tempDir();
+      try {
+        const file = join(dir, 'object.json.gz');
+        await writeFile(file, gzip(doc));
+        for (const read of [
+          () => readText(doc, { relevantPairs: RELEVANT, needles: NEEDLES }),
+          () => collect([file], { relevantPairs: RELEVANT, needles: NEEDLES }),
+        ]) {
+          const parse = vi.spyOn(JSON, 'parse');
+          const got = await read();
+          const calls = parse.mock.calls.length;
+          vi.restoreAllMocks();
+          expect(got.records.map((r) => r.raw.eventID)).toEqual(['keep-1', 'keep-root', 'keep-bg']);
+          expect(got.stats.skippedIrrelevant).toBe(500);
+          expect(got.problems).toEqual([]);
+          expect(calls).toBe(3);
+        }
+      } finally {
+        await cleanup();
+      }
     });
 
     it('falls back to a whole parse when a piece is not one record, and misses nothing', async () => {
@@ -272,6 +286,7 @@ describe('relevance pre-filter', () => {
         fc.record({ eventVersion: fc.constant('1'), eventName: name }),
         fc.array(fc.record({ eventVersion: fc.constant('1'), eventName: name }), { maxLength: 2 }),
         fc.constantFrom('Root', 'break-glass', '"Root"'),
+        fc.string({ unit: 'binary', maxLength: 12 }),
       );
       const record = fc
         .tuple(name, nested, fc.boolean(), fc.uuid())
@@ -281,19 +296,32 @@ describe('relevance pre-filter', () => {
             ...(requestParameters === undefined ? {} : { requestParameters }),
           }),
         );
-      await fc.assert(
-        fc.asyncProperty(fc.array(record, { maxLength: 8 }), fc.boolean(), async (records, escapeName) => {
-          const plain = JSON.parse(JSON.stringify(records)) as Array<Record<string, unknown>>;
-          let text = JSON.stringify({ Records: records });
-          if (escapeName) text = text.replace('"eventName":"CreateUser"', '"eventName":"Create\\u0055ser"');
-          const got = await readText(text, { relevantPairs: RELEVANT, needles: NEEDLES });
-          const expected = plain.filter(wants);
-          expect(got.problems).toEqual([]);
-          expect(got.records.map((r) => r.raw)).toEqual(expected);
-          expect(got.stats.skippedIrrelevant).toBe(plain.length - expected.length);
-        }),
-        { numRuns: 300 },
-      );
+      const { dir, cleanup } = await tempDir();
+      try {
+        let run = 0;
+        await fc.assert(
+          fc.asyncProperty(fc.array(record, { maxLength: 8 }), fc.boolean(), async (records, escapeName) => {
+            const plain = JSON.parse(JSON.stringify(records)) as Array<Record<string, unknown>>;
+            let text = JSON.stringify({ Records: records });
+            if (escapeName) text = text.replace('"eventName":"CreateUser"', '"eventName":"Create\\u0055ser"');
+            const expected = plain.filter(wants);
+            // Streamed (stdin: split on the decoded text) and whole files (split on the bytes).
+            const file = join(dir, `r${run++}.json${run % 2 ? '.gz' : ''}`);
+            await writeFile(file, run % 2 ? gzip(text) : text);
+            for (const got of [
+              await readText(text, { relevantPairs: RELEVANT, needles: NEEDLES }),
+              await collect([file], { relevantPairs: RELEVANT, needles: NEEDLES }),
+            ]) {
+              expect(got.problems).toEqual([]);
+              expect(got.records.map((r) => r.raw)).toEqual(expected);
+              expect(got.stats.skippedIrrelevant).toBe(plain.length - expected.length);
+            }
+          }),
+          { numRuns: 300 },
+        );
+      } finally {
+        await cleanup();
+      }
     });
   });
 });

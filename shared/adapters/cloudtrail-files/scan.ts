@@ -578,14 +578,16 @@ function commonness(c: number): number {
 }
 
 /**
- * Finds a literal by searching first for its tail from its rarest character on. String#indexOf scans
- * for the pattern's first character, so `"eventName":"` (a quote first) runs several times slower than
- * `Name":"` over JSON, where quotes are everywhere.
+ * Finds a literal by searching first for its tail from its rarest character on. indexOf scans for
+ * the pattern's first character, so `"eventName":"` (a quote first) runs several times slower than
+ * `Name":"` over JSON, where quotes are everywhere. Works on strings and on (UTF-8) Buffers.
  */
 export class Finder {
   private readonly k: number;
   private readonly head: string;
   private readonly tail: string;
+  private readonly headBytes: Buffer;
+  private readonly tailBytes: Buffer;
 
   constructor(readonly pattern: string) {
     let k = 0;
@@ -595,6 +597,8 @@ export class Finder {
     this.k = k;
     this.head = pattern.slice(0, k);
     this.tail = pattern.slice(k);
+    this.headBytes = Buffer.from(this.head, 'utf8');
+    this.tailBytes = Buffer.from(this.tail, 'utf8');
   }
 
   /** Index of the first occurrence at or after `from`; -1 when there is none. */
@@ -602,6 +606,19 @@ export class Finder {
     const k = this.k;
     for (let at = text.indexOf(this.tail, from + k); at >= 0; at = text.indexOf(this.tail, at + 1)) {
       if (k === 0 || text.startsWith(this.head, at - k)) return at - k;
+    }
+    return -1;
+  }
+
+  /** The same over bytes: the byte offset of the first occurrence at or after byte `from`. */
+  nextByte(buf: Buffer, from: number): number {
+    const k = this.headBytes.length;
+    const tail = this.tailBytes;
+    const head = this.headBytes;
+    search: for (let at = buf.indexOf(tail, from + k); at >= 0; at = buf.indexOf(tail, at + 1)) {
+      // The head is a few bytes: comparing here beats a call into Buffer#compare.
+      for (let i = 0, j = at - k; i < k; i++, j++) if (buf[j] !== head[i]) continue search;
+      return at - k;
     }
     return -1;
   }
@@ -618,6 +635,38 @@ function findersOf(needles: readonly string[]): Finder[] {
     needleFinders.set(needles, f);
   }
   return f;
+}
+
+/** What the split reads of a text: the same questions over a string or over UTF-8 bytes. */
+interface Hay {
+  readonly length: number;
+  /** Code unit (string) or byte (Buffer) at `i`: only ever asked of ASCII structure. */
+  code(i: number): number;
+  find(f: Finder, from: number): number;
+  /** Index of the next `"` at or after `from`. */
+  quote(from: number): number;
+  text(from: number, to: number): string;
+}
+
+function stringHay(s: string): Hay {
+  return {
+    length: s.length,
+    code: (i) => s.charCodeAt(i),
+    find: (f, from) => f.next(s, from),
+    quote: (from) => s.indexOf('"', from),
+    text: (from, to) => s.slice(from, to),
+  };
+}
+
+function bytesHay(b: Buffer): Hay {
+  return {
+    length: b.length,
+    code: (i) => b[i] ?? -1,
+    find: (f, from) => f.nextByte(b, from),
+    quote: (from) => b.indexOf(QUOTE, from),
+    // Pieces start at `{` and end after `}`, so a cut never splits a UTF-8 sequence.
+    text: (from, to) => b.toString('utf8', from, to),
+  };
 }
 
 function isWs(c: number): boolean {
@@ -637,30 +686,31 @@ function isWs(c: number): boolean {
  * parses the whole text. A record can never hide: its own eventName is in its text, so the piece that
  * holds it is parsed, and a piece that is not exactly one record fails to parse.
  */
-function splitRecords(text: string, baseLine: number, sink: TextSink, rel: PairsRelevance): boolean {
-  if (!text.startsWith(RECORDS_HEAD)) return false;
-  let end = text.length;
-  while (end > 0 && isWs(text.charCodeAt(end - 1))) end--;
-  if (end < RECORDS_HEAD.length + 2) return false;
-  if (text.charCodeAt(end - 1) !== RBRACE || text.charCodeAt(end - 2) !== RBRACK) return false;
+function splitRecords(hay: Hay, baseLine: number, sink: TextSink, rel: PairsRelevance): boolean {
+  const headLen = RECORDS_HEAD.length;
+  for (let i = 0; i < headLen; i++) if (hay.code(i) !== RECORDS_HEAD.charCodeAt(i)) return false;
+  let end = hay.length;
+  while (end > 0 && isWs(hay.code(end - 1))) end--;
+  if (end < headLen + 2) return false;
+  if (hay.code(end - 1) !== RBRACE || hay.code(end - 2) !== RBRACK) return false;
   const bodyEnd = end - 2;
   const starts: number[] = [];
   for (
-    let at = VERSION_FINDER.next(text, RECORDS_HEAD.length);
+    let at = hay.find(VERSION_FINDER, headLen);
     at >= 0 && at < bodyEnd;
-    at = VERSION_FINDER.next(text, at + VERSION_KEY.length)
+    at = hay.find(VERSION_FINDER, at + VERSION_KEY.length)
   ) {
-    const before = text.charCodeAt(at - 2);
-    if (text.charCodeAt(at - 1) !== LBRACE || (before !== COMMA && before !== LBRACK)) return false;
+    const before = hay.code(at - 2);
+    if (hay.code(at - 1) !== LBRACE || (before !== COMMA && before !== LBRACK)) return false;
     starts.push(at - 1);
   }
   const n = starts.length;
-  if (n === 0) return bodyEnd === RECORDS_HEAD.length;
-  if (starts[0] !== RECORDS_HEAD.length) return false;
+  if (n === 0) return bodyEnd === headLen;
+  if (starts[0] !== headLen) return false;
   const ends = new Array<number>(n);
   for (let k = 0; k < n; k++) {
     const e = k + 1 < n ? (starts[k + 1] as number) - 1 : bodyEnd;
-    if (text.charCodeAt(e - 1) !== RBRACE) return false;
+    if (hay.code(e - 1) !== RBRACE) return false;
     ends[k] = e;
   }
 
@@ -669,16 +719,16 @@ function splitRecords(text: string, baseLine: number, sink: TextSink, rel: Pairs
   const named = new Uint8Array(n);
   let k = 0;
   for (
-    let at = NAME_FINDER.next(text, RECORDS_HEAD.length);
+    let at = hay.find(NAME_FINDER, headLen);
     at >= 0 && at < bodyEnd;
-    at = NAME_FINDER.next(text, at + NAME_PAIR.length)
+    at = hay.find(NAME_FINDER, at + NAME_PAIR.length)
   ) {
     while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
     named[k] = 1;
     const from = at + NAME_PAIR.length;
-    const q = text.indexOf('"', from);
+    const q = hay.quote(from);
     if (q < 0) return false;
-    const name = text.slice(from, q);
+    const name = hay.text(from, q);
     if (rel.names.has(name) || name.includes('\\')) wanted[k] = 1;
   }
   for (k = 0; k < n; k++) if (named[k] === 0) wanted[k] = 1;
@@ -688,12 +738,12 @@ function splitRecords(text: string, baseLine: number, sink: TextSink, rel: Pairs
       break;
     }
     k = 0;
-    for (let at = finder.next(text, RECORDS_HEAD.length); at >= 0 && at < bodyEnd; ) {
+    for (let at = hay.find(finder, headLen); at >= 0 && at < bodyEnd; ) {
       while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
       wanted[k] = 1;
       // One hit is enough for a record: go on from the next one.
       if (k + 1 >= n) break;
-      at = finder.next(text, starts[k + 1] as number);
+      at = hay.find(finder, starts[k + 1] as number);
     }
   }
 
@@ -701,7 +751,7 @@ function splitRecords(text: string, baseLine: number, sink: TextSink, rel: Pairs
   for (k = 0; k < n; k++) {
     if (wanted[k] === 0) continue;
     try {
-      parsed[k] = JSON.parse(text.slice(starts[k], ends[k])) as Record<string, unknown>;
+      parsed[k] = JSON.parse(hay.text(starts[k] as number, ends[k] as number)) as Record<string, unknown>;
     } catch {
       return false;
     }
@@ -720,11 +770,24 @@ function splitRecords(text: string, baseLine: number, sink: TextSink, rel: Pairs
     const en = rec.eventName;
     const from = starts[k] as number;
     const to = ends[k] as number;
-    if (typeof es === 'string' && typeof en === 'string' && !rel(es, en, () => text.slice(from, to)))
+    if (typeof es === 'string' && typeof en === 'string' && !rel(es, en, () => hay.text(from, to)))
       sink.skip();
     else sink.record(rec, baseLine);
   }
   return true;
+}
+
+/**
+ * The split over a whole file's bytes, before any decoding: only the records it parses are ever
+ * turned into strings. False (nothing emitted) when the bytes are not a one-line S3 log object or
+ * the relevance test is not a pairs test; the caller then decodes the text and reads it as usual.
+ */
+export function splitRecordBytes(bytes: Buffer, sink: TextSink): boolean {
+  const rel = sink.relevant as Partial<PairsRelevance> | undefined;
+  if (rel?.names === undefined || bytes.length > FAST_PARSE_MAX_CHARS) return false;
+  const nl = bytes.indexOf(NL);
+  if (nl >= 0 && nl < bytes.length - 2) return false;
+  return splitRecords(bytesHay(bytes), 1, sink, rel as PairsRelevance);
 }
 
 /**
@@ -748,7 +811,7 @@ export function processText(
     singleLine &&
     rel?.names !== undefined &&
     text.length <= FAST_PARSE_MAX_CHARS &&
-    splitRecords(text, baseLine, sink, rel as PairsRelevance)
+    splitRecords(stringHay(text), baseLine, sink, rel as PairsRelevance)
   ) {
     return 'done';
   }

@@ -8,7 +8,14 @@ import { readFile, stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import { bracketDepth, isBlank, isSingleObject, processText, type TextSink } from './scan.js';
+import {
+  bracketDepth,
+  isBlank,
+  isSingleObject,
+  processText,
+  splitRecordBytes,
+  type TextSink,
+} from './scan.js';
 import { clip, ioReason } from './text.js';
 import type { FileChunk, RelevanceTest, SourceConfig, SourceProblem, SourceRecord } from './types.js';
 
@@ -315,16 +322,16 @@ async function* decompressed(
   }
 }
 
-/** The text of a whole file; undefined when it must be streamed instead. */
-function wholeText(buf: Buffer, maxBytes: number): string | undefined {
+/** The (gunzipped) bytes of a whole file; undefined when it must be streamed instead. */
+function wholeBytes(buf: Buffer, maxBytes: number): Buffer | undefined {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     try {
-      return gunzipSync(buf, { maxOutputLength: maxBytes }).toString('utf8');
+      return gunzipSync(buf, { maxOutputLength: maxBytes });
     } catch {
       return undefined;
     }
   }
-  return buf.length <= maxBytes ? buf.toString('utf8') : undefined;
+  return buf.length <= maxBytes ? buf : undefined;
 }
 
 function zlibCode(err: unknown): string | undefined {
@@ -354,7 +361,14 @@ export async function* readSource(
     }
   }
   if (whole !== undefined) {
-    const text = wholeText(whole, Math.min(WHOLE_TEXT_BYTES, cfg.maxDocumentChars));
+    const content = wholeBytes(whole, Math.min(WHOLE_TEXT_BYTES, cfg.maxDocumentChars));
+    if (content !== undefined && splitRecordBytes(content, proc)) {
+      // A one-line S3 log object, split and filtered on its bytes: nothing else to do.
+      proc.finish();
+      yield proc.take(whole.length);
+      return;
+    }
+    const text = content?.toString('utf8');
     if (text !== undefined) {
       proc.push(text);
       proc.end(false);
