@@ -3,8 +3,7 @@
  * or collects a single multi-line document, and turns the text into records and problems.
  * Used the same way in-thread and in worker threads, so both give identical output.
  */
-import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
@@ -322,6 +321,30 @@ async function* decompressed(
   }
 }
 
+/**
+ * The bytes of `path` when it is a regular file of at most WHOLE_FILE_BYTES; undefined for larger
+ * files and other kinds (streamed instead). Synchronous on purpose: log objects are small, the OS
+ * serves them from its cache, and three syscalls cost less than a promise round trip through the
+ * thread pool per file (replay reads thousands; a worker thread has nothing else to do meanwhile).
+ */
+function readSmallFile(path: string): Buffer | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > WHOLE_FILE_BYTES) return undefined;
+    const buf = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < st.size) {
+      const n = readSync(fd, buf, got, st.size - got, null);
+      if (n === 0) break;
+      got += n;
+    }
+    return got === st.size ? buf : buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The (gunzipped) bytes of a whole file; undefined when it must be streamed instead. */
 function wholeBytes(buf: Buffer, maxBytes: number): Buffer | undefined {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
@@ -353,8 +376,7 @@ export async function* readSource(
   let whole: Buffer | undefined;
   if (input === undefined) {
     try {
-      const st = await stat(path);
-      if (st.isFile() && st.size <= WHOLE_FILE_BYTES) whole = await readFile(path);
+      whole = readSmallFile(path);
     } catch (err) {
       yield { events: [{ path, line: null, reason: ioReason(err) }], bytes: 0, skipped: 0 };
       return;
