@@ -36,13 +36,19 @@ export interface ObservationSink {
 /** Outcome of asking the dedupe state about an alert. */
 export type DedupeDecision =
   | { kind: 'new' }
-  | { kind: 'repeat'; count: number; firstAlertId: string }
+  /** `redelivery`: the same alert (same id) claimed again, e.g. EventBridge redelivery or a Lambda retry. */
+  | { kind: 'repeat'; count: number; firstAlertId: string; redelivery?: boolean }
   | { kind: 'unavailable'; reason: string };
 
 /** Shared alert/dedupe state (DynamoDB conditional writes in AWS). */
 export interface DedupeStore {
   /** Claim (dedupeKey, window) for this alert, or count a repeat. Never throws: returns `unavailable`. */
   claim(alert: Alert, windowMinutes: number): Promise<DedupeDecision>;
+  /**
+   * Give back a claim this alert won, when it could be neither delivered nor parked, so that a retry
+   * of the same event claims it again instead of folding it away. Never throws.
+   */
+  release?(alert: Alert, windowMinutes: number): Promise<void>;
 }
 
 /** The baseline as stored (DynamoDB), with live incident windows. */

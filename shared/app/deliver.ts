@@ -166,7 +166,7 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
     report.outcomes.push(outcome);
     if (decision?.kind === 'repeat') {
       report.repeats++;
-      deps.log.debug('repeat folded into earlier alert', {
+      deps.log.debug(decision.redelivery ? 'redelivered alert ignored' : 'repeat folded into earlier alert', {
         alertId: original.id,
         firstAlertId: decision.firstAlertId,
         count: decision.count,
@@ -213,6 +213,17 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
     }
   }
 
-  if (unparked.length > 0) throw new DeliveryError(unparked, lastParkError);
+  if (unparked.length > 0) {
+    // Neither delivered nor parked: give the claims back, so that the retry this error triggers
+    // (Lambda async retry, or the operator re-running replay) claims and delivers them again.
+    if (deps.dedupe?.release) {
+      const lost = new Set(unparked.map((u) => u.alertId));
+      for (const a of alerts) {
+        if (lost.has(a.id) && byId.get(a.id)?.decision === 'new')
+          await deps.dedupe.release(a, deps.windowMinutes(a.rule));
+      }
+    }
+    throw new DeliveryError(unparked, lastParkError);
+  }
   return report;
 }

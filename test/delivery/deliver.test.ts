@@ -128,6 +128,33 @@ describe('deliverAlerts', () => {
     expect((err as DeliveryError).failures.map((f) => f.alertId)).toEqual(['x1', 'x2']);
     expect(good.published.map((a) => a.id)).toEqual(['x1', 'x2']);
   });
+
+  it('gives the claim back when an alert is neither delivered nor parked, so the retry delivers it', async () => {
+    const slack = new MemorySink('slack');
+    slack.failWith = new Error('HTTP 503');
+    const dlq = new MemoryDeadLetters();
+    dlq.failing = true;
+    const deps = {
+      dedupe: new MemoryDedupe(),
+      windowMinutes: window,
+      sinks: [slack],
+      log: memoryLog(),
+      deadLetter: dlq,
+    };
+    const a = makeAlert({ id: 'lost-1' });
+    await expect(deliverAlerts([a], deps)).rejects.toBeInstanceOf(DeliveryError);
+    expect(deps.dedupe.items.size).toBe(0);
+    // The retry of the same event (Lambda async retry): Slack is back.
+    slack.failWith = null;
+    dlq.failing = false;
+    const report = await deliverAlerts([a], deps);
+    expect(report).toMatchObject({ published: 1, repeats: 0 });
+    expect(slack.published.map((x) => x.id)).toEqual(['lost-1']);
+    // A redelivery after that is ignored and does not count as a repeat of the finding.
+    await deliverAlerts([a], deps);
+    expect(slack.published).toHaveLength(1);
+    expect([...deps.dedupe.items.values()]).toEqual([{ firstAlertId: 'lost-1', count: 1 }]);
+  });
 });
 
 describe('a 10-minute Slack outage', () => {

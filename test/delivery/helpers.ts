@@ -137,15 +137,24 @@ export class MemoryDedupe implements DedupeStore {
   unavailable = false;
   async claim(alert: Alert, windowMinutes: number): Promise<DedupeDecision> {
     if (this.unavailable) return { kind: 'unavailable', reason: 'ProvisionedThroughputExceededException' };
-    const w = Math.max(1, windowMinutes) * 60_000;
-    const key = `${alert.dedupeKey}#${Math.floor(Date.parse(alert.eventTime) / w) * w}`;
+    const key = this.keyOf(alert, windowMinutes);
     const cur = this.items.get(key);
+    if (cur?.firstAlertId === alert.id)
+      return { kind: 'repeat', count: cur.count, firstAlertId: cur.firstAlertId, redelivery: true };
     if (cur) {
       cur.count++;
       return { kind: 'repeat', count: cur.count, firstAlertId: cur.firstAlertId };
     }
     this.items.set(key, { firstAlertId: alert.id, count: 1 });
     return { kind: 'new' };
+  }
+  async release(alert: Alert, windowMinutes: number): Promise<void> {
+    const key = this.keyOf(alert, windowMinutes);
+    if (this.items.get(key)?.firstAlertId === alert.id) this.items.delete(key);
+  }
+  private keyOf(alert: Alert, windowMinutes: number): string {
+    const w = Math.max(1, windowMinutes) * 60_000;
+    return `${alert.dedupeKey}#${Math.floor(Date.parse(alert.eventTime) / w) * w}`;
   }
 }
 

@@ -388,6 +388,28 @@ export function storeSuite(name: string, start: () => Promise<Backend>, skip: st
       }
     });
 
+    it('dedupe: a redelivered alert id does not count; release gives back only its own claim', async () => {
+      const h = await freshStore(backend, { clock: new TestClock(T0) });
+      try {
+        expect(await h.dedupe.claim(alert(), 60)).toEqual({ kind: 'new' });
+        expect(await h.dedupe.claim(alert(), 60)).toEqual({
+          kind: 'repeat',
+          count: 1,
+          firstAlertId: 'alert-1',
+          redelivery: true,
+        });
+        // Another alert cannot release alert-1's claim; alert-1 can.
+        await h.dedupe.release?.(alert({ id: 'alert-9' }), 60);
+        expect((await h.dedupe.claim(alert({ id: 'alert-2' }), 60)).kind).toBe('repeat');
+        await h.dedupe.release?.(alert(), 60);
+        expect(await h.dedupe.claim(alert(), 60)).toEqual({ kind: 'new' });
+        const hist = await h.history.since(Date.parse('2036-03-01T00:00:00Z'));
+        expect(hist.map((a) => [a.id, a.count])).toEqual([['alert-1', 1]]);
+      } finally {
+        await h.close();
+      }
+    });
+
     it('dedupe answers unavailable, never throws, when DynamoDB cannot be reached', async () => {
       const port = await freePort();
       const h = createStoreHandle(localClient(`http://127.0.0.1:${port}`), 'nowhere', {

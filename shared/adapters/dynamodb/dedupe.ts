@@ -28,16 +28,20 @@ export class DynamoDedupeStore implements DedupeStore, AlertHistory {
     private readonly clock: Clock = { nowMs: () => Date.now() },
   ) {}
 
+  private keyOf(alert: Alert, windowMinutes: number) {
+    const windowMs = Math.max(1, windowMinutes) * 60_000;
+    const eventMs = Date.parse(alert.eventTime);
+    const t = Number.isFinite(eventMs) ? eventMs : 0;
+    const windowStart = Math.floor(t / windowMs) * windowMs;
+    return { t, windowMs, windowStart, key: { pk: alertPk(alert.dedupeKey, windowStart), sk: ALERT_SK } };
+  }
+
   async claim(alert: Alert, windowMinutes: number): Promise<DedupeDecision> {
     try {
-      const windowMs = Math.max(1, windowMinutes) * 60_000;
-      const eventMs = Date.parse(alert.eventTime);
-      const t = Number.isFinite(eventMs) ? eventMs : 0;
-      const windowStart = Math.floor(t / windowMs) * windowMs;
+      const { t, windowMs, windowStart, key } = this.keyOf(alert, windowMinutes);
       const nowMs = this.clock.nowMs();
       const nowSec = Math.floor(nowMs / 1000);
       const expiresAt = Math.ceil((Math.max(nowMs, windowStart + windowMs) + ALERT_RETENTION_MS) / 1000);
-      const key = { pk: alertPk(alert.dedupeKey, windowStart), sk: ALERT_SK };
       try {
         await this.db.put(
           {
@@ -62,17 +66,45 @@ export class DynamoDedupeStore implements DedupeStore, AlertHistory {
       } catch (err) {
         if (!(err instanceof ConditionFailedError)) throw err;
       }
-      const out = await this.db.update({
-        Key: key,
-        UpdateExpression: 'ADD #count :one SET lastEventTime = :t',
-        ExpressionAttributeNames: { '#count': 'count' },
-        ExpressionAttributeValues: { ':one': 1, ':t': alert.eventTime },
-        ReturnValues: 'ALL_NEW',
-      });
-      const a = out.Attributes ?? {};
-      return { kind: 'repeat', count: Number(a.count ?? 0), firstAlertId: String(a.firstAlertId ?? '') };
+      try {
+        // The same alert id again is a redelivery of the same event: it must not count twice.
+        const out = await this.db.update({
+          Key: key,
+          UpdateExpression: 'ADD #count :one SET lastEventTime = :t',
+          ConditionExpression: 'attribute_exists(pk) AND firstAlertId <> :id',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':one': 1, ':t': alert.eventTime, ':id': alert.id },
+          ReturnValues: 'ALL_NEW',
+        });
+        const a = out.Attributes ?? {};
+        return { kind: 'repeat', count: Number(a.count ?? 0), firstAlertId: String(a.firstAlertId ?? '') };
+      } catch (err) {
+        if (!(err instanceof ConditionFailedError)) throw err;
+      }
+      const current = await this.db.get(key, true);
+      if (current === null) {
+        // Released (or expired) between the two writes: the caller may claim again on its retry.
+        return { kind: 'unavailable', reason: 'dedupe item changed during the claim' };
+      }
+      return {
+        kind: 'repeat',
+        count: Number(current.count ?? 0),
+        firstAlertId: String(current.firstAlertId ?? ''),
+        redelivery: true,
+      };
     } catch (err) {
       return { kind: 'unavailable', reason: errorText(err) };
+    }
+  }
+
+  async release(alert: Alert, windowMinutes: number): Promise<void> {
+    try {
+      await this.db.delete(this.keyOf(alert, windowMinutes).key, {
+        ConditionExpression: 'firstAlertId = :id',
+        ExpressionAttributeValues: { ':id': alert.id },
+      });
+    } catch {
+      // Not ours any more, or the table is unreachable: the caller is already failing loudly.
     }
   }
 
