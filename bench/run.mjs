@@ -9,6 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
+// Quiet the AWS SDK's Node version notice here and in the processes the bench starts.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = path.join(root, 'bench/out');
 mkdirSync(out, { recursive: true });
