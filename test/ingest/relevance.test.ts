@@ -250,6 +250,32 @@ describe('relevance pre-filter', () => {
       }
     });
 
+    it('never takes an object nested in a record for a record (injection through request parameters)', async () => {
+      // A bucket policy is logged as an object: its Statement array is for the caller to shape.
+      const fake = ct('CreateUser', 'FORGED', { userIdentity: { type: 'Root' } });
+      const host = ct('GetRole', 'host', {
+        requestParameters: {
+          bucketPolicy: { Statement: [{ Sid: 'x' }, fake, { eventVersion: '1.08', eventName: 'GetRole' }] },
+        },
+      });
+      const records = [ct('GetRole', 'a'), host, ct('CreateUser', 'b')];
+      const doc = JSON.stringify({ Records: records });
+      const { dir, cleanup } = await tempDir();
+      try {
+        const file = join(dir, 'object.json.gz');
+        await writeFile(file, gzip(doc));
+        for (const got of [
+          await readText(doc, { relevantPairs: RELEVANT, needles: ['break-glass'] }),
+          await collect([file], { relevantPairs: RELEVANT, needles: ['break-glass'] }),
+        ]) {
+          expect(got.records.map((r) => r.raw.eventID)).toEqual(['b']);
+          expect(got.stats.skippedIrrelevant).toBe(2);
+        }
+      } finally {
+        await cleanup();
+      }
+    });
+
     it('falls back to a whole parse when a piece is not one record, and misses nothing', async () => {
       const traps = [
         // A relevant record whose request parameters look like records (split inside it).

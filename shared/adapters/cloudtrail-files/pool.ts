@@ -1,8 +1,9 @@
 /**
  * Worker threads that read files in parallel. Each worker holds a short queue of files
  * (JOBS_PER_WORKER) and reads them one at a time, so that it never waits for the main thread to hand
- * it the next one; it sends a file's chunks in order, a few in flight per file (credit-based), so
- * memory stays bounded while the main thread consumes files strictly in input order.
+ * it the next one; it sends a file's chunks in order, at most CHUNK_CREDITS unconsumed chunks of at
+ * most CHUNK_EVENTS events per worker, so memory stays bounded while the main thread consumes files
+ * strictly in input order.
  */
 import { Worker } from 'node:worker_threads';
 import { CloudTrailReadError } from './errors.js';

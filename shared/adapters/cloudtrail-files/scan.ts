@@ -555,8 +555,6 @@ function parseFailure(text: string): unknown {
 }
 
 const RECORDS_HEAD = '{"Records":[';
-const VERSION_KEY = '"eventVersion":';
-const NAME_PAIR = '"eventName":"';
 
 /** How common a character is in CloudTrail JSON (lower is rarer), for choosing where a search starts. */
 function commonness(c: number): number {
@@ -624,8 +622,6 @@ export class Finder {
   }
 }
 
-const VERSION_FINDER = new Finder(VERSION_KEY);
-const NAME_FINDER = new Finder(NAME_PAIR);
 const needleFinders = new WeakMap<readonly string[], Finder[]>();
 
 function findersOf(needles: readonly string[]): Finder[] {
@@ -640,6 +636,8 @@ function findersOf(needles: readonly string[]): Finder[] {
 /** What the split reads of a text: the same questions over a string or over UTF-8 bytes. */
 interface Hay {
   readonly length: number;
+  /** The elements of the array body [from, to); null unless all are objects and it balances. */
+  spans(from: number, to: number): Elements | null;
   /** Code unit (string) or byte (Buffer) at `i`: only ever asked of ASCII structure. */
   code(i: number): number;
   find(f: Finder, from: number): number;
@@ -651,6 +649,13 @@ interface Hay {
 function stringHay(s: string): Hay {
   return {
     length: s.length,
+    spans: (from, to) =>
+      elementSpans(
+        (i) => s.charCodeAt(i),
+        (i) => s.indexOf('"', i),
+        from,
+        to,
+      ),
     code: (i) => s.charCodeAt(i),
     find: (f, from) => f.next(s, from),
     quote: (from) => s.indexOf('"', from),
@@ -661,6 +666,13 @@ function stringHay(s: string): Hay {
 function bytesHay(b: Buffer): Hay {
   return {
     length: b.length,
+    spans: (from, to) =>
+      elementSpans(
+        (i) => b[i] as number,
+        (i) => b.indexOf(QUOTE, i),
+        from,
+        to,
+      ),
     code: (i) => b[i] ?? -1,
     find: (f, from) => f.nextByte(b, from),
     quote: (from) => b.indexOf(QUOTE, from),
@@ -669,22 +681,131 @@ function bytesHay(b: Buffer): Hay {
   };
 }
 
+/** What the depth scan learnt of an array body's elements. */
+interface Elements {
+  starts: number[];
+  ends: number[];
+  /**
+   * Per element, the span of its top-level `eventName` string value; -1 unless the element has exactly
+   * one top-level `eventName` and one `eventSource`, both plain strings (otherwise it is undecided).
+   */
+  nameFrom: number[];
+  nameTo: number[];
+}
+
+const EVENT_NAME = 'eventName';
+const EVENT_SOURCE = 'eventSource';
+const KEY_NONE = 0;
+const KEY_NAME = 1;
+const KEY_SOURCE = 2;
+
+/**
+ * The elements of an array body `[from, to)` by an exact, string-aware depth scan (strings jumped
+ * over with a native search for their closing quote), with each element's top-level `eventName` when
+ * it is a plain string. Null when an element is not an object or the brackets do not balance (the
+ * caller then parses the whole text).
+ */
+function elementSpans(
+  at: (i: number) => number,
+  nextQuote: (i: number) => number,
+  from: number,
+  to: number,
+): Elements | null {
+  const el: Elements = { starts: [], ends: [], nameFrom: [], nameTo: [] };
+  let depth = 0;
+  // At depth 1 (an element's own members): is the next string a key, and which key the last one was.
+  let expectKey = false;
+  let key = KEY_NONE;
+  // Per element: how many eventName / eventSource members were plain strings, and how many were not.
+  let names = 0;
+  let sources = 0;
+  let odd = 0;
+  let nameFrom = -1;
+  let nameTo = -1;
+  for (let i = from; i < to; i++) {
+    const c = at(i);
+    if (c === QUOTE) {
+      // The closing quote is the first one not escaped by an odd run of backslashes.
+      let q = nextQuote(i + 1);
+      for (;;) {
+        if (q < 0 || q >= to) return null;
+        let k = q - 1;
+        while (at(k) === BSLASH) k--;
+        if ((q - 1 - k) % 2 === 0) break;
+        q = nextQuote(q + 1);
+      }
+      if (depth === 0) return null;
+      if (depth === 1) {
+        if (expectKey) key = keyAt(at, i + 1, q - i - 1);
+        else if (key === KEY_NAME) {
+          names++;
+          nameFrom = i + 1;
+          nameTo = q;
+          key = KEY_NONE;
+        } else if (key === KEY_SOURCE) {
+          sources++;
+          key = KEY_NONE;
+        }
+      }
+      i = q;
+    } else if (c === LBRACE || c === LBRACK) {
+      if (depth === 0) {
+        if (c !== LBRACE) return null;
+        el.starts.push(i);
+        expectKey = true;
+        key = KEY_NONE;
+        names = 0;
+        sources = 0;
+        odd = 0;
+      } else if (depth === 1 && key !== KEY_NONE) {
+        odd++; // eventName or eventSource holds an object or an array
+        key = KEY_NONE;
+      }
+      depth++;
+    } else if (c === RBRACE || c === RBRACK) {
+      if (--depth < 0) return null;
+      if (depth === 0) {
+        const decided = names === 1 && sources === 1 && odd === 0;
+        el.ends.push(i + 1);
+        el.nameFrom.push(decided ? nameFrom : -1);
+        el.nameTo.push(decided ? nameTo : -1);
+      }
+    } else if (depth === 1) {
+      if (c === COMMA) expectKey = true;
+      else if (c === COLON) expectKey = false;
+      else if (key !== KEY_NONE && !isWs(c)) {
+        odd++; // a number, true, false or null
+        key = KEY_NONE;
+      }
+    } else if (depth === 0 && c !== COMMA && !isWs(c)) {
+      return null;
+    }
+  }
+  return depth === 0 ? el : null;
+}
+
+/** Which of the keys the split cares about the (unescaped) key text at `from` is. */
+function keyAt(at: (i: number) => number, from: number, len: number): number {
+  const want = len === EVENT_NAME.length ? EVENT_NAME : len === EVENT_SOURCE.length ? EVENT_SOURCE : null;
+  if (want === null) return KEY_NONE;
+  for (let j = 0; j < len; j++) if (at(from + j) !== want.charCodeAt(j)) return KEY_NONE;
+  return want === EVENT_NAME ? KEY_NAME : KEY_SOURCE;
+}
+
 function isWs(c: number): boolean {
   return c === SPACE || c === TAB || c === CR || c === NL;
 }
 
 /**
- * The fastest path, for CloudTrail's own S3 log objects: `{"Records":[{"eventVersion":…},…]}` on one
- * line. Records are found by native text search: each starts with `{"eventVersion":` right after the
- * array's `[` or a `,` (a quote right after a brace cannot be inside a JSON string, where quotes are
- * escaped). Only records whose text names a relevant eventName, holds a needle, or has no literal
- * `"eventName":"` at all are parsed; the others are counted as skipped without being built.
+ * The fastest path, for CloudTrail's S3 log objects: `{"Records":[…]}` on one line. The records are
+ * found by an exact depth scan (strings jumped over natively), so an object nested in a record (a
+ * bucket policy's Statement, say) is never taken for one. Only records whose text names a relevant
+ * eventName, holds a needle, or has no literal `"eventName":"` at all (escaped keys) are decoded and
+ * parsed; the others are counted as skipped without being built. A record can never hide: its own
+ * eventName is in its text.
  *
- * Returns false, having emitted nothing, when the text is not exactly of that shape (another key
- * order, a nested `"eventVersion":` elsewhere) or when a chosen record does not parse on its own (a
- * split inside a record, e.g. an attacker's request parameter shaped like a record); the caller then
- * parses the whole text. A record can never hide: its own eventName is in its text, so the piece that
- * holds it is parsed, and a piece that is not exactly one record fails to parse.
+ * Returns false, having emitted nothing, when the text is not of that shape or a chosen record does
+ * not parse; the caller then parses the whole text and words any problem.
  */
 function splitRecords(hay: Hay, baseLine: number, sink: TextSink, rel: PairsRelevance): boolean {
   const headLen = RECORDS_HEAD.length;
@@ -694,44 +815,24 @@ function splitRecords(hay: Hay, baseLine: number, sink: TextSink, rel: PairsRele
   if (end < headLen + 2) return false;
   if (hay.code(end - 1) !== RBRACE || hay.code(end - 2) !== RBRACK) return false;
   const bodyEnd = end - 2;
-  const starts: number[] = [];
-  for (
-    let at = hay.find(VERSION_FINDER, headLen);
-    at >= 0 && at < bodyEnd;
-    at = hay.find(VERSION_FINDER, at + VERSION_KEY.length)
-  ) {
-    const before = hay.code(at - 2);
-    if (hay.code(at - 1) !== LBRACE || (before !== COMMA && before !== LBRACK)) return false;
-    starts.push(at - 1);
-  }
+  const spans = hay.spans(headLen, bodyEnd);
+  if (spans === null) return false;
+  const { starts, ends } = spans;
   const n = starts.length;
-  if (n === 0) return bodyEnd === headLen;
-  if (starts[0] !== headLen) return false;
-  const ends = new Array<number>(n);
-  for (let k = 0; k < n; k++) {
-    const e = k + 1 < n ? (starts[k + 1] as number) - 1 : bodyEnd;
-    if (hay.code(e - 1) !== RBRACE) return false;
-    ends[k] = e;
-  }
+  if (n === 0) return true;
 
-  // 1 = parse this record. Records without a literal eventName pair are parsed (escaped keys).
+  // 1 = parse this record: its top-level eventName is relevant, escaped, or not a plain string.
   const wanted = new Uint8Array(n);
-  const named = new Uint8Array(n);
   let k = 0;
-  for (
-    let at = hay.find(NAME_FINDER, headLen);
-    at >= 0 && at < bodyEnd;
-    at = hay.find(NAME_FINDER, at + NAME_PAIR.length)
-  ) {
-    while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
-    named[k] = 1;
-    const from = at + NAME_PAIR.length;
-    const q = hay.quote(from);
-    if (q < 0) return false;
-    const name = hay.text(from, q);
+  for (k = 0; k < n; k++) {
+    const from = spans.nameFrom[k] as number;
+    if (from < 0) {
+      wanted[k] = 1;
+      continue;
+    }
+    const name = hay.text(from, spans.nameTo[k] as number);
     if (rel.names.has(name) || name.includes('\\')) wanted[k] = 1;
   }
-  for (k = 0; k < n; k++) if (named[k] === 0) wanted[k] = 1;
   for (const finder of findersOf(rel.needles)) {
     if (finder.pattern.length === 0) {
       wanted.fill(1);

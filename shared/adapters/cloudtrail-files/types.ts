@@ -106,5 +106,11 @@ export type PairsRelevance = RelevanceTest & {
   names: ReadonlySet<string>;
 };
 
-/** Chunks a worker may send ahead of the main thread's consumption, per file. */
-export const CHUNK_CREDITS = 4;
+/**
+ * Chunks a worker may have sent that the main thread has not consumed yet, over all its files. With
+ * at most CHUNK_EVENTS records a chunk, this bounds what waits in the main thread whatever the files.
+ */
+export const CHUNK_CREDITS = 8;
+
+/** Most records and problems in one chunk a worker sends. */
+export const CHUNK_EVENTS = 1000;

@@ -5,35 +5,59 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readSource } from './source.js';
-import { CHUNK_CREDITS, type FromWorker, pairsTest, type ToWorker, type WorkerConfig } from './types.js';
+import {
+  CHUNK_CREDITS,
+  CHUNK_EVENTS,
+  type FileChunk,
+  type FromWorker,
+  pairsTest,
+  type ToWorker,
+  type WorkerConfig,
+} from './types.js';
 
 const cfg = workerData as WorkerConfig;
 const relevant = cfg.relevantPairs ? pairsTest(new Set(cfg.relevantPairs), cfg.needles) : undefined;
 const port = parentPort!;
 
-let current = 0;
-let credits = 0;
+// Credits are the worker's, not a file's: every chunk it sends costs one, every chunk the main
+// thread consumes gives one back. A worker that is CHUNK_CREDITS ahead waits, whatever file it is on.
+let credits = CHUNK_CREDITS;
 let wake: (() => void) | null = null;
 
 function post(msg: FromWorker): void {
   port.postMessage(msg);
 }
 
+/** A chunk cut into pieces of at most CHUNK_EVENTS events (counters on the first piece). */
+function* pieces(chunk: FileChunk): Generator<FileChunk> {
+  if (chunk.events.length <= CHUNK_EVENTS) {
+    yield chunk;
+    return;
+  }
+  for (let i = 0; i < chunk.events.length; i += CHUNK_EVENTS) {
+    yield {
+      events: chunk.events.slice(i, i + CHUNK_EVENTS),
+      bytes: i === 0 ? chunk.bytes : 0,
+      skipped: i === 0 ? chunk.skipped : 0,
+    };
+  }
+}
+
 async function run(id: number, path: string): Promise<void> {
-  current = id;
-  credits = CHUNK_CREDITS;
   try {
     for await (const chunk of readSource(path, undefined, {
       relevant,
       maxDocumentChars: cfg.maxDocumentChars,
     })) {
-      while (credits === 0) {
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
+      for (const piece of pieces(chunk)) {
+        while (credits === 0) {
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+        }
+        credits--;
+        post({ type: 'chunk', id, chunk: piece });
       }
-      credits--;
-      post({ type: 'chunk', id, chunk });
     }
     post({ type: 'done', id });
   } catch (err) {
@@ -52,8 +76,6 @@ async function drainQueue(): Promise<void> {
 
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'credit') {
-    // Credits for a file already finished are stale; a queued file gets its own on start.
-    if (msg.id !== current) return;
     credits++;
     const w = wake;
     wake = null;
