@@ -276,6 +276,24 @@ describe('relevance pre-filter', () => {
       }
     });
 
+    it('reports a chosen record that does not parse and keeps the others', async () => {
+      const good = JSON.stringify(ct('CreateUser', 'ok'));
+      const bad = JSON.stringify(ct('CreateUser', 'bad')).replace('"eventID":"bad"', '"eventID":01');
+      const doc = `{"Records":[${good},${bad},${JSON.stringify(ct('GetRole', 'skip'))}]}`;
+      const { dir, cleanup } = await tempDir();
+      try {
+        const file = join(dir, 'object.json.gz');
+        await writeFile(file, gzip(doc));
+        const got = await collect([file], { relevantPairs: RELEVANT });
+        expect(got.records.map((r) => r.raw.eventID)).toEqual(['ok']);
+        expect(got.stats.skippedIrrelevant).toBe(1);
+        expect(got.rendered).toHaveLength(1);
+        expect(got.rendered[0]).toMatch(/object\.json\.gz:1: record 2: /);
+      } finally {
+        await cleanup();
+      }
+    });
+
     it('falls back to a whole parse when a piece is not one record, and misses nothing', async () => {
       const traps = [
         // A relevant record whose request parameters look like records (split inside it).

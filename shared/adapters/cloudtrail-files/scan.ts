@@ -807,19 +807,27 @@ function isWs(c: number): boolean {
  * Returns false, having emitted nothing, when the text is not of that shape or a chosen record does
  * not parse; the caller then parses the whole text and words any problem.
  */
-function splitRecords(hay: Hay, baseLine: number, sink: TextSink, rel: PairsRelevance): boolean {
+/** The records of an S3 log object, and which of them to parse. */
+interface Plan {
+  hay: Hay;
+  starts: number[];
+  ends: number[];
+  wanted: Uint8Array;
+  rel: PairsRelevance;
+}
+
+function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
   const headLen = RECORDS_HEAD.length;
-  for (let i = 0; i < headLen; i++) if (hay.code(i) !== RECORDS_HEAD.charCodeAt(i)) return false;
+  for (let i = 0; i < headLen; i++) if (hay.code(i) !== RECORDS_HEAD.charCodeAt(i)) return null;
   let end = hay.length;
   while (end > 0 && isWs(hay.code(end - 1))) end--;
-  if (end < headLen + 2) return false;
-  if (hay.code(end - 1) !== RBRACE || hay.code(end - 2) !== RBRACK) return false;
+  if (end < headLen + 2) return null;
+  if (hay.code(end - 1) !== RBRACE || hay.code(end - 2) !== RBRACK) return null;
   const bodyEnd = end - 2;
   const spans = hay.spans(headLen, bodyEnd);
-  if (spans === null) return false;
+  if (spans === null) return null;
   const { starts, ends } = spans;
   const n = starts.length;
-  if (n === 0) return true;
 
   // 1 = parse this record: its top-level eventName is relevant, escaped, or not a plain string.
   const wanted = new Uint8Array(n);
@@ -848,19 +856,27 @@ function splitRecords(hay: Hay, baseLine: number, sink: TextSink, rel: PairsRele
     }
   }
 
-  const parsed: Array<Record<string, unknown> | undefined> = new Array(n);
-  for (k = 0; k < n; k++) {
-    if (wanted[k] === 0) continue;
-    try {
-      parsed[k] = JSON.parse(hay.text(starts[k] as number, ends[k] as number)) as Record<string, unknown>;
-    } catch {
-      return false;
-    }
-  }
-  for (k = 0; k < n; k++) {
-    const rec = parsed[k];
-    if (rec === undefined) {
+  return { hay, starts, ends, wanted, rel };
+}
+
+/**
+ * Emits records [from, to) of a plan: the wanted ones parsed and judged by the full relevance test,
+ * the others counted as skipped. A wanted record that does not parse is reported and the rest go on.
+ */
+function emitPlanned(plan: Plan, from: number, to: number, baseLine: number, sink: TextSink): void {
+  const { hay, starts, ends, wanted, rel } = plan;
+  for (let k = from; k < to; k++) {
+    if (wanted[k] === 0) {
       sink.skip();
+      continue;
+    }
+    const start = starts[k] as number;
+    const end = ends[k] as number;
+    let rec: Record<string, unknown>;
+    try {
+      rec = JSON.parse(hay.text(start, end)) as Record<string, unknown>;
+    } catch (err) {
+      sink.problem(baseLine, `record ${k + 1}: ${jsonReason(err)}`);
       continue;
     }
     if ('detail-type' in rec && 'detail' in rec) {
@@ -869,26 +885,40 @@ function splitRecords(hay: Hay, baseLine: number, sink: TextSink, rel: PairsRele
     }
     const es = rec.eventSource;
     const en = rec.eventName;
-    const from = starts[k] as number;
-    const to = ends[k] as number;
-    if (typeof es === 'string' && typeof en === 'string' && !rel(es, en, () => hay.text(from, to)))
+    if (typeof es === 'string' && typeof en === 'string' && !rel(es, en, () => hay.text(start, end)))
       sink.skip();
     else sink.record(rec, baseLine);
   }
+}
+
+function splitRecords(hay: Hay, baseLine: number, sink: TextSink, rel: PairsRelevance): boolean {
+  const plan = planRecords(hay, rel);
+  if (plan === null) return false;
+  emitPlanned(plan, 0, plan.starts.length, baseLine, sink);
   return true;
 }
 
 /**
  * The split over a whole file's bytes, before any decoding: only the records it parses are ever
- * turned into strings. False (nothing emitted) when the bytes are not a one-line S3 log object or
- * the relevance test is not a pairs test; the caller then decodes the text and reads it as usual.
+ * turned into strings. Returns a stepper that emits up to `max` more records per call (true when
+ * done), so a large object never has all its records built at once; null (nothing emitted) when the
+ * bytes are not a one-line S3 log object or the relevance test is not a pairs test, and the caller
+ * then decodes the text and reads it as usual.
  */
-export function splitRecordBytes(bytes: Buffer, sink: TextSink): boolean {
+export function splitRecordBytes(bytes: Buffer, sink: TextSink): ((max: number) => boolean) | null {
   const rel = sink.relevant as Partial<PairsRelevance> | undefined;
-  if (rel?.names === undefined || bytes.length > FAST_PARSE_MAX_CHARS) return false;
+  if (rel?.names === undefined || bytes.length > FAST_PARSE_MAX_CHARS) return null;
   const nl = bytes.indexOf(NL);
-  if (nl >= 0 && nl < bytes.length - 2) return false;
-  return splitRecords(bytesHay(bytes), 1, sink, rel as PairsRelevance);
+  if (nl >= 0 && nl < bytes.length - 2) return null;
+  const plan = planRecords(bytesHay(bytes), rel as PairsRelevance);
+  if (plan === null) return null;
+  let next = 0;
+  return (max) => {
+    const to = Math.min(plan.starts.length, next + Math.max(1, max));
+    emitPlanned(plan, next, to, 1, sink);
+    next = to;
+    return next >= plan.starts.length;
+  };
 }
 
 /**

@@ -18,6 +18,9 @@ import {
 import { clip, ioReason } from './text.js';
 import type { FileChunk, RelevanceTest, SourceConfig, SourceProblem, SourceRecord } from './types.js';
 
+/** Records of an S3 log object handed on at a time (each batch is one chunk). */
+const SPLIT_BATCH = 1000;
+
 /** Most problems reported for one file; the rest are summarised in one line. */
 const MAX_PROBLEMS_PER_FILE = 100;
 /** First lines that open a pretty-printed document: `{`, `[`, `{"Records": [`, `[{`. */
@@ -384,11 +387,15 @@ export async function* readSource(
   }
   if (whole !== undefined) {
     const content = wholeBytes(whole, Math.min(WHOLE_TEXT_BYTES, cfg.maxDocumentChars));
-    if (content !== undefined && splitRecordBytes(content, proc)) {
-      // A one-line S3 log object, split and filtered on its bytes: nothing else to do.
-      proc.finish();
-      yield proc.take(whole.length);
-      return;
+    const step = content === undefined ? null : splitRecordBytes(content, proc);
+    if (step !== null) {
+      // A one-line S3 log object, split and filtered on its bytes, emitted a batch at a time.
+      for (;;) {
+        const done = step(SPLIT_BATCH);
+        if (done) proc.finish();
+        yield proc.take(done ? whole.length : 0);
+        if (done) return;
+      }
     }
     const text = content?.toString('utf8');
     if (text !== undefined) {

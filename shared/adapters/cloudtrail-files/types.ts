@@ -113,4 +113,4 @@ export type PairsRelevance = RelevanceTest & {
 export const CHUNK_CREDITS = 8;
 
 /** Most records and problems in one chunk a worker sends. */
-export const CHUNK_EVENTS = 1000;
+export const CHUNK_EVENTS = 250;
