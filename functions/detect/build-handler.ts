@@ -6,26 +6,22 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
 import type { DeliveryReport } from '../../shared/app/deliver.js';
 import type { DetectorResult } from '../../shared/app/detect.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import type { Log } from '../../shared/ports.js';
 
-/** The CloudTrail record inside the envelope: what routing needs; the normaliser reads the rest. */
-export const CloudTrailDetailSchema = z.looseObject({
-  eventID: z.string().optional(),
-  eventName: z.string().min(1),
-  eventSource: z.string().min(1),
-});
+let eventSchema: Promise<typeof import('./event-schema.js')> | null = null;
 
-/**
- * Powertools' EventBridge event schema with our detail, built once. (Its EventBridgeEnvelope extends
- * the schema on every call and imports every Powertools schema; this imports only the one it uses.)
- */
-export const DetectEventSchema = EventBridgeSchema.extend({ detail: CloudTrailDetailSchema });
+/** The input schema, loaded with the first event (see ./event-schema.ts). */
+function loadEventSchema(): Promise<typeof import('./event-schema.js')> {
+  eventSchema ??= import('./event-schema.js').catch((err: unknown) => {
+    eventSchema = null;
+    throw err;
+  });
+  return eventSchema;
+}
 
 /** What one invocation needs once it has a valid event; built on first use, then reused. */
 export interface DetectRuntime {
@@ -164,6 +160,7 @@ export function buildDetectHandler(deps: DetectHandlerDeps) {
       summary.received = envelopes.length + rejected.length;
       rejected.forEach(rejectInput);
       const alerts: Alert[] = [];
+      const { DetectEventSchema } = await loadEventSchema();
       for (const { where, envelope } of envelopes) {
         const parsed = DetectEventSchema.safeParse(envelope);
         if (!parsed.success) {
