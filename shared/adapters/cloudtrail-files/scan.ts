@@ -641,8 +641,6 @@ interface Hay {
   /** Code unit (string) or byte (Buffer) at `i`: only ever asked of ASCII structure. */
   code(i: number): number;
   find(f: Finder, from: number): number;
-  /** Index of the next `"` at or after `from`. */
-  quote(from: number): number;
   text(from: number, to: number): string;
 }
 
@@ -658,7 +656,6 @@ function stringHay(s: string): Hay {
       ),
     code: (i) => s.charCodeAt(i),
     find: (f, from) => f.next(s, from),
-    quote: (from) => s.indexOf('"', from),
     text: (from, to) => s.slice(from, to),
   };
 }
@@ -675,7 +672,6 @@ function bytesHay(b: Buffer): Hay {
       ),
     code: (i) => b[i] ?? -1,
     find: (f, from) => f.nextByte(b, from),
-    quote: (from) => b.indexOf(QUOTE, from),
     // Pieces start at `{` and end after `}`, so a cut never splits a UTF-8 sequence.
     text: (from, to) => b.toString('utf8', from, to),
   };
@@ -932,10 +928,8 @@ export function processText(
   sink: TextSink,
   opts: TextOptions = {},
 ): 'done' | 'deferred' {
-  // Fast path: one JSON.parse of the whole text, then filter parsed records by their pair. V8's parser
-  // beats the string-aware scan, so this wins whenever the text is a single line (an S3 log object or a
-  // JSON line: every record's line is then `baseLine`, as the scan would say), of bounded size, and holds
-  // none of the relevance needles (a needle test needs each record's text, which only the scan has).
+  // Fast paths, for a single line of bounded size (every record's line is then `baseLine`, as the scan
+  // would say). First, an S3 log object under a pairs test: split, and only wanted records parsed.
   const rel = sink.relevant as Partial<PairsRelevance> | undefined;
   const singleLine = opts.oneLine === true || isSingleLine(text);
   if (
@@ -946,6 +940,9 @@ export function processText(
   ) {
     return 'done';
   }
+  // Then one JSON.parse of the whole text, its records filtered by their pair: V8's parser beats the
+  // string-aware scan, unless the text holds a relevance needle (a needle test needs each record's
+  // text, which only the scan has).
   if (
     singleLine &&
     text.length <= FAST_PARSE_MAX_CHARS &&
