@@ -2,6 +2,7 @@
  * Retry with exponential backoff and full jitter, over an injected clock and sleep so tests never wait.
  * Shared by the alert sinks (Slack, SNS, EventBridge, SQS dead letters).
  */
+import { scrubSecrets } from '../core/alert/dead-letter.js';
 import { AdapterError } from '../ports.js';
 
 /** Time as the retry loop sees it. Tests pass a fake whose `sleep` advances `nowMs`. */
@@ -23,7 +24,11 @@ export interface RetryPolicy {
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
-  /** Give up when the next wait would pass this much time since the first attempt. */
+  /**
+   * The budget: give up when the next wait would pass this much time since the first attempt. A server's
+   * `Retry-After` longer than what is left gives up at once (the caller parks the alert) instead of
+   * sleeping past the budget.
+   */
   maxElapsedMs: number;
 }
 
@@ -48,10 +53,24 @@ export class SinkError extends AdapterError {
   readonly attempts: number;
   readonly reason: string;
   constructor(sink: string, reason: string, opts: { attempts: number; retryable: boolean; cause?: unknown }) {
-    super(sink, reason, { retryable: opts.retryable, cause: opts.cause });
+    const safe = scrubSecrets(reason);
+    super(sink, safe, { retryable: opts.retryable, cause: opts.cause });
     this.name = 'SinkError';
     this.attempts = opts.attempts;
-    this.reason = reason;
+    this.reason = safe;
+  }
+}
+
+/**
+ * Not attempted: the sink's circuit breaker is open after consecutive failures, so the alert is parked at
+ * once (for `iamwatch redrive`) instead of waiting out another full retry budget.
+ */
+export class CircuitOpenError extends SinkError {
+  /** Marks the alert as held back (parked without a delivery attempt), not as failed. */
+  readonly heldBack = true;
+  constructor(sink: string, reason: string, opts: { cause?: unknown } = {}) {
+    super(sink, reason, { attempts: 0, retryable: true, cause: opts.cause });
+    this.name = 'CircuitOpenError';
   }
 }
 
@@ -77,6 +96,14 @@ export async function withRetry<T>(
         throw new SinkError(sink, f.reason + suffix, { attempts: attempt, retryable: false, cause: err });
       const wait = f.retryAfterMs ?? backoffDelay(attempt, policy, timing.random);
       const elapsed = timing.nowMs() - started;
+      if (f.retryAfterMs !== undefined && elapsed + wait > policy.maxElapsedMs) {
+        const left = Math.max(0, Math.floor((policy.maxElapsedMs - elapsed) / 1000));
+        throw new SinkError(
+          sink,
+          `${f.reason}; Retry-After ${Math.ceil(wait / 1000)} s is beyond the ${left} s left of the delivery budget after ${attempt} attempts`,
+          { attempts: attempt, retryable: true, cause: err },
+        );
+      }
       if (attempt >= policy.maxAttempts || elapsed + wait > policy.maxElapsedMs) {
         throw new SinkError(sink, `${f.reason} after ${attempt} attempts`, {
           attempts: attempt,

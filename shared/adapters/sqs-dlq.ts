@@ -2,7 +2,14 @@
  * Dead-letter sink on SQS: each message is `{ alert, reason, sink, attempts, failedAt, … }` (see
  * {@link DeadLetter}). Oversized alerts are shortened to fit the queue's limit and marked `truncated`.
  */
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  DeleteMessageCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Alert } from '../core/alert/alert.js';
 import { type DeadLetter, type DeadLetterSink, parkedDirectly } from '../core/alert/dead-letter.js';
 import { fitAlertJson, utf8Length } from '../core/alert/size.js';
@@ -75,4 +82,94 @@ export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
   async publish(alert: Alert): Promise<void> {
     await this.park(parkedDirectly(alert, Date.now()));
   }
+}
+
+// ── Reading a dead-letter queue back (for `iamwatch redrive`) ────────────────────────────────────────
+// Kept apart from the send path above: receive, delete after success, or give back.
+
+/** One message received from a dead-letter queue; it stays invisible to others until deleted or released. */
+export interface ReceivedDeadLetter {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  /** How often the message was received (`ApproximateReceiveCount`). */
+  receiveCount: number;
+}
+
+export interface ReceiveDeadLettersOptions {
+  client: SQSClient;
+  queueUrl: string;
+  /** How long received messages stay hidden from other consumers. Default 300 s. */
+  visibilityTimeoutSeconds?: number;
+  /** Stop after this many messages. Default 1000. */
+  max?: number;
+  /** Long-poll wait per receive. Default 1 s (a dead-letter queue is read when it already holds messages). */
+  waitTimeSeconds?: number;
+}
+
+/**
+ * Receive messages until the queue answers empty, a batch holds only messages already seen, or `max` is
+ * reached. Each message is yielded once; the caller deletes ({@link deleteDeadLetter}) or releases
+ * ({@link releaseDeadLetter}) it.
+ */
+export async function* receiveDeadLetters(
+  opts: ReceiveDeadLettersOptions,
+): AsyncGenerator<ReceivedDeadLetter> {
+  const max = opts.max ?? 1000;
+  const seen = new Set<string>();
+  while (seen.size < max) {
+    const out = await opts.client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: opts.queueUrl,
+        MaxNumberOfMessages: Math.min(10, max - seen.size),
+        VisibilityTimeout: opts.visibilityTimeoutSeconds ?? 300,
+        WaitTimeSeconds: opts.waitTimeSeconds ?? 1,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      }),
+    );
+    const fresh = (out.Messages ?? []).filter(
+      (m) => m.MessageId && m.ReceiptHandle && !seen.has(m.MessageId),
+    );
+    if (fresh.length === 0) return;
+    for (const m of fresh) {
+      seen.add(m.MessageId!);
+      yield {
+        messageId: m.MessageId!,
+        receiptHandle: m.ReceiptHandle!,
+        body: m.Body ?? '',
+        receiveCount: Number(m.Attributes?.ApproximateReceiveCount ?? '1') || 1,
+      };
+    }
+  }
+}
+
+/** Delete a received message (after it was delivered). */
+export async function deleteDeadLetter(
+  client: SQSClient,
+  queueUrl: string,
+  receiptHandle: string,
+): Promise<void> {
+  await client.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: receiptHandle }));
+}
+
+/** Make a received message visible again at once (kept in the queue). */
+export async function releaseDeadLetter(
+  client: SQSClient,
+  queueUrl: string,
+  receiptHandle: string,
+): Promise<void> {
+  await client.send(
+    new ChangeMessageVisibilityCommand({
+      QueueUrl: queueUrl,
+      ReceiptHandle: receiptHandle,
+      VisibilityTimeout: 0,
+    }),
+  );
+}
+
+/** The URL of a queue by name (`GetQueueUrl`). */
+export async function deadLetterQueueUrl(client: SQSClient, queueName: string): Promise<string> {
+  const out = await client.send(new GetQueueUrlCommand({ QueueName: queueName }));
+  if (!out.QueueUrl) throw new Error(`queue ${queueName} has no URL`);
+  return out.QueueUrl;
 }

@@ -7,9 +7,13 @@
  * stop the others; the whole alert goes to the dead-letter sink with the reason. If even the dead-letter
  * sink fails, a {@link DeliveryError} is thrown after every alert was tried, so Lambda's retry and
  * on-failure destination take over.
+ *
+ * Reasons are scrubbed of URLs and tokens ({@link scrubSecrets}) before they reach the log or a dead letter.
+ * An alert a sink did not even attempt (its circuit breaker was open, `heldBack` on the error) is parked
+ * the same way and counted apart, so a summary can tell "failed" from "not tried".
  */
 import type { Alert } from '../core/alert/alert.js';
-import type { DeadLetter, DeadLetterSink } from '../core/alert/dead-letter.js';
+import { type DeadLetter, type DeadLetterSink, scrubSecrets } from '../core/alert/dead-letter.js';
 import type { AlertSink, Clock, DedupeDecision, DedupeStore, Log } from '../ports.js';
 
 export interface DeliverDeps {
@@ -31,8 +35,8 @@ export interface AlertOutcome {
   decision: DedupeDecision['kind'] | 'no-dedupe';
   /** Sinks that accepted the alert. */
   delivered: string[];
-  /** Sinks that failed, with the reason; the alert was parked for each. */
-  deadLettered: Array<{ sink: string; reason: string }>;
+  /** Sinks that failed, with the reason; the alert was parked for each. `heldBack`: not attempted. */
+  deadLettered: Array<{ sink: string; reason: string; heldBack?: true }>;
 }
 
 export interface DeliveryReport {
@@ -42,8 +46,15 @@ export interface DeliveryReport {
   repeats: number;
   /** Alerts published without dedupe because the store was unavailable. */
   degraded: number;
-  /** Dead letters written (one per failed alert × sink). */
+  /** Dead letters written (one per failed alert × sink), held-back ones included. */
   deadLettered: number;
+  /**
+   * Of `deadLettered`, those parked without an attempt because the sink's circuit breaker was open.
+   * Always set by {@link deliverAlerts} (optional only for reports built elsewhere, e.g. test doubles).
+   */
+  heldBack?: number;
+  /** Per sink name: alerts it accepted. Always set by {@link deliverAlerts}. */
+  delivered?: Record<string, number>;
   outcomes: AlertOutcome[];
 }
 
@@ -76,6 +87,7 @@ interface FailureInfo {
   alert: Alert;
   reason: string;
   attempts: number;
+  heldBack?: boolean;
 }
 
 /** Failures carried by an error: a batch error lists several alerts, any other error belongs to `alert`. */
@@ -85,6 +97,7 @@ function failuresOf(err: unknown, alert: Alert | null): FailureInfo[] {
     reason?: string;
     attempts?: number;
     message?: string;
+    heldBack?: unknown;
   };
   if (Array.isArray(e?.failures))
     return e.failures.map((f) => ({ alert: f.alert, reason: f.reason, attempts: f.attempts }));
@@ -96,7 +109,12 @@ function failuresOf(err: unknown, alert: Alert | null): FailureInfo[] {
         ? `${err.name}: ${err.message}`
         : String(err);
   return [
-    { alert, reason: reason.slice(0, 500), attempts: typeof e?.attempts === 'number' ? e.attempts : 1 },
+    {
+      alert,
+      reason: reason.slice(0, 500),
+      attempts: typeof e?.attempts === 'number' ? e.attempts : 1,
+      ...(e?.heldBack === true ? { heldBack: true } : {}),
+    },
   ];
 }
 
@@ -108,15 +126,28 @@ const withDegraded = (alert: Alert, what: string): Alert => ({
 /** Deliver `alerts` (see module comment). Flushes batching sinks at the end. */
 export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise<DeliveryReport> {
   const clock = deps.clock ?? { nowMs: () => Date.now() };
-  const report: DeliveryReport = { published: 0, repeats: 0, degraded: 0, deadLettered: 0, outcomes: [] };
+  const report: Required<DeliveryReport> = {
+    published: 0,
+    repeats: 0,
+    degraded: 0,
+    deadLettered: 0,
+    heldBack: 0,
+    delivered: {},
+    outcomes: [],
+  };
   const byId = new Map<string, AlertOutcome>();
   const sent = new Map<string, Alert>();
   const unparked: DeliveryError['failures'] = [];
   let lastParkError: unknown;
 
-  const park = async (sink: AlertSink, f: FailureInfo) => {
+  const park = async (sink: AlertSink, failure: FailureInfo) => {
+    const f = { ...failure, reason: scrubSecrets(failure.reason) };
     const outcome = byId.get(f.alert.id);
-    outcome?.deadLettered.push({ sink: sink.name, reason: f.reason });
+    outcome?.deadLettered.push({
+      sink: sink.name,
+      reason: f.reason,
+      ...(f.heldBack ? { heldBack: true } : {}),
+    });
     const idx = outcome ? outcome.delivered.indexOf(sink.name) : -1;
     if (outcome && idx >= 0) outcome.delivered.splice(idx, 1);
     deps.log.error('alert delivery failed; dead-lettering', {
@@ -135,16 +166,20 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
         failedAt: new Date(clock.nowMs()).toISOString(),
       });
       report.deadLettered++;
+      if (f.heldBack) report.heldBack++;
     } catch (err) {
       lastParkError = err;
       deps.log.error('dead-letter sink failed', {
         alertId: f.alert.id,
         sink: sink.name,
         deadLetter: deps.deadLetter.name,
-        error: String(err).slice(0, 300),
+        error: scrubSecrets(String(err)).slice(0, 300),
       });
       unparked.push({ alertId: f.alert.id, sink: sink.name, reason: f.reason });
     }
+  };
+  const deliveredTo = (sinkName: string, n: number) => {
+    report.delivered[sinkName] = (report.delivered[sinkName] ?? 0) + n;
   };
 
   for (const original of alerts) {
@@ -212,6 +247,9 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
       } else for (const f of fs) await park(sink, f);
     }
   }
+
+  for (const sink of deps.sinks) deliveredTo(sink.name, 0);
+  for (const o of report.outcomes) for (const name of o.delivered) deliveredTo(name, 1);
 
   if (unparked.length > 0) {
     // Neither delivered nor parked: give the claims back, so that the retry this error triggers

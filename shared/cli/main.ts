@@ -4,6 +4,7 @@ import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerEval } from './commands/eval.js';
 import { register as registerGenerate } from './commands/generate.js';
 import { register as registerIncident } from './commands/incident.js';
+import { register as registerRedrive } from './commands/redrive.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerRules } from './commands/rules.js';
 import { type CliContext, CliError, EXIT } from './context.js';
@@ -32,6 +33,7 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
     registerGenerate,
     registerDoctor,
     registerEval,
+    registerRedrive,
     ...extra,
   ])
     reg(program, ctx);

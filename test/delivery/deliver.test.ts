@@ -211,7 +211,10 @@ describe('a 10-minute Slack outage', () => {
       // Parked with full content and a reason.
       for (const e of dlq.entries) {
         expect(e.alert).toEqual(alerts.find((a) => a.id === e.alert?.id));
-        expect(e.reason).toMatch(/^HTTP 503 service_unavailable after \d+ attempts$/);
+        // Failed after retries, or held back by the open circuit (attempts 0) without a request.
+        expect(e.reason).toMatch(
+          /^(HTTP 503 service_unavailable after \d+ attempts|not sent: Slack circuit open after \d+ consecutive failures \(last: HTTP 503 service_unavailable after \d+ attempts\))$/,
+        );
         expect(e.sink).toBe('slack');
       }
       // Every alert after the outage went straight through.

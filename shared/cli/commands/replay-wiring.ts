@@ -179,6 +179,8 @@ export async function openSinks(
   let pending: Alert[] = [];
   let published = 0;
   let parked = 0;
+  let heldBack = 0;
+  const delivered = new Map<string, number>();
   const flush = async () => {
     const batch = pending;
     pending = [];
@@ -186,6 +188,9 @@ export async function openSinks(
     const report = await deliverAlerts(batch, { sinks, log, deadLetter, windowMinutes });
     published += report.published;
     parked += report.deadLettered;
+    heldBack += report.heldBack ?? 0;
+    for (const [k, v] of Object.entries(report.delivered ?? {}))
+      delivered.set(k, (delivered.get(k) ?? 0) + v);
   };
   return {
     async publish(a) {
@@ -195,8 +200,16 @@ export async function openSinks(
     flush,
     async close() {},
     failures: () => parked,
-    describe: () =>
-      `${published} alerts to ${sinks.map((s) => s.name).join(', ')}${parked ? `, ${parked} dead-lettered` : ''}`,
+    // What each sink accepted, apart from what was parked (failed, or held back by an open circuit).
+    describe: () => {
+      const to = sinks.map((s) => {
+        const n = delivered.get(s.name) ?? 0;
+        return n === published ? `${n} alerts to ${s.name}` : `${n} of ${published} alerts to ${s.name}`;
+      });
+      if (!parked) return to.join(', ');
+      const why = heldBack ? ` (${parked - heldBack} failed, ${heldBack} not attempted: circuit open)` : '';
+      return `${to.join(', ')}; ${parked} parked${why} in ${deadLetter.currentFile()}; send them with iamwatch redrive`;
+    },
     get deadLetterPath() {
       return parked > 0 ? deadLetter.currentFile() : null;
     },

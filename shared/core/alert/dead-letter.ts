@@ -37,3 +37,22 @@ export function parkedDirectly(alert: Alert, nowMs: number): DeadLetter {
     failedAt: new Date(nowMs).toISOString(),
   };
 }
+
+/**
+ * Remove what looks like a URL or a Slack secret from `text` before it enters a reason, a log line or a
+ * dead letter. A Slack error body (or a proxy's error page) can echo the webhook URL, whose path is the
+ * credential. Replaced: anything with a scheme (`https://…`, also percent-encoded `https%3A%2F%2F…`),
+ * `hooks.slack.com…` and any `host.tld/path`, webhook paths (`/services/T…/B…/…`, `T…/B…/…`) and Slack
+ * tokens (`xox?-…`). Control characters become spaces. Pure.
+ */
+export function scrubSecrets(text: string): string {
+  return text
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/\b[a-z][a-z0-9+.-]*:\/\/\S*/gi, '(url)')
+    .replace(/\b[a-z][a-z0-9+.-]*%3A%2F%2F\S*/gi, '(url)')
+    .replace(/\bhooks\.slack(?:-gov)?\.com\S*/gi, '(url)')
+    .replace(/\b(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?(?:\/|%2F)\S*/gi, '(url)')
+    .replace(/\/?(?:services|workflows|triggers)\/[A-Za-z0-9]+\/[A-Za-z0-9]+\/\S*/g, '(webhook path)')
+    .replace(/\bT[A-Z0-9]{6,}\/B[A-Z0-9]{6,}\/\S*/g, '(webhook path)')
+    .replace(/\bxox[a-z]-[A-Za-z0-9-]+/gi, '(token)');
+}
