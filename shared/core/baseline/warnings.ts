@@ -138,45 +138,62 @@ function literalIndex(text: string, ch: string, from = 0): number {
   return i < 0 || (w >= 0 && w < i) ? -1 : i;
 }
 
+/** Index of the first of `chars` in `text` at or after `from`, or -1. */
+function firstOf(text: string, chars: string, from = 0): number {
+  for (let i = from; i < text.length; i += 1) if (chars.includes(text[i] as string)) return i;
+  return -1;
+}
+
+/**
+ * `OWNER/NAME[:CONTEXT]` after a `repo:` / `project_path:` prefix: which part first holds a wildcard.
+ * (`?` stands for one character: in the owner or name it admits more than one of them.)
+ */
+function repositoryProblem(
+  pattern: string,
+  rest: string,
+  nouns: { owner: string; repo: string; everyOwner: string; of: string },
+  trust: OidcTrust | undefined,
+): string | null {
+  const i = firstOf(rest, '/:*');
+  if (i < 0 || rest[i] === ':') return null; // no repository named: not a subject shape of this provider
+  if (rest[i] === '*') {
+    return i === 0
+      ? `subject "${pattern}" trusts every ${nouns.repo} of ${nouns.everyOwner}`
+      : `subject "${pattern}" trusts ${nouns.repo.replace(/y$/, 'ie')}s of more than one ${nouns.owner}`;
+  }
+  const owner = rest.slice(0, i);
+  if (owner.includes('?'))
+    return `subject "${pattern}" trusts ${nouns.repo.replace(/y$/, 'ie')}s of more than one ${nouns.owner}`;
+  const j = firstOf(rest, ':*', i + 1);
+  const shownOwner = bareName(owner);
+  if (j >= 0 && rest[j] === '*') {
+    return j === i + 1
+      ? `subject "${pattern}" trusts every ${nouns.repo} ${nouns.of} ${shownOwner}`
+      : `subject "${pattern}" trusts more than one ${nouns.repo} ${nouns.of} ${shownOwner}`;
+  }
+  const name = rest.slice(i + 1, j < 0 ? rest.length : j);
+  if (name.includes('?')) {
+    return `subject "${pattern}" trusts more than one ${nouns.repo} ${nouns.of} ${shownOwner}`;
+  }
+  if (j < 0) return null;
+  return contextProblem(
+    pattern,
+    rest.slice(j + 1),
+    `${shownOwner}/${name.split('/').map(bareName).join('/')}`,
+    trust,
+  );
+}
+
 /** `repo:OWNER/REPO:CONTEXT` */
 function githubProblem(pattern: string, trust: OidcTrust | undefined): string | null {
-  const rest = pattern.slice('repo:'.length);
-  const slash = literalIndex(rest, '/');
-  if (slash < 0) {
-    if (firstWildcard(rest) < 0) return null;
-    return rest.startsWith('*')
-      ? `subject "${pattern}" trusts every repository of every owner`
-      : `subject "${pattern}" trusts repositories of more than one owner`;
-  }
-  const owner = bareName(rest.slice(0, slash));
-  const colon = literalIndex(rest, ':', slash + 1);
-  if (colon < 0) {
-    if (firstWildcard(rest, slash + 1) < 0) return null;
-    return rest[slash + 1] === '*'
-      ? `subject "${pattern}" trusts every repository of ${owner}`
-      : `subject "${pattern}" trusts more than one repository of ${owner}`;
-  }
-  const repo = `${owner}/${bareName(rest.slice(slash + 1, colon))}`;
-  return contextProblem(pattern, rest.slice(colon + 1), repo, trust);
+  const nouns = { owner: 'owner', repo: 'repository', everyOwner: 'every owner', of: 'of' };
+  return repositoryProblem(pattern, pattern.slice('repo:'.length), nouns, trust);
 }
 
 /** `project_path:GROUP/…/PROJECT:ref_type:…:ref:…` */
 function gitlabProblem(pattern: string, trust: OidcTrust | undefined): string | null {
-  const rest = pattern.slice('project_path:'.length);
-  const slash = literalIndex(rest, '/');
-  if (slash < 0) {
-    if (firstWildcard(rest) < 0) return null;
-    return `subject "${pattern}" trusts projects of more than one group`;
-  }
-  const top = rest.slice(0, slash);
-  const colon = literalIndex(rest, ':', slash + 1);
-  if (colon < 0) {
-    if (firstWildcard(rest, slash + 1) < 0) return null;
-    return rest[slash + 1] === '*'
-      ? `subject "${pattern}" trusts every project under ${top}`
-      : `subject "${pattern}" trusts more than one project under ${top}`;
-  }
-  return contextProblem(pattern, rest.slice(colon + 1), rest.slice(0, colon), trust);
+  const nouns = { owner: 'group', repo: 'project', everyOwner: 'every group', of: 'under' };
+  return repositoryProblem(pattern, pattern.slice('project_path:'.length), nouns, trust);
 }
 
 /** What follows the repository: `ref:…`, `environment:…`, `pull_request`, custom claims. */
