@@ -25,6 +25,9 @@ export interface Observation {
   eventTime: string;
   /** Allowed by the baseline at the time of observation. */
   expected: boolean;
+  /** OIDC observations: provider host and audience of the token (null when the record lacks them). */
+  provider?: string | null;
+  audience?: string | null;
 }
 
 export interface ObservationSink {

@@ -4,9 +4,8 @@
  */
 import type { Alert } from '../core/alert/alert.js';
 import { buildAlert } from '../core/alert/build.js';
-import { matchCaller, matchOidc } from '../core/baseline/oidc-match.js';
+import { principalExpected, principalOfEvent } from '../core/baseline/expected.js';
 import type { BaselineView } from '../core/baseline/view.js';
-import { assumeCaller } from '../core/cloudtrail/accessors.js';
 import { normaliseRecord } from '../core/cloudtrail/normalise.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
 import { Engine, type RuleFailure } from '../core/detection/engine.js';
@@ -51,31 +50,35 @@ export class DetectionPipeline {
   }
 }
 
-/** Records who used an identity: OIDC subjects and AssumeRole callers of successful assumptions. */
+/**
+ * Records who used an identity: OIDC subjects (with provider and audience) and AssumeRole callers of
+ * successful assumptions. `expected` is the shared verdict (shared/core/baseline/expected.ts) — the one the
+ * rules and `baseline show|seen` use; an identity without a baseline is recorded as not expected, and a
+ * baseline that sets no expectation (a role without `oidc` and without `callers`) as expected.
+ */
 function recordObservation(e: NormalisedEvent, ctx: RuleContext, sink: ObservationSink): void {
   if (!e.success || !e.target?.arn || !e.eventName.startsWith('AssumeRole')) return;
-  if (e.eventName === 'AssumeRoleWithWebIdentity') {
-    const subject = e.oidc?.subject;
-    if (!subject) return;
+  const principal = principalOfEvent(e);
+  if (principal === null) return;
+  const expected = ctx.target ? principalExpected(ctx.target, principal).expected !== false : false;
+  const base = { identity: e.target.arn, eventId: e.eventId, eventTime: e.eventTime, expected };
+  if (principal.kind === 'oidc') {
+    if (!principal.subject) return;
     sink.record({
-      identity: e.target.arn,
-      principal: `subject:${subject}`,
+      ...base,
+      principal: `subject:${principal.subject}`,
       kind: 'oidc-subject',
-      eventId: e.eventId,
-      eventTime: e.eventTime,
-      expected: ctx.target ? matchOidc(ctx.target.oidc, e.oidc!).allowed : false,
+      provider: principal.provider ?? null,
+      audience: principal.audience ?? null,
     });
     return;
   }
-  const caller = assumeCaller(e);
+  const caller = principal.kind === 'saml' ? principal.provider : principal.caller;
   if (!caller) return;
   sink.record({
-    identity: e.target.arn,
+    ...base,
     principal: `caller:${caller}`,
-    kind: e.eventName === 'AssumeRoleWithSAML' ? 'saml' : 'caller',
-    eventId: e.eventId,
-    eventTime: e.eventTime,
-    expected: ctx.target ? ctx.target.callers.length === 0 || matchCaller(ctx.target.callers, caller) : false,
+    kind: principal.kind === 'saml' ? 'saml' : 'caller',
   });
 }
 

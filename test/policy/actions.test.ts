@@ -79,19 +79,25 @@ describe('statementAllows', () => {
   });
 });
 
-describe('baselineCovers (baseline glob contains IAM pattern)', () => {
+describe('baselineCovers (baseline pattern contains IAM pattern; both IAM wildcards since v0.2)', () => {
   it.each([
     ['repo:o/r:ref:refs/heads/*', 'repo:o/r:ref:refs/heads/main', true],
     ['repo:o/r:ref:refs/heads/*', 'repo:o/r:pull_request', false],
-    ['repo:o/*', 'repo:o/r:ref:refs/heads/main', false],
+    // v0.2: a baseline `*` spans ":" like IAM's (was false)
+    ['repo:o/*', 'repo:o/r:ref:refs/heads/main', true],
     ['repo:o/**', 'repo:o/r:ref:refs/heads/main', true],
     ['repo:o/**', 'repo:o/*', true],
-    // An IAM `*` may span ":", a baseline `*` may not.
-    ['repo:o/r:*', 'repo:o/r:*', false],
+    ['repo:o/r:*', 'repo:o/r:*', true],
     ['repo:o/r:**', 'repo:o/r:*', true],
+    ['repo:o/r:ref:*', 'repo:o/r:*', false],
+    ['repo:o/r:?', 'repo:o/r:?', true],
+    ['repo:o/r:?', 'repo:o/r:*', false],
     ['arn:aws:iam::*:role/ci-*', 'arn:aws:iam::111122223333:role/ci-runner', true],
-    ['arn:aws:iam::*:role/ci-*', 'arn:aws:iam::111122223333:role/ci-a:b', false],
-    ['*', '*', false],
+    // ARNs part by part (ArnLike): the sixth part is the rest, colons included
+    ['arn:aws:iam::*:role/ci-*', 'arn:aws:iam::111122223333:role/ci-a:b', true],
+    ['arn:aws:iam::*:role/ci-*', 'arn:aws:iam::*:role/ci-*', true],
+    ['arn:aws:iam::1111*:role/x', 'arn:aws:iam::*:role/x', false],
+    ['*', '*', true],
     ['**', '*', true],
   ])('%s covers %s: %s', (baseline, pattern, expected) => {
     expect(baselineCovers(baseline, pattern)).toBe(expected);

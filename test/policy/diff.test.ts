@@ -115,7 +115,8 @@ describe('diffTrust against the baseline', () => {
     ]);
   });
 
-  it('matches caller globs with * inside one ARN field and ** across fields', () => {
+  // v0.2: callers are ArnLike, so a `*` in the resource part spans its ":" (v0.1 needed `**`).
+  it('matches caller patterns part by part, like ArnLike', () => {
     const audit = doc({
       Statement: {
         Effect: 'Allow',
@@ -131,15 +132,19 @@ describe('diffTrust against the baseline', () => {
         Action: 'sts:AssumeRole',
       },
     });
-    expect(diffTrust(null, nested, baseline)).toHaveLength(1);
-    expect(diffTrust(null, nested, { ...baseline, callers: ['arn:aws:iam::111122223333:role/**'] })).toEqual(
-      [],
-    );
+    expect(diffTrust(null, nested, baseline)).toEqual([]);
+    expect(
+      diffTrust(null, nested, { ...baseline, callers: ['arn:aws:iam::111122223333:role/ci-runner'] }),
+    ).toHaveLength(1);
   });
 
-  it('covers "*" only with a ** caller', () => {
+  // v0.2: `*` is IAM's "anything" (v0.1 needed `**`).
+  it('covers "*" only with a "*" caller', () => {
     const star = doc(recordDocument('panther-backdoor-role.principal-star-external-id'));
-    expect(diffTrust(null, star, { callers: ['*'], oidc: [] }).map((c) => c.value)).toEqual(['*']);
+    expect(
+      diffTrust(null, star, { callers: ['arn:aws:iam::*:role/x'], oidc: [] }).map((c) => c.value),
+    ).toEqual(['*']);
+    expect(diffTrust(null, star, { callers: ['*'], oidc: [] })).toEqual([]);
     expect(diffTrust(null, star, { callers: ['**'], oidc: [] })).toEqual([]);
   });
 

@@ -59,8 +59,22 @@ describe('role-unexpected-caller', () => {
     expect(hits('role-unexpected-caller', crossAccount(), callersBaseline(callers))).toHaveLength(n);
   });
 
-  it('does not read roles without a callers list', () => {
-    expect(hits('role-unexpected-caller', crossAccount(), callersBaseline([]))).toEqual([]);
+  it('does not read roles without a callers key and without oidc (no expectation)', () => {
+    const noCallers = view(`version: 1
+identities:
+  - arn: arn:aws:iam::111122223333:role/EC2-dev
+    kind: workload
+    owner: platform
+    purpose: test
+`);
+    expect(hits('role-unexpected-caller', crossAccount(), noCallers)).toEqual([]);
+  });
+
+  // v0.2: `callers: []` says "no caller is expected" (v0.1 read it as "no expectation").
+  it('fires for any caller when the baseline says callers: []', () => {
+    const fired = hits('role-unexpected-caller', crossAccount(), callersBaseline([]));
+    expect(fired).toHaveLength(1);
+    expect(fired[0]?.reasons[0]).toMatch(/lists no callers \(callers: \[\]\): no AssumeRole is expected/);
   });
 
   it('checks an AWS service caller by the service name', () => {

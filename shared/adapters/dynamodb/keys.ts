@@ -44,7 +44,8 @@ export interface SubjectLocation {
   owner?: string;
 }
 
-const hasWildcard = (s: string) => s.includes('*');
+/** IAM wildcards: `*` and `?` (a `?` in an owner or repository name is not literal text). */
+const hasWildcard = (s: string) => s.includes('*') || s.includes('?');
 
 /** Strips GitHub immutable-id suffixes: `owner@123` / `owner-123`(reported) stay intact except `@id`. */
 function stripId(s: string): string {

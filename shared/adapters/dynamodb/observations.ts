@@ -21,6 +21,12 @@ export interface ObservationRecord {
   lastEventId: string;
   /** Whether the latest observation was allowed by the baseline in force then. */
   expected: boolean;
+  /**
+   * OIDC: provider host and audience of the latest token (null when the record lacked them); undefined for
+   * observations recorded before v0.2, which kept neither.
+   */
+  provider?: string | null;
+  audience?: string | null;
 }
 
 interface Pending {
@@ -57,6 +63,13 @@ export function readObservationItem(item: Item): ObservationRecord {
     count: Number(item.count ?? 0),
     lastEventId: String(item.lastEventId ?? ''),
     expected: item.expected === true,
+    ...(typeof item.oidcProvider === 'string'
+      ? {
+          provider: item.oidcProvider === '' ? null : item.oidcProvider,
+          audience:
+            typeof item.oidcAudience === 'string' && item.oidcAudience !== '' ? item.oidcAudience : null,
+        }
+      : {}),
   };
 }
 
@@ -146,14 +159,16 @@ export class DynamoObservationSink implements ObservationSink {
     };
     let oldFirst: unknown;
     try {
-      // Newest information wins for lastSeen/lastEventId/expected; older batches only add counts.
+      // Newest information wins for lastSeen/lastEventId/expected (and the OIDC provider/audience, which
+      // `baseline show|seen` judge against the current baseline); older batches only add counts.
+      const oidc = p.last.provider !== undefined;
       const out = await this.db.update({
         ReturnValues: 'UPDATED_OLD',
         Key: key,
         UpdateExpression:
           'ADD #count :n SET firstSeen = if_not_exists(firstSeen, :first), lastSeen = :last, ' +
           'lastEventId = :eid, expected = :exp, #identity = :identity, #principal = :principal, ' +
-          '#kind = :kind, gsi1pk = :g, gsi1sk = :gs',
+          `#kind = :kind, gsi1pk = :g, gsi1sk = :gs${oidc ? ', oidcProvider = :prov, oidcAudience = :aud' : ''}`,
         ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen <= :last',
         ExpressionAttributeNames: NAMES,
         ExpressionAttributeValues: {
@@ -161,6 +176,7 @@ export class DynamoObservationSink implements ObservationSink {
           ':last': p.last.eventTime,
           ':eid': p.last.eventId,
           ':exp': p.last.expected,
+          ...(oidc ? { ':prov': p.last.provider ?? '', ':aud': p.last.audience ?? '' } : {}),
         },
       });
       oldFirst = out.Attributes?.firstSeen;

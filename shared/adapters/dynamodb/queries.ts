@@ -1,9 +1,14 @@
 /**
  * Incident-response queries over the table: who owns an identity, what may assume it, what did.
  */
-import { matchPattern } from '../../core/baseline/patterns.js';
+import {
+  admittingPatterns,
+  type Principal,
+  principalExpected,
+  principalOfObservation,
+  subjectPatternCoversRepository,
+} from '../../core/baseline/expected.js';
 import type { BaselineIdentity, IncidentWindow } from '../../core/baseline/types.js';
-import { parseSubject } from '../../core/oidc/subject.js';
 import type { Clock } from '../../ports.js';
 import type { DynamoBaselineStore } from './baseline-store.js';
 import type { Dynamo, Item } from './client.js';
@@ -74,41 +79,21 @@ export function normaliseIdentityArn(arn: string): string {
   return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : arn.trim();
 }
 
-function repoField(pattern: string): string | null {
-  const m = /^(?:repo|project_path):([^:]*)/.exec(pattern);
-  if (!m?.[1]) return null;
-  return m[1]
-    .split('/')
-    .map((part) => part.replace(/@[^/]*$/, ''))
-    .join('/');
-}
-
-/** Whether a subject pattern can match some subject of `repo` (owner/name). */
+/**
+ * Whether a subject pattern can match some subject of `repo` (owner/name).
+ * @deprecated kept for callers of v0.1; the answer is `subjectPatternCoversRepository` in core.
+ */
 export function patternCoversRepo(pattern: string, repo: string): boolean {
-  const field = repoField(pattern);
-  if (field !== null) return matchPattern(field.toLowerCase(), repo.toLowerCase());
-  const loc = locateSubject(pattern);
-  if (loc.repository) return loc.repository === repo.toLowerCase();
-  return /^[*:]+$/.test(pattern);
+  return subjectPatternCoversRepository(pattern, repo);
 }
 
-/** Whether `principal` (`subject:…` / `caller:…`) is allowed by `identity`; null when the baseline sets no expectation. */
-export function principalAllowed(identity: BaselineIdentity | null, principal: string): boolean | null {
-  if (!identity) return null;
-  if (principal.startsWith('subject:')) {
-    const sub = principal.slice('subject:'.length);
-    return identity.oidc.some(
-      (o) =>
-        o.subjects.some((p) => matchPattern(p, sub)) &&
-        (o.allowPullRequests || !parseSubject(sub, o.provider).pullRequest),
-    );
-  }
-  if (principal.startsWith('caller:')) {
-    if (identity.callers.length === 0) return null;
-    const c = principal.slice('caller:'.length);
-    return identity.callers.some((p) => matchPattern(p, c));
-  }
-  return null;
+/**
+ * Whether an observed principal is allowed by `identity` now; null when there is no baseline or it sets no
+ * expectation. The verdict is core's `principalExpected`, the one the rules use.
+ */
+export function observationAllowed(identity: BaselineIdentity | null, o: ObservationRecord): boolean | null {
+  const principal = principalOfObservation(o);
+  return principal === null ? null : principalExpected(identity, principal).expected;
 }
 
 /** Read-side query API of the store (used by `iamwatch baseline show|who|seen|stale`). */
@@ -157,7 +142,7 @@ export class StoreQueries {
       syncedAt: r.at,
       observations: obs
         .slice(0, opts.recent ?? 20)
-        .map((o) => ({ ...o, allowed: principalAllowed(r.identity, o.principal) })),
+        .map((o) => ({ ...o, allowed: observationAllowed(r.identity, o) })),
       incidents: incidents.filter((w) => w.identity === arn).map(toWindow),
     };
   }
@@ -181,34 +166,37 @@ export class StoreQueries {
     const candidates = items
       .filter((it) => it.type === 'pattern')
       .map(readPatternItem)
-      .filter((p) => p.kind === kind)
-      .filter((p) =>
-        queryKind === 'repository' ? patternCoversRepo(p.pattern, query) : matchPattern(p.pattern, query),
-      );
-    // The index is a candidate set: the identity item is the truth (an interrupted sync may leave strays).
+      .filter((p) => p.kind === kind);
+    // The index is a candidate set: the identity item is the truth (an interrupted sync may leave strays),
+    // and the verdict is core's, the same the rules give.
     const arns = [...new Set(candidates.map((c) => c.arn))];
-    const identities = new Map<string, BaselineIdentity>();
-    for (const it of await this.db.batchGet(arns.map((a) => ({ pk: BASELINE_PK, sk: identitySk(a) })))) {
-      const rec = readIdentityItem(it);
-      identities.set(rec.identity.arn, rec.identity);
-    }
     const allowed: WhoAllowed[] = [];
-    for (const c of candidates) {
-      const id = identities.get(c.arn);
-      if (!id) continue;
-      const still =
-        c.kind === 'caller'
-          ? id.callers.includes(c.pattern)
-          : id.oidc.some((o) => o.provider === c.provider && o.subjects.includes(c.pattern));
-      if (!still) continue;
-      allowed.push({
-        role: c.arn,
-        kind: c.kind,
-        provider: c.kind === 'caller' ? null : c.provider,
-        pattern: c.pattern,
-        owner: id.owner,
-        identityKind: id.kind,
-      });
+    const principal: Principal | null =
+      queryKind === 'repository'
+        ? null
+        : kind === 'caller'
+          ? { kind: 'caller', caller: query }
+          : { kind: 'oidc', provider: undefined, audience: undefined, subject: query };
+    for (const it of await this.db.batchGet(arns.map((a) => ({ pk: BASELINE_PK, sk: identitySk(a) })))) {
+      const id = readIdentityItem(it).identity;
+      const admitted =
+        principal === null
+          ? id.oidc.flatMap((o) =>
+              o.subjects
+                .filter((p) => subjectPatternCoversRepository(p, query))
+                .map((pattern) => ({ kind: 'subject' as const, provider: o.provider, pattern })),
+            )
+          : admittingPatterns(id, principal);
+      for (const a of admitted) {
+        allowed.push({
+          role: id.arn,
+          kind: a.kind,
+          provider: a.provider,
+          pattern: a.pattern,
+          owner: id.owner,
+          identityKind: id.kind,
+        });
+      }
     }
     allowed.sort((a, b) => a.role.localeCompare(b.role) || a.pattern.localeCompare(b.pattern));
     const repo = queryKind === 'repository' ? query.toLowerCase() : null;
@@ -236,7 +224,7 @@ export class StoreQueries {
       since,
       principals: obs
         .filter((o) => Date.parse(o.lastSeen) >= sinceMs)
-        .map((o) => ({ ...o, allowed: principalAllowed(r.identity, o.principal) })),
+        .map((o) => ({ ...o, allowed: observationAllowed(r.identity, o) })),
     };
   }
 

@@ -3,7 +3,7 @@
  * session; paths and `*` accounts honoured), known owners, and incident windows.
  */
 import { parseSubject } from '../oidc/subject.js';
-import { matchPattern } from './patterns.js';
+import { hasWildcard, matchArn } from './patterns.js';
 import type { Baseline, BaselineIdentity, IncidentWindow, Suppression } from './types.js';
 import type { BaselineView } from './view.js';
 
@@ -127,7 +127,7 @@ export class BaselineIndex implements BaselineView {
   incidentAt(identityArn: string, timeMs: number): IncidentWindow | null {
     for (const { w, from, until } of this.windows) {
       if (timeMs < from || timeMs > until) continue;
-      if (matchPattern(w.identity, identityArn) || sameIdentity(w.identity, identityArn)) return w;
+      if (matchArn(w.identity, identityArn) || sameIdentity(w.identity, identityArn)) return w;
     }
     return null;
   }
@@ -137,12 +137,12 @@ export class BaselineIndex implements BaselineView {
       for (const subject of trust.subjects) {
         const claims = parseSubject(subject, trust.provider);
         for (const o of [claims.owner, claims.ownerId]) {
-          if (o !== undefined && o !== '' && !o.includes('*')) this.owners.add(o.toLowerCase());
+          if (o !== undefined && o !== '' && !hasWildcard(o)) this.owners.add(o.toLowerCase());
         }
       }
       for (const workflow of trust.workflows ?? []) {
         const owner = workflow.split('/')[0];
-        if (owner !== undefined && owner !== '' && !owner.includes('*')) this.owners.add(owner.toLowerCase());
+        if (owner !== undefined && owner !== '' && !hasWildcard(owner)) this.owners.add(owner.toLowerCase());
       }
     }
   }

@@ -5,7 +5,7 @@
 import { parseSubject } from '../oidc/subject.js';
 import type { SubjectClaims } from '../oidc/types.js';
 import { identityKeyOf, sameIdentity } from './index.js';
-import { matchPattern } from './patterns.js';
+import { arnParts, hasWildcard, matchArn, matchPattern } from './patterns.js';
 import type { OidcTrust } from './types.js';
 
 /** Outcome of matching an OIDC assumption against a role's trust entries. */
@@ -133,12 +133,14 @@ export function matchOidc(
 }
 
 /**
- * True when an AssumeRole caller fits one of the `callers` patterns (same pattern semantics).
+ * True when an AssumeRole caller fits one of the `callers` patterns (IAM `ArnLike`, see patterns.ts).
  *
- * An assumed-role session ARN also matches its role's ARN, and a role with a path matches the
- * baseline's path-less ARN. A bare 12-digit account id (all CloudTrail shows for some cross-account
- * calls) matches the account itself (`111122223333`), its root (`arn:aws:iam::111122223333:root`) and
- * whole-account patterns (`arn:aws:iam::111122223333:*`); a specific role pattern does not match it.
+ * An assumed-role session ARN also matches its role's ARN, and a literal pattern names an identity the way
+ * IAM does: a role with a path matches the baseline's path-less ARN, and names compare without case (IAM
+ * role and user names are unique regardless of case). A bare 12-digit account id (all CloudTrail shows for
+ * some cross-account calls) matches the account itself (`111122223333`), its root
+ * (`arn:aws:iam::111122223333:root`) and whole-account patterns (`arn:aws:iam::111122223333:*`); a
+ * specific role pattern does not match it here ({@link callerAccountListed} is the weaker account check).
  */
 export function matchCaller(patterns: readonly string[], caller: string): boolean {
   if (typeof caller !== 'string' || caller === '') return false;
@@ -151,22 +153,35 @@ export function matchCaller(patterns: readonly string[], caller: string): boolea
   }
   return patterns.some(
     (p) =>
-      forms.some((f) => matchPattern(p, f)) ||
-      (!resourceOf(p).includes('*') && identityKeyOf(p) !== null && sameIdentity(p, caller)),
+      forms.some((f) => matchArn(p, f)) ||
+      (!hasWildcard(resourceOf(p)) && identityKeyOf(p) !== null && sameIdentity(p, caller)),
   );
+}
+
+/**
+ * True when a bare account id (a cross-account caller as the role's account records it) is the account of
+ * one of the patterns: any listed caller of that account could have made the call, so the account is all
+ * that can be checked.
+ */
+export function callerAccountListed(patterns: readonly string[], account: string): boolean {
+  return patterns.some((p) => {
+    if (/^\d{12}$/.test(p) || !p.startsWith('arn:')) return matchPattern(p, account);
+    const acct = arnParts(p)?.[4];
+    return acct !== undefined && matchPattern(acct, account);
+  });
 }
 
 function matchesAccount(pattern: string, account: string): boolean {
   if (matchPattern(pattern, account)) return true;
-  const m = /^arn:[^:]*:(?:iam|sts)::([^:]*):(.*)$/.exec(pattern);
-  if (m === null) return false;
-  const [, acct = '', resource = ''] = m;
+  const parts = arnParts(pattern);
+  if (parts === null || (parts[2] !== 'iam' && parts[2] !== 'sts')) return false;
+  const acct = parts[4] ?? '';
+  const resource = parts[5] ?? '';
   return matchPattern(acct, account) && (resource === 'root' || /^\*+$/.test(resource));
 }
 
 function resourceOf(arnPattern: string): string {
-  const parts = arnPattern.split(':');
-  return parts.slice(5).join(':');
+  return arnParts(arnPattern)?.[5] ?? arnPattern;
 }
 
 /**

@@ -337,6 +337,7 @@ function toDomain(f: BaselineFile): Baseline {
           }),
         ),
         callers: i.callers ?? [],
+        callersDeclared: i.callers !== undefined && i.callers.length === 0 ? true : undefined,
       }),
     ),
     suppressions: (f.suppressions ?? []).map((s) =>

@@ -7,7 +7,7 @@ export interface OidcTrust {
   /** Provider host, e.g. token.actions.githubusercontent.com. */
   provider: string;
   audience?: string;
-  /** Subject patterns (`*` = any run without `:`, `**` = anything). */
+  /** Subject patterns (IAM `StringLike`: `*` = any run of characters, `?` = one character). */
   subjects: string[];
   /** job_workflow_ref patterns; checked only when the subject carries a workflow. */
   workflows?: string[];
@@ -25,8 +25,13 @@ export interface BaselineIdentity {
   /** YYYY-MM-DD */
   reviewAfter?: string;
   oidc: OidcTrust[];
-  /** Expected AssumeRole principals (glob patterns). */
+  /** Expected AssumeRole principals (IAM `ArnLike` patterns); see `callerExpectation` for what empty means. */
   callers: string[];
+  /**
+   * True when the file says `callers: []` (explicitly no caller expected). Absent otherwise: a non-empty
+   * `callers` is declared by definition, and an absent key leaves the meaning to `callerExpectation`.
+   */
+  callersDeclared?: boolean;
 }
 
 export interface Suppression {

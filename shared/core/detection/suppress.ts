@@ -1,9 +1,9 @@
 import type { Alert } from '../alert/alert.js';
-import { matchPattern } from '../baseline/patterns.js';
+import { matchArn } from '../baseline/patterns.js';
 import type { Suppression } from '../baseline/types.js';
 
 /**
- * The suppression that covers an alert, if any. Expiry is judged against the event's time,
+ * The suppression that covers an alert, if any. `actor` and `target` are IAM `ArnLike` patterns. Expiry is judged against the event's time,
  * so a replay of the same archive gives the same answer whenever it runs.
  */
 export function findSuppression(
@@ -14,8 +14,8 @@ export function findSuppression(
   for (const s of suppressions) {
     if (s.rule !== '*' && s.rule !== alert.rule) continue;
     if (expiryMs(s.expires) <= eventTimeMs) continue;
-    if (s.actor && !(alert.actor.arn && matchPattern(s.actor, alert.actor.arn))) continue;
-    if (s.target && !(alert.target?.arn && matchPattern(s.target, alert.target.arn))) continue;
+    if (s.actor && !(alert.actor.arn && matchArn(s.actor, alert.actor.arn))) continue;
+    if (s.target && !(alert.target?.arn && matchArn(s.target, alert.target.arn))) continue;
     return s;
   }
   return null;

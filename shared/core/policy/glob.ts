@@ -1,6 +1,7 @@
 /**
  * Wildcard matching used by policy analysis. Written here (not shared with baseline/patterns.ts) so the
- * policy module stays self-contained; both are linear-time loops, never regular expressions built from input.
+ * policy module stays self-contained; both follow IAM `StringLike` (`*` any run including `:` and `/`, `?` one
+ * character) and never build regular expressions from input.
  */
 
 /**
@@ -41,32 +42,47 @@ export function hasWildcard(text: string): boolean {
 /** Longest pattern {@link baselineCovers} compares; IAM caps a trust policy at 4 096 characters in all. */
 const MAX_COVER_LENGTH = 1024;
 
-type Token = { kind: 'lit'; ch: string } | { kind: 'wild' };
+type Token = { kind: 'lit'; ch: string } | { kind: 'any' } | { kind: 'one' };
 
-/** Reads an IAM pattern as literal characters and wildcard tokens (`*`, `?`: both may stand for `:`). */
+/** Reads an IAM pattern as literal characters and wildcard tokens (`*` = any run, `?` = one character). */
 function iamTokens(text: string): Token[] {
   const tokens: Token[] = [];
   for (const ch of text) {
-    if (ch === '*' || ch === '?') {
-      if (tokens.at(-1)?.kind !== 'wild') tokens.push({ kind: 'wild' });
-    } else tokens.push({ kind: 'lit', ch });
+    if (ch === '*') {
+      if (tokens.at(-1)?.kind !== 'any') tokens.push({ kind: 'any' });
+    } else if (ch === '?') tokens.push({ kind: 'one' });
+    else tokens.push({ kind: 'lit', ch });
   }
   return tokens;
 }
 
 /**
- * Baseline-pattern containment check: true only when every string the IAM pattern `iamPattern` can match
- * is also matched by the baseline glob `baselinePattern` (`*` = any run without `:`, `**` = anything).
+ * Baseline-pattern containment check: true only when every string the IAM pattern `iamPattern` can match is
+ * also matched by the baseline pattern `baselinePattern`. Both follow IAM (DESIGN.md "Patterns"): subjects are
+ * `StringLike` (`*` any run, `:` included; `?` one character; `**` is `*`); when both are six-part ARNs they
+ * are compared like `ArnLike`, part by part, so a baseline `*` in the account never covers a resource.
  *
- * Sound but conservative: a wildcard of the IAM pattern can only be absorbed by a `**` of the baseline
- * pattern (an IAM `*` may span `:`, a baseline `*` may not). A literal IAM value is simply matched.
+ * Sound and, for these wildcard-only languages, exact up to `?` (a baseline `?` covers a literal or an IAM
+ * `?`, never an IAM `*`). Dynamic programming over (baseline index, token index): O(p×t) states.
  */
 export function baselineCovers(baselinePattern: string, iamPattern: string): boolean {
-  // Real patterns and ARNs are short; refuse (not covered) rather than recurse deeply on hostile input.
+  // Real patterns and ARNs are short; refuse (not covered) rather than work hard on hostile input.
   if (baselinePattern.length > MAX_COVER_LENGTH || iamPattern.length > MAX_COVER_LENGTH) return false;
-  const b = baselinePattern;
+  const b = arnSplit(baselinePattern);
+  const t = arnSplit(iamPattern);
+  if (b !== null && t !== null) return b.every((part, i) => covers(part, t[i] ?? ''));
+  return covers(baselinePattern, iamPattern);
+}
+
+function arnSplit(text: string): string[] | null {
+  const parts = text.split(':');
+  if (parts.length < 6 || parts[0] !== 'arn') return null;
+  return [...parts.slice(0, 5), parts.slice(5).join(':')];
+}
+
+function covers(baseline: string, iamPattern: string): boolean {
+  const b = baseline;
   const t = iamTokens(iamPattern);
-  // Dynamic programming over (baseline index, token index); sizes are small (patterns, ARNs).
   const memo = new Map<number, boolean>();
   const width = t.length + 1;
   const go = (bi: number, ti: number): boolean => {
@@ -76,23 +92,17 @@ export function baselineCovers(baselinePattern: string, iamPattern: string): boo
     let result: boolean;
     if (bi === b.length) {
       result = ti === t.length;
-    } else if (b[bi] === '*' && b[bi + 1] === '*') {
-      let next = bi + 2;
-      while (b[next] === '*') next++;
-      // `**` absorbs zero or more tokens of any kind.
-      result = false;
-      for (let k = ti; k <= t.length && !result; k++) result = go(next, k);
     } else if (b[bi] === '*') {
-      // `*` absorbs zero or more literal non-colon characters.
-      result = go(bi + 1, ti);
-      for (let k = ti; k < t.length && !result; k++) {
-        const token = t[k];
-        if (token === undefined || token.kind !== 'lit' || token.ch === ':') break;
-        result = go(bi + 1, k + 1);
-      }
+      let next = bi + 1;
+      while (b[next] === '*') next++;
+      // `*` absorbs zero or more tokens of any kind (one step at a time keeps the table O(p×t)).
+      result = go(next, ti) || (ti < t.length && go(bi, ti + 1));
     } else {
       const token = t[ti];
-      result = token !== undefined && token.kind === 'lit' && token.ch === b[bi] && go(bi + 1, ti + 1);
+      result =
+        token !== undefined &&
+        (b[bi] === '?' ? token.kind !== 'any' : token.kind === 'lit' && token.ch === b[bi]) &&
+        go(bi + 1, ti + 1);
     }
     memo.set(key, result);
     return result;

@@ -1,4 +1,4 @@
-import { matchOidc, type OidcVerdict } from '../../baseline/oidc-match.js';
+import { type Expectation, principalExpected, principalOfEvent } from '../../baseline/expected.js';
 import type { BaselineIdentity } from '../../baseline/types.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
 import { defineRule } from '../../detection/rule.js';
@@ -26,7 +26,7 @@ export default defineRule({
   },
   match: (e, { target }) => {
     if (!isOidcAssumption(e) || !target) return false;
-    return !verdictFor(e, target).allowed;
+    return verdictFor(e, target).expected === false;
   },
   severity: (_e, { target }) => (isSensitive(target) ? 'critical' : 'high'),
   reasons: (e, { target }) => {
@@ -38,7 +38,8 @@ export default defineRule({
   dedupeKey: (e) => `${e.target?.arn}|${e.oidc?.provider}|${e.oidc?.subject}`,
 });
 
-function verdictFor(e: NormalisedEvent, target: BaselineIdentity): OidcVerdict {
-  const oidc = e.oidc ?? { provider: null, audience: null, subject: null, claims: null };
-  return matchOidc(target.oidc, oidc, { identity: target.arn });
+/** The shared verdict (shared/core/baseline/expected.ts): the same answer `baseline show|seen|who` give. */
+function verdictFor(e: NormalisedEvent, target: BaselineIdentity): Expectation {
+  const principal = principalOfEvent(e) ?? { kind: 'oidc', provider: null, audience: null, subject: null };
+  return principalExpected(target, principal);
 }

@@ -1,4 +1,4 @@
-import { matchOidc } from '../../baseline/oidc-match.js';
+import { principalExpected, principalOfEvent } from '../../baseline/expected.js';
 import { defineRule } from '../../detection/rule.js';
 import { isOidcAssumption, STS, shortName } from '../_common.js';
 
@@ -22,7 +22,8 @@ export default defineRule({
   },
   match: (e, { target }) => {
     if (!isOidcAssumption(e) || !target || !e.oidc?.claims?.pullRequest) return false;
-    return matchOidc(target.oidc, e.oidc, { identity: target.arn }).pullRequestBlocked;
+    const principal = principalOfEvent(e);
+    return principal !== null && principalExpected(target, principal).oidc?.pullRequestBlocked === true;
   },
   reasons: (e, { target }) => [
     `subject ${e.oidc?.subject ?? ''} is a pull-request context and ${shortName(target?.arn)} does not allow pull requests`,
