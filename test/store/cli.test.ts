@@ -57,15 +57,20 @@ describe('store commands', () => {
     expect(ok.stdout).toBe('');
     const bad = await run(['baseline', 'validate', 'typo.yaml']);
     expect(bad.code).toBe(2);
-    expect(bad.stdout).toMatch(/^typo\.yaml:\d+: identities\[1\]/m);
+    // The report is diagnostics: stderr, one issue per line (stdout carries data only).
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^typo\.yaml:\d+: identities\[1\]/m);
   });
 
   it('sync refuses an invalid file and writes nothing', async () => {
     const r = await run(['baseline', 'sync', 'typo.yaml']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('nothing was written');
+    // Still no baseline in the store: a query says so rather than answering from nothing.
     const show = await run(['baseline', 'show', BG, '--format', 'json']);
-    expect(JSON.parse(show.stdout).identity).toBeNull();
+    expect(show.code).toBe(2);
+    expect(show.stdout).toBe('');
+    expect(show.stderr).toContain('holds no baseline');
   });
 
   it('dry run, sync, diff, change and prune', async () => {
