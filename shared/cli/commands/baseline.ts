@@ -59,9 +59,14 @@ export async function openStoreFor(cmd: Command, ctx: CliContext, deps: CommandD
     throw new CliError(EXIT.runtime, msg.replace(opts.dir, dir), { cause: err });
   }
   // Which store answered is part of every answer: a query against the wrong one looks like "nothing".
-  ctx.stderr.write(`store: ${safeText(storeDescription(opts, dir, ctx), 400)}\n`);
+  const described = storeDescription(opts, dir, ctx);
+  descriptions.set(h, described);
+  ctx.stderr.write(`store: ${safeText(described, 400)}\n`);
   return h;
 }
+
+/** What openStoreFor announced for each handle (paths as typed, unlike the handle's own `describe`). */
+const descriptions = new WeakMap<StoreHandle, string>();
 
 /** `embedded store ./.iamwatch/` or `table NAME (region R, endpoint E)`, paths as typed. */
 export function storeDescription(opts: OpenStoreOptions, dirAsTyped: string, ctx: CliContext): string {
@@ -87,7 +92,7 @@ export async function requireBaseline(h: StoreHandle): Promise<void> {
   if ((await h.store.listIdentities()).length > 0) return;
   throw new CliError(
     EXIT.usage,
-    `${h.describe} holds no baseline: run \`iamwatch baseline sync FILE\` first (or pick another store with --table / --store-dir)`,
+    `${descriptions.get(h) ?? h.describe} holds no baseline: run \`iamwatch baseline sync FILE\` first (or pick another store with --table / --store-dir)`,
   );
 }
 

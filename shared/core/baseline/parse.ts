@@ -425,14 +425,18 @@ function locationOf(path: readonly Segment[]): string {
 
 /**
  * Where to report a syntax error. The parser places an unclosed quote at the end of the file; the
- * line that opens it is where the fix goes.
+ * line that opens it (the first quoted scalar left open or running over a line end) is where the fix goes.
  */
 function syntaxErrorOffset(text: string, e: YAMLError): number {
   if (e.code !== 'MISSING_CHAR' || !/quote/i.test(e.message)) return e.pos[0];
   let offset = 0;
   for (const token of new Lexer().lex(text)) {
+    // The lexer interleaves control tokens (document start, flow end, scalar) that are not source text.
+    if (token === '\u0002' || token === '\u0018' || token === '\u001f') continue;
     const q = token[0];
-    if ((q === '"' || q === "'") && !closedQuote(token)) return offset;
+    // A quoted scalar that runs over a line end is almost always the unclosed one, closed by
+    // accident at the next quote further down.
+    if ((q === '"' || q === "'") && (!closedQuote(token) || token.includes('\n'))) return offset;
     offset += token.length;
   }
   return e.pos[0];
