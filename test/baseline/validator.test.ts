@@ -229,6 +229,23 @@ describe('a YAML syntax error is reported once, at its line', () => {
     expect(lines(text)).toEqual(['b.yaml:7: YAML: Missing closing "quote']);
   });
 
+  it('an unclosed quote with no quote after it is reported where it opens (the parser says end of file)', () => {
+    const text = [
+      'version: 1',
+      'identities:',
+      '  - arn: arn:aws:iam::111122223333:role/a',
+      '    kind: ci',
+      '    owner: "platform',
+      '    purpose: x',
+      '  - arn: arn:aws:iam::111122223333:role/b',
+      '    kind: ci',
+      '    owner: o',
+      '    purpose: y',
+      '',
+    ].join('\n');
+    expect(lines(text)).toEqual(['b.yaml:5: YAML: Missing closing "quote']);
+  });
+
   it('a closed quote with an escaped quote inside is not mistaken for an open one', () => {
     expect(lines(file({ owner: '"say \\"hi\\""', purpose: '"unclosed' }))).toEqual([
       'b.yaml:8: YAML: Missing closing "quote',
