@@ -33,13 +33,19 @@ describe('readBaselineFile', () => {
     ]);
   });
 
-  it('turns invalid UTF-8 into an issue without a line', async () => {
+  it('turns invalid UTF-8 into an issue at the line of the first bad byte', async () => {
     const path = join(dir, 'binary.yaml');
-    await writeFile(path, Buffer.from([0x76, 0x3a, 0xff, 0xfe, 0x0a]));
+    await writeFile(path, Buffer.from([0x76, 0x3a, 0x20, 0x31, 0x0a, 0x76, 0x3a, 0xff, 0xfe, 0x0a]));
     const r = await readBaselineFile(path);
     expect(r.baseline).toBeNull();
     expect(r.issues).toEqual([
-      { file: path, line: null, field: '', message: 'is not valid UTF-8 text', level: 'error' },
+      {
+        file: path,
+        line: 2,
+        field: '',
+        message: 'is not valid UTF-8 text (byte 0xFF; Latin-1 or another encoding? save the file as UTF-8)',
+        level: 'error',
+      },
     ]);
     expect(r.sha256).toMatch(/^[0-9a-f]{64}$/);
   });

@@ -42,14 +42,19 @@ describe('baseline warnings', () => {
     expect(sameDay.issues.some((i) => i.field.endsWith('.expires'))).toBe(false);
   });
 
-  it('does not warn about overdue reviews (a rule does) nor about precise subjects', () => {
+  it('does not warn about precise subjects (overdue reviews are checks.ts warnings)', () => {
     const r = parseBaseline(
       readFileSync(new URL('../fixtures/baselines/valid-full.yaml', import.meta.url), 'utf8'),
       'valid.yaml',
       { nowMs: Date.parse('2030-01-01T00:00:00Z'), knownRules: ['policy-modified', 'access-key-created'] },
     );
-    // Both suppressions have expired by 2030; nothing else is reported.
-    expect(r.issues.map((i) => i.field)).toEqual(['suppressions[0].expires', 'suppressions[1].expires']);
+    // Both suppressions have expired by 2030, and two reviews are overdue; nothing else is reported.
+    expect(r.issues.map((i) => i.field)).toEqual([
+      'identities[0].review_after',
+      'identities[2].review_after',
+      'suppressions[0].expires',
+      'suppressions[1].expires',
+    ]);
   });
 
   it('flags unknown rule ids when the catalogue is given', () => {

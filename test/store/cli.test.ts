@@ -5,6 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { storeDescription } from '../../shared/cli/commands/baseline.js';
+import type { CliContext } from '../../shared/cli/context.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { runStoreCli } from './cli-harness.js';
 import { TestClock } from './helpers.js';
@@ -57,15 +59,20 @@ describe('store commands', () => {
     expect(ok.stdout).toBe('');
     const bad = await run(['baseline', 'validate', 'typo.yaml']);
     expect(bad.code).toBe(2);
-    expect(bad.stdout).toMatch(/^typo\.yaml:\d+: identities\[1\]/m);
+    // The report is diagnostics: stderr, one issue per line (stdout carries data only).
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/^typo\.yaml:\d+: identities\[1\]/m);
   });
 
   it('sync refuses an invalid file and writes nothing', async () => {
     const r = await run(['baseline', 'sync', 'typo.yaml']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('nothing was written');
+    // Still no baseline in the store: a query says so rather than answering from nothing.
     const show = await run(['baseline', 'show', BG, '--format', 'json']);
-    expect(JSON.parse(show.stdout).identity).toBeNull();
+    expect(show.code).toBe(2);
+    expect(show.stdout).toBe('');
+    expect(show.stderr).toContain('holds no baseline');
   });
 
   it('dry run, sync, diff, change and prune', async () => {
@@ -158,6 +165,55 @@ describe('store commands', () => {
     expect((await run(['incident', 'list'])).stdout).toBe('no open incidents\n');
     expect((await run(['incident', 'list', '--all'])).stdout).toContain('closed');
     expect((await run(['incident', 'close', 'inc-nope'])).code).toBe(2);
+  });
+
+  it('every store command names the store it opened, on stderr', async () => {
+    const show = await run(['baseline', 'show', DEPLOY, '--format', 'json']);
+    expect(show.stderr).toContain('store: embedded store ./.iamwatch/\n');
+    expect(show.stdout).not.toContain('store:');
+    const other = await run(['incident', 'list', '--store-dir', 'elsewhere/db']);
+    expect(other.stderr).toContain('store: embedded store ./elsewhere/db/\n');
+  });
+
+  it('the table form names table, region and endpoint', () => {
+    const ctx = { env: { AWS_REGION: 'eu-west-1' } } as unknown as CliContext;
+    expect(storeDescription({ table: 'iamwatch' }, '.iamwatch', ctx)).toBe(
+      'table iamwatch (region eu-west-1)',
+    );
+    expect(
+      storeDescription(
+        { table: 't', region: 'us-east-1', endpoint: 'http://127.0.0.1:8000' },
+        '.iamwatch',
+        ctx,
+      ),
+    ).toBe('table t (region us-east-1, endpoint http://127.0.0.1:8000)');
+    expect(storeDescription({ table: 't' }, '.iamwatch', { env: {} } as unknown as CliContext)).toBe(
+      'table t (region from the AWS profile)',
+    );
+    expect(storeDescription({}, '/var/lib/iamwatch', ctx)).toBe('embedded store /var/lib/iamwatch/');
+  });
+
+  it('a query against a store with no baseline says so and exits 2', async () => {
+    for (const args of [
+      ['baseline', 'stale'],
+      ['baseline', 'show', DEPLOY],
+      ['baseline', 'who', 'example-org/api'],
+      ['baseline', 'seen', DEPLOY],
+    ]) {
+      const r = await run([...args, '--store-dir', 'never-synced']);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toContain(
+        'embedded store ./never-synced/ holds no baseline: run `iamwatch baseline sync FILE` first',
+      );
+    }
+  });
+
+  it('learn on a missing path exits 2 and writes nothing', async () => {
+    const r = await run(['baseline', 'learn', 'no-such-trail', '--out', 'nothing.yaml']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no-such-trail: no such file or directory');
+    await expect(readFile(join(dir, 'nothing.yaml'), 'utf8')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('a second process on the same store directory gets a clear error', async () => {

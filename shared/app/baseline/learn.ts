@@ -1,7 +1,11 @@
 /**
  * `baseline learn`: propose a baseline from what CloudTrail shows. Never wider than observed:
- * every subject and caller is kept exact (grouped by repository for reading), no wildcard is invented.
+ * every subject and caller is kept exact (grouped by repository for reading); the one wildcard is
+ * a GitHub release tag (`…:ref:refs/tags/*`), because every release brings a new tag.
+ * Roles assumed through SAML or named `AWSReservedSSO_*` (IAM Identity Center permission sets) are
+ * proposed as `human`; roles seen only acting (as a session issuer) are proposed too.
  */
+import { identityKeyOf } from '../../core/baseline/index.js';
 import { assumeCaller } from '../../core/cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../../core/cloudtrail/types.js';
 import { parseSubject } from '../../core/oidc/subject.js';
@@ -26,7 +30,33 @@ export interface LearnedRole {
   arn: string;
   oidc: Map<string, LearnedOidc>;
   callers: Map<string, Seen>;
+  /** Successful assumptions of the role. */
   events: number;
+  /** Of those, through AssumeRoleWithSAML (people signing in through an identity provider). */
+  saml: number;
+  /** Calls made with a session of the role (it appears as the session issuer). */
+  acted: number;
+  /** Of those, IAM writes (a hint that it may be infrastructure as code). */
+  iamWrites: number;
+}
+
+/** GitHub's default subject for a tag: `repo:OWNER/REPO:ref:refs/tags/TAG`. */
+const GITHUB_TAG = /^(repo:[^:]+:ref:refs\/tags\/)[^:]+$/;
+
+/** IAM Identity Center permission-set roles are named `AWSReservedSSO_<set>_<hash>`. */
+const SSO_ROLE = /^AWSReservedSSO_/;
+
+/** AWS creates and assumes service-linked roles itself; nobody owns them in a baseline. */
+const SERVICE_LINKED = /:role\/aws-service-role\//;
+
+/**
+ * The subject pattern a learned baseline proposes for an observed subject: the subject itself,
+ * except that a GitHub release tag becomes `refs/tags/*` (each release has a new tag).
+ */
+export function learnedSubject(subject: string, provider: string): string {
+  if (!/githubusercontent\.com$/i.test(provider)) return subject;
+  const m = GITHUB_TAG.exec(subject);
+  return m === null ? subject : `${m[1]}*`;
 }
 
 /** Accumulates successful assumptions into per-role observations. */
@@ -35,11 +65,34 @@ export class BaselineLearner {
   events = 0;
   used = 0;
 
+  /** Learned role ARN by identity key, so `role/path/x` and a session issuer `role/path/x` meet. */
+  private readonly byKey = new Map<string, string>();
+
   private role(arn: string): LearnedRole {
-    const known = this.roles.get(arn);
-    if (known) return known;
-    const r: LearnedRole = { arn, oidc: new Map(), callers: new Map(), events: 0 };
+    const key = identityKeyOf(arn);
+    const id = key === null ? arn : `${key.partition}:${key.account}:${key.type}:${key.name}`;
+    const known = this.roles.get(this.byKey.get(id) ?? arn);
+    if (known) {
+      // Prefer the ARN with its path (what an assumption names) over a shorter spelling.
+      if (arn.length > known.arn.length) {
+        this.roles.delete(known.arn);
+        known.arn = arn;
+        this.roles.set(arn, known);
+        this.byKey.set(id, arn);
+      }
+      return known;
+    }
+    const r: LearnedRole = {
+      arn,
+      oidc: new Map(),
+      callers: new Map(),
+      events: 0,
+      saml: 0,
+      acted: 0,
+      iamWrites: 0,
+    };
     this.roles.set(arn, r);
+    this.byKey.set(id, arn);
     return r;
   }
 
@@ -55,6 +108,13 @@ export class BaselineLearner {
 
   add(e: NormalisedEvent): void {
     this.events++;
+    // A role session acting: the role exists and is used, whether or not its assumption is in view.
+    const issuer = e.actor.type === 'AssumedRole' ? e.actor.arn : null;
+    if (issuer !== null && /^arn:[^:]*:iam::\d{12}:role\//.test(issuer) && !SERVICE_LINKED.test(issuer)) {
+      const r = this.role(issuer);
+      r.acted++;
+      if (e.eventSource === 'iam.amazonaws.com' && e.readOnly === false) r.iamWrites++;
+    }
     if (!e.success) return;
     const roleArn =
       e.target?.type === 'role' && e.target.arn
@@ -74,7 +134,7 @@ export class BaselineLearner {
         r.oidc.set(provider, o);
       }
       if (e.oidc?.audience) o.audiences.set(e.oidc.audience, (o.audiences.get(e.oidc.audience) ?? 0) + 1);
-      BaselineLearner.bump(o.subjects, subject, e.eventTime);
+      BaselineLearner.bump(o.subjects, learnedSubject(subject, provider), e.eventTime);
       if (parseSubject(subject, provider).pullRequest) o.pullRequests++;
       r.events++;
       this.used++;
@@ -83,6 +143,7 @@ export class BaselineLearner {
       if (!caller) return;
       const r = this.role(roleArn);
       BaselineLearner.bump(r.callers, caller, e.eventTime);
+      if (e.eventName === 'AssumeRoleWithSAML') r.saml++;
       r.events++;
       this.used++;
     }
@@ -117,7 +178,8 @@ export function renderLearnedBaseline(
   const today = new Date(opts.nowMs).toISOString().slice(0, 10);
   const lines: string[] = [
     `# Proposed by \`iamwatch baseline learn\` on ${today} from ${learner.events} events (${learner.used} successful role assumptions).`,
-    '# Only what was observed is allowed: subjects and callers are exact, no wildcard was added.',
+    '# Only what was observed is allowed: subjects and callers are exact; the one wildcard is a GitHub',
+    '# release tag (refs/tags/*), since every release has a new tag.',
     '# Replace every TODO, remove what should not be trusted, then `iamwatch baseline validate` and `sync`.',
     'version: 1',
   ];
@@ -129,15 +191,25 @@ export function renderLearnedBaseline(
   lines.push('identities:');
   for (const r of roles) {
     // A role named like a break-glass role is proposed as one, so its use keeps alerting until reviewed.
-    const breakGlass = /break[-_]?glass|emergency/i.test(r.arn.slice(r.arn.lastIndexOf('/') + 1));
-    const kind = breakGlass ? 'break-glass' : r.oidc.size > 0 ? 'ci' : 'workload';
+    const name = r.arn.slice(r.arn.lastIndexOf('/') + 1);
+    const breakGlass = /break[-_]?glass|emergency/i.test(name);
+    // People: SAML federation, and Identity Center permission sets (which sign in through SAML).
+    const human = r.saml > 0 || SSO_ROLE.test(name);
+    const kind = breakGlass ? 'break-glass' : human ? 'human' : r.oidc.size > 0 ? 'ci' : 'workload';
     const how = [
       r.oidc.size > 0 ? `OIDC from ${[...r.oidc.keys()].sort().join(', ')}` : null,
+      r.saml > 0 ? `SAML sign-in (${r.saml})` : null,
       r.callers.size > 0 ? `AssumeRole by ${r.callers.size} caller${r.callers.size === 1 ? '' : 's'}` : null,
+      r.events === 0 ? `only seen acting, ${r.acted} call${r.acted === 1 ? '' : 's'}` : null,
     ]
       .filter(Boolean)
       .join('; ');
-    lines.push(`  - arn: ${q(r.arn)}   # ${r.events} assumption${r.events === 1 ? '' : 's'}`);
+    const seenAs =
+      r.events > 0
+        ? `${r.events} assumption${r.events === 1 ? '' : 's'}`
+        : `never seen assumed; acted ${r.acted} time${r.acted === 1 ? '' : 's'}` +
+          (r.iamWrites > 0 ? `, ${r.iamWrites} IAM write${r.iamWrites === 1 ? '' : 's'} (iac?)` : '');
+    lines.push(`  - arn: ${q(r.arn)}   # ${c(seenAs)}`);
     lines.push(`    kind: ${kind}   # TODO: confirm (human | workload | ci | iac | vendor | break-glass)`);
     lines.push('    owner: TODO');
     lines.push(`    purpose: ${q(`TODO: describe (observed: ${c(how)})`)}`);

@@ -2,18 +2,19 @@
  * `iamwatch baseline …`: baseline as code (validate, diff, sync) and incident-response queries
  * (show, who, seen, stale, learn).
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { SyncResult } from '../../adapters/dynamodb/baseline-store.js';
 import { type OpenStoreOptions, openStore, type StoreHandle } from '../../adapters/dynamodb/open-store.js';
 import { parseDuration } from '../../app/baseline/duration.js';
 import { BaselineLearner, renderLearnedBaseline } from '../../app/baseline/learn.js';
-import { type LoadedBaseline, loadBaselineFile } from '../../app/baseline/sync.js';
 import { formatIssue, parseBaseline } from '../../core/baseline/parse.js';
+import type { BaselineIssue } from '../../core/baseline/types.js';
 import { normaliseRecord } from '../../core/cloudtrail/normalise.js';
 import type { Clock } from '../../ports.js';
 import { AdapterError } from '../../ports.js';
+import { issueLine, loadValidBaseline, readBaselineForCli } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
 import { renderTable, safeText } from '../text.js';
 
@@ -50,12 +51,49 @@ export async function openStoreFor(cmd: Command, ctx: CliContext, deps: CommandD
   const dir = o.storeDir ?? '.iamwatch';
   opts.dir = path.isAbsolute(dir) ? dir : path.join(ctx.cwd, dir);
   if (deps.clock) opts.clock = deps.clock;
+  let h: StoreHandle;
   try {
-    return await (deps.openStore ?? openStore)(opts);
+    h = await (deps.openStore ?? openStore)(opts);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new CliError(EXIT.runtime, msg.replace(opts.dir, dir), { cause: err });
   }
+  // Which store answered is part of every answer: a query against the wrong one looks like "nothing".
+  const described = storeDescription(opts, dir, ctx);
+  descriptions.set(h, described);
+  ctx.stderr.write(`store: ${safeText(described, 400)}\n`);
+  return h;
+}
+
+/** What openStoreFor announced for each handle (paths as typed, unlike the handle's own `describe`). */
+const descriptions = new WeakMap<StoreHandle, string>();
+
+/** `embedded store ./.iamwatch/` or `table NAME (region R, endpoint E)`, paths as typed. */
+export function storeDescription(opts: OpenStoreOptions, dirAsTyped: string, ctx: CliContext): string {
+  if (opts.table) {
+    const region = opts.region ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION;
+    const where = [
+      region ? `region ${region}` : 'region from the AWS profile',
+      opts.endpoint ? `endpoint ${opts.endpoint}` : null,
+    ].filter(Boolean);
+    return `table ${opts.table} (${where.join(', ')})`;
+  }
+  const shown =
+    path.isAbsolute(dirAsTyped) || /^\.\.?[\\/]/.test(dirAsTyped) ? dirAsTyped : `./${dirAsTyped}`;
+  return `embedded store ${shown.endsWith('/') ? shown : `${shown}/`}`;
+}
+
+/**
+ * For queries (show, who, seen, stale): a store that was never synced has no baseline, and
+ * "nothing stale" or "not in the baseline" from it would be a wrong answer. Exit 2 and say so.
+ */
+export async function requireBaseline(h: StoreHandle): Promise<void> {
+  if ((await h.store.stamp()) !== null) return;
+  if ((await h.store.listIdentities()).length > 0) return;
+  throw new CliError(
+    EXIT.usage,
+    `${descriptions.get(h) ?? h.describe} holds no baseline: run \`iamwatch baseline sync FILE\` first (or pick another store with --table / --store-dir)`,
+  );
 }
 
 /** Runs `fn` with an open store; closes it after, and maps adapter failures to exit 3. */
@@ -92,21 +130,6 @@ function json(ctx: CliContext, v: unknown): void {
   ctx.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
 }
 
-async function loadValid(file: string, ctx: CliContext, nowMs: number): Promise<LoadedBaseline> {
-  const loaded = await loadBaselineFile(path.resolve(ctx.cwd, file), file, nowMs).catch((err: unknown) => {
-    throw new CliError(EXIT.usage, err instanceof Error ? err.message : String(err), { cause: err });
-  });
-  for (const w of loaded.warnings) ctx.stderr.write(`${safeText(formatIssue(w), 500)}\n`);
-  if (loaded.errors.length > 0 || !loaded.baseline) {
-    for (const e of loaded.errors) ctx.stderr.write(`${safeText(formatIssue(e), 500)}\n`);
-    throw new CliError(
-      EXIT.usage,
-      `${file}: ${loaded.errors.length} error${loaded.errors.length === 1 ? '' : 's'}; nothing was written`,
-    );
-  }
-  return loaded;
-}
-
 function renderSync(r: SyncResult, verb: string): string {
   const out: string[] = [];
   for (const a of r.added) out.push(`+ ${safeText(a, 300)}`);
@@ -129,21 +152,35 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
   baseline
     .command('validate')
     .argument('<file>', 'baseline YAML file')
-    .description('check a baseline file; prints file:line: field: message for each issue')
-    .action(async (file: string) => {
-      const loaded = await loadBaselineFile(path.resolve(ctx.cwd, file), file, clockOf(deps).nowMs()).catch(
-        (err: unknown) => {
-          throw new CliError(EXIT.usage, err instanceof Error ? err.message : String(err), { cause: err });
-        },
-      );
-      for (const w of loaded.warnings) ctx.stderr.write(`${safeText(formatIssue(w), 500)}\n`);
-      for (const e of loaded.errors) ctx.stdout.write(`${safeText(formatIssue(e), 500)}\n`);
-      if (loaded.errors.length > 0) {
-        throw new CliError(EXIT.usage, `${file}: ${loaded.errors.length} error(s)`);
+    .description('check a baseline file; reports file:line: field: message for each issue (stderr)')
+    .option('--strict', 'warnings fail too (exit 2)')
+    .option('--format <fmt>', 'text (stderr) | github (Actions annotations on stdout)', 'text')
+    .action(async (file: string, opts: { strict?: boolean; format?: string }) => {
+      const format = opts.format ?? 'text';
+      if (format !== 'text' && format !== 'github') {
+        throw new CliError(EXIT.usage, `--format must be text or github, not "${format}"`);
       }
-      ctx.stderr.write(
-        `${file}: ok (${loaded.baseline?.identities.length ?? 0} identities, ${loaded.warnings.length} warnings)\n`,
-      );
+      let loaded: Awaited<ReturnType<typeof readBaselineForCli>>;
+      try {
+        loaded = await readBaselineForCli(file, ctx, { nowMs: clockOf(deps).nowMs() });
+      } catch (err) {
+        if (format === 'github' && err instanceof CliError) {
+          ctx.stdout.write(
+            githubAnnotation({ file, line: null, field: '', message: err.message, level: 'error' }),
+          );
+        }
+        throw err;
+      }
+      for (const i of loaded.issues) {
+        if (format === 'github') ctx.stdout.write(githubAnnotation(i));
+        else ctx.stderr.write(`${issueLine(i)}\n`);
+      }
+      const errors = loaded.errors.length;
+      const warnings = loaded.warnings.length;
+      const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
+      if (errors > 0) throw new CliError(EXIT.usage, `${file}: ${counts}`);
+      if (opts.strict && warnings > 0) throw new CliError(EXIT.usage, `${file}: ${counts} (--strict)`);
+      ctx.stderr.write(`${file}: ok (${loaded.baseline?.identities.length ?? 0} identities, ${counts})\n`);
     });
 
   withStoreOptions(
@@ -154,9 +191,12 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
       .option('--format <fmt>', 'table|json', 'table'),
   ).action(async (file: string, opts: { format?: string }, cmd: Command) => {
     const format = formatOpt(opts.format);
-    const loaded = await loadValid(file, ctx, clockOf(deps).nowMs());
+    const loaded = await loadValidBaseline(file, ctx, {
+      nowMs: clockOf(deps).nowMs(),
+      consequence: 'nothing was compared',
+    });
     await withStore(cmd, ctx, deps, async (h) => {
-      const r = await h.store.sync(loaded.baseline!, {
+      const r = await h.store.sync(loaded.baseline, {
         prune: true,
         dryRun: true,
         sourceHash: loaded.sha256,
@@ -188,9 +228,12 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
   ).action(
     async (file: string, opts: { prune?: boolean; dryRun?: boolean; format?: string }, cmd: Command) => {
       const format = formatOpt(opts.format);
-      const loaded = await loadValid(file, ctx, clockOf(deps).nowMs());
+      const loaded = await loadValidBaseline(file, ctx, {
+        nowMs: clockOf(deps).nowMs(),
+        consequence: 'nothing was written',
+      });
       await withStore(cmd, ctx, deps, async (h) => {
-        const r = await h.store.sync(loaded.baseline!, {
+        const r = await h.store.sync(loaded.baseline, {
           prune: Boolean(opts.prune),
           dryRun: Boolean(opts.dryRun),
           sourceHash: loaded.sha256,
@@ -213,6 +256,7 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
   ).action(async (identity: string, opts: { format?: string }, cmd: Command) => {
     const format = formatOpt(opts.format);
     await withStore(cmd, ctx, deps, async (h) => {
+      await requireBaseline(h);
       const r = await h.queries.show(identity);
       if (format === 'json') return json(ctx, r);
       const out: string[] = [];
@@ -262,6 +306,7 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
   ).action(async (query: string, opts: { format?: string }, cmd: Command) => {
     const format = formatOpt(opts.format);
     await withStore(cmd, ctx, deps, async (h) => {
+      await requireBaseline(h);
       const r = await h.queries.who(query);
       if (format === 'json') return json(ctx, r);
       ctx.stdout.write(`may assume (${r.allowed.length}):\n`);
@@ -305,6 +350,7 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
     const format = formatOpt(opts.format);
     const sinceMs = clockOf(deps).nowMs() - usageDuration(opts.since, '--since');
     await withStore(cmd, ctx, deps, async (h) => {
+      await requireBaseline(h);
       const r = await h.queries.seen(identity, sinceMs);
       if (format === 'json') return json(ctx, r);
       if (!r.inBaseline) ctx.stderr.write(`${safeText(r.identity, 300)} is not in the baseline\n`);
@@ -334,6 +380,7 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
       }
     }
     await withStore(cmd, ctx, deps, async (h) => {
+      await requireBaseline(h);
       const r = await h.queries.stale(unusedDays === undefined ? {} : { unusedDays });
       if (format === 'json') return json(ctx, r);
       ctx.stdout.write(
@@ -365,6 +412,18 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
       const learner = new BaselineLearner();
       let problems = 0;
       const inputs = paths.map((p) => (p === '-' ? p : path.resolve(ctx.cwd, p)));
+      // A mistyped path must not yield an empty proposal that looks like "nothing to trust".
+      for (const [i, p] of inputs.entries()) {
+        if (p === '-') continue;
+        await stat(p).catch((err: unknown) => {
+          const code = (err as NodeJS.ErrnoException | undefined)?.code;
+          throw new CliError(
+            EXIT.usage,
+            `${paths[i]}: ${code === 'ENOENT' ? 'no such file or directory' : `cannot be read (${code ?? String(err)})`}`,
+            { cause: err },
+          );
+        });
+      }
       try {
         for await (const batch of readCloudTrail(inputs, {
           onProblem: (p: { path: string; line: number | null; reason: string }) => {
@@ -451,3 +510,17 @@ function observationTable(
 }
 
 export { usageDuration };
+
+/**
+ * One GitHub Actions workflow command (`::error file=F,line=L,title=FIELD::message`), escaped as
+ * the runner expects: `%`, CR and LF in the message; also `:` and `,` in properties.
+ */
+export function githubAnnotation(i: BaselineIssue): string {
+  const data = (s: string) =>
+    safeText(s, 1000).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const prop = (s: string) => data(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
+  const props = [`file=${prop(i.file)}`];
+  if (i.line !== null) props.push(`line=${i.line}`);
+  if (i.field !== '') props.push(`title=${prop(i.field)}`);
+  return `::${i.level === 'warning' ? 'warning' : 'error'} ${props.join(',')}::${data(i.message)}\n`;
+}

@@ -3,13 +3,12 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { readBaselineFile } from '../../adapters/baseline-file.js';
 import { type ReadStats, readCloudTrail } from '../../adapters/cloudtrail-files.js';
 import { DetectionPipeline } from '../../app/detect.js';
 import { type ReplayCounters, replay } from '../../app/replay.js';
 import type { Alert } from '../../core/alert/alert.js';
-import { formatIssue } from '../../core/baseline/parse.js';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../../core/severity.js';
+import { loadValidBaseline } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
 import { renderTable, safeText } from '../text.js';
 import { type AlertOutput, openBaselineSource, openSinks } from './replay-wiring.js';
@@ -191,19 +190,7 @@ function severityOpt(flag: string, v: string): Severity {
 
 async function loadBaseline(opts: ReplayOpts, ctx: CliContext) {
   if (opts.baseline) {
-    const file = path.resolve(ctx.cwd, opts.baseline);
-    const r = await readBaselineFile(file).catch((err: unknown) => {
-      throw new CliError(EXIT.usage, `${opts.baseline}: ${err instanceof Error ? err.message : String(err)}`);
-    });
-    const errors = r.issues.filter((i) => i.level === 'error');
-    for (const w of r.issues.filter((i) => i.level === 'warning'))
-      ctx.stderr.write(`warning: ${safeText(formatIssue(w), 500)}\n`);
-    if (errors.length > 0 || !r.baseline) {
-      throw new CliError(
-        EXIT.usage,
-        `baseline ${opts.baseline} is invalid:\n${errors.map((i) => safeText(formatIssue(i), 500)).join('\n')}`,
-      );
-    }
+    const r = await loadValidBaseline(opts.baseline, ctx);
     return openBaselineSource({ kind: 'file', baseline: r.baseline }, opts, ctx);
   }
   return openBaselineSource({ kind: 'store' }, opts, ctx);

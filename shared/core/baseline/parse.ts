@@ -12,17 +12,23 @@ import {
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   parseDocument,
+  type YAMLError,
   type Node as YamlNode,
 } from 'yaml';
 import type { z } from 'zod';
+import { baselineChecks, type CheckOptions } from './checks.js';
 import { identityKeyOf } from './index.js';
 import { type BaselineFile, baselineFileSchema, KEYS_AT } from './schema.js';
+import { suggest } from './suggest.js';
 import type { Baseline, BaselineIssue, IncidentWindow } from './types.js';
 import { baselineWarnings, type WarningOptions } from './warnings.js';
 
-export type ParseOptions = WarningOptions;
+export type ParseOptions = WarningOptions & CheckOptions;
+
+export { suggest };
 
 /** Result of reading a baseline: the baseline when there is no error-level issue, and every issue. */
 export interface ParsedBaseline {
@@ -41,7 +47,8 @@ const MAX_ALIASES = 256;
  *
  * @param text - the file's content.
  * @param file - the name to report in issues (usually the path as the user gave it).
- * @param opts - `nowMs` enables "suppression already expired" warnings; `knownRules` flags unknown rule ids.
+ * @param opts - `nowMs` enables "suppression already expired" and "review overdue" warnings; `ruleIds`
+ *   (the rule catalogue's ids) makes a suppression of any other rule an error.
  */
 export function parseBaseline(text: string, file: string, opts: ParseOptions = {}): ParsedBaseline {
   const issues: BaselineIssue[] = [];
@@ -78,7 +85,8 @@ type Add = (line: number | null, field: string, message: string, level?: Baselin
 
 function parseInto(text: string, add: Add, opts: ParseOptions): Baseline | null {
   const counter = new LineCounter();
-  const doc = parseDocument(text.replace(/^\uFEFF/, ''), {
+  const source = text.replace(/^\uFEFF/, '');
+  const doc = parseDocument(source, {
     lineCounter: counter,
     prettyErrors: false,
     schema: 'core',
@@ -87,9 +95,15 @@ function parseInto(text: string, add: Add, opts: ParseOptions): Baseline | null 
   const lineAt = (offset: number | undefined): number | null =>
     offset === undefined ? null : counter.linePos(offset).line;
 
-  for (const e of doc.errors) add(lineAt(e.pos[0]), '', `YAML: ${firstLine(e.message)}`);
+  if (doc.errors.length > 0) {
+    // Only the first: what follows a syntax error is the parser's guesswork, not more mistakes.
+    const [first] = doc.errors
+      .map((e) => ({ e, at: syntaxErrorOffset(source, e) }))
+      .sort((a, b) => a.at - b.at);
+    if (first !== undefined) add(lineAt(first.at), '', `YAML: ${firstLine(first.e.message)}`);
+    return null;
+  }
   for (const w of doc.warnings) add(lineAt(w.pos[0]), '', `YAML: ${firstLine(w.message)}`, 'warning');
-  if (doc.errors.length > 0) return null;
 
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
     add(1, '', 'the baseline is empty: expected a mapping starting with "version: 1"');
@@ -124,6 +138,8 @@ function parseInto(text: string, add: Add, opts: ParseOptions): Baseline | null 
   for (const w of baselineWarnings(baseline, opts)) {
     add(locate(parsePath(w.field)), w.field, w.message, 'warning');
   }
+  for (const c of baselineChecks(baseline, opts))
+    add(locate(parsePath(c.field)), c.field, c.message, c.level);
   return baseline;
 }
 
@@ -408,46 +424,31 @@ function locationOf(path: readonly Segment[]): string {
   return parts.join('');
 }
 
-/** The known key a typo most likely meant, or null. */
-export function suggest(word: string, known: readonly string[]): string | null {
-  const norm = (s: string) => s.toLowerCase().replace(/[-_\s]/g, '');
-  const w = norm(word);
-  let best: string | null = null;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const k of known) {
-    const n = norm(k);
-    if (n === w) return k;
-    const d = distance(w, n);
-    const limit = Math.min(n.length, w.length) <= 4 ? 1 : 2;
-    const prefix = w.length >= 3 && (n.startsWith(w) || w.startsWith(n));
-    const shared = commonPrefix(w, n) >= Math.max(4, Math.min(w.length, n.length) - 2);
-    if ((d <= limit || prefix || shared) && d < bestDistance) {
-      best = k;
-      bestDistance = d;
-    }
+/**
+ * Where to report a syntax error. The parser places an unclosed quote at the end of the file; the
+ * line that opens it (the first quoted scalar left open or running over a line end) is where the fix goes.
+ */
+function syntaxErrorOffset(text: string, e: YAMLError): number {
+  if (e.code !== 'MISSING_CHAR' || !/quote/i.test(e.message)) return e.pos[0];
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    // The lexer interleaves control tokens (document start, flow end, scalar) that are not source text.
+    if (token === '\u0002' || token === '\u0018' || token === '\u001f') continue;
+    const q = token[0];
+    // A quoted scalar that runs over a line end is almost always the unclosed one, closed by
+    // accident at the next quote further down.
+    if ((q === '"' || q === "'") && (!closedQuote(token) || token.includes('\n'))) return offset;
+    offset += token.length;
   }
-  return best;
+  return e.pos[0];
 }
 
-function commonPrefix(a: string, b: string): number {
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i += 1;
-  return i;
-}
-
-/** Levenshtein distance (short strings only). */
-function distance(a: string, b: string): number {
-  if (a.length > 64 || b.length > 64) return Number.POSITIVE_INFINITY;
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i += 1) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost));
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? Number.POSITIVE_INFINITY;
+function closedQuote(token: string): boolean {
+  if (token.length < 2 || token[token.length - 1] !== token[0]) return false;
+  if (token[0] === "'") return true;
+  let backslashes = 0;
+  for (let i = token.length - 2; i > 0 && token[i] === '\\'; i -= 1) backslashes += 1;
+  return backslashes % 2 === 0;
 }
 
 function firstLine(message: string): string {

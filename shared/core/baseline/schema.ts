@@ -4,7 +4,8 @@
  * `parse.ts` maps the validated file to the camelCase domain of `types.ts`.
  */
 import { z } from 'zod';
-import { IDENTITY_KINDS } from './types.js';
+import { suggest } from './suggest.js';
+import { ENVIRONMENTS, IDENTITY_KINDS } from './types.js';
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_TIME =
@@ -70,6 +71,85 @@ export function identityArnProblem(arn: string): string | null {
   return null;
 }
 
+const OIDC_PROVIDER_ARN = /^arn:([^:]*):iam::([^:]*):oidc-provider\/(.+)$/;
+
+/**
+ * Why a value is not an OIDC provider as the baseline names it, or null. The host part of the
+ * provider ARN is the canonical form; a whole `…:oidc-provider/HOST` ARN is accepted too (and
+ * normalised to HOST by the schema), because that is what IAM consoles and trust policies show.
+ */
+export function providerProblem(value: string): string | null {
+  let v = value;
+  if (v.startsWith('arn:')) {
+    const m = OIDC_PROVIDER_ARN.exec(v);
+    if (m === null) {
+      return 'must be the host of an OIDC provider (e.g. token.actions.githubusercontent.com) or its ARN arn:aws:iam::ACCOUNT:oidc-provider/HOST';
+    }
+    if (!PARTITION.test(m[1] ?? '') || !/^\d{12}$/.test(m[2] ?? '')) {
+      return `not a valid OIDC provider ARN; write the host part instead (e.g. "${m[3]}")`;
+    }
+    v = m[3] ?? '';
+  }
+  if (/^[a-z]+:\/\//i.test(v)) {
+    return `write the host part of the provider ARN, without the scheme (e.g. "${v.replace(/^[a-z]+:\/\//i, '')}")`;
+  }
+  if (/[\s*]/.test(v)) return 'must be the host part of the provider ARN (no spaces or wildcards)';
+  return null;
+}
+
+/** `arn:aws:iam::A:oidc-provider/HOST` → `HOST`; any other (valid) value unchanged. */
+export function normaliseProvider(v: string): string {
+  const m = OIDC_PROVIDER_ARN.exec(v);
+  return m === null ? v : (m[3] ?? v);
+}
+
+/** Aliases people write for an environment; the closed set is ENVIRONMENTS. */
+const ENVIRONMENT_ALIASES: Readonly<Record<string, (typeof ENVIRONMENTS)[number]>> = {
+  prod: 'production',
+  prd: 'production',
+  live: 'production',
+  stage: 'staging',
+  stg: 'staging',
+  preprod: 'staging',
+  dev: 'development',
+  develop: 'development',
+  sbx: 'sandbox',
+  mgmt: 'management',
+  'shared-services': 'shared',
+};
+
+/**
+ * Why a value is not one of ENVIRONMENTS, with the value it most likely meant, or null. Only
+ * `production` raises severities, so a near miss such as `prod` would silently lower them.
+ */
+export function environmentProblem(v: string): string | null {
+  if ((ENVIRONMENTS as readonly string[]).includes(v)) return null;
+  const lower = v.trim().toLowerCase();
+  const hint =
+    ENVIRONMENTS.find((e) => e === lower) ?? ENVIRONMENT_ALIASES[lower] ?? suggest(lower, ENVIRONMENTS);
+  const allowed = `must be one of ${ENVIRONMENTS.join(', ')}`;
+  return hint === null ? `${allowed} (got "${v}")` : `${allowed} (got "${v}"; did you mean "${hint}"?)`;
+}
+
+/**
+ * Why a team route is not usable, or null. A literal URL must not carry credentials
+ * (`https://user:pass@…`): they would end up in the store, in logs and in `baseline show`.
+ */
+export function teamTargetProblem(v: string): string | null {
+  if (!TEAM_TARGET.test(v)) return 'must be "ssm:/PATH", "secret:NAME", "env:VAR" or an https:// URL';
+  if (!v.startsWith('https://')) return null;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return 'is not a valid https:// URL';
+  }
+  if (url.username !== '' || url.password !== '') {
+    return 'the URL must not carry credentials (user:password@); keep the webhook in SSM ("ssm:/PATH") or Secrets Manager ("secret:NAME")';
+  }
+  return null;
+}
+
 const nullToUndefined = (v: unknown): unknown => (v === null ? undefined : v);
 const numberToString = (v: unknown): unknown => (typeof v === 'number' ? String(v) : v);
 
@@ -96,16 +176,9 @@ const expiry = checked((v) =>
   isDateOnly(v) || isIsoTime(v) ? null : `must be a date YYYY-MM-DD or an ISO time (got "${v}")`,
 );
 const identityArn = checked(identityArnProblem);
-const providerHost = checked((v) => {
-  if (/^[a-z]+:\/\//i.test(v)) {
-    return `write the host part of the provider ARN, without the scheme (e.g. "${v.replace(/^[a-z]+:\/\//i, '')}")`;
-  }
-  if (/[\s*]/.test(v)) return 'must be the host part of the provider ARN (no spaces or wildcards)';
-  return null;
-});
-const teamTarget = checked((v) =>
-  TEAM_TARGET.test(v) ? null : 'must be "ssm:/PATH", "secret:NAME", "env:VAR" or an https:// URL',
-);
+const providerHost = checked(providerProblem).transform(normaliseProvider);
+const teamTarget = checked(teamTargetProblem);
+const environment = checked(environmentProblem);
 const arnPattern = checked((v) => (v.startsWith('arn:') ? null : 'must be an ARN or ARN pattern (arn:…)'));
 
 export const oidcTrustFileSchema = z.strictObject({
@@ -121,7 +194,7 @@ export const identityFileSchema = z.strictObject({
   kind: z.enum(IDENTITY_KINDS),
   owner: text,
   purpose: text,
-  environment: opt(text),
+  environment: opt(environment),
   team: opt(text),
   review_after: opt(dateOnly),
   oidc: opt(z.array(oidcTrustFileSchema)),

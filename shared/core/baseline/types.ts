@@ -79,3 +79,18 @@ export interface BaselineIssue {
   message: string;
   level: 'error' | 'warning';
 }
+
+/**
+ * The closed set of `environment` values (README "Baseline reference"). `production` raises
+ * severities; the others are labels for routing and display. A value outside the set is an error,
+ * so that `prod` or `Production` can never silently drop a critical alert to high.
+ */
+export const ENVIRONMENTS = [
+  'production',
+  'staging',
+  'development',
+  'sandbox',
+  'shared',
+  'management',
+] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
