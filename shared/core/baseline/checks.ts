@@ -6,7 +6,7 @@
  * Pure: the reference time and the rule ids are passed in.
  */
 import { identityKeyOf, sameIdentity } from './index.js';
-import { matchPattern } from './patterns.js';
+import { matchArn } from './patterns.js';
 import { suggest } from './suggest.js';
 import type { Baseline, BaselineIssue } from './types.js';
 
@@ -112,7 +112,7 @@ function incidentNames(incident: string, identityArn: string): boolean {
   // The same tests BaselineIndex.incidentAt applies, in both directions because either side may
   // carry a `*` account.
   return (
-    matchPattern(incident, identityArn) ||
+    matchArn(incident, identityArn) ||
     sameIdentity(incident, identityArn) ||
     sameIdentity(identityArn, incident)
   );
