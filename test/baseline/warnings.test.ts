@@ -46,7 +46,7 @@ describe('baseline warnings', () => {
     const r = parseBaseline(
       readFileSync(new URL('../fixtures/baselines/valid-full.yaml', import.meta.url), 'utf8'),
       'valid.yaml',
-      { nowMs: Date.parse('2030-01-01T00:00:00Z'), knownRules: ['policy-modified', 'access-key-created'] },
+      { nowMs: Date.parse('2030-01-01T00:00:00Z'), ruleIds: ['policy-modified', 'access-key-created'] },
     );
     // Both suppressions have expired by 2030, and two reviews are overdue; nothing else is reported.
     expect(r.issues.map((i) => i.field)).toEqual([
@@ -57,14 +57,14 @@ describe('baseline warnings', () => {
     ]);
   });
 
-  it('flags unknown rule ids when the catalogue is given', () => {
+  it('rejects unknown rule ids when the catalogue is given, with a suggestion', () => {
     const r = parseBaseline(
       'version: 1\nsuppressions:\n  - { rule: policy-modifed, actor: "arn:aws:iam::*:role/t", reason: r, owner: o, expires: 2099-01-01 }\n',
       'b.yaml',
-      { knownRules: ['policy-modified'] },
+      { ruleIds: ['policy-modified'] },
     );
     expect(r.issues.map(formatIssue)).toEqual([
-      'b.yaml:3: warning: suppressions[0].rule: unknown rule "policy-modifed": it suppresses nothing',
+      'b.yaml:3: suppressions[0].rule: unknown rule "policy-modifed": this suppression would suppress nothing (did you mean "policy-modified"?)',
     ]);
   });
 
