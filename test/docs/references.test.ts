@@ -32,6 +32,10 @@ function mentionedPaths(md: string): Array<{ line: number; ref: string; link: bo
       if (target === '' || /^[a-z][a-z0-9+.-]*:/i.test(target)) continue;
       out.push({ line: i + 1, ref: target, link: true });
     }
+    // Any Markdown file named anywhere on the line (prose included), outside URLs.
+    for (const m of l.replace(/https?:\/\/\S+/g, '').matchAll(/(?<![\w./-])([\w./-]+\.md)\b/g)) {
+      out.push({ line: i + 1, ref: m[1]!, link: false });
+    }
     const tokens = fenced ? l.split(/[\s"'=(),]+/) : [...l.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
     for (const t of tokens) {
       const ref = t.replace(/[.:;,]+$/, '');
@@ -48,14 +52,20 @@ describe('documentation references', () => {
     const md = readFileSync(path.join(root, doc), 'utf8');
     const base = path.dirname(path.join(root, doc));
     const missing = mentionedPaths(md)
-      .filter(({ ref, link }) => !existsSync(link ? path.resolve(base, ref) : path.join(root, ref)))
+      .filter(({ ref, link }) =>
+        link
+          ? !existsSync(path.resolve(base, ref))
+          : !existsSync(path.join(root, ref)) && !existsSync(path.resolve(base, ref)),
+      )
       .map(({ line, ref }) => `${doc}:${line}: ${ref}`);
     expect(missing).toEqual([]);
   });
 
   it('finds links and backticked paths (the check can fail)', () => {
-    const refs = mentionedPaths('see [x](docs/nope.md) and `shared/nope.ts`, not `iamwatch/baseline.yaml`\n');
-    expect(refs.map((r) => r.ref)).toEqual(['docs/nope.md', 'shared/nope.ts']);
+    const refs = mentionedPaths(
+      'see [x](docs/nope.md) and `shared/nope.ts`, the DESIGN.md catalogue, not `iamwatch/baseline.yaml`\n',
+    );
+    expect(refs.map((r) => r.ref)).toEqual(['docs/nope.md', 'docs/nope.md', 'DESIGN.md', 'shared/nope.ts']);
   });
 
   it('nothing refers to notes/, which is not part of the product', () => {
