@@ -13,8 +13,6 @@ export interface Alert {
   eventName: string;
   eventTime: string;
   account: string;
-  /** Display name of `account` from the baseline's `accounts:` (additive, v0.2). */
-  accountName?: string | null;
   region: string;
   actor: AlertActor;
   target: AlertTarget | null;
@@ -36,6 +34,8 @@ export interface Alert {
   runbook?: string;
   /** Set when delivery went ahead without some dependency (e.g. ["dedupe-unavailable"]). */
   degraded?: string[];
+  /** Display name of `account` from the baseline's `accounts:` (additive, v0.2; absent when not named). */
+  accountName?: string | null;
 }
 
 export interface AlertActor {

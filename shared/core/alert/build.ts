@@ -27,7 +27,6 @@ export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, vie
     eventName: e.eventName,
     eventTime: e.eventTime,
     account: e.account,
-    ...(accountName ? { accountName } : {}),
     region: e.region,
     actor: alertActor(e, view),
     target,
@@ -45,6 +44,7 @@ export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, vie
     count: 1,
     environment: entry?.environment ?? null,
     runbook: fillRunbook(rule.meta.runbook, runbookValues(e, ctx)),
+    ...(accountName ? { accountName } : {}),
   };
   return alert;
 }
