@@ -199,3 +199,29 @@ describe('alerts show who did it', () => {
     expect(table.stdout).not.toMatch(/^\s*\[CRITICAL\]/m);
   });
 });
+
+describe('runbook placeholders over the public samples', () => {
+  it('only <file> and <archive> (which the event cannot know) are left', async () => {
+    const root = path.join(import.meta.dirname, '../..');
+    const run = await runCli(
+      [
+        'replay',
+        path.join(root, 'test/fixtures/cloudtrail-public'),
+        '--baseline',
+        path.join(root, 'shared/core/rules/_baselines/org.yaml'),
+        '--quiet',
+        '--no-dedupe',
+      ],
+      { cwd: root },
+    );
+    expect(run.code).toBe(0);
+    const alerts = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Alert);
+    expect(alerts.length).toBeGreaterThan(10);
+    const left = new Set(alerts.flatMap((a) => a.runbook?.match(/<[a-z-]+>/g) ?? []));
+    expect([...left].filter((p) => p !== '<file>' && p !== '<archive>')).toEqual([]);
+    expect(alerts.some((a) => /iamwatch baseline (show|seen) (arn:|')/.test(a.runbook ?? ''))).toBe(true);
+  });
+});

@@ -98,7 +98,8 @@ function runbookValues(e: NormalisedEvent, ctx: RuleContext) {
     role: (t?.type === 'role' ? t.arn : null) ?? (actorIsRole ? e.actor.arn : null),
     identity: ctx.target && t?.arn ? t.arn : ctx.actor && actorArn ? actorArn : (t?.arn ?? actorArn),
     actor: actorArn,
-    user: (t?.type === 'user' ? t.arn : null) ?? (actorIsUser ? e.actor.arn : null),
+    // The user acted on, else the user (or root) that acted.
+    user: (t?.type === 'user' ? t.arn : null) ?? (actorIsUser || e.actor.type === 'Root' ? e.actor.arn : null),
     subject: e.oidc?.subject ?? e.actor.subject,
     target: t?.arn ?? null,
   };
