@@ -99,7 +99,8 @@ function runbookValues(e: NormalisedEvent, ctx: RuleContext) {
     identity: ctx.target && t?.arn ? t.arn : ctx.actor && actorArn ? actorArn : (t?.arn ?? actorArn),
     actor: actorArn,
     // The user acted on, else the user (or root) that acted.
-    user: (t?.type === 'user' ? t.arn : null) ?? (actorIsUser || e.actor.type === 'Root' ? e.actor.arn : null),
+    user:
+      (t?.type === 'user' ? t.arn : null) ?? (actorIsUser || e.actor.type === 'Root' ? e.actor.arn : null),
     subject: e.oidc?.subject ?? e.actor.subject,
     target: t?.arn ?? null,
   };
