@@ -20,6 +20,7 @@ export const alertSchema = z.object({
   eventName: str,
   eventTime: str,
   account: str,
+  accountName: nullableStr.optional(),
   region: str,
   actor: z.object({
     type: str,
@@ -27,6 +28,9 @@ export const alertSchema = z.object({
     subject: nullableStr.optional(),
     provider: nullableStr.optional(),
     sessionName: nullableStr.optional(),
+    roleName: nullableStr.optional(),
+    accountId: nullableStr.optional(),
+    accountName: nullableStr.optional(),
     sourceIp: nullableStr,
     userAgent: nullableStr,
   }),

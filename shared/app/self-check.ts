@@ -6,7 +6,14 @@
  */
 import type { Alert } from '../core/alert/alert.js';
 import { type EventPattern, matchesPattern } from '../core/eventbridge/match.js';
-import type { DeployedRuleRef, RuleDescription, RuleTarget } from '../core/eventbridge/patterns.js';
+import {
+  type DeployedRule,
+  type DeployedRuleRef,
+  type RuleDescription,
+  type RuleTarget,
+  type Selector,
+  sampleEnvelope,
+} from '../core/eventbridge/patterns.js';
 import { stableHash } from '../core/hash.js';
 import type { Severity } from '../core/severity.js';
 
@@ -170,4 +177,111 @@ export function driftAlerts(
         'iamwatch doctor; redeploy with `npx osls deploy` if a rule was disabled, changed or lost its target.',
     };
   });
+}
+
+/** One EventBridge rule as written in a CloudFormation template (infra/generated/eventbridge-rules.yml). */
+export interface TemplateRule {
+  /** CloudFormation logical id. */
+  logicalId: string;
+  state: string | null;
+  pattern: EventPattern | null;
+}
+
+/** What `doctor --offline` found: problems, and what it checked, in words. */
+export interface OfflineCheck {
+  problems: Drift[];
+  /** Sentences: what was checked and how much. */
+  checked: string[];
+}
+
+/**
+ * Checks EventBridge rules of a template against the rule catalogue without AWS: each generated rule is
+ * present with the generated state and pattern, every (eventSource, eventName) a rule reads reaches one of
+ * the template's patterns under the project's matcher, root activity reaches one, and an event no rule reads
+ * (S3 GetObject by an IAM user) reaches none. Drifts are keyed by logical id.
+ */
+export function checkTemplateRules(
+  template: readonly TemplateRule[],
+  expected: readonly DeployedRule[],
+  selectors: readonly Selector[],
+): OfflineCheck {
+  const problems: Drift[] = [];
+  const add = (rule: string, kind: DriftKind, message: string) => problems.push({ rule, kind, message });
+  const byId = new Map(template.map((t) => [t.logicalId, t]));
+  for (const r of expected) {
+    const t = byId.get(r.logicalId);
+    if (!t) {
+      add(
+        r.logicalId,
+        'missing',
+        `rule ${r.logicalId} is not in the template: regenerate infra/ (npm run generate:infra)`,
+      );
+      continue;
+    }
+    if (t.state !== r.state)
+      add(r.logicalId, 'state', `rule ${r.logicalId} is ${t.state ?? 'without State'}, expected ${r.state}`);
+    if (!t.pattern || canonicalPattern(t.pattern) !== canonicalPattern(r.pattern)) {
+      add(
+        r.logicalId,
+        'pattern',
+        `rule ${r.logicalId} has a pattern other than the one generated from the rule catalogue`,
+      );
+    }
+  }
+  for (const t of template) {
+    if (!expected.some((r) => r.logicalId === t.logicalId))
+      add(
+        t.logicalId,
+        'extra-target',
+        `rule ${t.logicalId} is in the template but not generated from the catalogue`,
+      );
+  }
+  const patterns = template.flatMap((t) => (t.pattern ? [t] : []));
+  const reaches = (event: Record<string, unknown>) =>
+    patterns.filter((t) => matchesPattern(t.pattern!, event));
+  let names = 0;
+  for (const s of selectors) {
+    for (const eventName of s.eventNames) {
+      names++;
+      const sample = sampleEnvelope({ eventSource: s.eventSource, eventName });
+      if (reaches(sample).length === 0) {
+        add(
+          expected.find((r) => r.selects.some((x) => x.eventSource === s.eventSource))?.logicalId ??
+            s.eventSource,
+          'sample-not-matched',
+          `no rule in the template matches ${s.eventSource} ${eventName}, which the rule catalogue reads`,
+        );
+      }
+    }
+  }
+  const root = sampleEnvelope({
+    eventSource: 's3.amazonaws.com',
+    eventName: 'ListBuckets',
+    userIdentityType: 'Root',
+    readOnly: true,
+  });
+  if (reaches(root).length === 0)
+    add(
+      'RootActivityRule',
+      'sample-not-matched',
+      'no rule in the template matches an API call by a root user',
+    );
+  const unrelated = sampleEnvelope({
+    eventSource: 's3.amazonaws.com',
+    eventName: 'GetObject',
+    readOnly: true,
+  });
+  for (const t of reaches(unrelated))
+    add(
+      t.logicalId,
+      'pattern',
+      `rule ${t.logicalId} matches s3.amazonaws.com GetObject, which no rule reads (cost)`,
+    );
+  return {
+    problems,
+    checked: [
+      `${template.length} rule(s) of the template against the ${expected.length} generated from the rule catalogue (state and pattern)`,
+      `${names} event name(s) the rule catalogue reads, root activity and one unrelated event, with the project's EventBridge matcher`,
+    ],
+  };
 }

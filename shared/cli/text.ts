@@ -17,7 +17,10 @@ export function pad(s: string, n: number): string {
 /** Fixed-width table with a header row; cells are sanitised. */
 export function renderTable(headers: string[], rows: string[][], maxWidths: number[] = []): string {
   const cells = rows.map((r) => r.map((c, i) => safeText(c, maxWidths[i] ?? 60)));
-  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  // A loop, not Math.max(...spread): a spread of 100k+ rows overflows the call stack.
+  const widths = headers.map((h) => h.length);
+  for (const r of cells)
+    for (let i = 0; i < widths.length; i++) widths[i] = Math.max(widths[i]!, (r[i] ?? '').length);
   const line = (r: string[]) =>
     r
       .map((c, i) => (i === r.length - 1 ? c : pad(c, widths[i] ?? 0)))

@@ -84,7 +84,33 @@ describe('iamwatch doctor', () => {
     );
     const r = await run(['doctor', '--stage', 'prod']);
     expect(r.code).toBe(3);
-    expect(r.stderr).toContain('could not check any rule');
+    expect(r.stderr).toContain('no AWS credentials');
+    expect(r.stderr).not.toContain('redeploy');
+    expect(eb.commandCalls(DescribeRuleCommand)).toHaveLength(1);
+  });
+
+  it('says the credentials were rejected when they expired, not "redeploy"', async () => {
+    eb.on(DescribeRuleCommand).rejects(
+      Object.assign(new Error('The security token included in the request is expired'), {
+        name: 'ExpiredTokenException',
+      }),
+    );
+    const r = await run(['doctor', '--stage', 'prod']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('AWS credentials rejected (ExpiredTokenException)');
+    expect(r.stderr).not.toContain('redeploy');
+  });
+
+  it('does not say "redeploy" when every call was denied', async () => {
+    eb.on(DescribeRuleCommand).rejects(
+      Object.assign(new Error('not authorized to perform: events:DescribeRule'), {
+        name: 'AccessDeniedException',
+      }),
+    );
+    const r = await run(['doctor', '--stage', 'prod']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain('events:DescribeRule');
+    expect(r.stderr).not.toContain('redeploy');
   });
 
   it('--print-patterns prints the generated rules without AWS', async () => {

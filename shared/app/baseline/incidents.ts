@@ -1,7 +1,7 @@
 /**
  * Live break-glass incident windows: opened from the CLI, consulted by `break-glass-used`.
  */
-import type { IncidentWindow } from '../../core/baseline/types.js';
+import type { BaselineIdentity, IncidentWindow } from '../../core/baseline/types.js';
 import type { BaselineStore, Clock } from '../../ports.js';
 
 /** Longest window `incident open --for` accepts: an incident is not a standing exception. */
@@ -38,4 +38,19 @@ export async function openIncident(
   };
   if (req.reason !== undefined) w.reason = req.reason;
   return store.openIncident(w);
+}
+
+/**
+ * Why an incident window for this identity may not do what the operator expects, or null: `break-glass-used`
+ * raises (and drops to low inside a window) only for identities of kind `break-glass`. `entry` is the
+ * identity's baseline entry (null: not in the baseline).
+ */
+export function incidentIdentityWarning(identity: string, entry: BaselineIdentity | null): string | null {
+  if (!entry) {
+    return `${identity} is not in the baseline: break-glass-used only concerns identities of kind break-glass, so this window changes no alert (sync the baseline first?)`;
+  }
+  if (entry.kind !== 'break-glass') {
+    return `${identity} is kind ${entry.kind} in the baseline (${entry.arn}), not break-glass: break-glass-used does not watch it, so this window changes no alert`;
+  }
+  return null;
 }

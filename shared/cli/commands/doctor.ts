@@ -2,19 +2,65 @@
  * `iamwatch doctor`: checks, with the operator's credentials, that the deployed EventBridge rules
  * are enabled in the right state, carry the generated patterns, still target the detect function,
  * and that EventBridge itself (TestEventPattern) matches a sample event per rule.
- * `--print-patterns` prints the patterns generated from the rule catalogue (offline).
+ * `--offline` needs no region and no credentials: it checks the generated CloudFormation
+ * (infra/generated/eventbridge-rules.yml) against the rule catalogue with the project's matcher and says what
+ * it did not check. `--print-patterns` prints the patterns generated from the rule catalogue.
  */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
 import { EventBridgeRules } from '../../adapters/eventbridge-rules.js';
-import { type Drift, localTestPattern, selfCheck } from '../../app/self-check.js';
+import { checkTemplateRules, type Drift, selfCheck, type TemplateRule } from '../../app/self-check.js';
+import type { EventPattern } from '../../core/eventbridge/match.js';
 import {
   type DeployedRuleRef,
   deployedPatterns,
   deployedRuleRefs,
   sampleFor,
 } from '../../core/eventbridge/patterns.js';
+import { catalogueSelectors } from '../../core/rules/index.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
+import { safeText } from '../text.js';
+
+/** Where the generated EventBridge rules live in the repository and in the installed package. */
+export const GENERATED_RULES_REL = 'infra/generated/eventbridge-rules.yml';
+
+/** What an offline run cannot know; printed so nobody mistakes `--offline` for a deployment check. */
+export const OFFLINE_NOT_CHECKED = [
+  'whether the rules are deployed, enabled and still target the detect function (run `iamwatch doctor --region us-east-1` with credentials)',
+  "EventBridge's own matching (TestEventPattern); the project's matcher stands in for it",
+  'the forwarding rules in other regions and member accounts (infra/regional-forwarder.yml, infra/org-member-forwarder.yml)',
+];
+
+/** Error names of the SDK's credential chain and of STS/EventBridge rejecting the credentials. */
+const NO_CREDENTIALS = new Set(['CredentialsProviderError', 'ProviderError', 'TokenProviderError']);
+const BAD_CREDENTIALS = new Set([
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+]);
+
+/** `no AWS credentials: …` / `AWS credentials rejected: …` for a credentials failure, else null. */
+export function credentialsProblem(err: unknown, depth = 0): string | null {
+  const e = err as { name?: unknown; message?: unknown; cause?: unknown } | null;
+  const name = typeof e?.name === 'string' ? e.name : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (NO_CREDENTIALS.has(name) || /could not load credentials/i.test(message)) {
+    return 'no AWS credentials: set AWS_PROFILE, run `aws sso login`, or export AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; `iamwatch doctor --offline` checks the generated patterns without AWS';
+  }
+  if (BAD_CREDENTIALS.has(name)) {
+    return `AWS credentials rejected (${name}): refresh them (e.g. \`aws sso login\`) and run doctor again`;
+  }
+  // Adapters wrap SDK errors (AdapterError keeps the original as `cause`).
+  return e?.cause !== undefined && depth < 5 ? credentialsProblem(e.cause, depth + 1) : null;
+}
 
 interface DoctorOptions {
   printPatterns?: boolean;
@@ -26,6 +72,7 @@ interface DoctorOptions {
   eventBus?: string;
   format: string;
   offline?: boolean;
+  patterns?: string;
 }
 
 /** The detect function's ARN, derived from a rule ARN in the same account and region. */
@@ -48,7 +95,11 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--region <region>', 'home region (default AWS_REGION)')
     .option('--detect-arn <arn>', 'ARN the rules must target (default <prefix>-detect in the rules’ account)')
     .option('--event-bus <name>', 'bus holding the rules (default: the default bus)')
-    .option('--offline', 'check TestEventPattern samples with the local matcher instead of AWS')
+    .option(
+      '--offline',
+      `no AWS: check the generated rules (${GENERATED_RULES_REL}) against the rule catalogue with the local matcher`,
+    )
+    .option('--patterns <file>', `with --offline: the generated rules file (default: ${GENERATED_RULES_REL})`)
     .option('--format <fmt>', 'text|json', 'text')
     .action(async (opts: DoctorOptions) => {
       if (opts.format !== 'text' && opts.format !== 'json') {
@@ -56,6 +107,10 @@ export function register(program: Command, ctx: CliContext): void {
       }
       if (opts.printPatterns) {
         ctx.stdout.write(`${JSON.stringify(deployedPatterns(), null, 2)}\n`);
+        return;
+      }
+      if (opts.offline) {
+        await offline(ctx, opts);
         return;
       }
       const stage = opts.stage ?? ctx.env.IAMWATCH_STAGE ?? 'dev';
@@ -67,8 +122,14 @@ export function register(program: Command, ctx: CliContext): void {
       try {
         const rules = new EventBridgeRules(client, opts.eventBus ? { eventBusName: opts.eventBus } : {});
         let detectArn = opts.detectArn ?? null;
+        // The first credentials failure ends the run: every other call would fail the same way.
+        let noCredentials: string | null = null;
         const describe = async (name: string) => {
-          const d = await rules.describe(name);
+          if (noCredentials) throw new Error(noCredentials);
+          const d = await rules.describe(name).catch((err: unknown) => {
+            noCredentials = credentialsProblem(err);
+            throw err;
+          });
           if (!detectArn && d?.arn) detectArn = detectArnFromRuleArn(d.arn, prefix);
           return d;
         };
@@ -80,9 +141,10 @@ export function register(program: Command, ctx: CliContext): void {
           },
           describe,
           listTargets: (name) => rules.listTargets(name),
-          testPattern: opts.offline ? localTestPattern : (p, e) => rules.testPattern(p, e),
+          testPattern: (p, e) => rules.testPattern(p, e),
           sample: (ref) => sampleFor(deployedPatterns().find((r) => r.key === ref.key)!),
         });
+        if (noCredentials) throw new CliError(EXIT.runtime, noCredentials);
         report(ctx, opts.format, refs, drifts, { prefix, region });
         if (drifts.length > 0 && drifts.every((d) => d.kind === 'check-failed')) {
           throw new CliError(
@@ -121,9 +183,92 @@ function report(
     ctx.stdout.write(`${mine.length === 0 ? 'ok  ' : 'FAIL'}  ${r.name}  (${r.state})\n`);
     for (const d of mine) ctx.stdout.write(`      ${d.kind}: ${d.message.replace(/[\r\n\t]+/g, ' ')}\n`);
   }
+  const onlyCheckFailures = drifts.length > 0 && drifts.every((d) => d.kind === 'check-failed');
   ctx.stderr.write(
     drifts.length === 0
       ? `iamwatch doctor: ${refs.length} rule(s) in ${where.region} are enabled, unchanged and target iamwatch\n`
-      : `iamwatch doctor: ${drifts.length} problem(s) in ${where.region}; redeploy (npx osls deploy) or see docs/deploy.md\n`,
+      : onlyCheckFailures
+        ? `iamwatch doctor: could not read the rules in ${where.region}; check the credentials' permissions (events:DescribeRule, events:ListTargetsByRule, events:TestEventPattern)\n`
+        : `iamwatch doctor: ${drifts.length} problem(s) in ${where.region}; redeploy (npx osls deploy) or see docs/deploy.md\n`,
   );
+}
+
+/** The generated rules file: `--patterns`, else searched upwards from the working directory, then from the CLI. */
+export function findGeneratedRules(cwd: string, moduleUrl: string = import.meta.url): string | null {
+  const starts = [cwd];
+  try {
+    starts.push(path.dirname(fileURLToPath(moduleUrl)));
+  } catch {
+    // not a file: URL
+  }
+  for (const start of starts) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      const f = path.join(dir, GENERATED_RULES_REL);
+      if (existsSync(f)) return f;
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return null;
+}
+
+/** EventBridge rules of a CloudFormation template (YAML or JSON text). */
+export function templateRules(text: string, file: string): TemplateRule[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new CliError(EXIT.usage, `${file}: not YAML: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+  const resources = (doc as { Resources?: unknown } | null)?.Resources;
+  if (!resources || typeof resources !== 'object')
+    throw new CliError(EXIT.usage, `${file}: no Resources section`);
+  const out: TemplateRule[] = [];
+  for (const [logicalId, r] of Object.entries(resources as Record<string, unknown>)) {
+    const res = r as { Type?: unknown; Properties?: { State?: unknown; EventPattern?: unknown } } | null;
+    if (res?.Type !== 'AWS::Events::Rule') continue;
+    const p = res.Properties ?? {};
+    out.push({
+      logicalId,
+      state: typeof p.State === 'string' ? p.State : null,
+      pattern: p.EventPattern && typeof p.EventPattern === 'object' ? (p.EventPattern as EventPattern) : null,
+    });
+  }
+  return out;
+}
+
+async function offline(ctx: CliContext, opts: DoctorOptions): Promise<void> {
+  const file = opts.patterns ? path.resolve(ctx.cwd, opts.patterns) : findGeneratedRules(ctx.cwd);
+  if (!file) {
+    throw new CliError(
+      EXIT.usage,
+      `${GENERATED_RULES_REL} not found from ${ctx.cwd} or the iamwatch installation; pass --patterns FILE`,
+    );
+  }
+  const text = await readFile(file, 'utf8').catch((err: unknown) => {
+    throw new CliError(EXIT.usage, `${file}: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  });
+  const shown = path.relative(ctx.cwd, file) || file;
+  const result = checkTemplateRules(templateRules(text, shown), deployedPatterns(), catalogueSelectors());
+  const ok = result.problems.length === 0;
+  if (opts.format === 'json') {
+    ctx.stdout.write(
+      `${JSON.stringify({ offline: true, file: shown, ok, problems: result.problems, checked: result.checked, notChecked: OFFLINE_NOT_CHECKED }, null, 2)}\n`,
+    );
+  } else {
+    for (const r of deployedPatterns()) {
+      const mine = result.problems.filter((d) => d.rule === r.logicalId);
+      ctx.stdout.write(`${mine.length === 0 ? 'ok  ' : 'FAIL'}  ${r.logicalId}  (${r.state})\n`);
+      for (const d of mine) ctx.stdout.write(`      ${d.kind}: ${safeText(d.message, 300)}\n`);
+    }
+    for (const d of result.problems.filter((p) => !deployedPatterns().some((r) => r.logicalId === p.rule)))
+      ctx.stdout.write(`FAIL  ${safeText(d.rule, 80)}\n      ${d.kind}: ${safeText(d.message, 300)}\n`);
+    ctx.stderr.write(`iamwatch doctor --offline: checked ${shown}:\n`);
+    for (const c of result.checked) ctx.stderr.write(`  checked: ${c}\n`);
+    for (const n of OFFLINE_NOT_CHECKED) ctx.stderr.write(`  not checked: ${n}\n`);
+  }
+  if (!ok) throw new CliError(EXIT.failOn, `${result.problems.length} problem(s) in ${shown}`);
 }

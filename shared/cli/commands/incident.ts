@@ -2,9 +2,9 @@
  * `iamwatch incident open|list|close`: live break-glass windows in the store.
  */
 import type { Command } from 'commander';
-import { IncidentRequestError, openIncident } from '../../app/baseline/incidents.js';
+import { IncidentRequestError, incidentIdentityWarning, openIncident } from '../../app/baseline/incidents.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
-import { renderTable } from '../text.js';
+import { renderTable, safeText } from '../text.js';
 import {
   type CommandDeps,
   clockOf,
@@ -49,7 +49,11 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
         });
         if (format === 'json') ctx.stdout.write(`${JSON.stringify(w, null, 2)}\n`);
         else ctx.stdout.write(`${w.id}\n`);
-        ctx.stderr.write(`opened ${w.id} for ${identity} until ${w.until} (${opts.ticket})\n`);
+        ctx.stderr.write(
+          `opened ${w.id} for ${safeText(identity, 300)} until ${w.until} (${safeText(opts.ticket, 100)})\n`,
+        );
+        const warning = incidentIdentityWarning(identity, (await h.store.view()).lookup(identity));
+        if (warning) ctx.stderr.write(`warning: ${safeText(warning, 600)}\n`);
       });
     },
   );

@@ -7,10 +7,11 @@ import { type ReadStats, readCloudTrail } from '../../adapters/cloudtrail-files.
 import { DetectionPipeline } from '../../app/detect.js';
 import { type ReplayCounters, replay } from '../../app/replay.js';
 import type { Alert } from '../../core/alert/alert.js';
+import { DEFAULT_TABLE_WIDTH, renderAlertTable } from '../../core/alert/render-table.js';
 import { atLeast, isSeverity, SEVERITIES, type Severity } from '../../core/severity.js';
 import { loadValidBaseline } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
-import { renderTable, safeText } from '../text.js';
+import { safeText } from '../text.js';
 import { type AlertOutput, openBaselineSource, openSinks } from './replay-wiring.js';
 
 interface ReplayOpts {
@@ -166,7 +167,13 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
     await sinks?.flush();
 
     if (format === 'json') writeOut(ctx, `${JSON.stringify(collected, null, 2)}\n`);
-    if (format === 'table') writeOut(ctx, renderAlertTable(collected));
+    if (format === 'table') {
+      // process.stdout.columns on a terminal; 100 when piped.
+      const columns = (ctx.stdout as { columns?: number; isTTY?: boolean }).isTTY
+        ? (ctx.stdout as { columns?: number }).columns
+        : undefined;
+      writeOut(ctx, renderAlertTable(collected, { width: columns ?? DEFAULT_TABLE_WIDTH }));
+    }
     const elapsed = (performance.now() - started) / 1000;
     if (!opts.quiet) writeSummary(ctx, stats, counters, problemKinds, elapsed, sinks);
     if (sinks && sinks.failures() > 0) {
@@ -209,35 +216,6 @@ function display(p: string, ctx: CliContext): string {
 
 function writeOut(ctx: CliContext, s: string): void {
   ctx.stdout.write(s);
-}
-
-function renderAlertTable(alerts: Alert[]): string {
-  if (alerts.length === 0) return 'no alerts\n';
-  const rows: string[][] = [];
-  const out: string[] = [];
-  for (const a of alerts) {
-    rows.push([
-      a.eventTime.replace(/\.\d+Z$/, 'Z'),
-      a.severity.toUpperCase(),
-      a.rule,
-      a.actor.subject ?? a.actor.arn ?? a.actor.type,
-      a.target?.arn ?? a.target?.name ?? '-',
-      String(a.count),
-    ]);
-  }
-  const table = renderTable(
-    ['TIME', 'SEVERITY', 'RULE', 'ACTOR', 'TARGET', 'N'],
-    rows,
-    [20, 8, 28, 64, 64, 6],
-  ).split('\n');
-  out.push(table[0]!);
-  alerts.forEach((a, i) => {
-    out.push(table[i + 1]!);
-    for (const r of a.reasons) out.push(`    - ${safeText(r, 240)}`);
-    if (a.baseline)
-      out.push(`    owner ${safeText(a.baseline.owner, 60)} · ${safeText(a.baseline.purpose, 100)}`);
-  });
-  return `${out.join('\n')}\n`;
 }
 
 function writeSummary(

@@ -26,10 +26,16 @@ export interface Alert {
   lastEventTime?: string;
   /** Environment of the baselined identity, when known (routing attribute). */
   environment?: string | null;
-  /** The next command to run, from the rule's runbook. */
+  /**
+   * The next command to run, from the rule's runbook, with `<role>`, `<identity>`, `<actor>`, `<user>`,
+   * `<subject>` and `<target>` filled from the event (shell-quoted when not a plain token); placeholders the
+   * event cannot fill (`<file>`, `<archive>`) stay as written.
+   */
   runbook?: string;
   /** Set when delivery went ahead without some dependency (e.g. ["dedupe-unavailable"]). */
   degraded?: string[];
+  /** Display name of `account` from the baseline's `accounts:` (additive, v0.2; absent when not named). */
+  accountName?: string | null;
 }
 
 export interface AlertActor {
@@ -37,7 +43,18 @@ export interface AlertActor {
   arn: string | null;
   subject?: string | null;
   provider?: string | null;
+  /**
+   * The actor's own role session name: the human behind an IAM Identity Center (SSO) or SAML session
+   * (`alice@example.com`), the federated user's name, or the requested session name of an assumption
+   * made without a session. Attacker-controlled for plain AssumeRole.
+   */
   sessionName?: string | null;
+  /** Name of the role behind the actor's session (e.g. `AWSReservedSSO_Admin_0123abcd`) (additive, v0.2). */
+  roleName?: string | null;
+  /** Account id of the actor (from userIdentity or its ARN) (additive, v0.2). */
+  accountId?: string | null;
+  /** Display name of the actor's account from the baseline's `accounts:` (additive, v0.2). */
+  accountName?: string | null;
   sourceIp: string | null;
   userAgent: string | null;
 }

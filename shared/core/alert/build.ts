@@ -1,10 +1,12 @@
 import type { BaselineIdentity } from '../baseline/types.js';
 import type { BaselineView } from '../baseline/view.js';
+import { parseArn } from '../cloudtrail/arn.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
 import type { Finding } from '../detection/engine.js';
 import type { RuleContext } from '../detection/rule.js';
 import { stableHash } from '../hash.js';
-import type { Alert } from './alert.js';
+import type { Alert, AlertActor } from './alert.js';
+import { fillRunbook } from './runbook.js';
 
 /** Turns a finding into the alert JSON contract. Field order is the serialisation order. */
 export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, view: BaselineView): Alert {
@@ -13,6 +15,7 @@ export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, vie
   const actorKey =
     e.actor.arn ?? (e.actor.subject ? `${e.actor.provider}|${e.actor.subject}` : e.actor.accountId);
   const dedupeKey = `${rule.meta.id}:${stableHash(hit.dedupeKey ?? `${e.target?.arn ?? e.target?.name ?? ''}|${actorKey ?? ''}`)}`;
+  const accountName = view.accounts()[e.account]?.name ?? null;
   const target = e.target ? { type: e.target.type, arn: e.target.arn, name: e.target.name } : null;
   const alert: Alert = {
     id: stableHash(rule.meta.id, e.eventId),
@@ -25,15 +28,7 @@ export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, vie
     eventTime: e.eventTime,
     account: e.account,
     region: e.region,
-    actor: {
-      type: e.actor.type,
-      arn: e.actor.arn ?? e.actor.sessionArn,
-      subject: e.oidc?.subject ?? e.actor.subject,
-      provider: e.oidc?.provider ?? e.actor.provider,
-      sessionName: e.actor.sessionName,
-      sourceIp: e.actor.sourceIp,
-      userAgent: e.actor.userAgent,
-    },
+    actor: alertActor(e, view),
     target,
     baseline: entry
       ? {
@@ -48,7 +43,65 @@ export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, vie
     dedupeKey,
     count: 1,
     environment: entry?.environment ?? null,
-    runbook: rule.meta.runbook,
+    runbook: fillRunbook(rule.meta.runbook, runbookValues(e, ctx)),
+    ...(accountName ? { accountName } : {}),
   };
   return alert;
+}
+
+/**
+ * The actor as alerts show it: who (ARN, OIDC subject), and for a role session the human behind it — the
+ * session name of an IAM Identity Center or SAML session is the user's name — with the role and the
+ * account's display name from the baseline's `accounts:`.
+ */
+export function alertActor(e: NormalisedEvent, view: Pick<BaselineView, 'accounts'>): AlertActor {
+  const a = e.actor;
+  const session = parseArn(a.sessionArn);
+  let ownSession: string | null = null;
+  let roleName: string | null = null;
+  if (session?.resource.startsWith('assumed-role/')) {
+    const segs = session.resource.split('/');
+    roleName = segs[1] || null;
+    ownSession = segs.slice(2).join('/') || null;
+  } else if (session?.resource.startsWith('federated-user/')) {
+    ownSession = session.resource.slice('federated-user/'.length) || null;
+  }
+  const issuer = parseArn(a.arn);
+  if (issuer?.resource.startsWith('role/')) roleName = issuer.resource.split('/').pop() || roleName;
+  const sessionName =
+    ownSession ??
+    a.sessionName ??
+    (a.type === 'SAMLUser' || a.type === 'IdentityCenterUser' ? a.userName : null);
+  const accountId = a.accountId ?? (parseArn(a.arn ?? a.sessionArn)?.account || null);
+  const accountName = accountId ? (view.accounts()[accountId]?.name ?? null) : null;
+  return {
+    type: a.type,
+    arn: a.arn ?? a.sessionArn,
+    subject: e.oidc?.subject ?? a.subject,
+    provider: e.oidc?.provider ?? a.provider,
+    sessionName,
+    ...(roleName ? { roleName } : {}),
+    ...(accountId ? { accountId } : {}),
+    ...(accountName ? { accountName } : {}),
+    sourceIp: a.sourceIp,
+    userAgent: a.userAgent,
+  };
+}
+
+/** What the runbook placeholders stand for in this event. */
+function runbookValues(e: NormalisedEvent, ctx: RuleContext) {
+  const t = e.target;
+  const actorArn = e.actor.arn ?? e.actor.sessionArn;
+  const actorIsRole = parseArn(e.actor.arn)?.resource.startsWith('role/') ?? false;
+  const actorIsUser = parseArn(e.actor.arn)?.resource.startsWith('user/') ?? false;
+  return {
+    role: (t?.type === 'role' ? t.arn : null) ?? (actorIsRole ? e.actor.arn : null),
+    identity: ctx.target && t?.arn ? t.arn : ctx.actor && actorArn ? actorArn : (t?.arn ?? actorArn),
+    actor: actorArn,
+    // The user acted on, else the user (or root) that acted.
+    user:
+      (t?.type === 'user' ? t.arn : null) ?? (actorIsUser || e.actor.type === 'Root' ? e.actor.arn : null),
+    subject: e.oidc?.subject ?? e.actor.subject,
+    target: t?.arn ?? null,
+  };
 }

@@ -119,6 +119,23 @@ export function nextCommand(alert: Alert): string | null {
   return null;
 }
 
+/**
+ * Actor types whose session name names a person or a chosen session (IAM Identity Center, SAML, federated
+ * users, role sessions), as opposed to a CI token's fixed session name.
+ */
+export const HUMAN_SESSION_TYPES: ReadonlySet<string> = new Set([
+  'AssumedRole',
+  'FederatedUser',
+  'SAMLUser',
+  'IdentityCenterUser',
+]);
+
+/** `prod (111122223333)`, or whichever of the two is known. */
+export function accountLabel(id: string | null | undefined, name: string | null | undefined): string | null {
+  if (id && name) return `${name} (${id})`;
+  return name || id || null;
+}
+
 function line(label: string, value: string | null | undefined, max?: number): string | null {
   if (value === null || value === undefined || value === '') return null;
   return `${label}: ${mrkdwnCode(value, max === undefined ? {} : { max })}`;
@@ -156,6 +173,8 @@ export function renderSlackMessage(alert: Alert, opts: RenderSlackOptions = {}):
         line('subject', a.subject),
         line('provider', a.provider, 120),
         line('session name', a.sessionName),
+        line('role', a.roleName, 200),
+        line('account', accountLabel(a.accountId, a.accountName), 120),
         line('source IP', a.sourceIp, 80),
         line('user agent', a.userAgent),
       ),
@@ -196,7 +215,7 @@ export function renderSlackMessage(alert: Alert, opts: RenderSlackOptions = {}):
   const fields: MrkdwnTextObject[] = [
     mrkdwn(`*Event*\n${mrkdwnCode(alert.eventName, { max: 120 })}`),
     mrkdwn(`*Time*\n${mrkdwnCode(alert.eventTime, { max: 40 })}`),
-    mrkdwn(`*Account*\n${mrkdwnCode(alert.account, { max: 40 })}`),
+    mrkdwn(`*Account*\n${mrkdwnCode(accountLabel(alert.account, alert.accountName), { max: 120 })}`),
     mrkdwn(`*Region*\n${mrkdwnCode(alert.region, { max: 40 })}`),
     mrkdwn(`*Rule*\n${mrkdwnCode(alert.rule, { max: 80 })}`),
     mrkdwn(`*Team*\n${alert.team ? escapeMrkdwn(alert.team, { max: 80 }) : '—'}`),
@@ -244,9 +263,13 @@ export function renderSlackMessage(alert: Alert, opts: RenderSlackOptions = {}):
   blocks.push({ type: 'context', elements: context.map(mrkdwn) });
 
   const who = alert.target?.arn ?? alert.actor.arn ?? alert.actor.subject ?? '';
+  const by =
+    alert.actor.sessionName && HUMAN_SESSION_TYPES.has(alert.actor.type)
+      ? ` by ${escapeMrkdwn(alert.actor.sessionName, { max: 120 })}`
+      : '';
   const text = `[${alert.severity.toUpperCase()}] ${escapeMrkdwn(alert.title, { max: 150 })}${
     who ? ` — ${escapeMrkdwn(who, { max: 200 })}` : ''
-  } (${escapeMrkdwn(alert.account, { max: 20 })} ${escapeMrkdwn(alert.region, { max: 20 })})`;
+  }${by} (${escapeMrkdwn(alert.account, { max: 20 })} ${escapeMrkdwn(alert.region, { max: 20 })})`;
 
   return fitSlackLimits({ text, blocks, unfurl_links: false, unfurl_media: false });
 }

@@ -5,16 +5,20 @@
  */
 import type { Alert } from './alert.js';
 import { sanitizeText } from './escape.js';
-import { nextCommand } from './render-slack.js';
+import { accountLabel, HUMAN_SESSION_TYPES, nextCommand } from './render-slack.js';
 
 const s = (v: string | null | undefined, max = 300): string =>
   v === null || v === undefined || v === '' ? '-' : sanitizeText(v, { max });
 
-/** One line: `[HIGH] title — target (account region) rule=… id=…`. */
+/** One line: `[HIGH] title — target by session (account region) rule=… id=…`. */
 export function renderAlertLine(alert: Alert): string {
   const who = alert.target?.arn ?? alert.actor.arn ?? alert.actor.subject ?? null;
   const count = alert.count > 1 ? ` x${alert.count}` : '';
-  return `[${alert.severity.toUpperCase()}] ${s(alert.title, 150)} — ${s(who, 200)} (${s(alert.account, 20)} ${s(
+  const by =
+    alert.actor.sessionName && HUMAN_SESSION_TYPES.has(alert.actor.type)
+      ? ` by ${s(alert.actor.sessionName, 120)}`
+      : '';
+  return `[${alert.severity.toUpperCase()}] ${s(alert.title, 150)} — ${s(who, 200)}${by} (${s(alert.account, 20)} ${s(
     alert.region,
     20,
   )}) rule=${s(alert.rule, 60)} id=${s(alert.id, 80)}${count}`;
@@ -30,6 +34,9 @@ export function renderAlertText(alert: Alert): string {
   if (a.subject) out.push(`  subject:    ${s(a.subject)}`);
   if (a.provider) out.push(`  provider:   ${s(a.provider, 120)}`);
   if (a.sessionName) out.push(`  session:    ${s(a.sessionName)}`);
+  if (a.roleName) out.push(`  role:       ${s(a.roleName, 200)}`);
+  const acct = accountLabel(a.accountId, a.accountName);
+  if (acct) out.push(`  account:    ${s(acct, 120)}`);
   out.push(`  source IP:  ${s(a.sourceIp, 80)}`, `  user agent: ${s(a.userAgent)}`);
   out.push(`Target:   ${alert.target ? `${s(alert.target.type, 60)} ${s(alert.target.arn)}` : '-'}`);
   const b = alert.baseline;
@@ -39,7 +46,7 @@ export function renderAlertText(alert: Alert): string {
       : 'Baseline: none',
   );
   out.push(
-    `Event:    ${s(alert.eventName, 120)} at ${s(alert.eventTime, 40)} in ${s(alert.account, 20)} ${s(alert.region, 20)} (${s(alert.eventId, 80)})`,
+    `Event:    ${s(alert.eventName, 120)} at ${s(alert.eventTime, 40)} in ${s(accountLabel(alert.account, alert.accountName), 120)} ${s(alert.region, 20)} (${s(alert.eventId, 80)})`,
   );
   if (alert.count > 1) out.push(`Count:    ${alert.count} events, last at ${s(alert.lastEventTime, 40)}`);
   out.push(`Rule:     ${s(alert.rule, 60)} · team ${s(alert.team, 80)} · alert ${s(alert.id, 80)}`);
