@@ -123,8 +123,9 @@ describe('day one with trust-policy patterns: no unexpected alert for legitimate
   it("docs/deploy.md's baseline-sync recipe: pull-request dry run and security-prod sync", async () => {
     const excerpt = yamlBlock('docs/deploy.md', '# iamwatch/baseline.yaml');
     const role = 'arn:aws:iam::111122223333:role/iamwatch-baseline-sync';
+    const plan = 'arn:aws:iam::111122223333:role/iamwatch-baseline-plan';
     const traffic = [
-      oidc(role, 'repo:example-org/security-baseline:pull_request'),
+      oidc(plan, 'repo:example-org/security-baseline:pull_request'),
       oidc(role, 'repo:example-org/security-baseline:environment:security-prod'),
     ];
     expect(excerpt).not.toContain(':*');
@@ -132,6 +133,11 @@ describe('day one with trust-policy patterns: no unexpected alert for legitimate
       expect(unexpected(await replay(yaml, traffic))).toEqual([]);
     }
     expect(starred(excerpt)).toContain('repo:example-org/security-baseline:*');
+    // A pull request reaching the write role is still refused, as written and in the starred form.
+    for (const yaml of [wholeFile(excerpt), starred(wholeFile(excerpt))]) {
+      const pr = await replay(yaml, [oidc(role, 'repo:example-org/security-baseline:pull_request')]);
+      expect(pr.map((a) => a.rule)).toContain('oidc-untrusted-context');
+    }
     // The role declares oidc and no callers: a role chaining into it is unexpected.
     const chainedIn = await replay(wholeFile(excerpt), [
       chained(role, 'arn:aws:iam::111122223333:role/pr-plan'),
