@@ -1,6 +1,15 @@
 // Bundles the CLI and the ingest worker with esbuild into dist/ (fast: well under a second).
 import { existsSync } from 'node:fs';
-import { build } from 'esbuild';
+
+// `prepare` also runs when the packed tarball is installed with install scripts allowed: esbuild is a
+// dev dependency and absent there, and dist/ ships in the tarball, so there is nothing to build.
+let build;
+try {
+  ({ build } = await import('esbuild'));
+} catch (err) {
+  if (existsSync(new URL('../dist/iamwatch.mjs', import.meta.url))) process.exit(0);
+  throw err;
+}
 
 const root = new URL('..', import.meta.url).pathname;
 const banner = {
