@@ -5,7 +5,7 @@
  * invocation ends within the template's timeout. No timing assertions beyond that.
  */
 import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import type { ProxyCall } from './aws-proxy.js';
 import { createAccessKeyEvent, envelope, fixture } from './events.js';
 import { type FunctionWorld, invokeAsync, type RunResult, startWorld } from './harness.js';
@@ -15,9 +15,9 @@ import { REGION } from './template.js';
 const rows: MatrixRow[] = [];
 afterAll(() => writeMatrix(rows));
 
-async function world(): Promise<FunctionWorld> {
+async function world(ctx: TestContext): Promise<FunctionWorld> {
   const w = await startWorld('detect');
-  onTestFinished(() => w.close());
+  ctx.onTestFinished(() => w.close());
   return w;
 }
 
@@ -85,8 +85,8 @@ const T = 200_000;
 describe.concurrent('detect as deployed, under faults', () => {
   it(
     'DynamoDB connection refused: fails open, the alert goes out once marked degraded',
-    async () => {
-      const w = await world();
+    async (ctx) => {
+      const w = await world(ctx);
       w.refused.add('dynamodb');
       const { attempts, onFailureDestination } = await invokeAsync(w, createAccessKeyEvent());
       check(w, 'DynamoDB refused', attempts, 'delivered once', onFailureDestination);
@@ -98,8 +98,8 @@ describe.concurrent('detect as deployed, under faults', () => {
 
   it(
     'DynamoDB black-holed (accepts, never answers): fails open within the timeout',
-    async () => {
-      const w = await world();
+    async (ctx) => {
+      const w = await world(ctx);
       w.proxy.fault('dynamodb', 'blackhole');
       const { attempts, onFailureDestination } = await invokeAsync(w, createAccessKeyEvent());
       check(w, 'DynamoDB black-holed', attempts, 'delivered once', onFailureDestination);
@@ -114,8 +114,8 @@ describe.concurrent('detect as deployed, under faults', () => {
 
   it(
     'DynamoDB throttled on every call: fails open, delivered once',
-    async () => {
-      const w = await world();
+    async (ctx) => {
+      const w = await world(ctx);
       w.proxy.fault('dynamodb', 'throttle');
       const { attempts, onFailureDestination } = await invokeAsync(w, createAccessKeyEvent());
       check(w, 'DynamoDB throttled', attempts, 'delivered once', onFailureDestination);
@@ -125,8 +125,8 @@ describe.concurrent('detect as deployed, under faults', () => {
 
   it(
     'DynamoDB AccessDenied: fails open, delivered once',
-    async () => {
-      const w = await world();
+    async (ctx) => {
+      const w = await world(ctx);
       w.proxy.fault('dynamodb', 'deny');
       const { attempts, onFailureDestination } = await invokeAsync(w, createAccessKeyEvent());
       check(w, 'DynamoDB AccessDenied', attempts, 'delivered once', onFailureDestination);
@@ -136,8 +136,8 @@ describe.concurrent('detect as deployed, under faults', () => {
 
   it(
     'SNS answers 5xx: the alert is parked in the alert-delivery queue (and still reaches the bus)',
-    async () => {
-      const w = await world();
+    async (ctx) => {
+      const w = await world(ctx);
       w.proxy.fault('sns', '5xx');
       const { attempts, onFailureDestination } = await invokeAsync(w, createAccessKeyEvent());
       check(w, 'SNS 5xx', attempts, 'parked', onFailureDestination);
@@ -148,8 +148,8 @@ describe.concurrent('detect as deployed, under faults', () => {
 
   it(
     'SNS throttled: the alert is parked in the alert-delivery queue',
-    async () => {
-      const w = await world();
+    async (ctx) => {
+      const w = await world(ctx);
       w.proxy.fault('sns', 'throttle');
       const { attempts, onFailureDestination } = await invokeAsync(w, createAccessKeyEvent());
       check(w, 'SNS throttled', attempts, 'parked', onFailureDestination);
@@ -159,8 +159,8 @@ describe.concurrent('detect as deployed, under faults', () => {
 
   it(
     'dead-letter queue (SQS) down while SNS works: delivered once',
-    async () => {
-      const w = await world();
+    async (ctx) => {
+      const w = await world(ctx);
       w.refused.add('sqs');
       const { attempts, onFailureDestination } = await invokeAsync(w, createAccessKeyEvent());
       check(w, 'SQS (dead-letter) down', attempts, 'delivered once', onFailureDestination);
@@ -170,8 +170,8 @@ describe.concurrent('detect as deployed, under faults', () => {
 
   it(
     'SNS and the dead-letter queue fail together, then recover: the Lambda retry delivers the alert once',
-    async () => {
-      const w = await world();
+    async (ctx) => {
+      const w = await world(ctx);
       w.proxy.fault('sns', '5xx');
       w.refused.add('sqs');
       const { attempts, onFailureDestination } = await invokeAsync(w, createAccessKeyEvent(), () => {
@@ -193,8 +193,8 @@ describe.concurrent('detect as deployed, under faults', () => {
 
   it(
     'EventBridge redelivers the same event (new container): one alert, one observation',
-    async () => {
-      const w = await world();
+    async (ctx) => {
+      const w = await world(ctx);
       const event = envelope(fixture('AssumeRoleWithWebIdentity__ccbrown-cloud-snitch__github-actions.json'));
       const first = await w.run([event]);
       const second = await w.run([event]);

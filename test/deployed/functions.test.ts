@@ -3,20 +3,20 @@
  * handles a representative event within the template's timeout, and every AWS call it makes is allowed by
  * its role (the proxy answers AccessDenied otherwise, as AWS would, and the test fails).
  */
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { createAccessKeyEvent, sampleAlert, scheduleEvent, snsEvent } from './events.js';
 import { type FunctionWorld, type RunResult, startWorld } from './harness.js';
 import { type SlackStub, startSlackStub } from './slack-stub.js';
 
-async function world(name: string): Promise<FunctionWorld> {
+async function world(ctx: TestContext, name: string): Promise<FunctionWorld> {
   const w = await startWorld(name);
-  onTestFinished(() => w.close());
+  ctx.onTestFinished(() => w.close());
   return w;
 }
 
-async function slack(): Promise<SlackStub> {
+async function slack(ctx: TestContext): Promise<SlackStub> {
   const s = await startSlackStub('ok');
-  onTestFinished(() => s.close());
+  ctx.onTestFinished(() => s.close());
   return s;
 }
 
@@ -36,8 +36,8 @@ function expectHealthy(w: FunctionWorld, r: RunResult) {
 }
 
 describe.concurrent('packaged functions run as deployed (template env, timeout, memory, IAM role)', () => {
-  it('detect: publishes the alert of a real CreateAccessKey event', async () => {
-    const w = await world('detect');
+  it('detect: publishes the alert of a real CreateAccessKey event', async (ctx) => {
+    const w = await world(ctx, 'detect');
     const r = await w.run([createAccessKeyEvent()]);
     expectHealthy(w, r);
     expect(r.invocations[0]!.result).toMatchObject({ evaluated: 1, deadLettered: 0 });
@@ -45,18 +45,18 @@ describe.concurrent('packaged functions run as deployed (template env, timeout, 
     expect(published.map((c) => JSON.parse(String(c.body.Message)).rule)).toContain('access-key-created');
   });
 
-  it('slack-notify: posts an alert from the topic to the default webhook', async () => {
-    const w = await world('slack-notify');
-    const s = await slack();
+  it('slack-notify: posts an alert from the topic to the default webhook', async (ctx) => {
+    const w = await world(ctx, 'slack-notify');
+    const s = await slack(ctx);
     w.proxy.parameters.set('/iamwatch/slack/default', s.url);
     const r = await w.run([snsEvent(sampleAlert())]);
     expectHealthy(w, r);
     expect(s.delivered).toHaveLength(1);
   });
 
-  it('digest: builds the digest, runs the self-check and posts', async () => {
-    const w = await world('digest');
-    const s = await slack();
+  it('digest: builds the digest, runs the self-check and posts', async (ctx) => {
+    const w = await world(ctx, 'digest');
+    const s = await slack(ctx);
     w.proxy.parameters.set('/iamwatch/slack/default', s.url);
     const r = await w.run([scheduleEvent]);
     expectHealthy(w, r);

@@ -129,7 +129,6 @@ export async function runBundle(
     AWS_SESSION_TOKEN: 'harness',
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
-    AWS_LAMBDA_FUNCTION_TIMEOUT: String(fn.timeoutSeconds),
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     // Harness: local endpoints, and trust in the local Slack stub's certificate.

@@ -4,7 +4,7 @@
  * posted exactly once, or parked (the alert-delivery dead-letter queue, or — when even that is down — the
  * event on the function's on-failure destination); every invocation ends within the template's timeout.
  */
-import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { afterAll, describe, expect, it, type TestContext } from 'vitest';
 import { closedPort } from './aws-proxy.js';
 import { sampleAlert, snsEvent } from './events.js';
 import { type FunctionWorld, invokeAsync, type RunResult, startWorld } from './harness.js';
@@ -14,10 +14,10 @@ import { type SlackMode, type SlackStub, startSlackStub } from './slack-stub.js'
 const rows: MatrixRow[] = [];
 afterAll(() => writeMatrix(rows));
 
-async function setup(mode: SlackMode): Promise<{ w: FunctionWorld; slack: SlackStub }> {
+async function setup(ctx: TestContext, mode: SlackMode): Promise<{ w: FunctionWorld; slack: SlackStub }> {
   const w = await startWorld('slack-notify');
   const slack = await startSlackStub(mode);
-  onTestFinished(async () => {
+  ctx.onTestFinished(async () => {
     await w.close();
     await slack.close();
   });
@@ -82,8 +82,8 @@ describe.concurrent('slack-notify as deployed, under faults', () => {
   for (const [fault, mode, expected] of cases) {
     it(
       `${fault}: ${expected}`,
-      async () => {
-        const { w, slack } = await setup(mode);
+      async (ctx) => {
+        const { w, slack } = await setup(ctx, mode);
         const { attempts, onFailureDestination } = await invokeAsync(w, snsEvent(sampleAlert()));
         check(w, slack, fault, attempts, expected, onFailureDestination);
       },
@@ -93,8 +93,8 @@ describe.concurrent('slack-notify as deployed, under faults', () => {
 
   it(
     'Slack connection refused: parked',
-    async () => {
-      const { w, slack } = await setup('ok');
+    async (ctx) => {
+      const { w, slack } = await setup(ctx, 'ok');
       w.proxy.parameters.set(
         '/iamwatch/slack/default',
         `${(await closedPort()).replace('http:', 'https:')}/services/T/B/X`,
@@ -107,8 +107,8 @@ describe.concurrent('slack-notify as deployed, under faults', () => {
 
   it(
     'Slack 5xx while the dead-letter queue is down: the event ends on the on-failure destination',
-    async () => {
-      const { w, slack } = await setup('5xx');
+    async (ctx) => {
+      const { w, slack } = await setup(ctx, '5xx');
       w.refused.add('sqs');
       const { attempts, onFailureDestination } = await invokeAsync(w, snsEvent(sampleAlert()));
       expect(onFailureDestination).toBe(true);
@@ -130,8 +130,8 @@ describe.concurrent('slack-notify as deployed, under faults', () => {
 
   it(
     'SNS redelivers the same alert (new container, then a warm one): posted once',
-    async () => {
-      const { w, slack } = await setup('ok');
+    async (ctx) => {
+      const { w, slack } = await setup(ctx, 'ok');
       const event = snsEvent(sampleAlert());
       const first = await w.run([event]);
       const second = await w.run([event, event]);
