@@ -14,24 +14,47 @@ import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dlq.js';
 import { deliverAlerts } from '../../shared/app/deliver.js';
 import { createDetector } from '../../shared/app/detect.js';
 import type { Log } from '../../shared/ports.js';
+import { AWS_SINK_RETRY, DYNAMO_CIRCUIT_MS, DYNAMO_RETRY, lambdaClientConfig } from '../budgets.js';
 import type { DetectRuntime } from './build-handler.js';
 import type { DetectConfig } from './config.js';
 
-/** Builds clients, store and sinks for `config`; nothing is called until the first event. */
+/**
+ * Builds clients, store and sinks for `config`; nothing is called until the first event. Every client
+ * has connection and request timeouts and every retry a budget (../budgets.ts) that fit the function's
+ * timeout; DynamoDB trouble fails open (shared/app/detect.ts, shared/app/deliver.ts).
+ */
 export function buildRuntime(config: DetectConfig, log: Log): DetectRuntime {
-  const store = createStoreHandle(new DynamoDBClient({ maxAttempts: 1 }), config.table, {
+  const sdk = lambdaClientConfig();
+  const store = createStoreHandle(new DynamoDBClient(sdk), config.table, {
     cacheSeconds: config.cacheSeconds,
+    retry: DYNAMO_RETRY,
+    circuitMs: DYNAMO_CIRCUIT_MS,
   });
   const detector = createDetector({
     baseline: () => store.store.view(),
     observations: store.observations,
     log,
   });
+  const circuitMs = DYNAMO_CIRCUIT_MS;
   const sinks = [
-    new SnsAlertSink({ client: new SNSClient({}), topicArn: config.topicArn }),
-    new EventBridgeAlertSink({ client: new EventBridgeClient({}), eventBusName: config.eventBus }),
+    new SnsAlertSink({
+      client: new SNSClient(sdk),
+      topicArn: config.topicArn,
+      retry: AWS_SINK_RETRY,
+      circuitMs,
+    }),
+    new EventBridgeAlertSink({
+      client: new EventBridgeClient(sdk),
+      eventBusName: config.eventBus,
+      retry: AWS_SINK_RETRY,
+    }),
   ];
-  const deadLetter = new SqsDeadLetterSink({ client: new SQSClient({}), queueUrl: config.deadLetterUrl });
+  const deadLetter = new SqsDeadLetterSink({
+    client: new SQSClient(sdk),
+    queueUrl: config.deadLetterUrl,
+    retry: AWS_SINK_RETRY,
+    circuitMs,
+  });
   return {
     detector,
     deliver: (alerts) =>

@@ -30,6 +30,8 @@ export interface SlackNotifyDeps {
   claimDelivery?: (alertId: string) => Promise<DeliveryClaim>;
   /** Give a claim back when the alert could be neither posted nor parked (so a retry may post it). */
   releaseDelivery?: (alertId: string) => Promise<void>;
+  /** The alert was posted or parked: make the claim final (a lease that outlives redeliveries). */
+  confirmDelivery?: (alertId: string) => Promise<void>;
   clock?: Clock;
   /** Per-container memory of handled alert ids (default: a new bounded set per handler). */
   recent?: RecentIds;
@@ -116,6 +118,13 @@ export function buildSlackNotifyHandler(deps: SlackNotifyDeps): SlackNotifyHandl
           clock,
         });
         recent.add(alert.id);
+        if (deps.confirmDelivery)
+          await deps.confirmDelivery(alert.id).catch((err: unknown) =>
+            deps.log.warn('delivery claim not confirmed', {
+              alertId: alert.id,
+              error: String(err).slice(0, 200),
+            }),
+          );
         result.deadLettered += report.deadLettered;
         if (report.outcomes[0]?.delivered.includes(deps.slack.name)) result.posted++;
         deps.log.info('alert handled', {

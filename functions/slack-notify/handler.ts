@@ -14,11 +14,22 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SNSEvent } from 'aws-lambda';
+import { Dynamo } from '../../shared/adapters/dynamodb/client.js';
 import { createStoreHandle } from '../../shared/adapters/dynamodb/open-store.js';
 import { SlackWebhookSink } from '../../shared/adapters/slack-webhook.js';
 import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dlq.js';
 import { createWebhookResolver } from '../../shared/adapters/webhook-resolver.js';
+import {
+  AWS_SINK_RETRY,
+  DELIVERY_LEASE_SECONDS,
+  DYNAMO_CIRCUIT_MS,
+  DYNAMO_RETRY,
+  lambdaClientConfig,
+  SLACK_RETRY,
+  SLACK_TIMEOUT_MS,
+} from '../budgets.js';
 import { buildSlackNotifyHandler, type SlackNotifyHandler, type SlackNotifyResult } from './build-handler.js';
+import { dynamoDeliveryClaims } from './delivery-claims.js';
 import { powertoolsLog } from './log.js';
 
 /** Configuration problem at cold start. */
@@ -43,9 +54,20 @@ let built: SlackNotifyHandler | null = null;
 function build(): SlackNotifyHandler {
   if (!env.dlqUrl)
     throw new ConfigError('IAMWATCH_DEAD_LETTER_URL (or DLQ_URL) must name the dead-letter queue');
+  const sdk = lambdaClientConfig();
+  const ddb = new DynamoDBClient(sdk);
+  // Delivery claims: SNS redeliveries and Lambda retries post once, across containers.
+  const claims = env.table
+    ? dynamoDeliveryClaims(new Dynamo(ddb, env.table, DYNAMO_RETRY, DYNAMO_CIRCUIT_MS), {
+        leaseSeconds: DELIVERY_LEASE_SECONDS,
+      })
+    : null;
   const teams = env.table
     ? (() => {
-        const store = createStoreHandle(new DynamoDBClient({}), env.table).store;
+        const store = createStoreHandle(ddb, env.table, {
+          retry: DYNAMO_RETRY,
+          circuitMs: DYNAMO_CIRCUIT_MS,
+        }).store;
         return () =>
           store
             .teams()
@@ -61,9 +83,23 @@ function build(): SlackNotifyHandler {
   return buildSlackNotifyHandler({
     slack: new SlackWebhookSink({
       resolver,
+      timeoutMs: SLACK_TIMEOUT_MS,
+      retry: SLACK_RETRY,
       ...(env.consoleBaseUrl ? { consoleBaseUrl: env.consoleBaseUrl } : {}),
     }),
-    deadLetter: new SqsDeadLetterSink({ client: new SQSClient({}), queueUrl: env.dlqUrl }),
+    deadLetter: new SqsDeadLetterSink({
+      client: new SQSClient(sdk),
+      queueUrl: env.dlqUrl,
+      retry: AWS_SINK_RETRY,
+      circuitMs: DYNAMO_CIRCUIT_MS,
+    }),
+    ...(claims
+      ? {
+          claimDelivery: (id: string) => claims.claim(id),
+          confirmDelivery: (id: string) => claims.confirm(id),
+          releaseDelivery: (id: string) => claims.release(id),
+        }
+      : {}),
     log: powertoolsLog(logger),
     setCorrelationId: (id) => logger.setCorrelationId(id),
   });

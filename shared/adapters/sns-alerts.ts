@@ -25,6 +25,11 @@ export interface SnsAlertSinkOptions {
   topicArn: string;
   retry?: Partial<RetryPolicy>;
   timing?: Timing;
+  /**
+   * After a delivery that failed for good on a retryable error, later calls within this many ms try once
+   * (no backoff): one invocation pays the retry budget once, not once per alert. Default 0 (off).
+   */
+  circuitMs?: number;
 }
 
 const idChars = (s: string, max: number) => s.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, max) || 'none';
@@ -42,6 +47,7 @@ export function snsSubject(alert: Alert): string {
 export class SnsAlertSink implements AlertSink {
   readonly name = 'sns';
   private readonly fifo: boolean;
+  private degradedUntilMs = 0;
 
   constructor(private readonly opts: SnsAlertSinkOptions) {
     this.fifo = opts.topicArn.endsWith('.fifo');
@@ -61,12 +67,18 @@ export class SnsAlertSink implements AlertSink {
           }
         : {}),
     };
+    const timing = this.opts.timing ?? realTiming;
+    const degraded = timing.nowMs() < this.degradedUntilMs;
     await withRetry(
       this.name,
       () => this.opts.client.send(new PublishCommand(input)),
       classifyAwsError,
-      { ...AWS_RETRY_POLICY, ...this.opts.retry },
-      this.opts.timing ?? realTiming,
-    );
+      { ...AWS_RETRY_POLICY, ...this.opts.retry, ...(degraded ? { maxAttempts: 1 } : {}) },
+      timing,
+    ).catch((err: unknown) => {
+      if ((err as { retryable?: boolean }).retryable && this.opts.circuitMs)
+        this.degradedUntilMs = timing.nowMs() + this.opts.circuitMs;
+      throw err;
+    });
   }
 }

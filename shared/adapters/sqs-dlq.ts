@@ -24,6 +24,11 @@ export interface SqsDeadLetterSinkOptions {
   maxMessageBytes?: number;
   retry?: Partial<RetryPolicy>;
   timing?: Timing;
+  /**
+   * After a delivery that failed for good on a retryable error, later calls within this many ms try once
+   * (no backoff): one invocation pays the retry budget once, not once per alert. Default 0 (off).
+   */
+  circuitMs?: number;
 }
 
 /** Serialise a dead letter within `maxBytes`, shortening the alert (then the raw input) when needed. */
@@ -48,6 +53,7 @@ export function encodeDeadLetter(entry: DeadLetter, maxBytes: number): string {
 export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
   readonly name = 'sqs-dlq';
   private readonly fifo: boolean;
+  private degradedUntilMs = 0;
 
   constructor(private readonly opts: SqsDeadLetterSinkOptions) {
     this.fifo = opts.queueUrl.endsWith('.fifo');
@@ -69,13 +75,19 @@ export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
         ? { MessageGroupId: 'iamwatch-dlq', MessageDeduplicationId: `${id}-${entry.sink}`.slice(0, 128) }
         : {}),
     };
+    const timing = this.opts.timing ?? realTiming;
+    const degraded = timing.nowMs() < this.degradedUntilMs;
     await withRetry(
       this.name,
       () => this.opts.client.send(new SendMessageCommand(input)),
       classifyAwsError,
-      { ...AWS_RETRY_POLICY, ...this.opts.retry },
-      this.opts.timing ?? realTiming,
-    );
+      { ...AWS_RETRY_POLICY, ...this.opts.retry, ...(degraded ? { maxAttempts: 1 } : {}) },
+      timing,
+    ).catch((err: unknown) => {
+      if ((err as { retryable?: boolean }).retryable && this.opts.circuitMs)
+        this.degradedUntilMs = timing.nowMs() + this.opts.circuitMs;
+      throw err;
+    });
   }
 
   /** Park an alert with no failure context (used when this sink is handed to code expecting an AlertSink). */

@@ -5,6 +5,7 @@
 import type { Alert } from '../core/alert/alert.js';
 import { buildAlert } from '../core/alert/build.js';
 import { principalExpected, principalOfEvent } from '../core/baseline/expected.js';
+import { buildIndex } from '../core/baseline/index.js';
 import type { BaselineView } from '../core/baseline/view.js';
 import { normaliseRecord } from '../core/cloudtrail/normalise.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
@@ -83,6 +84,7 @@ function recordObservation(e: NormalisedEvent, ctx: RuleContext, sink: Observati
 }
 
 export interface DetectorDeps {
+  /** The current baseline. When it fails, the detector fails open (see {@link createDetector}). */
   baseline: () => Promise<BaselineView>;
   observations?: ObservationSink;
   log?: Log;
@@ -95,18 +97,62 @@ export interface DetectorResult extends EvaluateResult {
   event: NormalisedEvent | null;
 }
 
-/** One raw CloudTrail record → alerts (the Lambda path). */
+/** Marker in `Alert.degraded` when the baseline could not be read. */
+export const BASELINE_UNAVAILABLE = 'baseline-unavailable';
+
+const EMPTY_BASELINE = buildIndex({
+  version: 1,
+  accounts: {},
+  teams: {},
+  defaults: {},
+  identities: [],
+  suppressions: [],
+  incidents: [],
+});
+
+/**
+ * One raw CloudTrail record → alerts (the Lambda path). Fails open: when the baseline cannot be read
+ * (store refused, timed out, throttled, denied), the record is judged against the last baseline read
+ * successfully by this detector, or an empty one, and every alert carries `degraded:
+ * ["baseline-unavailable"]` and a reason saying so (a finding such as `oidc-role-without-baseline` may
+ * only mean the baseline was unavailable).
+ */
 export function createDetector(deps: DetectorDeps) {
   const pipeline = new DetectionPipeline(deps.rules);
+  let lastGood: { view: BaselineView; atMs: number } | null = null;
   return {
     pipeline,
     async evaluate(raw: unknown): Promise<DetectorResult> {
       const n = normaliseRecord(raw);
       if (!n.ok) return { alerts: [], failures: [], suppressed: [], problem: n.reason, event: null };
-      const view = await deps.baseline();
+      let view: BaselineView;
+      let unavailable: string | null = null;
+      try {
+        view = await deps.baseline();
+        lastGood = { view, atMs: Date.now() };
+      } catch (err) {
+        const why = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+        unavailable = lastGood
+          ? `baseline unavailable (${why.slice(0, 160)}); judged against the baseline last read at ${new Date(lastGood.atMs).toISOString()}`
+          : `baseline unavailable (${why.slice(0, 160)}); judged against an empty baseline`;
+        deps.log?.warn('baseline unavailable; failing open', {
+          eventId: n.event.eventId,
+          error: why.slice(0, 300),
+          using: lastGood ? 'last good baseline' : 'empty baseline',
+        });
+        view = lastGood?.view ?? EMPTY_BASELINE;
+      }
       const out = pipeline.evaluate(n.event, view, deps.observations);
       for (const f of out.failures)
         deps.log?.error('rule failed', { rule: f.rule, eventId: f.eventId, error: f.error });
+      if (unavailable) {
+        const note = unavailable;
+        out.alerts = out.alerts.map((a) => ({
+          ...a,
+          reasons: [...a.reasons, note],
+          degraded: [...new Set([...(a.degraded ?? []), BASELINE_UNAVAILABLE])],
+        }));
+      }
       return { ...out, problem: null, event: n.event };
     },
   };

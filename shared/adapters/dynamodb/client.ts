@@ -87,11 +87,19 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export class Dynamo {
   readonly doc: DynamoDBDocumentClient;
   private readonly counters = new Map<string, number>();
+  private openUntilMs = 0;
+  private openReason = '';
 
+  /**
+   * @param circuitMs when set, a call that fails for good (retries exhausted, or access denied) makes
+   *   every call in the next `circuitMs` fail at once without a request, so a Lambda invocation pays for
+   *   an unreachable table once and fails open within its timeout.
+   */
   constructor(
     readonly client: DynamoDBClient,
     readonly table: string,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly circuitMs = 0,
   ) {
     this.doc = DynamoDBDocumentClient.from(client, {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
@@ -109,6 +117,14 @@ export class Dynamo {
 
   /** Runs `fn` with retries on throttling and transient failures; wraps what remains in AdapterError. */
   async call<T>(op: string, fn: () => Promise<T>, opts: { expectCondition?: boolean } = {}): Promise<T> {
+    if (this.circuitMs > 0 && Date.now() < this.openUntilMs) {
+      this.count(`skipped:${op}`);
+      throw new AdapterError(
+        ADAPTER,
+        `${op} on table ${this.table} skipped: the table failed moments ago (${this.openReason})`,
+        { retryable: true },
+      );
+    }
     let attempt = 0;
     for (;;) {
       attempt++;
@@ -127,6 +143,10 @@ export class Dynamo {
           continue;
         }
         const msg = err instanceof Error ? err.message : String(err);
+        if (this.circuitMs > 0 && (retryable || errorName(err) === 'AccessDeniedException')) {
+          this.openUntilMs = Date.now() + this.circuitMs;
+          this.openReason = `${op}: ${errorName(err)}`;
+        }
         throw new AdapterError(ADAPTER, `${op} on table ${this.table} failed (${errorName(err)}): ${msg}`, {
           retryable,
           cause: err,

@@ -157,6 +157,9 @@ export class DynamoObservationSink implements ObservationSink {
       ':g': observationBucket(p),
       ':gs': `OBS#${p.identity}#${p.principal}`,
     };
+    // A single event (the Lambda path) is not counted twice when EventBridge redelivers it: the item's
+    // lastEventId names the event that wrote it last.
+    const once = p.count === 1 ? ' AND (attribute_not_exists(lastEventId) OR lastEventId <> :eid)' : '';
     let oldFirst: unknown;
     try {
       // Newest information wins for lastSeen/lastEventId/expected (and the OIDC provider/audience, which
@@ -169,7 +172,7 @@ export class DynamoObservationSink implements ObservationSink {
           'ADD #count :n SET firstSeen = if_not_exists(firstSeen, :first), lastSeen = :last, ' +
           'lastEventId = :eid, expected = :exp, #identity = :identity, #principal = :principal, ' +
           `#kind = :kind, gsi1pk = :g, gsi1sk = :gs${oidc ? ', oidcProvider = :prov, oidcAudience = :aud' : ''}`,
-        ConditionExpression: 'attribute_not_exists(lastSeen) OR lastSeen <= :last',
+        ConditionExpression: `(attribute_not_exists(lastSeen) OR lastSeen <= :last)${once}`,
         ExpressionAttributeNames: NAMES,
         ExpressionAttributeValues: {
           ...common,
@@ -182,16 +185,26 @@ export class DynamoObservationSink implements ObservationSink {
       oldFirst = out.Attributes?.firstSeen;
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
-      const out = await this.db.update({
-        ReturnValues: 'UPDATED_OLD',
-        Key: key,
-        UpdateExpression:
-          'ADD #count :n SET firstSeen = if_not_exists(firstSeen, :first), #identity = :identity, ' +
-          '#principal = :principal, #kind = :kind, gsi1pk = :g, gsi1sk = :gs',
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: common,
-      });
-      oldFirst = out.Attributes?.firstSeen;
+      try {
+        const out = await this.db.update({
+          ReturnValues: 'UPDATED_OLD',
+          Key: key,
+          UpdateExpression:
+            'ADD #count :n SET firstSeen = if_not_exists(firstSeen, :first), #identity = :identity, ' +
+            '#principal = :principal, #kind = :kind, gsi1pk = :g, gsi1sk = :gs',
+          ExpressionAttributeNames: NAMES,
+          ...(once
+            ? {
+                ConditionExpression: 'attribute_not_exists(lastEventId) OR lastEventId <> :eid',
+                ExpressionAttributeValues: { ...common, ':eid': p.last.eventId },
+              }
+            : { ExpressionAttributeValues: common }),
+        });
+        oldFirst = out.Attributes?.firstSeen;
+      } catch (again) {
+        if (once && again instanceof ConditionFailedError) return; // the same event again: counted already
+        throw again;
+      }
     }
     // An out-of-order older batch may predate the stored firstSeen (rare: costs one more call).
     if (typeof oldFirst !== 'string' || oldFirst <= p.first.eventTime) return;

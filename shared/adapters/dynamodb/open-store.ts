@@ -50,11 +50,18 @@ export interface StoreHandle {
 export function createStoreHandle(
   client: DynamoDBClient,
   table: string,
-  opts: { cacheSeconds?: number; clock?: Clock; retry?: RetryPolicy; describe?: string } = {},
+  opts: {
+    cacheSeconds?: number;
+    clock?: Clock;
+    retry?: RetryPolicy;
+    describe?: string;
+    /** See {@link Dynamo}: skip the table for this long after a call failed for good (Lambda). */
+    circuitMs?: number;
+  } = {},
   onClose: () => Promise<void> = async () => {},
 ): StoreHandle {
   const clock = opts.clock ?? { nowMs: () => Date.now() };
-  const db = new Dynamo(client, table, opts.retry ?? DEFAULT_RETRY);
+  const db = new Dynamo(client, table, opts.retry ?? DEFAULT_RETRY, opts.circuitMs ?? 0);
   const storeOpts: { clock: Clock; cacheSeconds?: number } = { clock };
   if (opts.cacheSeconds !== undefined) storeOpts.cacheSeconds = opts.cacheSeconds;
   const store = new DynamoBaselineStore(db, storeOpts);

@@ -119,8 +119,9 @@ export function forwarderTemplate(
         },
         CentralEventBusName: {
           Type: 'String',
-          Default: 'default',
-          Description: 'Bus the iamwatch rules listen on',
+          Default: 'iamwatch-prod-org-ingest',
+          Description:
+            "The central account's Organization bus, iamwatch-<stage>-org-ingest (created when iamwatch is deployed with organizationId)",
         },
       };
   const conditions: Cfn = regional
@@ -185,7 +186,7 @@ export function forwarderTemplate(
     AWSTemplateFormatVersion: '2010-09-09',
     Description: regional
       ? 'iamwatch regional forwarder: sends the STS, sign-in, service and root events iamwatch reads from this region to the home region bus. Deploy in every enabled region (StackSet or a loop); a no-op in the home region.'
-      : 'iamwatch Organization member forwarder (StackSets, every account and enabled region): sends the CloudTrail events iamwatch reads to the central security account bus, which admits the Organization with an aws:PrincipalOrgID bus policy.',
+      : 'iamwatch Organization member forwarder (StackSets, every account and enabled region): sends the CloudTrail events iamwatch reads to the central security account on its dedicated iamwatch-<stage>-org-ingest bus, which admits the Organization with an aws:PrincipalOrgID bus policy (the default bus admits no other account).',
     Parameters: parameters,
     Conditions: conditions,
     Resources: resources,
