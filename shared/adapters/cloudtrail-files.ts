@@ -101,7 +101,7 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
   let batch: SourceRecord[] = [];
 
   const report = (p: SourceProblem): void => {
-    stats.problems++;
+    stats.problems += p.count ?? 1;
     opts.onProblem(p);
   };
 

@@ -252,7 +252,12 @@ class TextProcessor implements TextSink {
   /** Reports the problems that were over the per-file limit. */
   finish(): void {
     if (this.hidden > 0) {
-      this.events.push({ path: this.path, line: null, reason: `${this.hidden} more problems not shown` });
+      this.events.push({
+        path: this.path,
+        line: null,
+        reason: `${this.hidden} more problems not shown`,
+        count: this.hidden,
+      });
       this.hidden = 0;
     }
   }

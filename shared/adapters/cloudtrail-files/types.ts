@@ -19,6 +19,11 @@ export interface SourceProblem {
   line: number | null;
   /** Short, single-line, never more than ~80 characters of input text. */
   reason: string;
+  /**
+   * Set on the one summary problem that stands for several (a file's "N more problems not shown"):
+   * how many problems it counts for. Absent means one.
+   */
+  count?: number;
 }
 
 /** Counters of a read, updated in place. */
@@ -31,7 +36,7 @@ export interface ReadStats {
   records: number;
   /** Records dropped by the relevance pre-filter. */
   skippedIrrelevant: number;
-  /** Problems reported through `onProblem`. */
+  /** Problems found (a summary problem counts for as many as it stands for). */
   problems: number;
 }
 
