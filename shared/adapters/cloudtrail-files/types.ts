@@ -75,6 +75,8 @@ export type ToWorker = { type: 'job'; id: number; path: string } | { type: 'cred
 /** Messages from a worker to the main thread. */
 export type FromWorker =
   | { type: 'chunk'; id: number; chunk: FileChunk }
+  /** A chunk that could not be posted (structured clone failed): the main thread re-reads it. */
+  | { type: 'lost'; id: number }
   | { type: 'done'; id: number }
   | { type: 'failed'; id: number; message: string };
 
@@ -119,3 +121,18 @@ export const CHUNK_CREDITS = 8;
 
 /** Most records and problems in one chunk a worker sends. */
 export const CHUNK_EVENTS = 250;
+
+/** A chunk cut into pieces of at most CHUNK_EVENTS events (counters on the first piece). */
+export function* pieces(chunk: FileChunk): Generator<FileChunk> {
+  if (chunk.events.length <= CHUNK_EVENTS) {
+    yield chunk;
+    return;
+  }
+  for (let i = 0; i < chunk.events.length; i += CHUNK_EVENTS) {
+    yield {
+      events: chunk.events.slice(i, i + CHUNK_EVENTS),
+      bytes: i === 0 ? chunk.bytes : 0,
+      skipped: i === 0 ? chunk.skipped : 0,
+    };
+  }
+}

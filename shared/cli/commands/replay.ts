@@ -135,6 +135,10 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
       needles: baseline.needles,
       workers,
       workerUrl,
+      onWorkerFailure: (message) => {
+        clearProgress();
+        ctx.stderr.write(`warning: ${safeText(message, 200)}; its files are read in the main thread\n`);
+      },
     });
 
     const collected: Alert[] = [];
