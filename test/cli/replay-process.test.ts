@@ -129,12 +129,11 @@ describe('worker threads and the calling thread', () => {
       summary(inThread.stderr) ?? '',
     );
     const utf8 = problems(inThread.stderr).filter((l) => /invalid UTF-8/.test(l)).length;
-    expect(
-      m
-        ?.slice(1)
-        .map(Number)
-        .reduce((a, b) => a + b, 0)! + utf8,
-    ).toBe(315);
+    const counted = (m ?? [])
+      .slice(1)
+      .map(Number)
+      .reduce((a, b) => a + b, 0);
+    expect(counted + utf8).toBe(315);
   });
 });
 

@@ -94,7 +94,9 @@ export class Job {
       }
     };
     const missing = (k: number): FileChunk => ({
-      events: [{ path: this.path, line: null, reason: `part ${k + 1} of the file changed while it was read` }],
+      events: [
+        { path: this.path, line: null, reason: `part ${k + 1} of the file changed while it was read` },
+      ],
       bytes: 0,
       skipped: 0,
     });
