@@ -12,6 +12,7 @@
  * scanner that reads each record's top-level `eventSource`/`eventName`; records the test rejects
  * are counted and never `JSON.parse`d.
  */
+import { createReadStream } from 'node:fs';
 import { CloudTrailReadError } from './cloudtrail-files/errors.js';
 import { JOBS_PER_WORKER, Job, WorkerPool } from './cloudtrail-files/pool.js';
 import { readSource } from './cloudtrail-files/source.js';
@@ -19,6 +20,7 @@ import {
   type FileChunk,
   isRecord,
   pairsTest,
+  pieces,
   type ReadStats,
   type RelevanceTest,
   type SourceConfig,
@@ -65,6 +67,8 @@ export interface ReadOptions {
   workerUrl?: URL;
   /** Largest single document or line, uncompressed (default 256 MB); larger ones are a problem and skipped. */
   maxDocumentBytes?: number;
+  /** Told when a worker thread dies; its files are then read in the calling thread, nothing lost. */
+  onWorkerFailure?: (message: string) => void;
 }
 
 /** Fresh zeroed counters. */
@@ -76,7 +80,8 @@ export function emptyStats(): ReadStats {
  * Reads CloudTrail records from `inputs` and yields them in batches, in a deterministic order
  * (inputs in order, directory entries sorted, records in file order) that does not depend on
  * `workers`. Problems go to `opts.onProblem` in the same order, interleaved with the batches.
- * @throws CloudTrailReadError for invalid options or a failed worker thread (never for bad input).
+ * @throws CloudTrailReadError for invalid options or a reader failure reported by a worker (never for
+ *   bad input; a worker that dies, or a chunk that cannot cross threads, is read in this thread).
  */
 export async function* readCloudTrail(inputs: string[], opts: ReadOptions): AsyncGenerator<SourceRecord[]> {
   const workers = opts.workers ?? 0;
@@ -101,7 +106,7 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
   let batch: SourceRecord[] = [];
 
   const report = (p: SourceProblem): void => {
-    stats.problems++;
+    stats.problems += p.count ?? 1;
     opts.onProblem(p);
   };
 
@@ -123,6 +128,17 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
     }
   }
 
+  /** A named pipe or device, read as a stream in this thread (never a blocking open). */
+  async function* readStream(path: string): AsyncGenerator<SourceRecord[]> {
+    stats.files++;
+    const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+    try {
+      for await (const chunk of readSource(path, stream, cfg)) yield* apply(chunk);
+    } finally {
+      stream.destroy();
+    }
+  }
+
   async function* readStdin(): AsyncGenerator<SourceRecord[]> {
     stats.files++;
     const stdin = (opts.stdin ?? process.stdin) as AsyncIterable<Buffer>;
@@ -133,17 +149,29 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
     for await (const item of walkInputs(inputs)) {
       if (item.kind === 'problem') report({ path: item.path, line: null, reason: item.reason });
       else if (item.kind === 'stdin') yield* readStdin();
+      else if (item.kind === 'stream') yield* readStream(item.path);
       else {
         stats.files++;
         for await (const chunk of readSource(item.path, undefined, cfg)) yield* apply(chunk);
       }
     }
   } else {
-    const pool = new WorkerPool(opts.workerUrl as URL, workers, {
-      relevantPairs: opts.relevantPairs !== undefined ? [...opts.relevantPairs] : null,
-      needles: opts.needles ? [...opts.needles] : null,
-      maxDocumentChars,
-    });
+    // Pieces as a worker cuts them, read here: for a piece that could not cross threads, and for the
+    // files of a worker that died.
+    const reread = async function* (path: string): AsyncGenerator<FileChunk> {
+      for await (const chunk of readSource(path, undefined, cfg)) yield* pieces(chunk);
+    };
+    const pool = new WorkerPool(
+      opts.workerUrl as URL,
+      workers,
+      {
+        relevantPairs: opts.relevantPairs !== undefined ? [...opts.relevantPairs] : null,
+        needles: opts.needles ? [...opts.needles] : null,
+        maxDocumentChars,
+      },
+      reread,
+      opts.onWorkerFailure,
+    );
     try {
       const items = walkInputs(inputs)[Symbol.asyncIterator]();
       const queue: Array<Exclude<InputItem, { kind: 'file' }> | Job> = [];
@@ -167,6 +195,8 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
           }
         } else if (head.kind === 'problem') {
           report({ path: head.path, line: null, reason: head.reason });
+        } else if (head.kind === 'stream') {
+          yield* readStream(head.path);
         } else {
           yield* readStdin();
         }
@@ -193,7 +223,7 @@ export async function listInputFiles(
 ): Promise<string[]> {
   const files: string[] = [];
   for await (const item of walkInputs(inputs)) {
-    if (item.kind === 'file') files.push(item.path);
+    if (item.kind === 'file' || item.kind === 'stream') files.push(item.path);
     else if (item.kind === 'stdin') files.push('-');
     else if (onProblem) onProblem({ path: item.path, line: null, reason: item.reason });
     else throw new CloudTrailReadError(`${item.path}: ${item.reason}`);

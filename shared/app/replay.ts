@@ -4,7 +4,7 @@
  */
 import type { Alert } from '../core/alert/alert.js';
 import type { BaselineView } from '../core/baseline/view.js';
-import { normaliseRecord } from '../core/cloudtrail/normalise.js';
+import { eventTimeProblem, normaliseRecord } from '../core/cloudtrail/normalise.js';
 import { Aggregator } from '../core/detection/aggregate.js';
 import type { RuleFailure } from '../core/detection/engine.js';
 import type { ObservationSink } from '../ports.js';
@@ -23,9 +23,12 @@ export interface ReplayProblem {
 }
 
 export interface ReplayCounters {
-  /** Records handed to the pipeline (after the reader's relevance pre-filter). */
+  /**
+   * Records handed to the pipeline (after the reader's relevance pre-filter), including the
+   * `invalid` and `duplicates` ones that were not evaluated.
+   */
   evaluated: number;
-  /** Records that could not be normalised. */
+  /** Records that could not be normalised (reported through onProblem). */
   invalid: number;
   alerts: number;
   suppressed: number;
@@ -34,6 +37,14 @@ export interface ReplayCounters {
   byRule: Record<string, Record<string, number>>;
   /** Events folded into earlier alerts. */
   folded: number;
+  /**
+   * Records skipped because a record with the same recipientAccountId and eventID was already
+   * evaluated in this run (an Organization trail and an account trail overlap; CloudTrail may
+   * deliver an event twice; `x.json` beside `x.json.gz`).
+   */
+  duplicates: number;
+  /** True when `signal` stopped the run before the source was exhausted. */
+  interrupted: boolean;
 }
 
 export interface ReplayDeps {
@@ -48,7 +59,29 @@ export interface ReplayDeps {
   onRuleFailure?: (f: RuleFailure) => void;
   /** Called after every batch (progress display). */
   onBatch?: (c: ReplayCounters) => void;
+  /**
+   * Skip a record whose recipientAccountId and eventID were already evaluated in this run (default
+   * false: `iamwatch eval` judges each labelled record on its own, ids or not).
+   */
+  skipDuplicates?: boolean;
+  /**
+   * Report a record without a usable eventTime (missing, not ISO-8601) as a problem instead of
+   * evaluating it at epoch 0 (default false).
+   */
+  requireEventTime?: boolean;
+  /** Stops reading (Ctrl-C): what was read is still folded, flushed and counted. */
+  signal?: AbortSignal;
 }
+
+/**
+ * Identity of a record for duplicate detection. One Set entry per evaluated record (only records that
+ * passed the relevance pre-filter): about 100 bytes each, so ~100 MB per million evaluated records.
+ */
+function recordKey(account: string, eventId: string): string {
+  return `${account}/${eventId}`;
+}
+
+const STOPPED = Symbol('stopped');
 
 export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
   const c: ReplayCounters = {
@@ -59,7 +92,10 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
     ruleFailures: 0,
     byRule: {},
     folded: 0,
+    duplicates: 0,
+    interrupted: false,
   };
+  const seen = new Set<string>();
   const agg = deps.dedupe ? new Aggregator() : null;
   const out = async (alerts: Alert[]) => {
     for (const a of alerts) {
@@ -71,30 +107,67 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
       await deps.emit(a);
     }
   };
-  for await (const batch of deps.source) {
-    for (const item of batch) {
-      c.evaluated += 1;
-      const n = normaliseRecord(item.raw);
-      if (!n.ok) {
-        c.invalid += 1;
-        deps.onProblem({ path: item.path, line: item.line, reason: n.reason });
-        continue;
+  const it = deps.source[Symbol.asyncIterator]();
+  const signal = deps.signal;
+  let onAbort: (() => void) | undefined;
+  const stopped =
+    signal === undefined
+      ? null
+      : new Promise<typeof STOPPED>((resolve) => {
+          onAbort = () => resolve(STOPPED);
+          if (signal.aborted) onAbort();
+          else signal.addEventListener('abort', onAbort, { once: true });
+        });
+  try {
+    for (;;) {
+      const next = stopped === null ? await it.next() : await Promise.race([it.next(), stopped]);
+      if (next === STOPPED) {
+        c.interrupted = true;
+        // Not awaited: the source may be waiting on stdin or a FIFO that never ends.
+        void it.return?.(undefined).catch(() => {});
+        break;
       }
-      const e = n.event;
-      const r = deps.pipeline.evaluate(e, deps.view, deps.observations);
-      c.suppressed += r.suppressed.length;
-      for (const f of r.failures) {
-        c.ruleFailures += 1;
-        deps.onRuleFailure?.(f);
+      if (next.done) break;
+      for (const item of next.value) {
+        c.evaluated += 1;
+        const n = normaliseRecord(item.raw);
+        if (!n.ok) {
+          c.invalid += 1;
+          deps.onProblem({ path: item.path, line: item.line, reason: n.reason });
+          continue;
+        }
+        const e = n.event;
+        if (deps.requireEventTime && e.eventTimeMs === 0) {
+          c.invalid += 1;
+          const reason = eventTimeProblem(item.raw) ?? 'eventTime is the epoch';
+          deps.onProblem({ path: item.path, line: item.line, reason });
+          continue;
+        }
+        if (deps.skipDuplicates) {
+          const key = recordKey(e.account, e.eventId);
+          if (seen.has(key)) {
+            c.duplicates += 1;
+            continue;
+          }
+          seen.add(key);
+        }
+        const r = deps.pipeline.evaluate(e, deps.view, deps.observations);
+        c.suppressed += r.suppressed.length;
+        for (const f of r.failures) {
+          c.ruleFailures += 1;
+          deps.onRuleFailure?.(f);
+        }
+        if (!agg) {
+          await out(r.alerts);
+          continue;
+        }
+        for (const a of r.alerts) await out(agg.add(a, e.eventTimeMs, deps.pipeline.windowMinutes(a.rule)));
+        if (r.alerts.length === 0 && e.eventTimeMs > 0) await out(agg.advance(e.eventTimeMs));
       }
-      if (!agg) {
-        await out(r.alerts);
-        continue;
-      }
-      for (const a of r.alerts) await out(agg.add(a, e.eventTimeMs, deps.pipeline.windowMinutes(a.rule)));
-      if (r.alerts.length === 0 && e.eventTimeMs > 0) await out(agg.advance(e.eventTimeMs));
+      deps.onBatch?.(c);
     }
-    deps.onBatch?.(c);
+  } finally {
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
   }
   if (agg) await out(agg.flush());
   await deps.observations?.flush();

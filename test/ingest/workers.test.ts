@@ -103,12 +103,24 @@ describe('worker threads', () => {
     expect(JSON.stringify(a.log)).toContain('"stdin"');
   });
 
-  it('fail the read with a CloudTrailReadError when a worker dies', async () => {
+  it('read the files of a worker that dies in the calling thread, say so, and lose nothing', async () => {
     const bad = join(dir, 'bad-worker.mjs');
     await writeFile(bad, "throw new Error('worker failed to load');\n");
-    await expect(trace([data], { workers: 1, workerUrl: pathToFileURL(bad) })).rejects.toThrow(
-      CloudTrailReadError,
-    );
+    const failures: string[] = [];
+    const inThread = await trace([data], {});
+    const threaded = await trace([data], {
+      workers: 2,
+      workerUrl: pathToFileURL(bad),
+      onWorkerFailure: (m) => failures.push(m),
+    });
+    expect(threaded.log).toEqual(inThread.log);
+    expect(threaded.stats).toEqual(inThread.stats);
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toMatch(/worker failed to load/);
+  });
+
+  it('still fail with a CloudTrailReadError on invalid options', async () => {
+    await expect(trace([data], { workers: 1 })).rejects.toThrow(CloudTrailReadError);
   });
 
   it('stop their threads when the consumer stops early', async () => {

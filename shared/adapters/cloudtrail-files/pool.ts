@@ -4,15 +4,37 @@
  * it the next one; it sends a file's chunks in order, at most CHUNK_CREDITS unconsumed chunks of at
  * most CHUNK_EVENTS events per worker, so memory stays bounded while the main thread consumes files
  * strictly in input order.
+ *
+ * Nothing is lost between threads. A chunk that cannot cross (a record nested thousands of levels
+ * deep overflows the structured clone on either side) is re-read in the main thread: readSource is
+ * deterministic, so piece K of the re-read is piece K the worker had. A worker that dies leaves its
+ * files to the main thread from the first piece it did not deliver. Either way the output is exactly
+ * the in-thread output.
  */
 import { Worker } from 'node:worker_threads';
 import { CloudTrailReadError } from './errors.js';
 import type { FileChunk, FromWorker, ToWorker, WorkerConfig } from './types.js';
 
+/** Reads a file's pieces in the calling thread, as a worker would have sent them. */
+export type Reread = (path: string) => AsyncIterator<FileChunk>;
+
+/** A piece that did not reach the main thread: its position in the file's sequence of pieces. */
+interface Lost {
+  lost: number;
+}
+
+function isLost(e: FileChunk | Lost): e is Lost {
+  return 'lost' in e;
+}
+
 /** One file being read by a worker. */
 export class Job {
-  private readonly chunks: FileChunk[] = [];
+  private readonly entries: Array<FileChunk | Lost> = [];
+  /** Pieces (delivered or lost) the worker has sent so far. */
+  private received = 0;
   private finished = false;
+  /** Set when the worker died: the main thread reads the pieces from this one on. */
+  private orphanedAt: number | null = null;
   private error: Error | null = null;
   private wake: (() => void) | null = null;
 
@@ -20,15 +42,30 @@ export class Job {
     readonly id: number,
     readonly path: string,
     private readonly credit: () => void,
+    private readonly reread: Reread,
   ) {}
 
   push(chunk: FileChunk): void {
-    this.chunks.push(chunk);
+    this.entries.push(chunk);
+    this.received++;
+    this.notify();
+  }
+
+  /** The worker sent a piece that could not be received (or could not send it). */
+  lost(): void {
+    this.entries.push({ lost: this.received });
+    this.received++;
     this.notify();
   }
 
   finish(): void {
     this.finished = true;
+    this.notify();
+  }
+
+  /** The worker is gone: what it did not send is read in the main thread. */
+  orphan(): void {
+    if (!this.finished && this.orphanedAt === null) this.orphanedAt = this.received;
     this.notify();
   }
 
@@ -43,20 +80,49 @@ export class Job {
     wake?.();
   }
 
-  /** The file's chunks, in order; throws when its worker failed. */
+  /** The file's chunks, in order; throws when its worker reported a failure of the reader itself. */
   async *drain(): AsyncGenerator<FileChunk> {
-    for (;;) {
-      const chunk = this.chunks.shift();
-      if (chunk !== undefined) {
-        this.credit();
-        yield chunk;
-        continue;
+    const re: { reader: AsyncIterator<FileChunk> | null } = { reader: null };
+    let at = 0;
+    /** Piece `k` of the re-read (pieces are asked for in increasing order). */
+    const pieceAt = async (k: number): Promise<FileChunk | null> => {
+      re.reader ??= this.reread(this.path);
+      for (;;) {
+        const r = await re.reader.next();
+        if (r.done) return null;
+        if (at++ === k) return r.value;
       }
-      if (this.error !== null) throw this.error;
-      if (this.finished) return;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-      });
+    };
+    const missing = (k: number): FileChunk => ({
+      events: [
+        { path: this.path, line: null, reason: `part ${k + 1} of the file changed while it was read` },
+      ],
+      bytes: 0,
+      skipped: 0,
+    });
+    try {
+      for (;;) {
+        const e = this.entries.shift();
+        if (e !== undefined) {
+          this.credit();
+          yield isLost(e) ? ((await pieceAt(e.lost)) ?? missing(e.lost)) : e;
+          continue;
+        }
+        if (this.error !== null) throw this.error;
+        if (this.finished) return;
+        if (this.orphanedAt !== null) {
+          for (let k = this.orphanedAt; ; k++) {
+            const piece = await pieceAt(k);
+            if (piece === null) return;
+            yield piece;
+          }
+        }
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+      }
+    } finally {
+      await re.reader?.return?.(undefined);
     }
   }
 }
@@ -67,23 +133,33 @@ export const JOBS_PER_WORKER = 8;
 interface Slot {
   worker: Worker;
   jobs: Job[];
+  dead: boolean;
 }
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
-  private broken: Error | null = null;
+  private closing = false;
 
-  constructor(url: URL, size: number, cfg: WorkerConfig) {
+  /**
+   * @param reread reads a file's pieces in this thread (for lost pieces and dead workers).
+   * @param onWorkerFailure told once per worker that dies (its files go on in this thread).
+   */
+  constructor(
+    url: URL,
+    size: number,
+    cfg: WorkerConfig,
+    private readonly reread: Reread,
+    private readonly onWorkerFailure: (message: string) => void = () => {},
+  ) {
     for (let k = 0; k < size; k++) {
-      const slot: Slot = { worker: new Worker(url, { workerData: cfg }), jobs: [] };
+      const slot: Slot = { worker: new Worker(url, { workerData: cfg }), jobs: [], dead: false };
       slot.worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
-      slot.worker.on('error', (err) =>
-        this.onBroken(slot, new CloudTrailReadError('ingest worker failed', err)),
-      );
-      slot.worker.on('exit', (code) =>
-        this.onBroken(slot, new CloudTrailReadError(`ingest worker exited (code ${code})`)),
-      );
+      // Messages of one worker arrive in order, and it sends its files' pieces one file after the
+      // other: a piece that cannot be received belongs to the oldest file still open on that worker.
+      slot.worker.on('messageerror', () => slot.jobs[0]?.lost());
+      slot.worker.on('error', (err) => this.onBroken(slot, `ingest worker failed: ${err.message}`));
+      slot.worker.on('exit', (code) => this.onBroken(slot, `ingest worker exited (code ${code})`));
       this.slots.push(slot);
     }
   }
@@ -93,6 +169,7 @@ export class WorkerPool {
     const job = slot.jobs[at];
     if (job === undefined) return;
     if (msg.type === 'chunk') job.push(msg.chunk);
+    else if (msg.type === 'lost') job.lost();
     else if (msg.type === 'done') {
       slot.jobs.splice(at, 1);
       job.finish();
@@ -102,31 +179,37 @@ export class WorkerPool {
     }
   }
 
-  private onBroken(slot: Slot, err: Error): void {
-    if (this.closing) return;
-    this.broken ??= err;
-    for (const job of slot.jobs) job.fail(err);
+  private onBroken(slot: Slot, message: string): void {
+    if (this.closing || slot.dead) return;
+    slot.dead = true;
+    this.onWorkerFailure(message);
+    for (const job of slot.jobs) job.orphan();
     slot.jobs = [];
+    void slot.worker.terminate();
   }
 
-  private closing = false;
-
-  /** True when a file can be queued now (some worker has room in its queue). */
+  /** True when a file can be queued now (some worker has room in its queue, or none is left). */
   hasIdle(): boolean {
-    if (this.broken !== null) throw this.broken;
-    return this.slots.some((s) => s.jobs.length < JOBS_PER_WORKER);
+    const live = this.slots.filter((s) => !s.dead);
+    return live.length === 0 || live.some((s) => s.jobs.length < JOBS_PER_WORKER);
   }
 
-  /** Queues `path` on the least busy worker (call only when `hasIdle()`). */
+  /** Queues `path` on the least busy worker (call only when `hasIdle()`); with none left, this thread reads it. */
   start(path: string): Job {
     let slot: Slot | undefined;
-    for (const s of this.slots) if (slot === undefined || s.jobs.length < slot.jobs.length) slot = s;
-    if (slot === undefined || slot.jobs.length >= JOBS_PER_WORKER)
-      throw new CloudTrailReadError('no idle ingest worker');
-    const worker = slot.worker;
+    for (const s of this.slots) {
+      if (!s.dead && (slot === undefined || s.jobs.length < slot.jobs.length)) slot = s;
+    }
     const id = this.nextId++;
+    if (slot === undefined) {
+      const job = new Job(id, path, () => {}, this.reread);
+      job.orphan();
+      return job;
+    }
+    if (slot.jobs.length >= JOBS_PER_WORKER) throw new CloudTrailReadError('no idle ingest worker');
+    const worker = slot.worker;
     const post = (msg: ToWorker) => worker.postMessage(msg);
-    const job = new Job(id, path, () => post({ type: 'credit', id }));
+    const job = new Job(id, path, () => post({ type: 'credit', id }), this.reread);
     slot.jobs.push(job);
     post({ type: 'job', id, path });
     return job;

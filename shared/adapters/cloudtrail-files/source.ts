@@ -3,6 +3,7 @@
  * or collects a single multi-line document, and turns the text into records and problems.
  * Used the same way in-thread and in worker threads, so both give identical output.
  */
+import { isUtf8 } from 'node:buffer';
 import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
@@ -73,8 +74,22 @@ class TextProcessor implements TextSink {
     private readonly maxChars: number,
   ) {}
 
+  /**
+   * Set when the bytes are not valid UTF-8: records are then searched for the replacement character
+   * the decoder put in, and one that holds it is reported instead of evaluated with mangled text.
+   */
+  badUtf8 = false;
+
   record(raw: Record<string, unknown>, line: number): void {
     this.decoded++;
+    if (this.badUtf8) {
+      const where = replacedAt(raw);
+      if (where !== null) {
+        const id = typeof raw.eventID === 'string' ? ` (eventID ${clip(raw.eventID, 40)})` : '';
+        this.problem(line, `invalid UTF-8 in ${clip(where, 60)}${id}; not evaluated`);
+        return;
+      }
+    }
     this.events.push({ raw, path: this.path, line });
   }
 
@@ -252,7 +267,12 @@ class TextProcessor implements TextSink {
   /** Reports the problems that were over the per-file limit. */
   finish(): void {
     if (this.hidden > 0) {
-      this.events.push({ path: this.path, line: null, reason: `${this.hidden} more problems not shown` });
+      this.events.push({
+        path: this.path,
+        line: null,
+        reason: `${this.hidden} more problems not shown`,
+        count: this.hidden,
+      });
       this.hidden = 0;
     }
   }
@@ -263,6 +283,31 @@ class TextProcessor implements TextSink {
     this.skipped = 0;
     return chunk;
   }
+}
+
+/**
+ * Dotted path of the first key or string value holding U+FFFD (what the decoder put in for invalid
+ * UTF-8), or null. Iterative: records may be nested thousands of levels deep.
+ */
+function replacedAt(raw: Record<string, unknown>): string | null {
+  const stack: Array<[unknown, string]> = [[raw, '']];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, at] = top;
+    if (typeof v === 'string') {
+      if (v.includes('\uFFFD')) return at || '(record)';
+    } else if (Array.isArray(v)) {
+      for (let k = v.length - 1; k >= 0; k--) stack.push([v[k], `${at}[${k}]`]);
+    } else if (typeof v === 'object' && v !== null) {
+      const keys = Object.keys(v);
+      for (let k = keys.length - 1; k >= 0; k--) {
+        const key = keys[k] as string;
+        const sub = at.length > 200 ? at : at ? `${at}.${key}` : key;
+        if (key.includes('\uFFFD')) return sub;
+        stack.push([(v as Record<string, unknown>)[key], sub]);
+      }
+    }
+  }
+  return null;
 }
 
 function mb(chars: number): string {
@@ -391,6 +436,8 @@ export async function* readSource(
   }
   if (whole !== undefined) {
     const content = wholeBytes(whole, Math.min(WHOLE_TEXT_BYTES, cfg.maxDocumentChars));
+    // One native pass per file (simdutf): the common valid case costs nothing per record.
+    if (content !== undefined && !isUtf8(content)) proc.badUtf8 = true;
     const step = content === undefined ? null : splitRecordBytes(content, proc);
     if (step !== null) {
       // A one-line S3 log object, split and filtered on its bytes, emitted a batch at a time.
@@ -429,7 +476,9 @@ export async function* readSource(
   let readFailure: unknown;
   try {
     for await (const buf of decompressed(source, (n) => (bytes += n))) {
-      proc.push(decoder.write(buf));
+      const text = decoder.write(buf);
+      if (!proc.badUtf8 && text.includes('\uFFFD') && !isUtf8(buf)) proc.badUtf8 = true;
+      proc.push(text);
       if (proc.events.length > 0) yield take();
     }
   } catch (err) {

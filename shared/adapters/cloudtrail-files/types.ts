@@ -19,6 +19,11 @@ export interface SourceProblem {
   line: number | null;
   /** Short, single-line, never more than ~80 characters of input text. */
   reason: string;
+  /**
+   * Set on the one summary problem that stands for several (a file's "N more problems not shown"):
+   * how many problems it counts for. Absent means one.
+   */
+  count?: number;
 }
 
 /** Counters of a read, updated in place. */
@@ -31,7 +36,7 @@ export interface ReadStats {
   records: number;
   /** Records dropped by the relevance pre-filter. */
   skippedIrrelevant: number;
-  /** Problems reported through `onProblem`. */
+  /** Problems found (a summary problem counts for as many as it stands for). */
   problems: number;
 }
 
@@ -70,6 +75,8 @@ export type ToWorker = { type: 'job'; id: number; path: string } | { type: 'cred
 /** Messages from a worker to the main thread. */
 export type FromWorker =
   | { type: 'chunk'; id: number; chunk: FileChunk }
+  /** A chunk that could not be posted (structured clone failed): the main thread re-reads it. */
+  | { type: 'lost'; id: number }
   | { type: 'done'; id: number }
   | { type: 'failed'; id: number; message: string };
 
@@ -114,3 +121,18 @@ export const CHUNK_CREDITS = 8;
 
 /** Most records and problems in one chunk a worker sends. */
 export const CHUNK_EVENTS = 250;
+
+/** A chunk cut into pieces of at most CHUNK_EVENTS events (counters on the first piece). */
+export function* pieces(chunk: FileChunk): Generator<FileChunk> {
+  if (chunk.events.length <= CHUNK_EVENTS) {
+    yield chunk;
+    return;
+  }
+  for (let i = 0; i < chunk.events.length; i += CHUNK_EVENTS) {
+    yield {
+      events: chunk.events.slice(i, i + CHUNK_EVENTS),
+      bytes: i === 0 ? chunk.bytes : 0,
+      skipped: i === 0 ? chunk.skipped : 0,
+    };
+  }
+}

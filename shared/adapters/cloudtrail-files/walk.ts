@@ -1,12 +1,16 @@
 /** Expands inputs (files, directories, `-`) lazily, in a deterministic order. */
-import type { Dirent } from 'node:fs';
+import type { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ioReason } from './text.js';
 
-/** One step of the expansion, in order: a file to read, stdin, or a problem to report. */
+/**
+ * One step of the expansion, in order: a regular file to read, a named pipe or device to read as a
+ * stream (in the calling thread, like stdin: opening it may wait for a writer), stdin, or a problem.
+ */
 export type InputItem =
   | { kind: 'file'; path: string }
+  | { kind: 'stream'; path: string }
   | { kind: 'stdin' }
   | { kind: 'problem'; path: string; reason: string };
 
@@ -73,7 +77,8 @@ async function* walkDirOnce(dir: string, ancestors: Set<string>): AsyncGenerator
 
 /**
  * Inputs in order; directories walked recursively, entries sorted by name (code units),
- * dotfiles and dot-directories skipped, only `.json`/`.jsonl`/`.ndjson`/`.gz` files taken.
+ * dotfiles and dot-directories skipped, only `.json`/`.jsonl`/`.ndjson`/`.gz` files taken. A named
+ * pipe or character device given by name (`<(zcat …)`, `/dev/stdin`) is a `stream`; a socket is a problem.
  */
 export async function* walkInputs(inputs: readonly string[]): AsyncGenerator<InputItem> {
   for (const input of inputs) {
@@ -81,14 +86,16 @@ export async function* walkInputs(inputs: readonly string[]): AsyncGenerator<Inp
       yield { kind: 'stdin' };
       continue;
     }
-    let isDir: boolean;
+    let st: Stats;
     try {
-      isDir = (await stat(input)).isDirectory();
+      st = await stat(input);
     } catch (err) {
       yield { kind: 'problem', path: input, reason: ioReason(err) };
       continue;
     }
-    if (isDir) yield* walkDirOnce(input, new Set());
-    else yield { kind: 'file', path: input };
+    if (st.isDirectory()) yield* walkDirOnce(input, new Set());
+    else if (st.isFile()) yield { kind: 'file', path: input };
+    else if (st.isFIFO() || st.isCharacterDevice()) yield { kind: 'stream', path: input };
+    else yield { kind: 'problem', path: input, reason: 'not a file, directory or pipe; skipped' };
   }
 }

@@ -7,10 +7,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readSource } from './source.js';
 import {
   CHUNK_CREDITS,
-  CHUNK_EVENTS,
-  type FileChunk,
   type FromWorker,
   pairsTest,
+  pieces,
   type ToWorker,
   type WorkerConfig,
 } from './types.js';
@@ -28,21 +27,6 @@ function post(msg: FromWorker): void {
   port.postMessage(msg);
 }
 
-/** A chunk cut into pieces of at most CHUNK_EVENTS events (counters on the first piece). */
-function* pieces(chunk: FileChunk): Generator<FileChunk> {
-  if (chunk.events.length <= CHUNK_EVENTS) {
-    yield chunk;
-    return;
-  }
-  for (let i = 0; i < chunk.events.length; i += CHUNK_EVENTS) {
-    yield {
-      events: chunk.events.slice(i, i + CHUNK_EVENTS),
-      bytes: i === 0 ? chunk.bytes : 0,
-      skipped: i === 0 ? chunk.skipped : 0,
-    };
-  }
-}
-
 async function run(id: number, path: string): Promise<void> {
   try {
     for await (const chunk of readSource(path, undefined, {
@@ -56,7 +40,12 @@ async function run(id: number, path: string): Promise<void> {
           });
         }
         credits--;
-        post({ type: 'chunk', id, chunk: piece });
+        try {
+          post({ type: 'chunk', id, chunk: piece });
+        } catch {
+          // Too deep to clone (stack overflow): the main thread reads this piece itself.
+          post({ type: 'lost', id });
+        }
       }
     }
     post({ type: 'done', id });

@@ -40,15 +40,16 @@ export async function openBaselineSource(
   opts: StoreOpts,
   ctx: CliContext,
 ): Promise<BaselineSource> {
-  const table = opts.table ?? ctx.env.IAMWATCH_TABLE;
-  if (from.kind === 'file' && !table) {
-    // Backtesting against a file: hermetic, nothing opened, nothing written.
+  if (from.kind === 'file') {
+    // Backtesting against a file: hermetic, whatever --table or $IAMWATCH_TABLE say. Nothing is
+    // opened, read (not even live incidents) or written (no observations).
     return {
       view: buildIndex(from.baseline),
       needles: needlesFor(from.baseline.identities),
       close: async () => {},
     };
   }
+  const table = opts.table ?? ctx.env.IAMWATCH_TABLE;
   const h = await openStoreOrFail(opts, table, ctx);
   try {
     const flushAndClose = async () => {
@@ -58,16 +59,6 @@ export async function openBaselineSource(
         await h.close();
       }
     };
-    if (from.kind === 'file') {
-      // The file's baseline, the store's live incident windows; observations are recorded.
-      const live = await h.store.listIncidents();
-      return {
-        view: buildIndex(from.baseline, live),
-        observations: h.observations,
-        needles: needlesFor(from.baseline.identities),
-        close: flushAndClose,
-      };
-    }
     if (!(await h.store.stamp())) {
       ctx.stderr.write(
         `warning: ${h.describe} holds no baseline yet (iamwatch baseline sync FILE); every role counts as without a baseline\n`,
@@ -103,6 +94,39 @@ async function openStoreOrFail(opts: StoreOpts, table: string | undefined, ctx: 
     });
   } catch (err) {
     throw new CliError(EXIT.runtime, err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}
+
+/**
+ * Resolves a client's region and credentials before the replay starts, so that a missing one is one
+ * usage error with the fix (exit 2), not a failed delivery and a dead letter per alert.
+ * @throws CliError (EXIT.usage) naming the flag and what to set.
+ */
+export async function checkAwsAccess(
+  flag: string,
+  config: { region: () => Promise<string>; credentials: () => Promise<unknown> },
+): Promise<void> {
+  let region: string | undefined;
+  try {
+    region = await config.region();
+  } catch {
+    region = undefined;
+  }
+  if (!region) {
+    throw new CliError(
+      EXIT.usage,
+      `${flag} needs an AWS region: pass --region REGION or set AWS_REGION (or a region in your AWS profile)`,
+    );
+  }
+  try {
+    await config.credentials();
+  } catch (err) {
+    const why = err instanceof Error ? safeText(err.message, 200) : 'none found';
+    throw new CliError(
+      EXIT.usage,
+      `${flag} needs AWS credentials (${why}): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run aws sso login`,
+      { cause: err },
+    );
   }
 }
 
@@ -154,21 +178,18 @@ export async function openSinks(
       import('../../adapters/sns-alerts.js'),
     ]);
     const region = opts.region ?? opts.snsTopic.split(':')[3];
-    sinks.push(
-      new SnsAlertSink({ client: new SNSClient(region ? { region } : {}), topicArn: opts.snsTopic }),
-    );
+    const client = new SNSClient(region ? { region } : {});
+    await checkAwsAccess('--sns-topic', client.config);
+    sinks.push(new SnsAlertSink({ client, topicArn: opts.snsTopic }));
   }
   if (opts.eventBus) {
     const [{ EventBridgeClient }, { EventBridgeAlertSink }] = await Promise.all([
       import('@aws-sdk/client-eventbridge'),
       import('../../adapters/eventbridge-alerts.js'),
     ]);
-    sinks.push(
-      new EventBridgeAlertSink({
-        client: new EventBridgeClient(opts.region ? { region: opts.region } : {}),
-        eventBusName: opts.eventBus,
-      }),
-    );
+    const client = new EventBridgeClient(opts.region ? { region: opts.region } : {});
+    await checkAwsAccess('--event-bus', client.config);
+    sinks.push(new EventBridgeAlertSink({ client, eventBusName: opts.eventBus }));
   }
   const { FileDeadLetterSink } = await import('../../adapters/file-dlq.js');
   const { deliverAlerts } = await import('../../app/deliver.js');

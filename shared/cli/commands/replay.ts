@@ -53,7 +53,10 @@ export function register(program: Command, ctx: CliContext): void {
     .option('--min-severity <sev>', `lowest severity printed (${SEVERITIES.join('|')})`, 'low')
     .option('--fail-on <sev>', 'exit 1 when an alert at or above this severity is raised')
     .option('--no-dedupe', 'print every finding instead of folding repeats within a rule window')
-    .option('--slack-webhook <url>', 'also post alerts to this Slack incoming webhook')
+    .option(
+      '--slack-webhook <url>',
+      'also post alerts to this Slack incoming webhook (default: $IAMWATCH_SLACK_WEBHOOK, which keeps the URL out of ps)',
+    )
     .option('--sns-topic <arn>', 'also publish alerts to this SNS topic')
     .option('--event-bus <name>', 'also put alerts on this EventBridge bus')
     .option('--workers <n>', 'decompress and parse in N worker threads (default: 2 for 8+ files, else 0)')
@@ -89,20 +92,25 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
   }
 
   const started = performance.now();
+  const slackWebhook = opts.slackWebhook ?? (ctx.env.IAMWATCH_SLACK_WEBHOOK || undefined);
   const baseline = await loadBaseline(opts, ctx);
   const pipeline = new DetectionPipeline();
   let sinks: AlertOutput | null = null;
   try {
-    sinks = await openSinks(opts, ctx, (rule) => pipeline.windowMinutes(rule));
+    sinks = await openSinks({ ...opts, slackWebhook }, ctx, (rule) => pipeline.windowMinutes(rule));
     const stats: ReadStats = { files: 0, bytes: 0, records: 0, skippedIrrelevant: 0, problems: 0 };
     const fileCount = await countFiles(inputs);
     const progress = !opts.quiet && ctx.isTTY ? makeProgress(ctx, stats, fileCount, started) : null;
     const clearProgress = () => progress?.clear();
     const problemKinds = new Map<string, number>();
     let printedProblems = 0;
-    const onProblem = (p: { path: string; line: number | null; reason: string }) => {
-      const kind = p.reason.replace(/\(.*$/, '').replace(/\d+/g, 'N').trim().slice(0, 60);
-      problemKinds.set(kind, (problemKinds.get(kind) ?? 0) + 1);
+    const onProblem = (p: { path: string; line: number | null; reason: string; count?: number }) => {
+      // A per-file "N more problems not shown" stands for N problems of kinds not known here.
+      const kind =
+        p.count !== undefined
+          ? 'more in the same files, not shown'
+          : p.reason.replace(/\(.*$/, '').replace(/\d+/g, 'N').trim().slice(0, 60);
+      problemKinds.set(kind, (problemKinds.get(kind) ?? 0) + (p.count ?? 1));
       if (printedProblems < maxProblems) {
         printedProblems += 1;
         const where = p.line === null ? display(p.path, ctx) : `${display(p.path, ctx)}:${p.line}`;
@@ -127,6 +135,10 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
       needles: baseline.needles,
       workers,
       workerUrl,
+      onWorkerFailure: (message) => {
+        clearProgress();
+        ctx.stderr.write(`warning: ${safeText(message, 200)}; its files are read in the main thread\n`);
+      },
     });
 
     const collected: Alert[] = [];
@@ -145,6 +157,9 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
       view: baseline.view,
       pipeline,
       dedupe: opts.dedupe,
+      skipDuplicates: true,
+      requireEventTime: true,
+      ...(ctx.signal ? { signal: ctx.signal } : {}),
       observations: baseline.observations,
       emit,
       onProblem,
@@ -175,11 +190,20 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
       writeOut(ctx, renderAlertTable(collected, { width: columns ?? DEFAULT_TABLE_WIDTH }));
     }
     const elapsed = (performance.now() - started) / 1000;
-    if (!opts.quiet) writeSummary(ctx, stats, counters, problemKinds, elapsed, sinks);
+    const read = stats.records + stats.skippedIrrelevant;
+    if (counters.interrupted) ctx.stderr.write(`interrupted after ${read.toLocaleString('en-US')} records\n`);
+    if (!opts.quiet || counters.interrupted) writeSummary(ctx, stats, counters, problemKinds, elapsed, sinks);
+    if (counters.interrupted) throw new CliError(EXIT.interrupted, '');
     if (sinks && sinks.failures() > 0) {
       throw new CliError(
         EXIT.runtime,
         `${sinks.failures()} alert deliveries failed; see the dead-letter file ${sinks.deadLetterPath ?? ''}`,
+      );
+    }
+    if (read === 0 && stats.problems > 0) {
+      throw new CliError(
+        EXIT.runtime,
+        `no usable records in the input: ${stats.problems.toLocaleString('en-US')} problems (listed above)`,
       );
     }
     if (maxSeen) throw new CliError(EXIT.failOn, '');
@@ -232,7 +256,7 @@ function writeSummary(
   const rate = seconds > 0 ? Math.round(seen / seconds) : seen;
   const lines = [
     `replay: ${n(seen)} records from ${n(stats.files)} files (${(stats.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s, ${n(rate)} records/s`,
-    `  evaluated ${n(c.evaluated - c.invalid)}, not read by any rule ${n(stats.skippedIrrelevant)}, skipped ${n(c.invalid + stats.problems)}`,
+    `  evaluated ${n(c.evaluated - c.invalid - c.duplicates)}, not read by any rule ${n(stats.skippedIrrelevant)}, duplicates ${n(c.duplicates)}, unusable ${n(c.invalid)}, input problems ${n(stats.problems)}`,
   ];
   if (problemKinds.size > 0) {
     const kinds = [...problemKinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`);

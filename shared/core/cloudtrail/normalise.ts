@@ -44,13 +44,20 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   const req = obj(raw.requestParameters);
   const res = obj(raw.responseElements);
   const add = obj(raw.additionalEventData);
-  const { eventTime, eventTimeMs } = readTime(raw);
+  const time = readEventTime(raw);
+  // No usable time: kept for callers that judge one record on its own (the detect Lambda, eval);
+  // replay reports it instead (see eventTimeProblem).
+  const { eventTime, eventTimeMs } = time.ok ? time : { eventTime: '', eventTimeMs: 0 };
+  const eventId = nstr(raw.eventID) ?? syntheticId(raw);
+  if (eventId === null) {
+    return { ok: false, reason: 'record has no eventID and is nested too deeply to identify' };
+  }
   const account = nstr(raw.recipientAccountId) ?? nstr(ui.accountId) ?? '';
   const actor = readActor(ui, raw, eventName, req);
   const errorCode = nstr(raw.errorCode);
   const consoleResult = str(path(res, 'ConsoleLogin'));
   const event: NormalisedEvent = {
-    eventId: nstr(raw.eventID) ?? syntheticId(raw),
+    eventId,
     eventName,
     eventSource,
     eventTime,
@@ -80,23 +87,53 @@ function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-function readTime(raw: Obj): { eventTime: string; eventTimeMs: number } {
-  for (const key of ['eventTime', '@timestamp']) {
-    const s = str(raw[key]);
-    if (s) {
-      // A time without a zone (seen in hand-written logs) is UTC, never the machine's local time.
-      const ms = Date.parse(
-        /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(s) ? `${s.replace(' ', 'T')}Z` : s,
-      );
-      if (!Number.isNaN(ms)) return { eventTime: s, eventTimeMs: ms };
-    }
-  }
-  return { eventTime: '', eventTimeMs: 0 };
+/** An ISO-8601 date-time, as CloudTrail writes it (`2026-03-01T12:00:00Z`), with or without zone. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
+/**
+ * Why a record's time is unusable, or null when it is an ISO-8601 time. A record without one is
+ * normalised with `eventTime: ''` and `eventTimeMs: 0`; replay reports it with this reason instead,
+ * because evaluating it at epoch 0 would fold unrelated events into one alert and break every window.
+ */
+export function eventTimeProblem(raw: unknown): string | null {
+  if (!isObj(raw)) return 'eventTime is missing';
+  const t = readEventTime(raw);
+  return t.ok ? null : t.reason;
 }
 
-/** Records without eventID (hand-written test logs) get a stable id from their content. */
-function syntheticId(raw: Obj): string {
-  return `sha256-${createHash('sha256').update(JSON.stringify(raw)).digest('hex').slice(0, 32)}`;
+/** The event time: `eventTime`, else `@timestamp`, as an ISO-8601 date-time. */
+function readEventTime(
+  raw: Obj,
+): { ok: true; eventTime: string; eventTimeMs: number } | { ok: false; reason: string } {
+  const key = raw.eventTime !== undefined && raw.eventTime !== null ? 'eventTime' : '@timestamp';
+  const v = raw[key];
+  if (v === undefined || v === null) return { ok: false, reason: 'eventTime is missing' };
+  if (typeof v !== 'string') return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
+  const m = ISO_TIME.exec(v);
+  // A time without a zone (seen in hand-written logs) is UTC, never the machine's local time.
+  const ms = m === null ? Number.NaN : Date.parse(m[1] === undefined ? `${v.replace(' ', 'T')}Z` : v);
+  if (Number.isNaN(ms)) return { ok: false, reason: `${key} is not an ISO-8601 time (${quote(v)})` };
+  return { ok: true, eventTime: v, eventTimeMs: ms };
+}
+
+/** A short, single-line rendering of untrusted text for a reason. */
+function quote(v: string): string {
+  const head = v.length > 40 ? `${v.slice(0, 39)}…` : v;
+  return JSON.stringify(head);
+}
+
+/**
+ * Records without eventID (hand-written test logs) get a stable id from their content; null when the
+ * record is nested too deeply to serialise (JSON.stringify would overflow the stack).
+ */
+function syntheticId(raw: Obj): string | null {
+  let text: string;
+  try {
+    text = JSON.stringify(raw);
+  } catch {
+    return null;
+  }
+  return `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
 }
 
 function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor {

@@ -1,4 +1,5 @@
 import { defineRule } from '../../detection/rule.js';
+import type { SubjectClaims } from '../../oidc/types.js';
 import { isOidcAssumption, STS, shortName } from '../_common.js';
 
 export default defineRule({
@@ -21,5 +22,30 @@ export default defineRule({
   reasons: (e) => [
     `${shortName(e.target?.arn)} was assumed by subject ${e.oidc?.subject ?? '(none)'} from ${e.oidc?.provider ?? 'an unknown provider'} and has no baseline`,
   ],
-  dedupeKey: (e) => `${e.target?.arn}`,
+  // One alert per role AND subject context: a pull request or another repository reaching the role is
+  // news even when the main branch of its own repository used it an hour earlier.
+  dedupeKey: (e) =>
+    `${e.target?.arn}|${e.oidc?.provider ?? ''}|${subjectContext(e.oidc?.subject, e.oidc?.claims)}`,
 });
+
+/**
+ * What a subject says about where the token came from: repository (or project, workspace…) and
+ * context (pull request, environment or ref), without per-run noise such as a CircleCI user id.
+ * An unparsed subject is its own context.
+ */
+export function subjectContext(
+  raw: string | null | undefined,
+  claims: SubjectClaims | null | undefined,
+): string {
+  if (!raw) return '';
+  if (!claims || claims.format === 'unknown') return raw;
+  const where = claims.repository ?? claims.owner ?? raw;
+  const context = claims.pullRequest
+    ? 'pull_request'
+    : claims.environment !== undefined
+      ? `environment:${claims.environment}`
+      : claims.ref !== undefined
+        ? `ref:${claims.ref}`
+        : '';
+  return `${where}|${context}`;
+}
