@@ -41,6 +41,12 @@ export type DedupeDecision =
   | { kind: 'new' }
   /** `redelivery`: the same alert (same id) claimed again, e.g. EventBridge redelivery or a Lambda retry. */
   | { kind: 'repeat'; count: number; firstAlertId: string; redelivery?: boolean }
+  /**
+   * The same alert (same id) was claimed by an attempt that has not settled it yet and whose lease has
+   * not run out: either it is still running, or it died before delivering. Deliver nothing now and fail
+   * the attempt, so that a later retry (after `leaseUntil`) either finds it settled or claims it anew.
+   */
+  | { kind: 'pending'; leaseUntil: string }
   | { kind: 'unavailable'; reason: string };
 
 /** Shared alert/dedupe state (DynamoDB conditional writes in AWS). */
@@ -52,6 +58,12 @@ export interface DedupeStore {
    * of the same event claims it again instead of folding it away. Never throws.
    */
   release?(alert: Alert, windowMinutes: number): Promise<void>;
+  /**
+   * Mark a claim this alert won as settled (delivered or parked), so that a redelivery of the same event
+   * is ignored. Until then the claim is pending: a retry after its lease re-delivers instead of folding
+   * the alert away (a claim whose release failed is not lost). Never throws.
+   */
+  settle?(alert: Alert, windowMinutes: number): Promise<void>;
 }
 
 /** The baseline as stored (DynamoDB), with live incident windows. */

@@ -138,6 +138,7 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
   const byId = new Map<string, AlertOutcome>();
   const sent = new Map<string, Alert>();
   const unparked: DeliveryError['failures'] = [];
+  const pending: DeliveryError['failures'] = [];
   let lastParkError: unknown;
 
   const park = async (sink: AlertSink, failure: FailureInfo) => {
@@ -199,6 +200,20 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
       deadLettered: [],
     };
     report.outcomes.push(outcome);
+    if (decision?.kind === 'pending') {
+      // Another attempt holds this alert's claim unsettled: fail this attempt after the others, so that
+      // Lambda's retry (or the next replay) finds it settled or claims it once the lease runs out.
+      deps.log.warn('alert claim pending in another attempt; retrying later', {
+        alertId: original.id,
+        leaseUntil: decision.leaseUntil,
+      });
+      pending.push({
+        alertId: original.id,
+        sink: 'dedupe',
+        reason: `claim pending until ${decision.leaseUntil} (an earlier attempt did not settle it)`,
+      });
+      continue;
+    }
     if (decision?.kind === 'repeat') {
       report.repeats++;
       deps.log.debug(decision.redelivery ? 'redelivered alert ignored' : 'repeat folded into earlier alert', {
@@ -251,17 +266,27 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
   for (const sink of deps.sinks) deliveredTo(sink.name, 0);
   for (const o of report.outcomes) for (const name of o.delivered) deliveredTo(name, 1);
 
+  const lost = new Set(unparked.map((u) => u.alertId));
+  if (deps.dedupe?.settle) {
+    // Delivered or parked: a redelivery of the same event is now ignored.
+    for (const a of alerts) {
+      if (!lost.has(a.id) && byId.get(a.id)?.decision === 'new')
+        await deps.dedupe.settle(a, deps.windowMinutes(a.rule));
+    }
+  }
   if (unparked.length > 0) {
     // Neither delivered nor parked: give the claims back, so that the retry this error triggers
-    // (Lambda async retry, or the operator re-running replay) claims and delivers them again.
+    // (Lambda async retry, or the operator re-running replay) claims and delivers them again. A claim
+    // that cannot be given back stays pending and is claimed again once its lease runs out.
     if (deps.dedupe?.release) {
-      const lost = new Set(unparked.map((u) => u.alertId));
       for (const a of alerts) {
         if (lost.has(a.id) && byId.get(a.id)?.decision === 'new')
           await deps.dedupe.release(a, deps.windowMinutes(a.rule));
       }
     }
-    throw new DeliveryError(unparked, lastParkError);
+  }
+  if (unparked.length > 0 || pending.length > 0) {
+    throw new DeliveryError([...unparked, ...pending], lastParkError);
   }
   return report;
 }

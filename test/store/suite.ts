@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncConflictError } from '../../shared/adapters/dynamodb/baseline-store.js';
+import { CLAIM_LEASE_MS } from '../../shared/adapters/dynamodb/dedupe.js';
 import { createStoreHandle } from '../../shared/adapters/dynamodb/open-store.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import { AdapterError, type Observation } from '../../shared/ports.js';
@@ -392,6 +393,7 @@ export function storeSuite(name: string, start: () => Promise<Backend>, skip: st
       const h = await freshStore(backend, { clock: new TestClock(T0) });
       try {
         expect(await h.dedupe.claim(alert(), 60)).toEqual({ kind: 'new' });
+        await h.dedupe.settle?.(alert(), 60);
         expect(await h.dedupe.claim(alert(), 60)).toEqual({
           kind: 'repeat',
           count: 1,
@@ -405,6 +407,28 @@ export function storeSuite(name: string, start: () => Promise<Backend>, skip: st
         expect(await h.dedupe.claim(alert(), 60)).toEqual({ kind: 'new' });
         const hist = await h.history.since(Date.parse('2036-03-01T00:00:00Z'));
         expect(hist.map((a) => [a.id, a.count])).toEqual([['alert-1', 1]]);
+      } finally {
+        await h.close();
+      }
+    });
+
+    it('dedupe: an unsettled claim is pending while leased, then claimed again; a settled one is not', async () => {
+      const clock = new TestClock(T0);
+      const h = await freshStore(backend, { clock });
+      try {
+        // An attempt claimed alert-1 and died (or could not give the claim back): no settle.
+        expect(await h.dedupe.claim(alert(), 60)).toEqual({ kind: 'new' });
+        clock.advance(30_000);
+        const d = await h.dedupe.claim(alert(), 60);
+        expect(d.kind).toBe('pending');
+        // Another alert of the same key still folds into it and counts.
+        expect((await h.dedupe.claim(alert({ id: 'alert-2' }), 60)).kind).toBe('repeat');
+        // Lambda's next retry comes after the lease: the alert is claimed again, so it is delivered.
+        clock.advance(CLAIM_LEASE_MS);
+        expect(await h.dedupe.claim(alert(), 60)).toEqual({ kind: 'new' });
+        await h.dedupe.settle?.(alert(), 60);
+        clock.advance(10 * CLAIM_LEASE_MS);
+        expect(await h.dedupe.claim(alert(), 60)).toMatchObject({ kind: 'repeat', redelivery: true });
       } finally {
         await h.close();
       }

@@ -18,14 +18,28 @@ function errorText(err: unknown): string {
 }
 
 /**
+ * How long a claim stays pending before a retry of the same alert may claim it again. Longer than the
+ * detect function's timeout (60 s), so a slow attempt still running is not doubled; shorter than the gap
+ * to Lambda's second async retry (one minute, then two), so a claim whose release failed is retried.
+ */
+export const CLAIM_LEASE_MS = 90_000;
+
+/**
  * DedupeStore and AlertHistory on the table. A claim is a conditional PutItem on
  * `ALERT#<dedupeKey>#<windowStart>`; when it exists (and has not expired) an UpdateItem ADDs to
  * its count and the alert is a repeat. Windows run on event time, so replays are reproducible.
+ *
+ * A claim is written `pending` with a lease and marked `settled` once the alert was delivered or parked
+ * ({@link settle}). The same alert id meeting a settled claim is a redelivery (ignored); meeting a pending
+ * claim whose lease ran out, it claims again (the earlier attempt died, or could not give the claim back);
+ * meeting a pending claim still leased, it is `pending` and the caller fails so that a later retry decides.
+ * Items written before claims had a state count as settled.
  */
 export class DynamoDedupeStore implements DedupeStore, AlertHistory {
   constructor(
     private readonly db: Dynamo,
     private readonly clock: Clock = { nowMs: () => Date.now() },
+    private readonly leaseMs: number = CLAIM_LEASE_MS,
   ) {}
 
   private keyOf(alert: Alert, windowMinutes: number) {
@@ -55,11 +69,16 @@ export class DynamoDedupeStore implements DedupeStore, AlertHistory {
             expiresAt,
             gsi1pk: alertDayBucket(dayOf(t)),
             gsi1sk: `${new Date(t).toISOString()}#${alert.id}`,
+            claimState: 'pending',
+            leaseUntil: Math.ceil((nowMs + this.leaseMs) / 1000),
           },
           {
-            // An item past its expiry may linger (TTL is lazy): it counts as absent.
-            ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
-            ExpressionAttributeValues: { ':now': nowSec },
+            // An item past its expiry may linger (TTL is lazy): it counts as absent. So does this alert's
+            // own pending claim whose lease ran out (the attempt that wrote it never settled it).
+            ConditionExpression:
+              'attribute_not_exists(pk) OR expiresAt < :now OR ' +
+              '(firstAlertId = :id AND claimState = :pending AND leaseUntil < :now)',
+            ExpressionAttributeValues: { ':now': nowSec, ':id': alert.id, ':pending': 'pending' },
           },
         );
         return { kind: 'new' };
@@ -86,6 +105,9 @@ export class DynamoDedupeStore implements DedupeStore, AlertHistory {
         // Released (or expired) between the two writes: the caller may claim again on its retry.
         return { kind: 'unavailable', reason: 'dedupe item changed during the claim' };
       }
+      if (current.claimState === 'pending' && Number(current.leaseUntil ?? 0) >= nowSec) {
+        return { kind: 'pending', leaseUntil: new Date(Number(current.leaseUntil) * 1000).toISOString() };
+      }
       return {
         kind: 'repeat',
         count: Number(current.count ?? 0),
@@ -105,6 +127,19 @@ export class DynamoDedupeStore implements DedupeStore, AlertHistory {
       });
     } catch {
       // Not ours any more, or the table is unreachable: the caller is already failing loudly.
+    }
+  }
+
+  async settle(alert: Alert, windowMinutes: number): Promise<void> {
+    try {
+      await this.db.update({
+        Key: this.keyOf(alert, windowMinutes).key,
+        UpdateExpression: 'SET claimState = :settled REMOVE leaseUntil',
+        ConditionExpression: 'firstAlertId = :id',
+        ExpressionAttributeValues: { ':settled': 'settled', ':id': alert.id },
+      });
+    } catch {
+      // Left pending: a redelivery after the lease delivers once more (a duplicate, never a loss).
     }
   }
 
