@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +38,37 @@ describe('replay against the baseline store', () => {
     );
     expect(seen.code, seen.stderr).toBe(0);
     expect(seen.stdout).toContain('repo:ccbrown/cloud-snitch:ref:refs/heads/main');
+  });
+
+  it('counts each event once when the same archive is replayed twice, or a copy of it alongside', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'iamwatch-twice-'));
+    const store = ['--store-dir', path.join(dir, '.iamwatch')];
+    const demo = path.join(root, 'examples/demo');
+    expect(
+      (await runCli(['baseline', 'sync', path.join(demo, 'baseline.yaml'), ...store], { cwd: dir })).code,
+    ).toBe(0);
+    const role = 'arn:aws:iam::111122223333:role/gha-deploy-api';
+    const counts = async () => {
+      const seen = await runCli(
+        ['baseline', 'seen', role, '--since', '100000d', '--format', 'json', ...store],
+        { cwd: dir },
+      );
+      expect(seen.code, seen.stderr).toBe(0);
+      return (
+        JSON.parse(seen.stdout) as { principals: Array<{ principal: string; count: number }> }
+      ).principals.map((p) => [p.principal, p.count]);
+    };
+    const archive = path.join(demo, 'cloudtrail');
+    expect((await runCli(['replay', archive, ...store, '--quiet'], { cwd: dir })).code).toBe(0);
+    const once = await counts();
+    // The demo's deploy role is assumed many times by its main-branch subject: an aggregate, not one event.
+    expect(Math.max(...once.map(([, n]) => Number(n)))).toBeGreaterThan(1);
+    // Again, and then the same files under another directory (an overlapping copy of the archive).
+    expect((await runCli(['replay', archive, ...store, '--quiet'], { cwd: dir })).code).toBe(0);
+    const copy = path.join(dir, 'copy');
+    cpSync(archive, copy, { recursive: true });
+    expect((await runCli(['replay', copy, ...store, '--quiet'], { cwd: dir })).code).toBe(0);
+    expect(await counts()).toEqual(once);
   });
 
   it('warns when the store has no baseline and still replays', async () => {

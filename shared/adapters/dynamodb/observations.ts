@@ -78,6 +78,24 @@ const NAMES = { '#count': 'count', '#kind': 'kind', '#identity': 'identity', '#p
 
 const ts = (o: Observation) => Date.parse(o.eventTime) || 0;
 
+/** How long a per-event marker (see {@link ObservationSinkOptions.eventMarkers}) is kept. */
+export const EVENT_MARKER_RETENTION_MS = 400 * 86_400_000;
+
+export interface ObservationSinkOptions {
+  maxPending?: number;
+  concurrency?: number;
+  /**
+   * Count each CloudTrail event once across runs: before an observation is counted, a conditional PutItem
+   * writes `OBSEVT#<eventId>` (TTL {@link EVENT_MARKER_RETENTION_MS}); an event whose marker exists is not
+   * counted again. For replays into a store (replaying a file twice, an archive overlapping what the Lambda
+   * already recorded through markers). One extra write per observed event, so the Lambda leaves it off and
+   * relies on the lastEventId check below for EventBridge's close-together redeliveries.
+   */
+  eventMarkers?: boolean;
+  /** For marker expiry; default the system clock. */
+  nowMs?: () => number;
+}
+
 /**
  * ObservationSink on the table. `record` aggregates in memory per (identity, principal);
  * `flush` writes one UpdateItem per aggregate (ADD count, if_not_exists firstSeen) plus one
@@ -88,13 +106,24 @@ export class DynamoObservationSink implements ObservationSink {
   private pending = new Map<string, Pending>();
   private inflight: Promise<void> | null = null;
   private backgroundError: unknown = null;
+  /** With eventMarkers: observations waiting for their marker, in arrival order. */
+  private unmarked: Observation[] = [];
 
   constructor(
     private readonly db: Dynamo,
-    private readonly opts: { maxPending?: number; concurrency?: number } = {},
+    private readonly opts: ObservationSinkOptions = {},
   ) {}
 
   record(obs: Observation): void {
+    if (this.opts.eventMarkers && obs.eventId) {
+      this.unmarked.push(obs);
+      if (this.unmarked.length >= (this.opts.maxPending ?? 1000)) this.startBackground();
+      return;
+    }
+    this.aggregate(obs);
+  }
+
+  private aggregate(obs: Observation): void {
     const key = `${obs.identity}\u0000${obs.principal}`;
     const p = this.pending.get(key);
     if (!p) {
@@ -111,15 +140,48 @@ export class DynamoObservationSink implements ObservationSink {
       if (ts(obs) < ts(p.first)) p.first = obs;
       if (ts(obs) >= ts(p.last)) p.last = obs;
     }
-    if (this.pending.size >= (this.opts.maxPending ?? 1000) && !this.inflight) {
-      this.inflight = this.writeOut()
-        .catch((err) => {
-          this.backgroundError = err;
-        })
-        .finally(() => {
-          this.inflight = null;
-        });
-    }
+    if (this.pending.size >= (this.opts.maxPending ?? 1000)) this.startBackground();
+  }
+
+  private startBackground(): void {
+    if (this.inflight) return;
+    this.inflight = this.writeOut()
+      .catch((err) => {
+        this.backgroundError = err;
+      })
+      .finally(() => {
+        this.inflight = null;
+      });
+  }
+
+  /** Writes the markers of waiting observations; counts only those whose marker is new. */
+  private async markEvents(): Promise<void> {
+    const batch = this.unmarked;
+    this.unmarked = [];
+    if (batch.length === 0) return;
+    const nowMs = (this.opts.nowMs ?? Date.now)();
+    const fresh = new Set<Observation>();
+    await mapLimit(batch, this.opts.concurrency ?? 8, async (o) => {
+      const eventMs = Date.parse(o.eventTime);
+      const base = Number.isFinite(eventMs) ? Math.max(eventMs, nowMs) : nowMs;
+      try {
+        await this.db.put(
+          {
+            pk: `OBSEVT#${o.eventId}`,
+            sk: 'OBSEVT',
+            type: 'observed-event',
+            identity: o.identity,
+            principal: o.principal,
+            expiresAt: Math.ceil((base + EVENT_MARKER_RETENTION_MS) / 1000),
+          },
+          { ConditionExpression: 'attribute_not_exists(pk)' },
+        );
+        fresh.add(o);
+      } catch (err) {
+        if (!(err instanceof ConditionFailedError)) throw err;
+      }
+    });
+    for (const o of batch) if (fresh.has(o)) this.aggregate(o);
   }
 
   async flush(): Promise<void> {
@@ -133,6 +195,7 @@ export class DynamoObservationSink implements ObservationSink {
   }
 
   private async writeOut(): Promise<void> {
+    await this.markEvents();
     const batch = [...this.pending.values()];
     this.pending = new Map();
     if (batch.length === 0) return;

@@ -29,6 +29,8 @@ export interface OpenStoreOptions {
   retry?: RetryPolicy;
   /** Create the table when it does not exist (always done for the embedded store). */
   createTable?: boolean;
+  /** Count each observed event once across runs (replay into a store); see ObservationSinkOptions. */
+  observationMarkers?: boolean;
 }
 
 /** Everything the CLI and the Lambda need from the store, over one client. */
@@ -57,6 +59,8 @@ export function createStoreHandle(
     describe?: string;
     /** See {@link Dynamo}: skip the table for this long after a call failed for good (Lambda). */
     circuitMs?: number;
+    /** See {@link OpenStoreOptions.observationMarkers}. */
+    observationMarkers?: boolean;
   } = {},
   onClose: () => Promise<void> = async () => {},
 ): StoreHandle {
@@ -69,7 +73,10 @@ export function createStoreHandle(
   let closed = false;
   return {
     store,
-    observations: new DynamoObservationSink(db),
+    observations: new DynamoObservationSink(db, {
+      eventMarkers: opts.observationMarkers === true,
+      nowMs: () => clock.nowMs(),
+    }),
     dedupe,
     history: dedupe,
     queries: new StoreQueries(db, store, clock),
@@ -126,9 +133,14 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<StoreHandl
     await embedded?.close();
     throw err;
   }
-  const handleOpts: { cacheSeconds?: number; clock?: Clock; retry?: RetryPolicy; describe: string } = {
-    describe,
-  };
+  const handleOpts: {
+    cacheSeconds?: number;
+    clock?: Clock;
+    retry?: RetryPolicy;
+    describe: string;
+    observationMarkers?: boolean;
+  } = { describe };
+  if (opts.observationMarkers) handleOpts.observationMarkers = true;
   if (opts.cacheSeconds !== undefined) handleOpts.cacheSeconds = opts.cacheSeconds;
   if (opts.clock) handleOpts.clock = opts.clock;
   if (opts.retry) handleOpts.retry = opts.retry;

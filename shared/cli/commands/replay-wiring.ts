@@ -91,6 +91,8 @@ async function openStoreOrFail(opts: StoreOpts, table: string | undefined, ctx: 
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
       ...(opts.region ? { region: opts.region } : {}),
       dir: path.resolve(ctx.cwd, opts.storeDir ?? '.iamwatch'),
+      // Replaying the same archive twice (or one overlapping an earlier replay) counts each event once.
+      observationMarkers: true,
     });
   } catch (err) {
     throw new CliError(EXIT.runtime, err instanceof Error ? err.message : String(err), { cause: err });
