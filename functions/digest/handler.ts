@@ -15,7 +15,8 @@ import { createWebhookResolver } from '../../shared/adapters/webhook-resolver.js
 import { driftAlerts, selfCheck } from '../../shared/app/self-check.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import { deployedRuleRefs } from '../../shared/core/eventbridge/patterns.js';
-import { ConfigError } from '../slack-notify/handler.js';
+import { AWS_SINK_RETRY, DYNAMO_CIRCUIT_MS, DYNAMO_RETRY, lambdaClientConfig } from '../budgets.js';
+import { ConfigError } from '../errors.js';
 import { powertoolsLog } from '../slack-notify/log.js';
 import { buildDigestHandler, type DigestHandler, type DigestResult } from './build-handler.js';
 
@@ -30,13 +31,18 @@ let built: DigestHandler | null = null;
 
 function build(): DigestHandler {
   if (!env.table) throw new ConfigError('IAMWATCH_TABLE (or TABLE_NAME) must name the iamwatch table');
-  const store = createStoreHandle(new DynamoDBClient({}), env.table);
+  const sdk = lambdaClientConfig();
+  const store = createStoreHandle(new DynamoDBClient(sdk), env.table, {
+    retry: DYNAMO_RETRY,
+    circuitMs: DYNAMO_CIRCUIT_MS,
+  });
   const resolver = createWebhookResolver({
     teams: () =>
       store.store
         .teams()
         .then((t) => ({ teams: t.teams, ...(t.defaultTeam ? { defaultTeam: t.defaultTeam } : {}) })),
     env: process.env,
+    awsClientConfig: sdk,
     ...(env.defaultParameter ? { fallbackRoute: `ssm:${env.defaultParameter}` } : {}),
   });
   return buildDigestHandler({
@@ -60,7 +66,7 @@ function build(): DigestHandler {
  * to the alerts topic at once (pagers) and listed in the digest.
  */
 async function checkDeployedRules(prefix: string, detectArn: string): Promise<Alert[]> {
-  const client = new EventBridgeClient({});
+  const client = new EventBridgeClient(lambdaClientConfig());
   const rules = new EventBridgeRules(client);
   const drifts = await selfCheck({
     rules: deployedRuleRefs(prefix),
@@ -72,7 +78,11 @@ async function checkDeployedRules(prefix: string, detectArn: string): Promise<Al
   const alerts = driftAlerts(drifts, { account, region, nowMs: Date.now() });
   const topicArn = process.env.IAMWATCH_ALERTS_TOPIC_ARN;
   if (topicArn && alerts.length > 0) {
-    const sns = new SnsAlertSink({ client: new SNSClient({}), topicArn });
+    const sns = new SnsAlertSink({
+      client: new SNSClient(lambdaClientConfig()),
+      topicArn,
+      retry: AWS_SINK_RETRY,
+    });
     for (const a of alerts) {
       try {
         await sns.publish(a);

@@ -28,17 +28,12 @@ import {
   SLACK_RETRY,
   SLACK_TIMEOUT_MS,
 } from '../budgets.js';
+import { ConfigError } from '../errors.js';
 import { buildSlackNotifyHandler, type SlackNotifyHandler, type SlackNotifyResult } from './build-handler.js';
 import { dynamoDeliveryClaims } from './delivery-claims.js';
 import { powertoolsLog } from './log.js';
 
-/** Configuration problem at cold start. */
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
 const env = {
   table: process.env.IAMWATCH_TABLE ?? process.env.TABLE_NAME,
@@ -77,6 +72,7 @@ function build(): SlackNotifyHandler {
   const resolver = createWebhookResolver({
     teams,
     env: process.env,
+    awsClientConfig: sdk,
     maxAgeSeconds: env.cacheSeconds,
     ...(env.defaultParameter ? { fallbackRoute: `ssm:${env.defaultParameter}` } : {}),
   });

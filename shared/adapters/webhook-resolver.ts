@@ -34,6 +34,11 @@ export interface WebhookResolverOptions {
   maxAgeSeconds?: number;
   /** Route used when neither the team nor the default team has one (e.g. `ssm:/iamwatch/slack/default`). */
   fallbackRoute?: string;
+  /**
+   * SDK client configuration for the default `ssm:`/`secret:` getters (timeouts: the Lambda passes its
+   * connection and request timeouts so a hanging SSM cannot outlast the function). Default: SDK defaults.
+   */
+  awsClientConfig?: Record<string, unknown>;
   /** Allow `http://` for loopback hosts (local tests and the CLI against a local stand-in). Default false. */
   allowLoopbackHttp?: boolean;
   nowMs?: () => number;
@@ -47,18 +52,28 @@ export class WebhookRouteError extends Error {
   }
 }
 
-const defaultSsm: ParameterGetter = async (name, { maxAgeSeconds }) => {
-  const { getParameter } = await import('@aws-lambda-powertools/parameters/ssm');
-  const v = await getParameter(name, { decrypt: true, maxAge: maxAgeSeconds });
-  return typeof v === 'string' ? v : undefined;
-};
+function defaultSsm(clientConfig?: Record<string, unknown>): ParameterGetter {
+  let provider: Promise<import('@aws-lambda-powertools/parameters/ssm').SSMProvider> | null = null;
+  return async (name, { maxAgeSeconds }) => {
+    provider ??= import('@aws-lambda-powertools/parameters/ssm').then(
+      ({ SSMProvider }) => new SSMProvider(clientConfig ? { clientConfig } : {}),
+    );
+    const v = await (await provider).get(name, { decrypt: true, maxAge: maxAgeSeconds });
+    return typeof v === 'string' ? v : undefined;
+  };
+}
 
-const defaultSecret: ParameterGetter = async (name, { maxAgeSeconds }) => {
+function defaultSecret(clientConfig?: Record<string, unknown>): ParameterGetter {
   // Loaded on first use (a chunk of its own in the bundles): only `secret:` routes need it.
-  const { getSecret } = await import('@aws-lambda-powertools/parameters/secrets');
-  const v = await getSecret(name, { maxAge: maxAgeSeconds });
-  return typeof v === 'string' ? v : undefined;
-};
+  let provider: Promise<import('@aws-lambda-powertools/parameters/secrets').SecretsProvider> | null = null;
+  return async (name, { maxAgeSeconds }) => {
+    provider ??= import('@aws-lambda-powertools/parameters/secrets').then(
+      ({ SecretsProvider }) => new SecretsProvider(clientConfig ? { clientConfig } : {}),
+    );
+    const v = await (await provider).get(name, { maxAge: maxAgeSeconds });
+    return typeof v === 'string' ? v : undefined;
+  };
+}
 
 /** Validate a webhook URL: https (or http to a loopback host when allowed), no credentials in it. */
 export function isAcceptableWebhookUrl(raw: string, allowLoopbackHttp = false): boolean {
@@ -79,8 +94,8 @@ export function isAcceptableWebhookUrl(raw: string, allowLoopbackHttp = false): 
 export function createWebhookResolver(opts: WebhookResolverOptions): WebhookResolver {
   const maxAge = opts.maxAgeSeconds ?? 300;
   const now = opts.nowMs ?? (() => Date.now());
-  const ssm = opts.getSsmParameter ?? defaultSsm;
-  const secret = opts.getSecret ?? defaultSecret;
+  const ssm = opts.getSsmParameter ?? defaultSsm(opts.awsClientConfig);
+  const secret = opts.getSecret ?? defaultSecret(opts.awsClientConfig);
   let teamsCache: { at: number; value: Awaited<ReturnType<WebhookResolverOptions['teams']>> } | null = null;
   const urlCache = new Map<string, { at: number; url: string }>();
 

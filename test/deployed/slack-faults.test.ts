@@ -106,6 +106,17 @@ describe.concurrent('slack-notify as deployed, under faults', () => {
   );
 
   it(
+    'SSM (webhook parameter) black-holed: parked within the timeout',
+    async (ctx) => {
+      const { w, slack } = await setup(ctx, 'ok');
+      w.proxy.fault('ssm', 'blackhole');
+      const { attempts, onFailureDestination } = await invokeAsync(w, snsEvent(sampleAlert()));
+      check(w, slack, 'SSM black-holed', attempts, 'parked', onFailureDestination);
+    },
+    T,
+  );
+
+  it(
     'Slack 5xx while the dead-letter queue is down: the event ends on the on-failure destination',
     async (ctx) => {
       const { w, slack } = await setup(ctx, '5xx');
