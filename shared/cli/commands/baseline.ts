@@ -178,7 +178,13 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
       const errors = loaded.errors.length;
       const warnings = loaded.warnings.length;
       const counts = `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
-      if (errors > 0) throw new CliError(EXIT.usage, `${file}: ${counts}`);
+      // Reference, placeholder, review-date and pattern checks need a file that passed the schema.
+      const more =
+        errors > 0 && !loaded.baseline
+          ? '; the checks that need a valid file (rule and identity references, placeholders, review dates, ' +
+            'patterns) run once these are fixed'
+          : '';
+      if (errors > 0) throw new CliError(EXIT.usage, `${file}: ${counts}${more}`);
       if (opts.strict && warnings > 0) throw new CliError(EXIT.usage, `${file}: ${counts} (--strict)`);
       ctx.stderr.write(`${file}: ok (${loaded.baseline?.identities.length ?? 0} identities, ${counts})\n`);
     });
