@@ -75,6 +75,33 @@ export class CircuitOpenError extends SinkError {
 }
 
 /**
+ * {@link withRetry} with a fail-fast memory: after a call that failed for good on a retryable error, later
+ * calls within `circuitMs` make one attempt each, so one invocation pays a dead dependency's retry budget
+ * once rather than once per alert. `circuitMs` 0 (the default) keeps every call on the full policy.
+ */
+export class FailFastRetry {
+  private degradedUntilMs = 0;
+  constructor(private readonly circuitMs = 0) {}
+
+  async run<T>(sink: string, op: () => Promise<T>, policy: RetryPolicy, timing: Timing): Promise<T> {
+    const degraded = timing.nowMs() < this.degradedUntilMs;
+    try {
+      return await withRetry(
+        sink,
+        op,
+        classifyAwsError,
+        degraded ? { ...policy, maxAttempts: 1 } : policy,
+        timing,
+      );
+    } catch (err) {
+      if ((err as { retryable?: boolean }).retryable && this.circuitMs > 0)
+        this.degradedUntilMs = timing.nowMs() + this.circuitMs;
+      throw err;
+    }
+  }
+}
+
+/**
  * Run `op` until it succeeds, `classify` says the failure is permanent, attempts run out or the elapsed
  * budget would be exceeded; then throw a {@link SinkError} naming the last reason and the attempt count.
  */

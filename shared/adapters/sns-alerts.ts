@@ -8,7 +8,7 @@ import { snsMessageAttributes } from '../core/alert/attributes.js';
 import { sanitizeText } from '../core/alert/escape.js';
 import { fitAlertJson } from '../core/alert/size.js';
 import type { AlertSink } from '../ports.js';
-import { classifyAwsError, type RetryPolicy, realTiming, type Timing, withRetry } from './delivery-retry.js';
+import { FailFastRetry, type RetryPolicy, realTiming, type Timing } from './delivery-retry.js';
 
 export const AWS_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 6,
@@ -47,10 +47,11 @@ export function snsSubject(alert: Alert): string {
 export class SnsAlertSink implements AlertSink {
   readonly name = 'sns';
   private readonly fifo: boolean;
-  private degradedUntilMs = 0;
+  private readonly retry: FailFastRetry;
 
   constructor(private readonly opts: SnsAlertSinkOptions) {
     this.fifo = opts.topicArn.endsWith('.fifo');
+    this.retry = new FailFastRetry(opts.circuitMs ?? 0);
   }
 
   async publish(alert: Alert): Promise<void> {
@@ -68,17 +69,11 @@ export class SnsAlertSink implements AlertSink {
         : {}),
     };
     const timing = this.opts.timing ?? realTiming;
-    const degraded = timing.nowMs() < this.degradedUntilMs;
-    await withRetry(
+    await this.retry.run(
       this.name,
       () => this.opts.client.send(new PublishCommand(input)),
-      classifyAwsError,
-      { ...AWS_RETRY_POLICY, ...this.opts.retry, ...(degraded ? { maxAttempts: 1 } : {}) },
+      { ...AWS_RETRY_POLICY, ...this.opts.retry },
       timing,
-    ).catch((err: unknown) => {
-      if ((err as { retryable?: boolean }).retryable && this.opts.circuitMs)
-        this.degradedUntilMs = timing.nowMs() + this.opts.circuitMs;
-      throw err;
-    });
+    );
   }
 }

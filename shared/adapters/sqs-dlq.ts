@@ -14,7 +14,7 @@ import type { Alert } from '../core/alert/alert.js';
 import { type DeadLetter, type DeadLetterSink, parkedDirectly } from '../core/alert/dead-letter.js';
 import { fitAlertJson, utf8Length } from '../core/alert/size.js';
 import type { AlertSink } from '../ports.js';
-import { classifyAwsError, type RetryPolicy, realTiming, type Timing, withRetry } from './delivery-retry.js';
+import { FailFastRetry, type RetryPolicy, realTiming, type Timing } from './delivery-retry.js';
 import { AWS_RETRY_POLICY } from './sns-alerts.js';
 
 export interface SqsDeadLetterSinkOptions {
@@ -53,10 +53,11 @@ export function encodeDeadLetter(entry: DeadLetter, maxBytes: number): string {
 export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
   readonly name = 'sqs-dlq';
   private readonly fifo: boolean;
-  private degradedUntilMs = 0;
+  private readonly retry: FailFastRetry;
 
   constructor(private readonly opts: SqsDeadLetterSinkOptions) {
     this.fifo = opts.queueUrl.endsWith('.fifo');
+    this.retry = new FailFastRetry(opts.circuitMs ?? 0);
   }
 
   async park(entry: DeadLetter): Promise<void> {
@@ -76,18 +77,12 @@ export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
         : {}),
     };
     const timing = this.opts.timing ?? realTiming;
-    const degraded = timing.nowMs() < this.degradedUntilMs;
-    await withRetry(
+    await this.retry.run(
       this.name,
       () => this.opts.client.send(new SendMessageCommand(input)),
-      classifyAwsError,
-      { ...AWS_RETRY_POLICY, ...this.opts.retry, ...(degraded ? { maxAttempts: 1 } : {}) },
+      { ...AWS_RETRY_POLICY, ...this.opts.retry },
       timing,
-    ).catch((err: unknown) => {
-      if ((err as { retryable?: boolean }).retryable && this.opts.circuitMs)
-        this.degradedUntilMs = timing.nowMs() + this.opts.circuitMs;
-      throw err;
-    });
+    );
   }
 
   /** Park an alert with no failure context (used when this sink is handed to code expecting an AlertSink). */
