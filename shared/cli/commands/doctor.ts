@@ -9,7 +9,6 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
@@ -24,6 +23,7 @@ import {
 } from '../../core/eventbridge/patterns.js';
 import { catalogueSelectors } from '../../core/rules/index.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
+import { findUp } from '../find-up.js';
 import { safeText } from '../text.js';
 
 /** Where the generated EventBridge rules live in the repository and in the installed package. */
@@ -195,20 +195,10 @@ function report(
 
 /** The generated rules file: `--patterns`, else searched upwards from the working directory, then from the CLI. */
 export function findGeneratedRules(cwd: string, moduleUrl: string = import.meta.url): string | null {
-  const starts = [cwd];
-  try {
-    starts.push(path.dirname(fileURLToPath(moduleUrl)));
-  } catch {
-    // not a file: URL
-  }
-  for (const start of starts) {
-    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-      const f = path.join(dir, GENERATED_RULES_REL);
-      if (existsSync(f)) return f;
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  return null;
+  return findUp(cwd, moduleUrl, (dir) => {
+    const f = path.join(dir, GENERATED_RULES_REL);
+    return existsSync(f) ? f : null;
+  });
 }
 
 /** EventBridge rules of a CloudFormation template (YAML or JSON text). */

@@ -6,7 +6,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { readCloudTrail } from '../../adapters/cloudtrail-files.js';
 import { EvalDatasetError } from '../../app/eval/labels.js';
@@ -15,6 +14,7 @@ import { type DatasetReader, runEval } from '../../app/eval/run.js';
 import { formatIssue, parseBaseline } from '../../core/baseline/parse.js';
 import type { Baseline } from '../../core/baseline/types.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
+import { findUp } from '../find-up.js';
 
 /** Where the datasets live in the repository, and the golden copy of the table. */
 export const DATASETS_REL = path.join('test', 'datasets');
@@ -36,19 +36,9 @@ interface EvalOptions {
  * from the working directory, then from this module (dist/ in the build, shared/cli/commands in source).
  */
 export function findRepoRoot(cwd: string, moduleUrl: string = import.meta.url): string | null {
-  const starts = [cwd];
-  try {
-    starts.push(path.dirname(fileURLToPath(moduleUrl)));
-  } catch {
-    // not a file: URL (e.g. bundled into something else); the working directory is enough
-  }
-  for (const start of starts) {
-    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-      if (existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, DATASETS_REL))) return dir;
-      if (path.dirname(dir) === dir) break;
-    }
-  }
-  return null;
+  return findUp(cwd, moduleUrl, (dir) =>
+    existsSync(path.join(dir, 'package.json')) && existsSync(path.join(dir, DATASETS_REL)) ? dir : null,
+  );
 }
 
 /** A DatasetReader over a directory: labels through readFile, records through the CloudTrail file reader. */
