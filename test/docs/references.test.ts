@@ -18,7 +18,7 @@ const TOP = /^(?:\.\/)?(?:shared|functions|infra|docs|test|bin|scripts|examples|
 const ROOT_FILES =
   /^(?:README|CHANGELOG|CONTRIBUTING|LICENSE)(?:\.md)?$|^(?:serverless\.yml|package\.json|biome\.json|tsconfig\.json|vitest\.config\.ts)$/;
 /** Built or generated at run time, not in the repository. */
-const BUILT = /^(?:\.\/)?(?:dist|bench\/out)\//;
+const BUILT = /^(?:\.\/)?(?:dist|bench\/out|\.serverless)\//;
 
 /** Relative paths a document mentions, with line numbers. */
 function mentionedPaths(md: string): Array<{ line: number; ref: string; link: boolean }> {
@@ -34,7 +34,7 @@ function mentionedPaths(md: string): Array<{ line: number; ref: string; link: bo
     }
     // Any Markdown file named anywhere on the line (prose included), outside URLs.
     for (const m of l.replace(/https?:\/\/\S+/g, '').matchAll(/(?<![\w./-])([\w./-]+\.md)\b/g)) {
-      out.push({ line: i + 1, ref: m[1]!, link: false });
+      if (!BUILT.test(m[1]!)) out.push({ line: i + 1, ref: m[1]!, link: false });
     }
     const tokens = fenced ? l.split(/[\s"'=(),]+/) : [...l.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
     for (const t of tokens) {
