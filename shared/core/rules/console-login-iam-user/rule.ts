@@ -13,7 +13,7 @@ export default defineRule({
     severity: 'high',
     appliesTo: { eventSources: [SIGNIN], eventNames: ['ConsoleLogin'] },
     attack: ['T1078.004'],
-    emulatedBy: ['aws.initial-access.console-login-without-mfa'],
+    emulatedBy: [],
     falsePositives: [
       'A break-glass IAM user used during an incident (reported medium when baselined as break-glass).',
       'A legacy user still being migrated to SSO (suppress it by target with an expiry).',

@@ -20,7 +20,7 @@ export default defineRule({
     severity: 'medium',
     appliesTo: { eventSources: [SIGNIN], eventNames: ['ConsoleLogin'] },
     attack: ['T1078.004'],
-    emulatedBy: ['aws.initial-access.console-login-without-mfa'],
+    emulatedBy: [],
     falsePositives: [
       'A new team member or permission set nobody has added to the baseline yet (add it: iamwatch baseline learn).',
     ],

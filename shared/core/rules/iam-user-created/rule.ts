@@ -1,6 +1,12 @@
 import { requestString } from '../../cloudtrail/accessors.js';
+import type { NormalisedEvent } from '../../cloudtrail/types.js';
 import { defineRule } from '../../detection/rule.js';
 import { actorLabel, bySomeone, IAM, quoted } from '../_common.js';
+
+/** CloudFormation made the call for the principal (`userIdentity.invokedBy`): a stack, not a person, owns it. */
+function byCloudFormation(e: NormalisedEvent): boolean {
+  return e.actor.invokedBy === 'cloudformation.amazonaws.com';
+}
 
 export default defineRule({
   meta: {
@@ -9,11 +15,12 @@ export default defineRule({
     description:
       'A new IAM user was created. Users carry long-lived passwords and keys; in an account whose people sign in ' +
       'through SSO and whose IAM is written by infrastructure-as-code, a user created by anyone else is either ' +
-      'out-of-process or persistence. Creations by a baselined iac identity are recorded at info.',
+      'out-of-process or persistence. Creations by a baselined iac identity or through CloudFormation ' +
+      '(`invokedBy`) are recorded at info.',
     severity: 'medium',
     appliesTo: { eventSources: [IAM], eventNames: ['CreateUser'] },
     attack: ['T1136.003'],
-    emulatedBy: ['aws.persistence.iam-create-admin-user', 'aws.persistence.iam-create-user-login-profile'],
+    emulatedBy: ['aws.persistence.iam-create-admin-user'],
     falsePositives: [
       'An administrator creating a service user by hand (baseline the user, or move the change to IaC).',
       'An IaC pipeline not yet baselined as kind iac.',
@@ -24,7 +31,7 @@ export default defineRule({
   },
   match: (e) => e.success && bySomeone(e),
   // IaC owns IAM: its creations are expected and recorded quietly.
-  severity: (_e, { actor }) => (actor?.kind === 'iac' ? 'info' : 'medium'),
+  severity: (e, { actor }) => (actor?.kind === 'iac' || byCloudFormation(e) ? 'info' : 'medium'),
   reasons: (e, { actor }) => {
     const out = [`${actorLabel(e)} created IAM user ${quoted(requestString(e, 'userName'))}`];
     if (actor?.kind === 'iac')
@@ -32,6 +39,8 @@ export default defineRule({
     else if (actor)
       out.push(`the caller is baselined as ${actor.kind}, not iac: it is not expected to create users`);
     else out.push('the caller is not in the baseline');
+    if (byCloudFormation(e) && actor?.kind !== 'iac')
+      out.push('CloudFormation made the call on the caller’s behalf: a stack owns the user');
     return out;
   },
   dedupeKey: (e) => `${e.account}|${requestString(e, 'userName') ?? ''}`,

@@ -31,7 +31,9 @@ export default defineRule({
       'iamwatch baseline show <user>; iamwatch baseline seen <user> --since 1d; if unexplained, deactivate the key and attach AWSDenyAll (sessions from GetSessionToken survive key deactivation).',
     dedupWindowMinutes: 60,
   },
-  match: (e, { actor }) => e.success && (isMachine(actor) || !withMfa(e)),
+  // Only IAM users and root can call GetSessionToken (role sessions are refused), so nothing else is judged.
+  match: (e, { actor }) =>
+    e.success && (e.actor.type === 'IAMUser' || e.actor.type === 'Root') && (isMachine(actor) || !withMfa(e)),
   severity: (e, { actor }) => (isMachine(actor) ? 'high' : withMfa(e) ? 'low' : 'medium'),
   reasons: (e, { actor }) => {
     const out = [
