@@ -112,10 +112,13 @@ describe('console-login-failures aggregation', () => {
 
   it('folds a password spray (many users, one address) into one alert per address with the count', async () => {
     // Prepare: 20 user names tried from one address a minute apart, 5 from another address
-    const spray = repeats(failed, 20, 1, '2026-11-02T09:00:00Z').map((r, i) => ({
-      ...r,
-      userIdentity: { ...(r.userIdentity as Record<string, unknown>), userName: `user${i}` },
-    }));
+    const spray = repeats(failed, 20, 1, '2026-11-02T09:00:00Z').map((r, i) => {
+      const rec = r as Record<string, unknown>;
+      return {
+        ...rec,
+        userIdentity: { ...(rec.userIdentity as Record<string, unknown>), userName: `user${i}` },
+      };
+    });
     const other = repeats(failed, 5, 1, '2026-11-02T09:00:30Z').map((r, i) => ({
       ...r,
       eventID: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
@@ -135,7 +138,7 @@ describe('console-login-failures aggregation', () => {
 
   it('keeps the highest severity of the burst: one failure after the right password makes it high', async () => {
     const records = repeats(failed, 4, 1, '2026-11-02T09:00:00Z');
-    const last = records[3] as Record<string, unknown>;
+    const last = records[3] as unknown as Record<string, unknown>;
     last.additionalEventData = { ...(last.additionalEventData as Record<string, unknown>), MFAUsed: 'Yes' };
     const alerts = (await replayRecords(records, 'empty.yaml')).filter(
       (a) => a.rule === 'console-login-failures',

@@ -42,7 +42,7 @@ export default defineRule({
       'A password manager with a stale password retrying.',
     ],
     runbook:
-      'iamwatch replay <archive> --since 1d to see every sign-in from the address; iamwatch baseline show <user>; reset the password if it is known to someone else.',
+      'iamwatch replay <archive> --since 1d to see every sign-in from the address; for a real user name, iamwatch baseline show that user; reset the password if someone else knows it.',
     dedupWindowMinutes: 30,
   },
   match: (e) => e.eventName === 'ConsoleLogin' && isFailure(e),

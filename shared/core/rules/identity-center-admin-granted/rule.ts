@@ -80,7 +80,8 @@ export default defineRule({
       'An IAM Identity Center permission set was given an admin-equivalent or escalation-capable AWS managed ' +
       'policy, or an inline policy that is one (or that the record does not show). Every user or group assigned ' +
       'the set gets it in every assigned account, so one change grants wide access. A customer managed policy ' +
-      'reference is recorded low: its document lives in each account and is not in the record.',
+      'reference is recorded low: its document lives in each account and is not in the record. CreateAccountAssignment ' +
+      'is not judged: its record names the set, not the policies the set holds.',
     severity: 'critical',
     appliesTo: { eventSources: [SSO], eventNames: EVENTS },
     attack: ['T1098.003', 'T1484'],
