@@ -323,3 +323,32 @@ describe('parseBaseline never throws', () => {
     );
   });
 });
+
+describe('parseBaseline: defaults.sign_in', () => {
+  const text = (signIn: string) =>
+    `version: 1\ndefaults:\n  team: security\n  sign_in: ${signIn}\nteams:\n  security: {}\nidentities: []\n`;
+
+  it('reads iam_users: false into defaults.signIn', () => {
+    const r = parseBaseline(text('{ iam_users: false }'), 'b.yaml');
+    expect(errors(r)).toEqual([]);
+    expect(r.baseline?.defaults).toEqual({ team: 'security', signIn: { iamUsers: false } });
+  });
+
+  it('leaves defaults.signIn unset when the block is empty', () => {
+    const r = parseBaseline(text('{}'), 'b.yaml');
+    expect(errors(r)).toEqual([]);
+    expect(r.baseline?.defaults).toEqual({ team: 'security' });
+  });
+
+  it('a typo under sign_in is an unknown key with a hint, not a silent default', () => {
+    const r = parseBaseline(text('{ iam_user: false }'), 'b.yaml');
+    expect(r.baseline).toBeNull();
+    expect(errors(r)).toEqual([
+      'b.yaml:4: defaults.sign_in.iam_user: unknown key (did you mean "iam_users"?)',
+    ]);
+  });
+
+  it('iam_users must be a boolean', () => {
+    expect(errors(parseBaseline(text('{ iam_users: "no" }'), 'b.yaml'))).toHaveLength(1);
+  });
+});

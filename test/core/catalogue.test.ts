@@ -27,6 +27,19 @@ const DESIGN_IDS = [
   'logging-disabled',
   'federation-token-issued',
   'baseline-review-overdue',
+  // v0.2 coverage additions (issue 12, part A)
+  'iam-user-created',
+  'session-token-issued',
+  'service-credential-created',
+  'root-session-assumed',
+  'access-key-exposed',
+  'password-policy-weakened',
+  'console-login-failures',
+  'console-login-iam-user',
+  'console-login-unknown-identity',
+  'identity-center-admin-granted',
+  'identity-center-source-changed',
+  'device-code-authorized',
 ];
 
 describe('rule catalogue', () => {
@@ -93,6 +106,10 @@ describe('rule catalogue', () => {
         if (!f.expect.includes(folder) && fired.has(folder)) {
           offenders.push(`${f.file}: ${folder} must not fire (${fired.get(folder)?.reasons.join('; ')})`);
         }
+        // `expect` is exact: every rule the record fires, at any severity, is listed.
+        for (const id of fired.keys())
+          if (id !== folder && !f.expect.includes(id))
+            offenders.push(`${f.file}: ${id} fired but is not in expect (${fired.get(id)?.severity})`);
         for (const [id, sev] of Object.entries(f.severity ?? {})) {
           const got = fired.get(id)?.severity;
           if (got && got !== sev) offenders.push(`${f.file}: ${id} severity ${got}, expected ${sev}`);

@@ -53,6 +53,12 @@ describe('deployed EventBridge patterns (from the rule catalogue)', () => {
     ['STS GetCallerIdentity', 'sts.amazonaws.com', 'GetCallerIdentity'],
     ['IAM ListRoles', 'iam.amazonaws.com', 'ListRoles'],
     ['IAM GetRole', 'iam.amazonaws.com', 'GetRole'],
+    // Identity Center's portal and directory reads are high-volume and read by no rule.
+    ['SSO portal GetRoleCredentials', 'sso.amazonaws.com', 'GetRoleCredentials'],
+    ['SSO ListAccountAssignments', 'sso.amazonaws.com', 'ListAccountAssignments'],
+    ['SSO OIDC RegisterClient', 'sso-oauth.amazonaws.com', 'RegisterClient'],
+    ['Identity store ListUsers', 'sso-directory.amazonaws.com', 'SearchUsers'],
+    ['STS GetSessionToken under another source', 'signin.amazonaws.com', 'GetSessionToken'],
   ])('do not select irrelevant CloudTrail: %s', (_name, eventSource, eventName) => {
     expect(matching(deployed, sampleEnvelope({ eventSource, eventName, readOnly: true }))).toEqual([]);
   });

@@ -106,3 +106,53 @@ describe('baseline-review-overdue aggregation', () => {
     expect(new Set(alerts.map((a) => a.dedupeKey)).size).toBe(1);
   });
 });
+
+describe('console-login-failures aggregation', () => {
+  const failed = fixtureRecord('console-login-failures', 'iam-user-wrong-password');
+
+  it('folds a password spray (many users, one address) into one alert per address with the count', async () => {
+    // Prepare: 20 user names tried from one address a minute apart, 5 from another address
+    const spray = repeats(failed, 20, 1, '2026-11-02T09:00:00Z').map((r, i) => {
+      const rec = r as Record<string, unknown>;
+      return {
+        ...rec,
+        userIdentity: { ...(rec.userIdentity as Record<string, unknown>), userName: `user${i}` },
+      };
+    });
+    const other = repeats(failed, 5, 1, '2026-11-02T09:00:30Z').map((r, i) => ({
+      ...r,
+      eventID: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+      sourceIPAddress: '203.0.113.99',
+    }));
+    // Act
+    const alerts = (await replayRecords([...spray, ...other], 'empty.yaml')).filter(
+      (a) => a.rule === 'console-login-failures',
+    );
+    // Assess
+    expect(alerts.map((a) => [a.actor.sourceIp, a.count])).toEqual([
+      [(failed.sourceIPAddress as string) ?? null, 20],
+      ['203.0.113.99', 5],
+    ]);
+    expect(alerts.every((a) => a.severity === 'low')).toBe(true);
+  });
+
+  it('keeps the highest severity of the burst: one failure after the right password makes it high', async () => {
+    const records = repeats(failed, 4, 1, '2026-11-02T09:00:00Z');
+    const last = records[3] as unknown as Record<string, unknown>;
+    last.additionalEventData = { ...(last.additionalEventData as Record<string, unknown>), MFAUsed: 'Yes' };
+    const alerts = (await replayRecords(records, 'empty.yaml')).filter(
+      (a) => a.rule === 'console-login-failures',
+    );
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]?.count).toBe(4);
+    expect(alerts[0]?.severity).toBe('high');
+  });
+
+  it('starts a new alert once the 30-minute window has passed', async () => {
+    const records = repeats(failed, 2, 45, '2026-11-02T09:00:00Z');
+    const alerts = (await replayRecords(records, 'empty.yaml')).filter(
+      (a) => a.rule === 'console-login-failures',
+    );
+    expect(alerts.map((a) => a.count)).toEqual([1, 1]);
+  });
+});

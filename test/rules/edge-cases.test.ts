@@ -141,10 +141,10 @@ describe('logging-disabled', () => {
     return hits('logging-disabled', raw)[0]?.severity;
   };
 
-  it('rates selector changes by whether every management event is still logged', () => {
-    expect(severityOf({ eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true }] })).toBe(
-      'low',
-    );
+  it('rates selector changes by whether every management event is still logged (kept: no alert)', () => {
+    expect(
+      severityOf({ eventSelectors: [{ readWriteType: 'All', includeManagementEvents: true }] }),
+    ).toBeUndefined();
     expect(
       severityOf({ eventSelectors: [{ readWriteType: 'WriteOnly', includeManagementEvents: true }] }),
     ).toBe('critical');
@@ -161,7 +161,7 @@ describe('logging-disabled', () => {
 
   it('reads advanced selectors the same way', () => {
     const mgmt = { field: 'eventCategory', equals: ['Management'] };
-    expect(severityOf({ advancedEventSelectors: [{ fieldSelectors: [mgmt] }] })).toBe('low');
+    expect(severityOf({ advancedEventSelectors: [{ fieldSelectors: [mgmt] }] })).toBeUndefined();
     expect(
       severityOf({
         advancedEventSelectors: [{ fieldSelectors: [mgmt, { field: 'readOnly', equals: ['true'] }] }],
@@ -172,6 +172,34 @@ describe('logging-disabled', () => {
         advancedEventSelectors: [{ fieldSelectors: [{ field: 'eventCategory', equals: ['Data'] }] }],
       }),
     ).toBe('critical');
+  });
+
+  it('judges UpdateTrail by what it sends: switching coverage on is quiet, anything else alerts', () => {
+    const update = (req: Rec) => {
+      const raw = record('logging-disabled', 'update-trail-enables-validation');
+      raw.requestParameters = { name: 'org-trail', ...req };
+      return hits('logging-disabled', raw);
+    };
+    expect(update({ enableLogFileValidation: true })).toEqual([]);
+    expect(
+      update({ isMultiRegionTrail: true, includeGlobalServiceEvents: true, isOrganizationTrail: true }),
+    ).toEqual([]);
+    expect(update({ enableLogFileValidation: false })[0]?.reasons.join('\n')).toMatch(
+      /validation is switched off/,
+    );
+    expect(update({ includeGlobalServiceEvents: false })[0]?.severity).toBe('critical');
+    expect(update({ isOrganizationTrail: false })).toHaveLength(1);
+    expect(update({ kmsKeyId: 'arn:aws:kms:us-east-1:444455556666:key/x' })).toHaveLength(1);
+    expect(
+      update({ cloudWatchLogsLogGroupArn: 'arn:aws:logs:us-east-1:111122223333:log-group:x' }),
+    ).toHaveLength(1);
+    // A parameter iamwatch does not know is not assumed harmless.
+    expect(update({ enableLogFileValidation: true, somethingNew: 1 })[0]?.reasons.join('\n')).toMatch(
+      /does not judge/,
+    );
+    const noParams = record('logging-disabled', 'update-trail-enables-validation');
+    noParams.requestParameters = null;
+    expect(hits('logging-disabled', noParams)).toHaveLength(1);
   });
 
   it('only reads EventBridge rules that are iamwatch’s own', () => {

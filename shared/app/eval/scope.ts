@@ -15,6 +15,9 @@ export const SCOPE_SOURCES: readonly string[] = [
   'signin.amazonaws.com',
   'cloudtrail.amazonaws.com',
   'rolesanywhere.amazonaws.com',
+  'sso.amazonaws.com',
+  'sso-directory.amazonaws.com',
+  'sso-oauth.amazonaws.com',
 ];
 
 export type TechniqueScope = { intended: readonly string[] } | { outOfScope: string };
@@ -123,11 +126,7 @@ export interface PantherScope {
  */
 export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
   // CloudTrail tampering
-  'AWS.CloudTrail.EventSelectorsDisabled': {
-    counterpart: ['logging-disabled'],
-    extraWhy:
-      'logging-disabled reports every PutEventSelectors (DESIGN: any), whether the new selectors widen or narrow logging',
-  },
+  'AWS.CloudTrail.EventSelectorsDisabled': { counterpart: ['logging-disabled'] },
   'AWS.CloudTrail.Stopped': { counterpart: ['logging-disabled'] },
   'AWS.CloudTrail.SecurityConfigurationChange': { counterpart: ['logging-disabled'] },
   'AWS.CloudTrail.VPCE.SensitiveAPICalls': {
@@ -138,12 +137,12 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
   'AWS.CloudTrail.IAMAnythingChanged': { counterpart: ['policy-modified'] },
   'AWS.IAM.PolicyModified': { counterpart: ['policy-modified'] },
   'AWS.CloudTrail.IAMCompromisedKeyQuarantine': {
-    counterpart: ['policy-modified'],
+    counterpart: ['access-key-exposed', 'policy-modified'],
     extraWhy:
       "policy-modified reports every IAM policy edit (DESIGN: any edit); Panther's rule only looks for AWS's quarantine policy",
   },
   'AWS.IAM.AccessKeyCompromised': {
-    counterpart: ['policy-modified'],
+    counterpart: ['access-key-exposed', 'policy-modified'],
     extraWhy:
       "policy-modified reports every PutUserPolicy (DESIGN: any edit); Panther's rule only looks for AWS's quarantine deny policy",
   },
@@ -172,9 +171,7 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
     },
   },
   'AWS.IAM.CreateUser': {
-    counterpart: [],
-    missWhy:
-      'iamwatch does not alert on CreateUser alone: a new user matters once it gets credentials or permissions (access-key-created, login-profile-modified, policy-modified)',
+    counterpart: ['iam-user-created'],
     lines: {
       2: {
         extraWhy:
@@ -183,14 +180,14 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
     },
   },
   'AWS.CloudTrail.IAMEntityCreatedWithoutCloudFormation': {
-    counterpart: [],
+    counterpart: ['iam-user-created'],
     missWhy:
-      'iamwatch does not alert on CreateUser alone: a new user matters once it gets credentials or permissions (access-key-created, login-profile-modified, policy-modified)',
+      'iam-user-created records users a CloudFormation stack creates (invokedBy) at info: IaC owns them',
   },
   'Standard.NewUserAccountCreated': {
-    counterpart: [],
+    counterpart: ['iam-user-created'],
     missWhy:
-      'iamwatch does not alert on CreateUser alone: a new user matters once it gets credentials or permissions (access-key-created, login-profile-modified, policy-modified)',
+      'iam-user-created records users a CloudFormation stack creates (invokedBy) at info: IaC owns them',
   },
   'AWS.IAM.Backdoor.User.Keys': {
     counterpart: ['access-key-created'],
@@ -242,9 +239,9 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
     },
   },
   'AWS.IAM.CredentialsUpdated': {
-    counterpart: [],
+    counterpart: ['login-profile-modified', 'mfa-device-modified'],
     missWhy:
-      'a user changing their own password (ChangePassword) is routine; iamwatch reports passwords set for another user (login-profile-modified)',
+      'a person changing their own password (ChangePassword) or creating an unassigned virtual MFA device is routine; iamwatch reports passwords set for another user or by an automation user (login-profile-modified) and devices enabled for another user (mfa-device-modified)',
   },
   'AWS.IAM.Group.Read.Only.Events': {
     counterpart: [],
@@ -255,7 +252,15 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
     missWhy: 'access-denied reconnaissance is not watched: iamwatch reports use and change of identities',
   },
   // Sign-in
-  'AWS.Console.LoginWithoutMFA': { counterpart: ['console-login-without-mfa', 'root-activity'] },
+  'AWS.Console.LoginWithoutMFA': {
+    counterpart: ['console-login-without-mfa', 'root-activity'],
+    lines: {
+      6: {
+        extraWhy:
+          'a refused sign-in where MFA was asked means the password was accepted: console-login-failures rightly reports it high',
+      },
+    },
+  },
   'AWS.Console.RootLogin': { counterpart: ['root-activity', 'console-login-without-mfa'] },
   'AWS.Console.RootLoginFailed': {
     counterpart: ['root-activity'],
@@ -281,27 +286,24 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
     missWhy: 'iamwatch does not require SAML sign-in: an IAM user signing in with MFA is accepted',
   },
   'AWS.CloudTrail.PasswordSpraying': {
-    counterpart: ['root-activity'],
+    counterpart: ['console-login-failures', 'root-activity'],
     missWhy:
-      'failed console sign-ins by IAM users are not alerted: password spraying needs counts across events and iamwatch has no brute-force rule',
+      'console-login-failures folds failed sign-ins per source address into one alert with a count, but each failure alone is low: the spraying threshold needs counts across events',
     extraWhy:
       "the negative is a console sign-in without MFA: console-login-without-mfa alerts on it whatever Panther's rule is about",
   },
-  'AWS.Unsuccessful.MFA.attempt': {
-    counterpart: [],
-    missWhy: 'a failed console sign-in by an IAM user is not alerted: iamwatch has no brute-force rule',
-  },
+  'AWS.Unsuccessful.MFA.attempt': { counterpart: ['console-login-failures'] },
   'Standard.BruteForceByIP': {
-    counterpart: [],
+    counterpart: ['console-login-failures'],
     missWhy:
-      'brute force needs counts of failures across events (mocked in Panther); iamwatch has no brute-force rule',
+      'brute force needs counts of failures across events (mocked in Panther); console-login-failures folds them per address with a count, each failure alone low',
     extraWhy:
       "the negative is a console sign-in without MFA: console-login-without-mfa alerts on it whatever Panther's rule is about",
   },
   'Standard.BruteForceByUser': {
-    counterpart: [],
+    counterpart: ['console-login-failures'],
     missWhy:
-      'brute force needs counts of failures across events (mocked in Panther); iamwatch has no brute-force rule',
+      'brute force needs counts of failures across events (mocked in Panther); console-login-failures folds them per address with a count, each failure alone low',
     extraWhy:
       "the negative is a console sign-in without MFA: console-login-without-mfa alerts on it whatever Panther's rule is about",
   },
@@ -326,11 +328,7 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
     missWhy:
       "iamwatch has no role blocklist: role-unexpected-caller needs the role's callers in the baseline, and the eval's baseline is empty",
   },
-  'AWS.STS.GetSessionToken.Misuse': {
-    counterpart: [],
-    missWhy:
-      'GetSessionToken by an IAM user is not in the catalogue (federation-token-issued covers GetFederationToken)',
-  },
+  'AWS.STS.GetSessionToken.Misuse': { counterpart: ['session-token-issued'] },
   'AWS.CloudTrail.UserAccessKeyAuth': {
     counterpart: [],
     missWhy:
@@ -347,6 +345,22 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
       'a Panther SIGNAL (context for correlation, not an alert): a service assuming its role is routine',
   },
   'Role.Assumed.by.User': { counterpart: [] },
+  // IAM Identity Center
+  'Retrieve.SSO.access.token': {
+    counterpart: ['device-code-authorized'],
+    missWhy:
+      'a Panther SIGNAL: device-code-authorized records device-code tokens at low, since `aws sso login --use-device-code` makes the same record',
+  },
+  'AWS.Console.Sign-In': {
+    counterpart: [],
+    missWhy:
+      'a Panther SIGNAL (context for correlation, not an alert): an Identity Center portal sign-in is routine',
+  },
+  'Sign-in.with.AWS.CLI.prompt': {
+    counterpart: [],
+    missWhy:
+      'a Panther SIGNAL (context for correlation, not an alert): listing portal applications is routine',
+  },
 };
 
 /** Panther rules whose events come from a watched service but which are not about IAM (reason shown). */

@@ -119,6 +119,14 @@ export class BaselineIndex implements BaselineView {
     return this.baseline.defaults.team;
   }
 
+  iamUserSignIn(): boolean | null {
+    return this.baseline.defaults.signIn?.iamUsers ?? null;
+  }
+
+  declaresHumans(): boolean {
+    return this.baseline.identities.some((i) => i.kind === 'human');
+  }
+
   suppressions(): readonly Suppression[] {
     return this.baseline.suppressions;
   }

@@ -326,6 +326,13 @@ function crossChecks(
   });
 }
 
+function toDefaults(d: BaselineFile['defaults']): Baseline['defaults'] {
+  const out: Baseline['defaults'] = {};
+  if (d?.team !== undefined) out.team = d.team;
+  if (d?.sign_in?.iam_users !== undefined) out.signIn = { iamUsers: d.sign_in.iam_users };
+  return out;
+}
+
 function toDomain(f: BaselineFile): Baseline {
   return {
     version: 1,
@@ -333,7 +340,7 @@ function toDomain(f: BaselineFile): Baseline {
     teams: Object.fromEntries(
       Object.entries(f.teams ?? {}).map(([k, t]) => [k, t.slack === undefined ? {} : { slack: t.slack }]),
     ),
-    defaults: f.defaults?.team === undefined ? {} : { team: f.defaults.team },
+    defaults: toDefaults(f.defaults),
     identities: (f.identities ?? []).map((i) =>
       compact({
         arn: i.arn,

@@ -220,7 +220,9 @@ export const incidentFileSchema = z.strictObject({
 
 export const accountFileSchema = z.strictObject({ name: text });
 export const teamFileSchema = z.strictObject({ slack: opt(teamTarget) });
-export const defaultsFileSchema = z.strictObject({ team: opt(text) });
+/** `defaults.sign_in`: how humans are expected to sign in to the console (console-login-iam-user). */
+export const signInFileSchema = z.strictObject({ iam_users: opt(z.boolean()) });
+export const defaultsFileSchema = z.strictObject({ team: opt(text), sign_in: opt(signInFileSchema) });
 
 /** The whole file. */
 export const baselineFileSchema = z.strictObject({
@@ -244,6 +246,7 @@ export const KEYS_AT: Readonly<Record<string, readonly string[]>> = {
   'accounts.*': Object.keys(accountFileSchema.shape),
   'teams.*': Object.keys(teamFileSchema.shape),
   defaults: Object.keys(defaultsFileSchema.shape),
+  'defaults.sign_in': Object.keys(signInFileSchema.shape),
   'identities[]': Object.keys(identityFileSchema.shape),
   'identities[].oidc[]': Object.keys(oidcTrustFileSchema.shape),
   'suppressions[]': Object.keys(suppressionFileSchema.shape),

@@ -64,7 +64,14 @@ export interface Baseline {
   version: 1;
   accounts: Record<string, { name: string }>;
   teams: Record<string, TeamRoute>;
-  defaults: { team?: string };
+  defaults: {
+    team?: string;
+    /**
+     * `defaults.sign_in`: `iamUsers: false` declares that humans sign in through SSO only, so a console sign-in
+     * by an IAM user is unexpected (console-login-iam-user). Absent: IAM-user sign-in is not judged.
+     */
+    signIn?: { iamUsers: boolean };
+  };
   identities: BaselineIdentity[];
   suppressions: Suppression[];
   incidents: IncidentWindow[];

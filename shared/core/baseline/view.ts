@@ -11,6 +11,10 @@ export interface BaselineView {
   knowsOwner(owner: string): boolean;
   accounts(): Baseline['accounts'];
   defaultTeam(): string | undefined;
+  /** `defaults.sign_in.iam_users`: false when humans are declared to sign in through SSO only; null when unset. */
+  iamUserSignIn(): boolean | null;
+  /** True when the baseline declares at least one `human` identity (its people are listed). */
+  declaresHumans(): boolean;
   suppressions(): readonly Suppression[];
   /** Incident windows (file-declared and, with a store, opened live) covering `identityArn` at `timeMs`. */
   incidentAt(identityArn: string, timeMs: number): IncidentWindow | null;

@@ -204,3 +204,23 @@ export function policyVersionSetAsDefault(e: NormalisedEvent): boolean | null {
 export function permissionsBoundaryArn(e: NormalisedEvent): string | null {
   return nstr(e.requestParameters?.permissionsBoundary);
 }
+
+/**
+ * True when CloudTrail left the request parameters out as too large: a field over the maximum size is dropped
+ * and `omitted: true` marks it (CloudTrail record contents), seen either on the record or inside
+ * `requestParameters`. A successful write whose `requestParameters` is null is treated the same way by callers
+ * that need the document.
+ */
+export function requestParametersOmitted(e: NormalisedEvent): boolean {
+  return bool(e.raw.omitted) === true || bool(e.requestParameters?.omitted) === true;
+}
+
+/** A string request parameter by name (null when absent or not a non-empty string). */
+export function requestString(e: NormalisedEvent, key: string): string | null {
+  return nstr(e.requestParameters?.[key]);
+}
+
+/** ConsoleLogin's outcome (`responseElements.ConsoleLogin`: "Success" / "Failure"), null when not recorded. */
+export function consoleLoginResult(e: NormalisedEvent): string | null {
+  return nstr(e.responseElements?.ConsoleLogin);
+}

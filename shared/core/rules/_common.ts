@@ -74,6 +74,30 @@ export const CLOUDTRAIL = 'cloudtrail.amazonaws.com';
 export const EVENTS = 'events.amazonaws.com';
 export const GUARDDUTY = 'guardduty.amazonaws.com';
 export const ROLES_ANYWHERE = 'rolesanywhere.amazonaws.com';
+/** IAM Identity Center (permission sets, account assignments, directory association). */
+export const SSO = 'sso.amazonaws.com';
+/** IAM Identity Center's directory (identity store, external IdP configuration). */
+export const SSO_DIRECTORY = 'sso-directory.amazonaws.com';
+/** IAM Identity Center OIDC (device authorization, tokens): the `sso-oauth` namespace. */
+export const SSO_OAUTH = 'sso-oauth.amazonaws.com';
+
+/** Baselined kinds that are automation: they run without a person at the keyboard. */
+export function isMachine(entry: BaselineIdentity | null): boolean {
+  return (
+    entry?.kind === 'ci' || entry?.kind === 'workload' || entry?.kind === 'iac' || entry?.kind === 'vendor'
+  );
+}
+
+/** AWS's compromised-key quarantine policies (`AWSCompromisedKeyQuarantine`, `…V2`, `…V3`), by name or ARN. */
+export const QUARANTINE_POLICY = /(^|:policy\/)AWSCompromisedKeyQuarantine(V\d+)?$/;
+
+/** The call attaches or puts one of AWS's compromised-key quarantine policies on a user (access-key-exposed). */
+export function isKeyQuarantine(e: NormalisedEvent): boolean {
+  const req = e.requestParameters;
+  if (e.eventName === 'AttachUserPolicy') return QUARANTINE_POLICY.test(String(req?.policyArn ?? ''));
+  if (e.eventName === 'PutUserPolicy') return QUARANTINE_POLICY.test(String(req?.policyName ?? ''));
+  return false;
+}
 
 /** The STS calls that start a role session. */
 export const ASSUME_ROLE_EVENTS = ['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML'] as const;

@@ -4,10 +4,19 @@
  */
 import type { Rule } from '../detection/rule.js';
 import accessKeyCreated from './access-key-created/rule.js';
+import accessKeyExposed from './access-key-exposed/rule.js';
 import baselineReviewOverdue from './baseline-review-overdue/rule.js';
 import breakGlassUsed from './break-glass-used/rule.js';
+import consoleLoginFailures from './console-login-failures/rule.js';
+import consoleLoginIamUser from './console-login-iam-user/rule.js';
+import consoleLoginUnknownIdentity from './console-login-unknown-identity/rule.js';
 import consoleLoginWithoutMfa from './console-login-without-mfa/rule.js';
+import deviceCodeAuthorized from './device-code-authorized/rule.js';
 import federationTokenIssued from './federation-token-issued/rule.js';
+// Coverage additions (issue 12, part A).
+import iamUserCreated from './iam-user-created/rule.js';
+import identityCenterAdminGranted from './identity-center-admin-granted/rule.js';
+import identityCenterSourceChanged from './identity-center-source-changed/rule.js';
 import identityProviderModified from './identity-provider-modified/rule.js';
 import loggingDisabled from './logging-disabled/rule.js';
 import loginProfileModified from './login-profile-modified/rule.js';
@@ -16,10 +25,14 @@ import oidcAssumeFailed from './oidc-assume-failed/rule.js';
 import oidcRoleWithoutBaseline from './oidc-role-without-baseline/rule.js';
 import oidcUnexpectedSubject from './oidc-unexpected-subject/rule.js';
 import oidcUntrustedContext from './oidc-untrusted-context/rule.js';
+import passwordPolicyWeakened from './password-policy-weakened/rule.js';
 import policyModified from './policy-modified/rule.js';
 import privilegeEscalation from './privilege-escalation/rule.js';
 import roleUnexpectedCaller from './role-unexpected-caller/rule.js';
 import rootActivity from './root-activity/rule.js';
+import rootSessionAssumed from './root-session-assumed/rule.js';
+import serviceCredentialCreated from './service-credential-created/rule.js';
+import sessionTokenIssued from './session-token-issued/rule.js';
 import trustPolicyModified from './trust-policy-modified/rule.js';
 import trustPolicyWeak from './trust-policy-weak/rule.js';
 
@@ -43,6 +56,18 @@ export const RULES: readonly Rule[] = [
   loggingDisabled,
   federationTokenIssued,
   baselineReviewOverdue,
+  iamUserCreated,
+  sessionTokenIssued,
+  serviceCredentialCreated,
+  rootSessionAssumed,
+  accessKeyExposed,
+  passwordPolicyWeakened,
+  consoleLoginFailures,
+  consoleLoginIamUser,
+  consoleLoginUnknownIdentity,
+  identityCenterAdminGranted,
+  identityCenterSourceChanged,
+  deviceCodeAuthorized,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -9,7 +9,6 @@ import {
 import { isObj } from '../../cloudtrail/fields.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
 import { defineRule } from '../../detection/rule.js';
-import type { Severity } from '../../severity.js';
 import { actorLabel, CLOUDTRAIL, EVENTS, GUARDDUTY, quoted } from '../_common.js';
 
 const TRAIL_EVENTS = [
@@ -61,6 +60,60 @@ function keepsAllManagementEvents(e: NormalisedEvent): boolean {
   });
 }
 
+/** UpdateTrail flags whose `true` only adds coverage or integrity; `false` narrows or weakens the trail. */
+const TRAIL_FLAGS: Record<string, string> = {
+  enableLogFileValidation:
+    'log-file validation is switched off: tampering with delivered files is no longer detectable',
+  isMultiRegionTrail: 'the trail no longer records every region',
+  includeGlobalServiceEvents:
+    'the trail no longer records global services (IAM, STS global endpoint, sign-in)',
+  isOrganizationTrail: 'the trail no longer records the organisation’s member accounts',
+};
+/** UpdateTrail parameters that move where the trail delivers or how it is encrypted. */
+const TRAIL_DESTINATION = [
+  's3BucketName',
+  's3KeyPrefix',
+  'snsTopicName',
+  'cloudWatchLogsLogGroupArn',
+  'cloudWatchLogsRoleArn',
+  'kmsKeyId',
+];
+
+/**
+ * What an UpdateTrail does, judged from the parameters it sends (only what is sent changes): each weakening,
+ * destination change or unknown parameter gives one sentence; enabling validation, multi-region, global
+ * events or organisation coverage gives none. Empty: the update only adds coverage.
+ */
+export function trailUpdateEffects(e: NormalisedEvent): string[] {
+  const req = e.requestParameters;
+  if (!isObj(req)) return ['the update’s parameters are not in the record: its effect is unknown'];
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(req)) {
+    if (key === 'name') continue;
+    const flag = TRAIL_FLAGS[key];
+    if (flag !== undefined) {
+      if (value !== true) out.push(flag);
+      continue;
+    }
+    if (TRAIL_DESTINATION.includes(key)) {
+      out.push(
+        `the trail’s ${key} changes to ${quoted(typeof value === 'string' ? value : JSON.stringify(value))}`,
+      );
+      continue;
+    }
+    out.push(`parameter ${quoted(key)} changes, with an effect iamwatch does not judge`);
+  }
+  return out;
+}
+
+/** A change that can only add coverage: selectors that keep every management event, an UpdateTrail that widens. */
+function onlyAddsCoverage(e: NormalisedEvent): boolean {
+  if (e.eventSource !== CLOUDTRAIL) return false;
+  if (isSelectorChange(e)) return keepsAllManagementEvents(e);
+  if (e.eventName === 'UpdateTrail') return trailUpdateEffects(e).length === 0;
+  return false;
+}
+
 function isSelectorChange(e: NormalisedEvent): boolean {
   return e.eventName === 'PutEventSelectors' || e.eventName === 'PutAdvancedEventSelectors';
 }
@@ -97,7 +150,9 @@ export default defineRule({
     id: 'logging-disabled',
     title: 'Audit logging or iamwatch delivery disabled',
     description:
-      'CloudTrail logging was stopped, deleted, redirected or narrowed, one of iamwatch’s own EventBridge rules ' +
+      'CloudTrail logging was stopped, deleted, redirected or narrowed (UpdateTrail is judged by what it sends: ' +
+      'enabling log-file validation or multi-region is not reported, disabling it or moving the destination is; ' +
+      'selectors that keep every management event are not reported), one of iamwatch’s own EventBridge rules ' +
       'was disabled, deleted or lost its targets, or GuardDuty was turned off. Attackers blind the defenders ' +
       'before they act; every later alert may be missing.',
     severity: 'critical',
@@ -114,23 +169,21 @@ export default defineRule({
     ],
     falsePositives: [
       'Decommissioning or re-creating a trail, or redeploying iamwatch itself (its rules are replaced).',
-      'A cost change that adds or removes data-event selectors while keeping management events (reported low).',
+      'A trail migration to a new bucket or KMS key (the destination change is still reported).',
     ],
     runbook:
       'iamwatch doctor to check iamwatch’s rules and targets; restart logging (aws cloudtrail start-logging); iamwatch replay the S3 archive for the gap and iamwatch baseline seen <actor> --since 1d.',
     dedupWindowMinutes: 60,
   },
-  match: (e) => e.success && applies(e),
-  // Selectors that keep every management event change data-event coverage only: iamwatch still sees IAM.
-  severity: (e): Severity => (isSelectorChange(e) && keepsAllManagementEvents(e) ? 'low' : 'critical'),
+  // Selectors that keep every management event (adding data events) and UpdateTrail calls that only switch
+  // coverage on (log-file validation, multi-region, global events) are not alerts: iamwatch still sees IAM.
+  match: (e) => e.success && applies(e) && !onlyAddsCoverage(e),
   reasons: (e) => {
     const out = [`${actorLabel(e)} called ${e.eventName} on ${what(e)}`];
     if (isSelectorChange(e)) {
-      out.push(
-        keepsAllManagementEvents(e)
-          ? 'the new selectors still log all management events; data-event coverage changed'
-          : 'the new selectors no longer log every management event (read and write, all sources)',
-      );
+      out.push('the new selectors no longer log every management event (read and write, all sources)');
+    } else if (e.eventName === 'UpdateTrail') {
+      out.push(...trailUpdateEffects(e));
     } else {
       const effect = EFFECT[e.eventName];
       if (effect) out.push(effect);

@@ -1,7 +1,8 @@
+import type { BaselineIdentity } from '../../baseline/types.js';
 import { callerUserName, loginProfileUser, passwordResetRequired } from '../../cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
 import { defineRule } from '../../detection/rule.js';
-import { actorLabel, IAM, quoted } from '../_common.js';
+import { actorLabel, IAM, isMachine, quoted } from '../_common.js';
 
 /** The user whose password is set, when it is not the caller itself (an IAM user acting on its own name). */
 function otherUser(e: NormalisedEvent): string | null {
@@ -10,15 +11,29 @@ function otherUser(e: NormalisedEvent): string | null {
   return callerUserName(e) === user ? null : user;
 }
 
+/**
+ * ChangePassword always changes the caller's own password, so it is never "another user". It is judged where it
+ * means something: an IAM user the baseline calls automation (ci/workload/iac/vendor) has no business with a
+ * console password. A person changing their own password is routine and stays quiet.
+ */
+function machineSetsOwnPassword(e: NormalisedEvent, actor: BaselineIdentity | null): boolean {
+  return e.eventName === 'ChangePassword' && e.actor.type === 'IAMUser' && isMachine(actor);
+}
+
 export default defineRule({
   meta: {
     id: 'login-profile-modified',
-    title: 'Console password set for another user',
+    title: 'Console password set for another user or an automation user',
     description:
-      'A principal created or changed the console password of another IAM user. Whoever sets the password can ' +
-      'sign in as that user; it is a quiet way to persist or to take over a privileged user.',
+      'A principal created or changed the console password of another IAM user, or an IAM user baselined as ' +
+      'automation (ci/workload/iac/vendor) changed its own password (ChangePassword). Whoever sets the password ' +
+      'can sign in as that user; it is a quiet way to persist or to take over a privileged user. A person ' +
+      'changing their own password is not reported.',
     severity: 'high',
-    appliesTo: { eventSources: [IAM], eventNames: ['CreateLoginProfile', 'UpdateLoginProfile'] },
+    appliesTo: {
+      eventSources: [IAM],
+      eventNames: ['CreateLoginProfile', 'UpdateLoginProfile', 'ChangePassword'],
+    },
     attack: ['T1098', 'T1078.004'],
     emulatedBy: [
       'aws.persistence.iam-create-user-login-profile',
@@ -32,8 +47,15 @@ export default defineRule({
       'iamwatch baseline show <user>; confirm with the user and the actor; if unexplained, delete the login profile and iamwatch baseline seen <actor> --since 1d.',
     dedupWindowMinutes: 60,
   },
-  match: (e) => e.success && otherUser(e) !== null,
-  reasons: (e) => {
+  match: (e, { actor }) =>
+    e.success &&
+    (e.eventName === 'ChangePassword' ? machineSetsOwnPassword(e, actor) : otherUser(e) !== null),
+  reasons: (e, { actor }) => {
+    if (e.eventName === 'ChangePassword')
+      return [
+        `${actorLabel(e)} changed its own console password`,
+        `the user is baselined as ${actor?.kind} (owner ${quoted(actor?.owner)}): automation does not sign in to the console`,
+      ];
     const user = quoted(otherUser(e));
     const verb = e.eventName === 'CreateLoginProfile' ? 'gave' : 'changed the console password of';
     const out = [
@@ -47,5 +69,5 @@ export default defineRule({
       out.push('a reset is required at next sign-in, which does not stop whoever knows the password now');
     return out;
   },
-  dedupeKey: (e) => `${e.target?.arn ?? otherUser(e)}`,
+  dedupeKey: (e) => `${e.target?.arn ?? otherUser(e) ?? e.actor.arn}`,
 });

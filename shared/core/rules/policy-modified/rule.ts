@@ -1,6 +1,6 @@
 import { policyArn, policyName } from '../../cloudtrail/accessors.js';
 import { defineRule } from '../../detection/rule.js';
-import { actorLabel, IAM, POLICY_EDIT_EVENTS } from '../_common.js';
+import { actorLabel, IAM, isKeyQuarantine, POLICY_EDIT_EVENTS } from '../_common.js';
 
 export default defineRule({
   meta: {
@@ -8,7 +8,8 @@ export default defineRule({
     title: 'IAM permissions changed',
     description:
       'A policy was attached, detached, written, deleted or re-versioned, a permissions boundary changed, ' +
-      'or a user joined a group. Edits by the baselined infrastructure-as-code identity are recorded at info.',
+      'or a user joined a group. Edits by the baselined infrastructure-as-code identity are recorded at info; ' +
+      'AWS’s compromised-key quarantine is reported by access-key-exposed instead.',
     severity: 'medium',
     appliesTo: { eventSources: [IAM], eventNames: [...POLICY_EDIT_EVENTS] },
     attack: ['T1098.003'],
@@ -19,7 +20,8 @@ export default defineRule({
     runbook: 'iamwatch baseline show <actor>; match the change to a reviewed pull request or change ticket.',
     dedupWindowMinutes: 15,
   },
-  match: (e) => e.success,
+  // AWS's key-leak quarantine is access-key-exposed's: it narrows permissions and says a key is public.
+  match: (e) => e.success && !isKeyQuarantine(e),
   // Terraform and friends own IAM: their edits are expected, but still recorded.
   severity: (_e, { actor }) => (actor?.kind === 'iac' ? 'info' : 'medium'),
   reasons: (e) => {

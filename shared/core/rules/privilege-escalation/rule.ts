@@ -5,6 +5,7 @@ import {
   policyArn,
   policyName,
   policyVersionSetAsDefault,
+  requestParametersOmitted,
   submittedPolicyDocument,
 } from '../../cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
@@ -32,6 +33,73 @@ const DOCUMENT_EVENTS = new Set([...PUT_EVENTS, 'CreatePolicy', 'CreatePolicyVer
  */
 const DENY_ONLY_MANAGED =
   /^arn:aws[a-z0-9-]*:iam::aws:policy\/(AWSCompromisedKeyQuarantine[A-Za-z0-9]*|AWSDenyAll)$/i;
+
+const DELETE_INLINE_EVENTS = new Set(['DeleteUserPolicy', 'DeleteGroupPolicy', 'DeleteRolePolicy']);
+const BOUNDARY_REMOVALS = new Set(['DeleteUserPermissionsBoundary', 'DeleteRolePermissionsBoundary']);
+/**
+ * Inline policy names that say they restrict (AWS's quarantine, a "deny-…" guardrail). CloudTrail does not
+ * carry the document of a deleted inline policy, so its name is the only clue.
+ */
+const DENY_LIKE_NAME = /deny|quarantine|guardrail|restrict|block/i;
+
+/** A target whose widening matters most: break-glass, iac, production, or a ci identity (DESIGN, issue 12). */
+function privilegedTarget(entry: BaselineIdentity | null): boolean {
+  return (
+    entry !== null &&
+    (entry.kind === 'ci' ||
+      entry.kind === 'break-glass' ||
+      entry.kind === 'iac' ||
+      entry.environment === 'production')
+  );
+}
+
+/**
+ * Removals that widen what a privileged or ci identity may do: a permissions boundary removed (a ceiling
+ * lifted), a deny-only AWS managed policy detached, an inline policy named like a restriction deleted. Empty
+ * when the target is not privileged (an administrator lifting the key-leak quarantine from a user after
+ * rotating the key is the normal remediation; policy-modified still reports it) or nothing visible is removed.
+ */
+function restrictionRemoved(e: NormalisedEvent, target: BaselineIdentity | null): string[] {
+  if (!privilegedTarget(target)) return [];
+  const n = e.eventName;
+  const on = `${e.target?.type ?? 'identity'} ${quoted(e.target?.name ?? shortName(e.target?.arn))}`;
+  if (BOUNDARY_REMOVALS.has(n))
+    return [`the permissions boundary of ${on} was removed: its permissions are no longer capped`];
+  if (DETACH_EVENTS.has(n) && DENY_ONLY_MANAGED.test(policyArn(e) ?? ''))
+    return [
+      `the deny-only policy ${quoted(policyArn(e))} was detached from ${on}: what it denied is allowed again`,
+    ];
+  if (DELETE_INLINE_EVENTS.has(n) && DENY_LIKE_NAME.test(policyName(e) ?? ''))
+    return [
+      `inline policy ${quoted(policyName(e))} was deleted from ${on}; its name says it restricts (the record does not carry the deleted document)`,
+    ];
+  return [];
+}
+
+/**
+ * Changes whose effect the record does not show, judged suspect: SetDefaultPolicyVersion (CloudTrail carries
+ * the version id, not the document, so a roll-back to a broader older version looks the same as a fix), and a
+ * policy write whose request parameters CloudTrail left out as too large. CloudTrail marks a truncated field
+ * with `omitted: true` (CloudTrail record contents); that marker counts whoever the target is. A successful
+ * write with no `requestParameters` at all counts only on a privileged or ci target, where not knowing what
+ * was granted is itself the risk.
+ */
+function unknownEffect(e: NormalisedEvent, target: BaselineIdentity | null): string[] {
+  if (e.eventName === 'SetDefaultPolicyVersion')
+    return [
+      `version ${quoted(typeof e.requestParameters?.versionId === 'string' ? e.requestParameters.versionId : null, '(not recorded)')} of ${quoted(policyArn(e))} became the default; the record does not carry its document, and rolling back to an older, broader version is a known escalation (unknown, so suspect)`,
+    ];
+  if (!DOCUMENT_EVENTS.has(e.eventName)) return [];
+  if (requestParametersOmitted(e))
+    return [
+      'CloudTrail omitted the request parameters as too large: the submitted document cannot be judged (unknown, so suspect)',
+    ];
+  if (e.requestParameters === null && privilegedTarget(target))
+    return [
+      'the record carries no request parameters: what was granted to this privileged identity cannot be judged (unknown, so suspect)',
+    ];
+  return [];
+}
 
 /** Baselined kinds that are not expected to write IAM: only `iac` identities own IAM changes. */
 const NON_IAM_WRITERS = new Set(['ci', 'workload', 'vendor']);
@@ -168,7 +236,13 @@ export default defineRule({
       '`iam:*` actions) or an escalation path (iam:PassRole or sts:AssumeRole on `*`, CreatePolicyVersion, ' +
       'Attach/Put policies, CreateAccessKey, …), an identity widens its own permissions (a role attaching a policy ' +
       'to itself, a user adding itself to a group, dropping its own boundary), or a baselined ci/workload/vendor ' +
-      'identity writes IAM at all. Inline and new-version documents are analysed statement by statement; attached ' +
+      'identity writes IAM at all. Removing a restriction from a break-glass, iac, production or ci identity is ' +
+      'escalation too: a permissions boundary deleted, a deny-only policy detached, an inline policy named as a ' +
+      'restriction deleted. Changes the record does not show are suspect (high; critical on those identities): ' +
+      'SetDefaultPolicyVersion (the version’s document is not logged and the policy’s holders are not in the ' +
+      'record, so every roll-back is judged) and policy writes whose parameters CloudTrail omitted as too large. ' +
+      'Inline and new-version ' +
+      'documents are analysed statement by statement; attached ' +
       'customer-managed policies are judged only by the other two clauses, since the record does not carry them.',
     severity: 'critical',
     appliesTo: { eventSources: [IAM], eventNames: [...POLICY_EDIT_EVENTS] },
@@ -192,12 +266,21 @@ export default defineRule({
     // "at all", and a removal can widen as well (a Deny policy or a boundary going away); we cannot see what
     // was removed, so a ci/workload/vendor identity touching IAM is reported whatever the call.
     const automation = ctx.actor && NON_IAM_WRITERS.has(ctx.actor.kind) ? ctx.actor : null;
-    if (grants.length === 0 && !self && !automation) return null;
+    // IaC owns IAM: its removals and roll-backs are reviewed changes (policy-modified records them at info).
+    const byIac = ctx.actor?.kind === 'iac';
+    const removed = byIac ? [] : restrictionRemoved(e, ctx.target);
+    const unknown = byIac ? [] : unknownEffect(e, ctx.target);
+    if (grants.length === 0 && !self && !automation && removed.length === 0 && unknown.length === 0)
+      return null;
     const reasons = [header(e), ...grants];
     if (self) reasons.push(selfReason(e));
     if (automation) reasons.push(automationReason(automation));
+    reasons.push(...removed, ...unknown);
+    // Certain escalation is critical; a removal or an unseen change is critical on a privileged or ci target
+    // and high elsewhere.
+    const certain = grants.length > 0 || self || automation !== null;
     return {
-      severity: 'critical',
+      severity: certain || privilegedTarget(ctx.target) ? 'critical' : 'high',
       reasons,
       dedupeKey: `${e.target?.arn ?? e.target?.name ?? policyArn(e)}|${e.actor.arn ?? actorLabel(e)}`,
     };
