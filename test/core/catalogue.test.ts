@@ -27,6 +27,10 @@ const DESIGN_IDS = [
   'logging-disabled',
   'federation-token-issued',
   'baseline-review-overdue',
+  // issue 12, part B
+  'role-passed-to-compute',
+  'security-tooling-disabled',
+  'trail-destination-changed',
 ];
 
 describe('rule catalogue', () => {

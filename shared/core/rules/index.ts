@@ -18,8 +18,11 @@ import oidcUnexpectedSubject from './oidc-unexpected-subject/rule.js';
 import oidcUntrustedContext from './oidc-untrusted-context/rule.js';
 import policyModified from './policy-modified/rule.js';
 import privilegeEscalation from './privilege-escalation/rule.js';
+import rolePassedToCompute from './role-passed-to-compute/rule.js';
 import roleUnexpectedCaller from './role-unexpected-caller/rule.js';
 import rootActivity from './root-activity/rule.js';
+import securityToolingDisabled from './security-tooling-disabled/rule.js';
+import trailDestinationChanged from './trail-destination-changed/rule.js';
 import trustPolicyModified from './trust-policy-modified/rule.js';
 import trustPolicyWeak from './trust-policy-weak/rule.js';
 
@@ -41,6 +44,9 @@ export const RULES: readonly Rule[] = [
   loginProfileModified,
   mfaDeviceModified,
   loggingDisabled,
+  securityToolingDisabled,
+  trailDestinationChanged,
+  rolePassedToCompute,
   federationTokenIssued,
   baselineReviewOverdue,
 ];
