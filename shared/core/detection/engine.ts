@@ -2,7 +2,7 @@ import { matchArn } from '../baseline/patterns.js';
 import type { BaselineIdentity, RuleOverride } from '../baseline/types.js';
 import type { BaselineView } from '../baseline/view.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
-import type { Rule, RuleContext, RuleHit } from './rule.js';
+import { appliesPairs, type Rule, type RuleContext, type RuleHit } from './rule.js';
 
 export interface Finding {
   rule: Rule;
@@ -39,8 +39,8 @@ export class Engine {
         this.anyRules.push(rule);
         continue;
       }
-      for (const src of a.eventSources) {
-        for (const name of a.eventNames) {
+      for (const { eventSource: src, eventNames } of appliesPairs(a)) {
+        for (const name of eventNames) {
           const key = `${src}|${name}`;
           const list = this.byPair.get(key) ?? [];
           list.push(rule);

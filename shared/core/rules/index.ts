@@ -2,7 +2,7 @@
  * The rule catalogue. Each rule lives in a folder named by its id (rule.ts + fixtures/);
  * add new rules here in catalogue order (DESIGN.md).
  */
-import type { Rule } from '../detection/rule.js';
+import { appliesPairs, type Rule } from '../detection/rule.js';
 import accessKeyCreated from './access-key-created/rule.js';
 import baselineReviewOverdue from './baseline-review-overdue/rule.js';
 import breakGlassUsed from './break-glass-used/rule.js';
@@ -62,9 +62,9 @@ export function catalogueSelectors(
   const by = new Map<string, Set<string>>();
   for (const r of rules) {
     if (r.meta.appliesTo === 'any') continue;
-    for (const src of r.meta.appliesTo.eventSources) {
+    for (const { eventSource: src, eventNames } of appliesPairs(r.meta.appliesTo)) {
       const set = by.get(src) ?? new Set<string>();
-      for (const n of r.meta.appliesTo.eventNames) set.add(n);
+      for (const n of eventNames) set.add(n);
       by.set(src, set);
     }
   }

@@ -2,7 +2,7 @@ import { passExpected } from '../../baseline/expected.js';
 import type { PassTarget } from '../../baseline/types.js';
 import { type PassedRole, passedRoles } from '../../cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
-import { defineRule, type RuleContext, type RuleHit } from '../../detection/rule.js';
+import { appliesToPairs, defineRule, type RuleContext, type RuleHit } from '../../detection/rule.js';
 import type { Severity } from '../../severity.js';
 import { actorLabel, isSensitive, quoted, shortName } from '../_common.js';
 
@@ -67,10 +67,7 @@ export default defineRule({
       'CodeBuild, CloudFormation) by a principal or to a service its baseline does not expect (`passed_by`, ' +
       '`passed_to`). Whoever controls that compute gets the role’s credentials without ever calling AssumeRole.',
     severity: 'high',
-    appliesTo: {
-      eventSources: CALLS.map((c) => c.source),
-      eventNames: [...new Set(CALLS.flatMap((c) => c.names))],
-    },
+    appliesTo: appliesToPairs(Object.fromEntries(CALLS.map((c) => [c.source, c.names]))),
     attack: ['T1098.003', 'T1548', 'T1078.004'],
     // No Stratus Red Team technique passes a role to compute (2026); see the fixtures.
     emulatedBy: [],

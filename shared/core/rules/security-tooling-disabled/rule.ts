@@ -2,7 +2,7 @@ import { matchPattern } from '../../baseline/patterns.js';
 import { eventBridgeRuleName, logGroupName, retentionInDays } from '../../cloudtrail/accessors.js';
 import { isObj, path } from '../../cloudtrail/fields.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
-import { defineRule, type RuleContext, type RuleHit } from '../../detection/rule.js';
+import { appliesToPairs, defineRule, type RuleContext, type RuleHit } from '../../detection/rule.js';
 import type { Severity } from '../../severity.js';
 import { actorLabel, EVENTS, GUARDDUTY, quoted } from '../_common.js';
 
@@ -133,9 +133,6 @@ const CHECKS: Readonly<Record<string, Readonly<Record<string, Check>>>> = {
   [EVENTS]: { DisableRule: protectedRule, DeleteRule: protectedRule, RemoveTargets: protectedRule },
 };
 
-/** Event names a check reads, across sources (the appliesTo superset; CHECKS pairs them). */
-const NAMES = [...new Set(Object.values(CHECKS).flatMap((m) => Object.keys(m)))].sort();
-
 export default defineRule({
   meta: {
     id: 'security-tooling-disabled',
@@ -146,7 +143,9 @@ export default defineRule({
       'security log group were deleted, or an EventBridge rule declared in protected_rules was disabled. ' +
       'CloudTrail itself, GuardDuty detectors and iamwatch’s own rules are logging-disabled’s.',
     severity: 'high',
-    appliesTo: { eventSources: Object.keys(CHECKS).sort(), eventNames: NAMES },
+    appliesTo: appliesToPairs(
+      Object.fromEntries(Object.entries(CHECKS).map(([src, checks]) => [src, Object.keys(checks)])),
+    ),
     attack: ['T1562.001', 'T1562.008'],
     // No Stratus Red Team technique exercises these calls (2026); see the fixtures.
     emulatedBy: [],

@@ -1,7 +1,7 @@
 import { s3BucketName, trailName } from '../../cloudtrail/accessors.js';
 import { isObj, path } from '../../cloudtrail/fields.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
-import { defineRule, type RuleContext, type RuleHit } from '../../detection/rule.js';
+import { appliesToPairs, defineRule, type RuleContext, type RuleHit } from '../../detection/rule.js';
 import { actorLabel, CLOUDTRAIL, quoted } from '../_common.js';
 
 const S3 = 's3.amazonaws.com';
@@ -40,10 +40,7 @@ export default defineRule({
       'bucket), or a lifecycle rule on a declared trail bucket (or any bucket named like a CloudTrail bucket) ' +
       `expires logs within ${SHORT_EXPIRY_DAYS} days. Either way the audit record leaves the organisation's hands.`,
     severity: 'high',
-    appliesTo: {
-      eventSources: [CLOUDTRAIL, S3],
-      eventNames: ['CreateTrail', 'UpdateTrail', 'PutBucketLifecycle'],
-    },
+    appliesTo: appliesToPairs({ [CLOUDTRAIL]: ['CreateTrail', 'UpdateTrail'], [S3]: ['PutBucketLifecycle'] }),
     attack: ['T1562.008', 'T1537'],
     emulatedBy: ['aws.defense-evasion.cloudtrail-lifecycle-rule'],
     falsePositives: [
