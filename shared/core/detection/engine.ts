@@ -84,10 +84,11 @@ export class Engine {
       }
       if (!out) continue;
       for (const hit of Array.isArray(out) ? out : [out]) {
+        const about = hit.identityArn === undefined ? null : baseline.lookup(hit.identityArn);
         const tuned = tune(
           rule.meta.id,
           hit,
-          { ...context, arns: [e.target?.arn, e.actor.arn] },
+          { ...context, about, arns: [e.target?.arn, e.actor.arn, hit.identityArn] },
           baseline.ruleOverrides(),
         );
         if (tuned !== null) findings.push({ rule, hit: tuned });
@@ -107,7 +108,11 @@ export class Engine {
 export function tune(
   ruleId: string,
   hit: RuleHit,
-  context: Pick<RuleContext, 'target' | 'actor'> & { arns?: ReadonlyArray<string | null | undefined> },
+  context: Pick<RuleContext, 'target' | 'actor'> & {
+    /** Baseline of the identity the hit is about (RuleHit.identityArn), when it has one. */
+    about?: BaselineIdentity | null;
+    arns?: ReadonlyArray<string | null | undefined>;
+  },
   overrides: readonly RuleOverride[],
 ): RuleHit | null {
   let out = hit;
@@ -125,10 +130,11 @@ function overrideApplies(
   c: {
     target: BaselineIdentity | null;
     actor: BaselineIdentity | null;
+    about?: BaselineIdentity | null;
     arns?: ReadonlyArray<string | null | undefined>;
   },
 ): boolean {
-  const ids = [c.target, c.actor].filter((i): i is BaselineIdentity => i !== null);
+  const ids = [c.target, c.actor, c.about ?? null].filter((i): i is BaselineIdentity => i !== null);
   if (o.environment !== undefined && !ids.some((i) => i.environment === o.environment)) return false;
   if (o.identity !== undefined) {
     const pattern = o.identity;

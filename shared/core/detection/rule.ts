@@ -71,6 +71,11 @@ export interface RuleHit {
   dedupeKey?: string;
   /** Overrides the rule title (rarely). */
   title?: string;
+  /**
+   * The identity the finding is about when it is not the event's target (the role passed to compute): the
+   * `rules:` tuning's `environment` and `identity` conditions consider it too.
+   */
+  identityArn?: string;
 }
 
 export interface Rule {

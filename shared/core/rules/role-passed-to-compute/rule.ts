@@ -46,7 +46,7 @@ function judge(e: NormalisedEvent, ctx: RuleContext, to: PassTarget, role: Passe
   if (verdict.expected !== false || identity === null) return null;
   const severity: Severity = isSensitive(identity) ? 'critical' : 'high';
   const reasons = [
-    `${actorLabel(e)} passed role ${shortName(role.arn)} to ${to} (${e.eventName}, ${role.field})`,
+    `${actorLabel(e)} called ${e.eventName} with role ${shortName(role.arn)} (${role.field})`,
     ...verdict.reasons,
     `whoever runs code on that ${to} resource gets the credentials of ${shortName(role.arn)} without AssumeRole`,
   ];
@@ -55,7 +55,12 @@ function judge(e: NormalisedEvent, ctx: RuleContext, to: PassTarget, role: Passe
       `CloudTrail names the instance profile ${quoted(shortName(role.arn))}; the role is taken to share its name`,
     );
   }
-  return { severity, reasons, dedupeKey: `role-passed-to-compute|${role.arn}|${passer ?? ''}|${to}` };
+  return {
+    severity,
+    reasons,
+    dedupeKey: `role-passed-to-compute|${role.arn}|${passer ?? ''}|${to}`,
+    identityArn: role.arn,
+  };
 }
 
 export default defineRule({
