@@ -232,9 +232,7 @@ describe('parseBaseline: errors name file, line and field', () => {
 
   it('treats a key named __proto__ as data', () => {
     const r = parseBaseline('version: 1\n__proto__: { polluted: true }\n', 'b.yaml');
-    expect(errors(r)).toEqual([
-      'b.yaml:2: __proto__: unknown key (did you mean "protected_rules"?)',
-    ]);
+    expect(errors(r)).toEqual(['b.yaml:2: __proto__: unknown key (did you mean "protected_rules"?)']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
