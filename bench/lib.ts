@@ -7,5 +7,11 @@ export { replay } from '../shared/app/replay.js';
 export { buildIndex } from '../shared/core/baseline/index.js';
 export { parseBaseline } from '../shared/core/baseline/parse.js';
 export { normaliseRecord } from '../shared/core/cloudtrail/normalise.js';
+export { matchesPattern } from '../shared/core/eventbridge/match.js';
+export {
+  deployedPatterns,
+  eventBridgeSource,
+  SIGN_IN_DETAIL_TYPES,
+} from '../shared/core/eventbridge/patterns.js';
 export { readZip } from '../test/deploy/zip.js';
 export { seedIdentities } from '../test/store/helpers.js';

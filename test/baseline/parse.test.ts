@@ -226,15 +226,13 @@ describe('parseBaseline: errors name file, line and field', () => {
     expect(errors(parseBaseline(text, 'b.yaml'))).toEqual([
       'b.yaml:1: version: must be 1 (got 3)',
       'b.yaml:3: identities[0].arn: must be an IAM ARN like arn:aws:iam::111122223333:role/NAME or …:user/NAME',
-      'b.yaml:7: identities[0].extra: unknown key (allowed: arn, kind, owner, purpose, environment, team, review_after, oidc, callers)',
+      'b.yaml:7: identities[0].extra: unknown key (allowed: arn, kind, owner, purpose, environment, team, review_after, oidc, callers, passed_by, passed_to)',
     ]);
   });
 
   it('treats a key named __proto__ as data', () => {
     const r = parseBaseline('version: 1\n__proto__: { polluted: true }\n', 'b.yaml');
-    expect(errors(r)).toEqual([
-      'b.yaml:2: __proto__: unknown key (allowed: version, accounts, teams, defaults, identities, suppressions, incidents)',
-    ]);
+    expect(errors(r)).toEqual(['b.yaml:2: __proto__: unknown key (did you mean "protected_rules"?)']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 

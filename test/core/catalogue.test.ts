@@ -40,6 +40,10 @@ const DESIGN_IDS = [
   'identity-center-admin-granted',
   'identity-center-source-changed',
   'device-code-authorized',
+  // issue 12, part B
+  'role-passed-to-compute',
+  'security-tooling-disabled',
+  'trail-destination-changed',
 ];
 
 describe('rule catalogue', () => {

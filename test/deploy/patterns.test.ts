@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { ruleApplies } from '../../shared/core/detection/rule.js';
+import { appliesPairs, ruleApplies } from '../../shared/core/detection/rule.js';
 import { matchesPattern, validatePattern } from '../../shared/core/eventbridge/match.js';
 import {
   type DeployedRule,
   deployedPatterns,
+  EVENT_PATTERN_MAX_CHARS,
+  patternLength,
   SIGN_IN_DETAIL_TYPES,
   sampleEnvelope,
   sampleFor,
@@ -24,8 +26,8 @@ describe('deployed EventBridge patterns (from the rule catalogue)', () => {
     const missing: string[] = [];
     for (const rule of RULES) {
       if (rule.meta.appliesTo === 'any') continue;
-      for (const eventSource of rule.meta.appliesTo.eventSources) {
-        for (const eventName of rule.meta.appliesTo.eventNames) {
+      for (const { eventSource, eventNames } of appliesPairs(rule.meta.appliesTo)) {
+        for (const eventName of eventNames) {
           const hits = matching(deployed, sampleEnvelope({ eventSource, eventName }));
           if (hits.length === 0) missing.push(`${rule.meta.id}: ${eventSource} ${eventName}`);
         }
@@ -143,5 +145,53 @@ describe('pattern generation for sources the catalogue may add', () => {
     ['another call of the same service', 'cloudtrail.amazonaws.com', 'LookupEvents', []],
   ])('tampering, per service: %s', (_n, eventSource, eventName, expected) => {
     expect(keys(sampleEnvelope({ eventSource, eventName }))).toEqual(expected);
+  });
+});
+
+describe('patterns stay selective as the catalogue grows (issue 12)', () => {
+  it(`every deployed pattern is under EventBridge's ${EVENT_PATTERN_MAX_CHARS}-character limit`, () => {
+    const over = deployed.filter((r) => patternLength(r.pattern) > EVENT_PATTERN_MAX_CHARS);
+    expect(over.map((r) => `${r.key}: ${patternLength(r.pattern)}`)).toEqual([]);
+  });
+
+  it('splits the services rule when one pattern would exceed the limit, losing no event', () => {
+    const many = Array.from({ length: 12 }, (_, i) => ({
+      eventSource: `svc${i}.amazonaws.com`,
+      eventNames: Array.from({ length: 30 }, (_, j) => `DeleteSomethingQuiteLongNamed${j}`),
+    }));
+    const rules = deployedPatterns(many);
+    const services = rules.filter((r) => r.key.startsWith('services'));
+    expect(services.length).toBeGreaterThan(1);
+    expect(new Set(services.map((r) => r.logicalId)).size).toBe(services.length);
+    for (const r of services) expect(patternLength(r.pattern)).toBeLessThanOrEqual(EVENT_PATTERN_MAX_CHARS);
+    for (const s of many) {
+      for (const eventName of s.eventNames) {
+        const hits = matching(rules, sampleEnvelope({ eventSource: s.eventSource, eventName }));
+        expect(hits.length, `${s.eventSource} ${eventName}`).toBe(1);
+      }
+    }
+  });
+
+  it.each([
+    ['Lambda CreateFunction', 'lambda.amazonaws.com', 'CreateFunction20150331', true],
+    ['EC2 RunInstances', 'ec2.amazonaws.com', 'RunInstances', true],
+    ['ECS RegisterTaskDefinition', 'ecs.amazonaws.com', 'RegisterTaskDefinition', true],
+    ['Config StopConfigurationRecorder', 'config.amazonaws.com', 'StopConfigurationRecorder', true],
+    ['CloudWatch DeleteAlarms', 'monitoring.amazonaws.com', 'DeleteAlarms', true],
+    ['S3 PutBucketLifecycle', 's3.amazonaws.com', 'PutBucketLifecycle', true],
+    // Data plane and reads of the same services stay out.
+    ['Lambda Invoke', 'lambda.amazonaws.com', 'Invoke', false],
+    ['Lambda UpdateFunctionCode', 'lambda.amazonaws.com', 'UpdateFunctionCode20150331v2', false],
+    ['EC2 DescribeInstances', 'ec2.amazonaws.com', 'DescribeInstances', false],
+    ['ECS UpdateService', 'ecs.amazonaws.com', 'UpdateService', false],
+    ['CloudWatch PutMetricData', 'monitoring.amazonaws.com', 'PutMetricData', false],
+    ['Logs CreateLogStream', 'logs.amazonaws.com', 'CreateLogStream', false],
+    ['S3 PutObject', 's3.amazonaws.com', 'PutObject', false],
+    // A name one service reads does not select it from another (exact pairs, not sources × names).
+    ['EC2 CreateProject', 'ec2.amazonaws.com', 'CreateProject', false],
+    ['S3 CreateTrail', 's3.amazonaws.com', 'CreateTrail', false],
+    ['Config DeleteAlarms', 'config.amazonaws.com', 'DeleteAlarms', false],
+  ])('%s selected: %s', (_n, eventSource, eventName, selected) => {
+    expect(matching(deployed, sampleEnvelope({ eventSource, eventName })).length > 0).toBe(selected);
   });
 });

@@ -163,6 +163,9 @@ export class DynamoBaselineStore implements BaselineStore {
       identities,
       suppressions: settings.suppressions,
       incidents: settings.incidents,
+      ...(settings.rules === undefined ? {} : { rules: settings.rules }),
+      ...(settings.protectedRules === undefined ? {} : { protectedRules: settings.protectedRules }),
+      ...(settings.trailBuckets === undefined ? {} : { trailBuckets: settings.trailBuckets }),
     };
   }
 

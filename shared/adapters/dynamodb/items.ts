@@ -140,6 +140,10 @@ export interface Settings {
   suppressions: Suppression[];
   /** Incident windows declared in the file. */
   incidents: IncidentWindow[];
+  /** `rules:`, `protected_rules:`, `trail_buckets:` (absent when the file has none). */
+  rules?: Baseline['rules'];
+  protectedRules?: Baseline['protectedRules'];
+  trailBuckets?: Baseline['trailBuckets'];
 }
 
 export function settingsOf(b: Baseline): Settings {
@@ -150,6 +154,9 @@ export function settingsOf(b: Baseline): Settings {
       defaults: b.defaults ?? {},
       suppressions: b.suppressions ?? [],
       incidents: (b.incidents ?? []).map((w) => ({ ...w, source: 'file' })),
+      rules: b.rules,
+      protectedRules: b.protectedRules,
+      trailBuckets: b.trailBuckets,
     }),
   ) as Settings;
 }
@@ -188,6 +195,9 @@ export function readSettingsItem(item: Item | undefined | null): {
       defaults: s.defaults ?? {},
       suppressions: s.suppressions ?? [],
       incidents: s.incidents ?? [],
+      ...(s.rules === undefined ? {} : { rules: s.rules }),
+      ...(s.protectedRules === undefined ? {} : { protectedRules: s.protectedRules }),
+      ...(s.trailBuckets === undefined ? {} : { trailBuckets: s.trailBuckets }),
     },
     digest: String(item.digest ?? ''),
     rev: Number(item.rev ?? 0),

@@ -93,6 +93,18 @@ export function baselineChecks(b: Baseline, opts: CheckOptions = {}): BaselineCh
     }
   });
 
+  (b.rules ?? []).forEach((r, i) => {
+    if (opts.ruleIds === undefined || opts.ruleIds.includes(r.rule)) return;
+    const hint = suggest(r.rule, opts.ruleIds);
+    out.push({
+      field: `rules[${i}].rule`,
+      message:
+        `unknown rule "${r.rule}": this entry would tune nothing ` +
+        (hint === null ? '(see `iamwatch rules list`)' : `(did you mean "${hint}"?)`),
+      level: 'error',
+    });
+  });
+
   b.incidents.forEach((w, i) => {
     if (b.identities.some((identity) => incidentNames(w.identity, identity.arn))) return;
     const hint = closestIdentity(w.identity, b);

@@ -10,7 +10,7 @@ import type { SubjectClaims } from '../oidc/types.js';
 import { shown } from '../policy/display.js';
 import { callerAccountListed, matchCaller, matchOidc, type OidcVerdict } from './oidc-match.js';
 import { hasWildcard, matchesSomeExtensionOf } from './patterns.js';
-import type { BaselineIdentity } from './types.js';
+import type { BaselineIdentity, PassTarget } from './types.js';
 
 /** Who used an identity, as far as the record (or a stored observation) shows. */
 export type Principal =
@@ -120,6 +120,43 @@ export function principalExpected(
     expected: false,
     reasons: [`${quoted(caller)} assumed ${who} through ${through} and is not among ${listed}`],
   };
+}
+
+/**
+ * Is `passer` expected to pass `identity` (a role) to the compute service `to`? The same question as
+ * {@link principalExpected}, for `iam:PassRole` (whoever passes a role to Lambda, EC2, … gets its credentials
+ * without `AssumeRole`):
+ * - `passed_to` lists the services the role may go to; another service is unexpected;
+ * - `passed_by` lists who may pass it (IAM `ArnLike`, the actor's user or role ARN); anyone else is unexpected;
+ * - a `break-glass` role with no `passed_by` is never expected to be passed;
+ * - neither key: no expectation (null).
+ */
+export function passExpected(
+  identity: BaselineIdentity | null | undefined,
+  passer: string | null,
+  to: PassTarget,
+): Expectation {
+  if (!identity) return { expected: null, reasons: [] };
+  const who = shortName(identity.arn);
+  const reasons: string[] = [];
+  if (identity.passedTo !== undefined && !identity.passedTo.includes(to)) {
+    reasons.push(`${who} may be passed to ${identity.passedTo.join(', ')} only, not to ${to}`);
+  }
+  if (identity.passedBy !== undefined) {
+    if (passer === null || passer === '') {
+      reasons.push(`the record does not show who passed ${who}; passed_by cannot be checked`);
+    } else if (!matchCaller(identity.passedBy, passer)) {
+      const n = identity.passedBy.length;
+      reasons.push(
+        `${quoted(passer)} passed ${who} to ${to} and is not among the ${n} passed_by pattern${n === 1 ? '' : 's'}`,
+      );
+    }
+  } else if (identity.kind === 'break-glass') {
+    reasons.push(`${who} is a break-glass role and declares no passed_by: no one is expected to pass it`);
+  }
+  if (reasons.length > 0) return { expected: false, reasons };
+  if (identity.passedBy === undefined && identity.passedTo === undefined) return { expected: null, reasons };
+  return { expected: true, reasons };
 }
 
 function oidcExpected(identity: BaselineIdentity, p: Extract<Principal, { kind: 'oidc' }>): Expectation {

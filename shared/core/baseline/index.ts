@@ -4,7 +4,7 @@
  */
 import { parseSubject } from '../oidc/subject.js';
 import { hasWildcard, matchArn } from './patterns.js';
-import type { Baseline, BaselineIdentity, IncidentWindow, Suppression } from './types.js';
+import type { Baseline, BaselineIdentity, IncidentWindow, RuleOverride, Suppression } from './types.js';
 import type { BaselineView } from './view.js';
 
 /** The parts of an identity ARN that decide who it is. */
@@ -129,6 +129,18 @@ export class BaselineIndex implements BaselineView {
 
   suppressions(): readonly Suppression[] {
     return this.baseline.suppressions;
+  }
+
+  ruleOverrides(): readonly RuleOverride[] {
+    return this.baseline.rules ?? [];
+  }
+
+  protectedRules(): readonly string[] {
+    return this.baseline.protectedRules ?? [];
+  }
+
+  trailBuckets(): readonly string[] | null {
+    return this.baseline.trailBuckets ?? null;
   }
 
   /** The incident window (file or live) covering `identityArn` at `timeMs` (from ≤ t ≤ until), or null. */

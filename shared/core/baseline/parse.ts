@@ -361,6 +361,8 @@ function toDomain(f: BaselineFile): Baseline {
         ),
         callers: i.callers ?? [],
         callersDeclared: i.callers !== undefined && i.callers.length === 0 ? true : undefined,
+        passedBy: i.passed_by,
+        passedTo: i.passed_to,
       }),
     ),
     suppressions: (f.suppressions ?? []).map((s) =>
@@ -385,6 +387,9 @@ function toDomain(f: BaselineFile): Baseline {
           source: 'file' as const,
         }),
     ),
+    ...(f.rules === undefined ? {} : { rules: f.rules.map((r) => compact({ ...r })) }),
+    ...(f.protected_rules === undefined ? {} : { protectedRules: f.protected_rules }),
+    ...(f.trail_buckets === undefined ? {} : { trailBuckets: f.trail_buckets }),
   };
 }
 

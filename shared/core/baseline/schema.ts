@@ -4,8 +4,9 @@
  * `parse.ts` maps the validated file to the camelCase domain of `types.ts`.
  */
 import { z } from 'zod';
+import { SEVERITIES } from '../severity.js';
 import { suggest } from './suggest.js';
-import { ENVIRONMENTS, IDENTITY_KINDS } from './types.js';
+import { ENVIRONMENTS, IDENTITY_KINDS, PASS_TARGETS } from './types.js';
 
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_TIME =
@@ -199,7 +200,27 @@ export const identityFileSchema = z.strictObject({
   review_after: opt(dateOnly),
   oidc: opt(z.array(oidcTrustFileSchema)),
   callers: opt(z.array(text)),
+  passed_by: opt(z.array(arnPattern)),
+  passed_to: opt(z.array(z.enum(PASS_TARGETS)).min(1)),
 });
+
+/** One `rules:` tuning entry; `rule` is checked against the catalogue ids in checks.ts. */
+export const ruleOverrideFileSchema = z
+  .strictObject({
+    rule: text,
+    enabled: opt(z.boolean()),
+    severity: opt(z.enum(SEVERITIES)),
+    environment: opt(environment),
+    identity: opt(arnPattern),
+  })
+  .refine((o) => o.enabled !== undefined || o.severity !== undefined, {
+    message: 'an entry must set enabled or severity',
+  });
+
+/** An S3 bucket name (3–63 characters of lower-case letters, digits, dots and hyphens). */
+const bucketName = checked((v) =>
+  /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) ? null : `"${v}" is not an S3 bucket name`,
+);
 
 export const suppressionFileSchema = z.strictObject({
   rule: text,
@@ -233,6 +254,9 @@ export const baselineFileSchema = z.strictObject({
   identities: opt(z.array(identityFileSchema)),
   suppressions: opt(z.array(suppressionFileSchema)),
   incidents: opt(z.array(incidentFileSchema)),
+  rules: opt(z.array(ruleOverrideFileSchema)),
+  protected_rules: opt(z.array(text)),
+  trail_buckets: opt(z.array(bucketName)),
 });
 
 export type BaselineFile = z.infer<typeof baselineFileSchema>;
@@ -251,4 +275,5 @@ export const KEYS_AT: Readonly<Record<string, readonly string[]>> = {
   'identities[].oidc[]': Object.keys(oidcTrustFileSchema.shape),
   'suppressions[]': Object.keys(suppressionFileSchema.shape),
   'incidents[]': Object.keys(incidentFileSchema.shape),
+  'rules[]': ['rule', 'enabled', 'severity', 'environment', 'identity'],
 };

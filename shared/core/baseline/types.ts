@@ -1,4 +1,5 @@
 /** Baseline domain types (file contract version 1, see DESIGN.md). */
+import type { Severity } from '../severity.js';
 
 export const IDENTITY_KINDS = ['human', 'workload', 'ci', 'iac', 'vendor', 'break-glass'] as const;
 export type IdentityKind = (typeof IDENTITY_KINDS)[number];
@@ -32,6 +33,37 @@ export interface BaselineIdentity {
    * `callers` is declared by definition, and an absent key leaves the meaning to `callerExpectation`.
    */
   callersDeclared?: boolean;
+  /**
+   * Who may pass this role to a compute service (`iam:PassRole` seen as Lambda CreateFunction, EC2
+   * RunInstances, …): IAM `ArnLike` patterns of the passing principal. Absent: no expectation.
+   */
+  passedBy?: string[];
+  /** Compute services this role may be passed to (PASS_TARGETS); absent: any. */
+  passedTo?: PassTarget[];
+}
+
+/** Compute services a role can be passed to, as the baseline names them (`passed_to`). */
+export const PASS_TARGETS = [
+  'lambda',
+  'ec2',
+  'ecs',
+  'glue',
+  'sagemaker',
+  'codebuild',
+  'cloudformation',
+] as const;
+export type PassTarget = (typeof PASS_TARGETS)[number];
+
+/**
+ * A tuning entry of the `rules:` section: turn a rule off or change its severity, for every event or only
+ * where the target or actor identity is in `environment` or matches `identity` (IAM `ArnLike`).
+ */
+export interface RuleOverride {
+  rule: string;
+  enabled?: boolean;
+  severity?: Severity;
+  environment?: string;
+  identity?: string;
 }
 
 export interface Suppression {
@@ -75,6 +107,15 @@ export interface Baseline {
   identities: BaselineIdentity[];
   suppressions: Suppression[];
   incidents: IncidentWindow[];
+  /** `rules:` tuning entries, in file order (later entries win). Absent: none. */
+  rules?: RuleOverride[];
+  /**
+   * `protected_rules:` EventBridge rule names (patterns, `*` and `?`) that route security findings; disabling
+   * or deleting one raises `security-tooling-disabled`. Absent: none besides iamwatch's own.
+   */
+  protectedRules?: string[];
+  /** `trail_buckets:` S3 buckets the organisation's trails may write to (`trail-destination-changed`). */
+  trailBuckets?: string[];
 }
 
 /** A problem found while loading a baseline file. `line` is 1-based. */

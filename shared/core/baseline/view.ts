@@ -1,4 +1,4 @@
-import type { Baseline, BaselineIdentity, IncidentWindow, Suppression } from './types.js';
+import type { Baseline, BaselineIdentity, IncidentWindow, RuleOverride, Suppression } from './types.js';
 
 /**
  * What rules and the engine see of a baseline: lookups, not storage.
@@ -16,6 +16,12 @@ export interface BaselineView {
   /** True when the baseline declares at least one `human` identity (its people are listed). */
   declaresHumans(): boolean;
   suppressions(): readonly Suppression[];
+  /** `rules:` tuning entries in file order (later entries win); applied by the detection engine. */
+  ruleOverrides(): readonly RuleOverride[];
+  /** `protected_rules:` EventBridge rule name patterns (besides iamwatch's own). */
+  protectedRules(): readonly string[];
+  /** `trail_buckets:` the declared trail buckets, or null when the baseline does not declare any. */
+  trailBuckets(): readonly string[] | null;
   /** Incident windows (file-declared and, with a store, opened live) covering `identityArn` at `timeMs`. */
   incidentAt(identityArn: string, timeMs: number): IncidentWindow | null;
 }

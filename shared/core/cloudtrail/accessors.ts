@@ -224,3 +224,86 @@ export function requestString(e: NormalisedEvent, key: string): string | null {
 export function consoleLoginResult(e: NormalisedEvent): string | null {
   return nstr(e.responseElements?.ConsoleLogin);
 }
+
+/** A role as a compute call names it: an ARN, or (Glue, EC2 instance profiles) a bare name. */
+export interface PassedRole {
+  /** The role ARN (built from the account and name when the call gives a name). */
+  arn: string;
+  /** Where in the request it was found, e.g. `role`, `taskRoleArn`, `iamInstanceProfile`. */
+  field: string;
+  /** True when the call names an EC2 instance profile and the role is assumed to share its name. */
+  viaInstanceProfile: boolean;
+}
+
+/** Request fields that carry the role passed to a compute service, per `eventSource|eventName`. */
+const PASS_ROLE_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  'lambda.amazonaws.com': ['role'],
+  'glue.amazonaws.com': ['roleArn', 'role'],
+  'sagemaker.amazonaws.com': ['roleArn'],
+  'codebuild.amazonaws.com': ['serviceRole'],
+  'cloudformation.amazonaws.com': ['roleARN'],
+  'ecs.amazonaws.com': ['taskRoleArn', 'executionRoleArn'],
+};
+
+/**
+ * The roles a compute call passes (`iam:PassRole` without `AssumeRole`): Lambda `role`, Glue `roleArn`/`role`,
+ * SageMaker `roleArn`, CodeBuild `serviceRole`, CloudFormation `roleARN`, ECS `taskRoleArn`/`executionRoleArn`,
+ * EC2 instance profiles (RunInstances `iamInstanceProfile`, Associate/ReplaceIamInstanceProfileAssociation).
+ * CloudTrail shows an EC2 call's instance profile, not its role: the role is taken to share the profile's
+ * name (what the console and most IaC modules create), and marked `viaInstanceProfile`.
+ */
+export function passedRoles(e: NormalisedEvent): PassedRole[] {
+  const rp = e.requestParameters;
+  if (rp === null) return [];
+  const out: PassedRole[] = [];
+  const add = (value: unknown, field: string, viaInstanceProfile: boolean): void => {
+    const v = nstr(value);
+    if (v === null) return;
+    const arn = roleArnOf(v, e.account);
+    if (arn !== null && !out.some((p) => p.arn === arn)) out.push({ arn, field, viaInstanceProfile });
+  };
+  if (e.eventSource === 'ec2.amazonaws.com') {
+    const profile =
+      path(rp, 'iamInstanceProfile') ??
+      path(rp, 'AssociateIamInstanceProfileRequest', 'IamInstanceProfile') ??
+      path(rp, 'ReplaceIamInstanceProfileAssociationRequest', 'IamInstanceProfile');
+    add(path(profile, 'arn') ?? path(profile, 'Arn'), 'iamInstanceProfile', true);
+    if (out.length === 0) add(path(profile, 'name') ?? path(profile, 'Name'), 'iamInstanceProfile', true);
+    // A launch template or fleet names the profile only in the response.
+    const items = path(e.responseElements, 'instancesSet', 'items');
+    if (out.length === 0 && Array.isArray(items)) {
+      for (const it of items)
+        add(path(it, 'iamInstanceProfile', 'arn'), 'instancesSet.iamInstanceProfile', true);
+    }
+    return out;
+  }
+  for (const field of PASS_ROLE_FIELDS[e.eventSource] ?? []) add(rp[field], field, false);
+  return out;
+}
+
+function roleArnOf(value: string, account: string): string | null {
+  if (value.startsWith('arn:')) {
+    const m = /^arn:([^:]+):iam::(\d{12}):(role|instance-profile)\/(?:.*\/)?([^/]+)$/.exec(value);
+    if (m === null) return null;
+    return `arn:${m[1]}:iam::${m[2]}:role/${m[4]}`;
+  }
+  if (!/^[\w+=,.@/-]+$/.test(value)) return null;
+  const name = value.slice(value.lastIndexOf('/') + 1);
+  return `arn:aws:iam::${account}:role/${name}`;
+}
+
+/** S3 bucket a CreateTrail/UpdateTrail call points the trail at (`s3BucketName`), or PutBucketLifecycle's `bucketName`. */
+export function s3BucketName(e: NormalisedEvent): string | null {
+  return nstr(e.requestParameters?.s3BucketName) ?? nstr(e.requestParameters?.bucketName);
+}
+
+/** CloudWatch Logs log group of DeleteLogGroup / PutRetentionPolicy. */
+export function logGroupName(e: NormalisedEvent): string | null {
+  return nstr(e.requestParameters?.logGroupName);
+}
+
+/** CloudWatch Logs PutRetentionPolicy's `retentionInDays`. */
+export function retentionInDays(e: NormalisedEvent): number | null {
+  const v = e.requestParameters?.retentionInDays;
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}

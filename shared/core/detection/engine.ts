@@ -1,6 +1,8 @@
+import { matchArn } from '../baseline/patterns.js';
+import type { BaselineIdentity, RuleOverride } from '../baseline/types.js';
 import type { BaselineView } from '../baseline/view.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
-import type { Rule, RuleContext, RuleHit } from './rule.js';
+import { appliesPairs, type Rule, type RuleContext, type RuleHit } from './rule.js';
 
 export interface Finding {
   rule: Rule;
@@ -37,8 +39,8 @@ export class Engine {
         this.anyRules.push(rule);
         continue;
       }
-      for (const src of a.eventSources) {
-        for (const name of a.eventNames) {
+      for (const { eventSource: src, eventNames } of appliesPairs(a)) {
+        for (const name of eventNames) {
           const key = `${src}|${name}`;
           const list = this.byPair.get(key) ?? [];
           list.push(rule);
@@ -81,10 +83,67 @@ export class Engine {
         continue;
       }
       if (!out) continue;
-      for (const hit of Array.isArray(out) ? out : [out]) findings.push({ rule, hit });
+      for (const hit of Array.isArray(out) ? out : [out]) {
+        const about = hit.identityArn === undefined ? null : baseline.lookup(hit.identityArn);
+        const tuned = tune(
+          rule.meta.id,
+          hit,
+          { ...context, about, arns: [e.target?.arn, e.actor.arn, hit.identityArn] },
+          baseline.ruleOverrides(),
+        );
+        if (tuned !== null) findings.push({ rule, hit: tuned });
+      }
     }
     return { findings, failures, context };
   }
+}
+
+/**
+ * Applies the baseline's `rules:` tuning to one hit — the one place it happens, so the Lambda and replay
+ * agree. Entries apply in file order, a later one winning: `enabled: false` drops the hit, `severity`
+ * replaces its severity. An entry with `environment` or `identity` applies only when the event's target or
+ * actor identity is in that environment, or when the target or actor (baselined or not, `arns`) matches that
+ * ARN pattern (IAM `ArnLike`). Null: dropped.
+ */
+export function tune(
+  ruleId: string,
+  hit: RuleHit,
+  context: Pick<RuleContext, 'target' | 'actor'> & {
+    /** Baseline of the identity the hit is about (RuleHit.identityArn), when it has one. */
+    about?: BaselineIdentity | null;
+    arns?: ReadonlyArray<string | null | undefined>;
+  },
+  overrides: readonly RuleOverride[],
+): RuleHit | null {
+  let out = hit;
+  let enabled = true;
+  for (const o of overrides) {
+    if (o.rule !== ruleId || !overrideApplies(o, context)) continue;
+    if (o.enabled !== undefined) enabled = o.enabled;
+    if (o.severity !== undefined && o.severity !== out.severity) out = { ...out, severity: o.severity };
+  }
+  return enabled ? out : null;
+}
+
+function overrideApplies(
+  o: RuleOverride,
+  c: {
+    target: BaselineIdentity | null;
+    actor: BaselineIdentity | null;
+    about?: BaselineIdentity | null;
+    arns?: ReadonlyArray<string | null | undefined>;
+  },
+): boolean {
+  const ids = [c.target, c.actor, c.about ?? null].filter((i): i is BaselineIdentity => i !== null);
+  if (o.environment !== undefined && !ids.some((i) => i.environment === o.environment)) return false;
+  if (o.identity !== undefined) {
+    const pattern = o.identity;
+    const arns = [...ids.map((i) => i.arn), ...(c.arns ?? [])].filter(
+      (a): a is string => typeof a === 'string' && a !== '',
+    );
+    if (!arns.some((a) => matchArn(pattern, a))) return false;
+  }
+  return true;
 }
 
 function errorText(err: unknown): string {

@@ -8,6 +8,29 @@ export interface AppliesTo {
   /** e.g. iam.amazonaws.com; several sources when the same eventName exists in more than one. */
   eventSources: string[];
   eventNames: string[];
+  /**
+   * The exact eventSource → eventNames pairs read, when the rule reads different names from different
+   * services (sources × names would select, and deploy patterns for, calls no rule reads). `eventSources` and
+   * `eventNames` stay the unions, for display.
+   */
+  pairs?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The (eventSource, eventNames) pairs a rule reads: `pairs` when given, else every source × every name. */
+export function appliesPairs(a: AppliesTo): Array<{ eventSource: string; eventNames: readonly string[] }> {
+  if (a.pairs !== undefined) {
+    return Object.entries(a.pairs).map(([eventSource, eventNames]) => ({ eventSource, eventNames }));
+  }
+  return a.eventSources.map((eventSource) => ({ eventSource, eventNames: a.eventNames }));
+}
+
+/** AppliesTo from exact pairs (unions filled in). */
+export function appliesToPairs(pairs: Readonly<Record<string, readonly string[]>>): AppliesTo {
+  return {
+    eventSources: Object.keys(pairs).sort(),
+    eventNames: [...new Set(Object.values(pairs).flat())].sort(),
+    pairs,
+  };
 }
 
 export interface RuleMeta {
@@ -48,6 +71,11 @@ export interface RuleHit {
   dedupeKey?: string;
   /** Overrides the rule title (rarely). */
   title?: string;
+  /**
+   * The identity the finding is about when it is not the event's target (the role passed to compute): the
+   * `rules:` tuning's `environment` and `identity` conditions consider it too.
+   */
+  identityArn?: string;
 }
 
 export interface Rule {
@@ -85,5 +113,7 @@ export function defineRule(spec: RuleSpec | Rule): Rule {
 /** True when the rule reads events with this source and name. */
 export function ruleApplies(meta: RuleMeta, eventSource: string, eventName: string): boolean {
   if (meta.appliesTo === 'any') return true;
-  return meta.appliesTo.eventNames.includes(eventName) && meta.appliesTo.eventSources.includes(eventSource);
+  return appliesPairs(meta.appliesTo).some(
+    (p) => p.eventSource === eventSource && p.eventNames.includes(eventName),
+  );
 }

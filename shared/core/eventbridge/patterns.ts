@@ -18,7 +18,14 @@ export const SIGN_IN_DETAIL_TYPES = [
 /** `ENABLED` rules may not receive read-only management events (AssumeRole* are logged readOnly). */
 export type RuleState = 'ENABLED' | 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
 
-export type DeployedRuleKey = 'iam' | 'sts' | 'signin' | 'services' | 'root';
+export type DeployedRuleKey = 'iam' | 'sts' | 'signin' | 'services' | `services-${number}` | 'root';
+
+/**
+ * Longest event pattern EventBridge accepts (PutRule `EventPattern`: at most 4096 characters). Rules whose
+ * pattern would be longer are split (the services rule; see {@link deployedPatterns}); a test keeps every
+ * generated pattern under it.
+ */
+export const EVENT_PATTERN_MAX_CHARS = 4096;
 
 export interface Selector {
   eventSource: string;
@@ -146,24 +153,30 @@ export function deployedPatterns(selectors: readonly Selector[] = catalogueSelec
     const names = take(src);
     return names ? [{ eventSource: src, eventNames: names }] : [];
   });
-  if (rest.length > 0) {
-    const branches = rest.map((s) => ({ eventSource: [s.eventSource], eventName: s.eventNames }));
+  // Services share one rule while the pattern fits; beyond EVENT_PATTERN_MAX_CHARS they are split into
+  // `services`, `services-2`, … (whole services per rule, in source order).
+  const groups: Selector[][] = [];
+  for (const sel of rest) {
+    const last = groups[groups.length - 1];
+    if (last !== undefined && patternLength(servicesPattern([...last, sel])) <= EVENT_PATTERN_MAX_CHARS) {
+      last.push(sel);
+    } else {
+      groups.push([sel]);
+    }
+  }
+  groups.forEach((group, i) => {
+    const n = i + 1;
     out.push({
-      key: 'services',
-      logicalId: 'ServiceEventsRule',
-      nameSuffix: 'services',
-      description: `iamwatch: ${rest.map((s) => s.eventSource.split('.')[0]).join(', ')} calls read by the rule catalogue (tampering with logging and detection)`,
+      key: n === 1 ? 'services' : `services-${n}`,
+      logicalId: n === 1 ? 'ServiceEventsRule' : `ServiceEventsRule${n}`,
+      nameSuffix: n === 1 ? 'services' : `services-${n}`,
+      description: `iamwatch: ${group.map((s) => s.eventSource.split('.')[0]).join(', ')} calls read by the rule catalogue (tampering with logging and detection, roles passed to compute)`,
       state: 'ENABLED',
-      pattern: {
-        source: sorted(rest.map((s) => eventBridgeSource(s.eventSource))),
-        'detail-type': [API_CALL_DETAIL_TYPE],
-        // One branch per service keeps DeleteRule of events from matching some other service's DeleteRule.
-        detail: branches.length === 1 ? branches[0]! : { $or: branches },
-      },
-      selects: rest,
+      pattern: servicesPattern(group),
+      selects: group,
       delivery: 'every-region',
     });
-  }
+  });
 
   out.push({
     key: 'root',
@@ -179,6 +192,21 @@ export function deployedPatterns(selectors: readonly Selector[] = catalogueSelec
     delivery: 'every-region',
   });
   return out;
+}
+
+function servicesPattern(sels: readonly Selector[]): EventPattern {
+  const branches = sels.map((s) => ({ eventSource: [s.eventSource], eventName: s.eventNames }));
+  return {
+    source: sorted(sels.map((s) => eventBridgeSource(s.eventSource))),
+    'detail-type': [API_CALL_DETAIL_TYPE],
+    // One branch per service keeps DeleteRule of events from matching some other service's DeleteRule.
+    detail: branches.length === 1 ? branches[0]! : { $or: branches },
+  };
+}
+
+/** Length of a pattern as PutRule receives it (compact JSON). */
+export function patternLength(pattern: EventPattern): number {
+  return JSON.stringify(pattern).length;
 }
 
 function apiCallPattern(eventSource: string, eventNames: string[]): EventPattern {

@@ -2,7 +2,7 @@
  * The rule catalogue. Each rule lives in a folder named by its id (rule.ts + fixtures/);
  * add new rules here in catalogue order (DESIGN.md).
  */
-import type { Rule } from '../detection/rule.js';
+import { appliesPairs, type Rule } from '../detection/rule.js';
 import accessKeyCreated from './access-key-created/rule.js';
 import accessKeyExposed from './access-key-exposed/rule.js';
 import baselineReviewOverdue from './baseline-review-overdue/rule.js';
@@ -28,11 +28,14 @@ import oidcUntrustedContext from './oidc-untrusted-context/rule.js';
 import passwordPolicyWeakened from './password-policy-weakened/rule.js';
 import policyModified from './policy-modified/rule.js';
 import privilegeEscalation from './privilege-escalation/rule.js';
+import rolePassedToCompute from './role-passed-to-compute/rule.js';
 import roleUnexpectedCaller from './role-unexpected-caller/rule.js';
 import rootActivity from './root-activity/rule.js';
 import rootSessionAssumed from './root-session-assumed/rule.js';
 import serviceCredentialCreated from './service-credential-created/rule.js';
 import sessionTokenIssued from './session-token-issued/rule.js';
+import securityToolingDisabled from './security-tooling-disabled/rule.js';
+import trailDestinationChanged from './trail-destination-changed/rule.js';
 import trustPolicyModified from './trust-policy-modified/rule.js';
 import trustPolicyWeak from './trust-policy-weak/rule.js';
 
@@ -54,6 +57,9 @@ export const RULES: readonly Rule[] = [
   loginProfileModified,
   mfaDeviceModified,
   loggingDisabled,
+  securityToolingDisabled,
+  trailDestinationChanged,
+  rolePassedToCompute,
   federationTokenIssued,
   baselineReviewOverdue,
   iamUserCreated,
@@ -81,9 +87,9 @@ export function catalogueSelectors(
   const by = new Map<string, Set<string>>();
   for (const r of rules) {
     if (r.meta.appliesTo === 'any') continue;
-    for (const src of r.meta.appliesTo.eventSources) {
+    for (const { eventSource: src, eventNames } of appliesPairs(r.meta.appliesTo)) {
       const set = by.get(src) ?? new Set<string>();
-      for (const n of r.meta.appliesTo.eventNames) set.add(n);
+      for (const n of eventNames) set.add(n);
       by.set(src, set);
     }
   }

@@ -1,0 +1,88 @@
+/**
+ * docs/coverage.md is generated from docs/coverage-catalogue.json (`npm run coverage`): it must be up to date,
+ * every covered row must name a registered rule and an existing fixture that raises it, and "pending" rows are
+ * allowed only for the rule ids other branches add (issue 12 part A, session lineage) — the lead tightens this
+ * after merging them.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+// @ts-expect-error: plain ESM script without types
+import { CATALOGUE, load, OUTPUT, render } from '../../scripts/coverage.mjs';
+import { RULES } from '../../shared/core/rules/index.js';
+import { RULES_DIR } from '../helpers/rule-fixtures.js';
+
+/** Rule ids written on other branches at the same time; only these may be "pending". */
+const PENDING_ALLOWED = [
+  'iam-user-created',
+  'session-token-issued',
+  'service-credential-created',
+  'root-session-assumed',
+  'access-key-exposed',
+  'password-policy-weakened',
+  'console-login-failures',
+  'console-login-iam-user',
+  'console-login-unknown-identity',
+  'identity-center-admin-granted',
+  'identity-center-source-changed',
+  'device-code-authorized',
+  'mfa-device-modified',
+  'login-profile-modified',
+  'privilege-escalation',
+  'logging-disabled',
+  'session-credentials-moved',
+  'session-to-console',
+];
+
+interface Row {
+  id: string;
+  behaviour: string;
+  scope: 'in' | 'out';
+  covered_by?: string[];
+  fixture?: string | null;
+  pending?: boolean;
+  reason?: string;
+}
+
+const data = load() as { catalogues: Array<{ id: string; rules: Row[] }> };
+const ids = new Set(RULES.map((r) => r.meta.id));
+
+describe('docs/coverage.md', () => {
+  it('is up to date with docs/coverage-catalogue.json (npm run coverage)', () => {
+    expect(readFileSync(OUTPUT, 'utf8')).toBe(render(load(CATALOGUE)));
+  });
+
+  it('every row is complete, every covered row names a rule and a fixture that raises it (all offenders at once)', () => {
+    const offenders: string[] = [];
+    for (const cat of data.catalogues) {
+      const seen = new Set<string>();
+      for (const r of cat.rules) {
+        const at = `${cat.id}:${r.id}`;
+        if (seen.has(r.id)) offenders.push(`${at}: listed twice`);
+        seen.add(r.id);
+        if (!r.behaviour?.trim()) offenders.push(`${at}: no behaviour`);
+        if (r.scope !== 'in' && r.scope !== 'out') offenders.push(`${at}: scope must be in or out`);
+        const by = r.covered_by ?? [];
+        if (r.scope === 'out' || by.length === 0) {
+          if (!r.reason?.trim()) offenders.push(`${at}: neither covered nor a reason`);
+          continue;
+        }
+        if (r.pending) {
+          for (const id of by)
+            if (!PENDING_ALLOWED.includes(id)) offenders.push(`${at}: ${id} may not be pending`);
+          continue;
+        }
+        for (const id of by) if (!ids.has(id)) offenders.push(`${at}: ${id} is not a registered rule`);
+        const fixture = r.fixture ?? '';
+        const file = `${RULES_DIR}${fixture}`;
+        if (!fixture || !existsSync(file)) {
+          offenders.push(`${at}: fixture ${fixture || '(none)'} does not exist`);
+          continue;
+        }
+        const f = JSON.parse(readFileSync(file, 'utf8')) as { expect: string[] };
+        if (!by.some((id) => f.expect.includes(id)))
+          offenders.push(`${at}: ${fixture} does not expect ${by.join(', ')}`);
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+});
