@@ -1,0 +1,146 @@
+/**
+ * Session lineage: from a session's key back, through the parent sessions that issued it, to the origin —
+ * an OIDC token, a SAML assertion, an IAM user's key, root, an AWS service — within a bounded number of
+ * hops. "Origin unknown" (a parent older than retained state, or not seen yet) is a normal answer. Pure: the
+ * lookup is passed in (a Map in replay, DynamoDB in the Lambda) and answers for a moment in event time.
+ */
+import type { NormalisedEvent } from '../cloudtrail/types.js';
+import { callerKey, isSessionKey, type SessionRecord, sessionFromEvent } from './record.js';
+
+/** Looks a session up as of `atMs` (event time): null when never seen or no longer retained at `atMs`. */
+export type SessionLookup = (
+  key: string,
+  atMs: number,
+) => SessionRecord | null | Promise<SessionRecord | null>;
+
+/** Default bound on parent hops (AWS itself limits role chaining sessions to one hour, not to a depth). */
+export const MAX_HOPS = 10;
+
+export interface Lineage {
+  /** Sessions from the origin (first hop) to the session in question (last). */
+  chain: SessionRecord[];
+  /** True when the walk reached a first hop (OIDC, SAML, user key, root, service) without a gap. */
+  complete: boolean;
+  /** Why the chain is incomplete, or how it starts. */
+  why: string;
+}
+
+/** Walks parents from `key` to the origin. */
+export async function resolveLineage(
+  key: string,
+  atMs: number,
+  get: SessionLookup,
+  maxHops = MAX_HOPS,
+): Promise<Lineage> {
+  const first = await get(key, atMs);
+  if (!first) {
+    return {
+      chain: [],
+      complete: false,
+      why: `origin unknown: session ${key} was issued before the retained state or has not been seen`,
+    };
+  }
+  return extend([first], atMs, get, maxHops);
+}
+
+/** Completes a chain whose first element is the most recent session, walking its parents. */
+async function extend(
+  newestFirst: SessionRecord[],
+  atMs: number,
+  get: SessionLookup,
+  maxHops: number,
+): Promise<Lineage> {
+  const seen = new Set<string>();
+  for (const r of newestFirst) if (r.key) seen.add(r.key);
+  let cur = newestFirst[newestFirst.length - 1] as SessionRecord;
+  for (;;) {
+    const parentKey = cur.parentKey;
+    if (!parentKey) break;
+    if (seen.has(parentKey)) {
+      return done(
+        newestFirst,
+        false,
+        `loop: session ${parentKey} is its own ancestor; the walk stopped there`,
+      );
+    }
+    if (newestFirst.length > maxHops) {
+      return done(newestFirst, false, `more than ${maxHops} hops; the walk stopped at ${parentKey}`);
+    }
+    const parent = await get(parentKey, atMs);
+    if (!parent) {
+      return done(
+        newestFirst,
+        false,
+        `origin unknown: parent session ${parentKey} was issued before the retained state or has not been seen`,
+      );
+    }
+    seen.add(parentKey);
+    newestFirst.push(parent);
+    cur = parent;
+  }
+  if (cur.via === 'caller') {
+    return done(
+      newestFirst,
+      false,
+      `origin unknown: the first visible hop was made by ${cur.caller ?? 'an unseen caller'} without a visible session key`,
+    );
+  }
+  return done(newestFirst, true, originSentence(cur));
+}
+
+function done(newestFirst: SessionRecord[], complete: boolean, why: string): Lineage {
+  return { chain: newestFirst.slice().reverse(), complete, why };
+}
+
+function originSentence(r: SessionRecord): string {
+  switch (r.via) {
+    case 'oidc':
+      return `origin: OIDC token ${r.subject ?? '(no subject)'} from ${r.provider ?? 'an unknown provider'}`;
+    case 'saml':
+      return `origin: SAML subject ${r.subject ?? '(none)'} through ${r.provider ?? 'an unknown provider'}`;
+    case 'user-key':
+      return `origin: long-term access key of ${r.user ?? 'an IAM user'}`;
+    case 'root':
+      return `origin: root of ${r.account}`;
+    case 'service':
+      return `origin: AWS service ${r.caller ?? '(unknown)'}`;
+    default:
+      return `origin: ${r.caller ?? 'unknown caller'}`;
+  }
+}
+
+/** What lineage tells about one event. */
+export interface EventSession {
+  /** The session the event issued, when it is an issuing event. */
+  issued: SessionRecord | null;
+  /** Lineage of the session the event issued, else of the session that made the call; null when neither. */
+  lineage: Lineage | null;
+  /** The record of the session that made the call (the last hop before `issued`), when known. */
+  acting: SessionRecord | null;
+}
+
+/**
+ * The lineage of an event: for an issuing event, the chain of the session it issued (ending with it); for any
+ * other call made with a session key, the chain of that session. Null lineage for calls with a long-term key
+ * or none (their origin is the actor itself).
+ */
+export async function lineageOfEvent(
+  e: NormalisedEvent,
+  get: SessionLookup,
+  maxHops = MAX_HOPS,
+): Promise<EventSession> {
+  const issued = sessionFromEvent(e);
+  const used = callerKey(e);
+  const at = e.eventTimeMs;
+  if (issued) {
+    if (!issued.parentKey) {
+      const lineage = await extend([issued], at, get, maxHops);
+      return { issued, lineage, acting: null };
+    }
+    const lineage = await extend([issued], at, get, maxHops);
+    return { issued, lineage, acting: lineage.chain.length >= 2 ? (lineage.chain.at(-2) ?? null) : null };
+  }
+  if (!isSessionKey(used)) return { issued: null, lineage: null, acting: null };
+  const lineage = await resolveLineage(used, at, get, maxHops);
+  return { issued: null, lineage, acting: lineage.chain.at(-1) ?? null };
+}
