@@ -20,6 +20,8 @@ import policyModified from './policy-modified/rule.js';
 import privilegeEscalation from './privilege-escalation/rule.js';
 import roleUnexpectedCaller from './role-unexpected-caller/rule.js';
 import rootActivity from './root-activity/rule.js';
+import sessionCredentialsMoved from './session-credentials-moved/rule.js';
+import sessionToConsole from './session-to-console/rule.js';
 import trustPolicyModified from './trust-policy-modified/rule.js';
 import trustPolicyWeak from './trust-policy-weak/rule.js';
 
@@ -43,6 +45,8 @@ export const RULES: readonly Rule[] = [
   loggingDisabled,
   federationTokenIssued,
   baselineReviewOverdue,
+  sessionCredentialsMoved,
+  sessionToConsole,
 ];
 
 export function ruleById(id: string): Rule | undefined {

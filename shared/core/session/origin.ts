@@ -133,3 +133,19 @@ export function originExpected(first: SessionRecord, view: BaselineView) {
   if (first.via === 'saml') return principalExpected(entry, { kind: 'saml', provider: first.provider });
   return principalExpected(entry, { kind: 'caller', caller: first.caller ?? first.user });
 }
+
+/** One sentence per hop, origin first: for reasons (attacker-controlled values stay data; renderers escape). */
+export function chainReasons(lineage: Lineage): string[] {
+  return lineage.chain.map((r, i) => {
+    const who =
+      r.via === 'oidc' || r.via === 'saml'
+        ? `${VIA_LABEL[r.via]} subject ${r.subject ?? '(none)'}`
+        : r.via === 'caller'
+          ? `session ${r.caller ?? '(unknown)'}`
+          : r.via === 'service'
+            ? `AWS service ${r.caller ?? '(unknown)'}`
+            : (r.user ?? r.via);
+    const from = r.sourceIp ? ` from ${r.sourceIp}` : '';
+    return `hop ${i + 1}: ${who} got ${shortIdentity(r.identity)} at ${r.issuedAt}${from} (${r.eventName}, key ${r.key ?? 'none'})`;
+  });
+}
