@@ -2,10 +2,13 @@
 
 export { readCloudTrail } from '../shared/adapters/cloudtrail-files.js';
 export { openStore } from '../shared/adapters/dynamodb/open-store.js';
+export { MemorySessionStore } from '../shared/adapters/memory-sessions.js';
 export { createDetector, DetectionPipeline } from '../shared/app/detect.js';
 export { replay } from '../shared/app/replay.js';
 export { buildIndex } from '../shared/core/baseline/index.js';
 export { parseBaseline } from '../shared/core/baseline/parse.js';
 export { normaliseRecord } from '../shared/core/cloudtrail/normalise.js';
+export { resolveLineage } from '../shared/core/session/lineage.js';
+export { sessionFromEvent } from '../shared/core/session/record.js';
 export { readZip } from '../test/deploy/zip.js';
 export { seedIdentities } from '../test/store/helpers.js';

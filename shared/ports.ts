@@ -139,3 +139,11 @@ export interface SessionStore {
    */
   markAlerted?(key: string): void | Promise<void>;
 }
+
+/** A session store that answers at once (the in-memory map replay uses): no promise per event. */
+export interface SyncSessionStore extends SessionStore {
+  readonly sync: true;
+  get(key: string, atMs: number): SessionRecord | null;
+  put(rec: SessionRecord): void;
+  markAlerted(key: string): void;
+}

@@ -3,7 +3,7 @@
  * retention rule as the DynamoDB items, so replay and the Lambda give the same lineage on the same records.
  */
 import type { SessionRecord } from '../core/session/record.js';
-import type { SessionStore } from '../ports.js';
+import type { SyncSessionStore } from '../ports.js';
 
 /** How long a session record is kept after its credentials expire (both stores). */
 export const SESSION_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -16,7 +16,8 @@ export function retainedAt(rec: Pick<SessionRecord, 'expiresMs'>, atMs: number):
   return rec.expiresMs + SESSION_RETENTION_MS >= atMs;
 }
 
-export class MemorySessionStore implements SessionStore {
+export class MemorySessionStore implements SyncSessionStore {
+  readonly sync = true as const;
   private readonly map = new Map<string, SessionRecord>();
   /** Writes and reads, as a DynamoDB store would count them (for the bench). */
   readonly counts = { puts: 0, gets: 0, evicted: 0 };

@@ -16,8 +16,8 @@ import { RULES } from '../core/rules/index.js';
 import type { EventSession } from '../core/session/lineage.js';
 import { lineageConcerns } from '../core/session/origin.js';
 import { maxSeverity, SEVERITIES, type Severity } from '../core/severity.js';
-import type { Log, ObservationSink, SessionStore } from '../ports.js';
-import { markAlerted, trackSession } from './sessions.js';
+import type { Log, ObservationSink, SessionStore, SyncSessionStore } from '../ports.js';
+import { keysToMark, markAlerted, trackSession, trackSessionSync } from './sessions.js';
 
 export interface EvaluateResult {
   alerts: Alert[];
@@ -141,12 +141,26 @@ export async function evaluateWithSessions(
   const out = pipeline.evaluate(e, view, observations, facts);
   if (out.alerts.length > 0 && problem === null) {
     try {
-      await markAlerted(e, facts, store);
+      await markAlerted(e, facts, store, out.alerts);
     } catch (err) {
       log?.warn('session not marked as alerted', { eventId: e.eventId, error: String(err).slice(0, 200) });
     }
   }
   return { ...out, sessionProblem: problem };
+}
+
+/** {@link evaluateWithSessions} over the in-memory store (replay): the same steps, no promise per event. */
+export function evaluateWithSessionsSync(
+  pipeline: DetectionPipeline,
+  e: NormalisedEvent,
+  view: BaselineView,
+  store: SyncSessionStore,
+  observations?: ObservationSink,
+): EvaluateResult {
+  const facts = trackSessionSync(e, view, store);
+  const out = pipeline.evaluate(e, view, observations, facts);
+  if (out.alerts.length > 0) for (const k of keysToMark(e, facts, out.alerts)) store.markAlerted(k);
+  return out;
 }
 
 export interface DetectorDeps {

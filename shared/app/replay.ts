@@ -8,7 +8,8 @@ import { eventTimeProblem, normaliseRecord } from '../core/cloudtrail/normalise.
 import { Aggregator } from '../core/detection/aggregate.js';
 import type { RuleFailure } from '../core/detection/engine.js';
 import type { ObservationSink, SessionStore } from '../ports.js';
-import { type DetectionPipeline, evaluateWithSessions } from './detect.js';
+import { type DetectionPipeline, evaluateWithSessions, evaluateWithSessionsSync } from './detect.js';
+import { isSyncStore } from './sessions.js';
 
 export interface RawItem {
   raw: Record<string, unknown>;
@@ -98,6 +99,7 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
     interrupted: false,
   };
   const seen = new Set<string>();
+  const sessions = deps.sessions;
   const agg = deps.dedupe ? new Aggregator() : null;
   const out = async (alerts: Alert[]) => {
     for (const a of alerts) {
@@ -153,9 +155,11 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
           }
           seen.add(key);
         }
-        const r = deps.sessions
-          ? await evaluateWithSessions(deps.pipeline, e, deps.view, deps.sessions, deps.observations)
-          : deps.pipeline.evaluate(e, deps.view, deps.observations);
+        const r = !sessions
+          ? deps.pipeline.evaluate(e, deps.view, deps.observations)
+          : isSyncStore(sessions)
+            ? evaluateWithSessionsSync(deps.pipeline, e, deps.view, sessions, deps.observations)
+            : await evaluateWithSessions(deps.pipeline, e, deps.view, sessions, deps.observations);
         c.suppressed += r.suppressed.length;
         for (const f of r.failures) {
           c.ruleFailures += 1;

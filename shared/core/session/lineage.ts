@@ -25,14 +25,15 @@ export interface Lineage {
   why: string;
 }
 
-/** Walks parents from `key` to the origin. */
-export async function resolveLineage(
-  key: string,
-  atMs: number,
-  get: SessionLookup,
-  maxHops = MAX_HOPS,
-): Promise<Lineage> {
-  const first = await get(key, atMs);
+/**
+ * The walk as a generator: it yields each key it needs and is sent back the record (or null). Driven
+ * synchronously over a Map ({@link runSync}, replay: no promise per event) or asynchronously over DynamoDB
+ * ({@link runAsync}, the Lambda) — one walk, two drivers, the same answers.
+ */
+type Walk<T> = Generator<string, T, SessionRecord | null>;
+
+function* walkFrom(key: string, maxHops: number): Walk<Lineage> {
+  const first = yield key;
   if (!first) {
     return {
       chain: [],
@@ -40,23 +41,16 @@ export async function resolveLineage(
       why: `origin unknown: session ${key} was issued before the retained state or has not been seen`,
     };
   }
-  return extend([first], atMs, get, maxHops);
+  return yield* extend([first], maxHops);
 }
 
 /** Completes a chain whose first element is the most recent session, walking its parents. */
-async function extend(
-  newestFirst: SessionRecord[],
-  atMs: number,
-  get: SessionLookup,
-  maxHops: number,
-): Promise<Lineage> {
-  const seen = new Set<string>();
-  for (const r of newestFirst) if (r.key) seen.add(r.key);
+function* extend(newestFirst: SessionRecord[], maxHops: number): Walk<Lineage> {
   let cur = newestFirst[newestFirst.length - 1] as SessionRecord;
   for (;;) {
     const parentKey = cur.parentKey;
     if (!parentKey) break;
-    if (seen.has(parentKey)) {
+    if (newestFirst.some((r) => r.key === parentKey)) {
       return done(
         newestFirst,
         false,
@@ -66,7 +60,7 @@ async function extend(
     if (newestFirst.length > maxHops) {
       return done(newestFirst, false, `more than ${maxHops} hops; the walk stopped at ${parentKey}`);
     }
-    const parent = await get(parentKey, atMs);
+    const parent = yield parentKey;
     if (!parent) {
       return done(
         newestFirst,
@@ -74,7 +68,6 @@ async function extend(
         `origin unknown: parent session ${parentKey} was issued before the retained state or has not been seen`,
       );
     }
-    seen.add(parentKey);
     newestFirst.push(parent);
     cur = parent;
   }
@@ -86,6 +79,43 @@ async function extend(
     );
   }
   return done(newestFirst, true, originSentence(cur));
+}
+
+/** Drives a walk over a synchronous lookup. */
+function runSync<T>(walk: Walk<T>, atMs: number, get: SyncSessionLookup): T {
+  let step = walk.next();
+  while (!step.done) step = walk.next(get(step.value, atMs));
+  return step.value;
+}
+
+/** Drives a walk over an asynchronous lookup. */
+async function runAsync<T>(walk: Walk<T>, atMs: number, get: SessionLookup): Promise<T> {
+  let step = walk.next();
+  while (!step.done) step = walk.next(await get(step.value, atMs));
+  return step.value;
+}
+
+/** A lookup that answers at once (the in-memory map). */
+export type SyncSessionLookup = (key: string, atMs: number) => SessionRecord | null;
+
+/** Walks parents from `key` to the origin. */
+export function resolveLineage(
+  key: string,
+  atMs: number,
+  get: SessionLookup,
+  maxHops = MAX_HOPS,
+): Promise<Lineage> {
+  return runAsync(walkFrom(key, maxHops), atMs, get);
+}
+
+/** {@link resolveLineage} over a synchronous lookup. */
+export function resolveLineageSync(
+  key: string,
+  atMs: number,
+  get: SyncSessionLookup,
+  maxHops = MAX_HOPS,
+): Lineage {
+  return runSync(walkFrom(key, maxHops), atMs, get);
 }
 
 function done(newestFirst: SessionRecord[], complete: boolean, why: string): Lineage {
@@ -119,28 +149,39 @@ export interface EventSession {
   acting: SessionRecord | null;
 }
 
+/** The walk for one event (see {@link lineageOfEvent}). */
+function* eventWalk(e: NormalisedEvent, maxHops: number): Walk<EventSession> {
+  const issued = sessionFromEvent(e);
+  if (issued) {
+    const lineage = yield* extend([issued], maxHops);
+    return { issued, lineage, acting: lineage.chain.length >= 2 ? (lineage.chain.at(-2) ?? null) : null };
+  }
+  const used = callerKey(e);
+  if (!isSessionKey(used)) return NO_SESSION;
+  const lineage = yield* walkFrom(used, maxHops);
+  return { issued: null, lineage, acting: lineage.chain.at(-1) ?? null };
+}
+
+const NO_SESSION: EventSession = Object.freeze({ issued: null, lineage: null, acting: null });
+
 /**
  * The lineage of an event: for an issuing event, the chain of the session it issued (ending with it); for any
  * other call made with a session key, the chain of that session. Null lineage for calls with a long-term key
  * or none (their origin is the actor itself).
  */
-export async function lineageOfEvent(
+export function lineageOfEvent(
   e: NormalisedEvent,
   get: SessionLookup,
   maxHops = MAX_HOPS,
 ): Promise<EventSession> {
-  const issued = sessionFromEvent(e);
-  const used = callerKey(e);
-  const at = e.eventTimeMs;
-  if (issued) {
-    if (!issued.parentKey) {
-      const lineage = await extend([issued], at, get, maxHops);
-      return { issued, lineage, acting: null };
-    }
-    const lineage = await extend([issued], at, get, maxHops);
-    return { issued, lineage, acting: lineage.chain.length >= 2 ? (lineage.chain.at(-2) ?? null) : null };
-  }
-  if (!isSessionKey(used)) return { issued: null, lineage: null, acting: null };
-  const lineage = await resolveLineage(used, at, get, maxHops);
-  return { issued: null, lineage, acting: lineage.chain.at(-1) ?? null };
+  return runAsync(eventWalk(e, maxHops), e.eventTimeMs, get);
+}
+
+/** {@link lineageOfEvent} over a synchronous lookup (replay). */
+export function lineageOfEventSync(
+  e: NormalisedEvent,
+  get: SyncSessionLookup,
+  maxHops = MAX_HOPS,
+): EventSession {
+  return runSync(eventWalk(e, maxHops), e.eventTimeMs, get);
 }

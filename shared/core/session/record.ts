@@ -167,6 +167,10 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
   };
 }
 
+/** `Oct 2, 2019, 11:12:29 PM`: how CloudTrail writes most expirations (UTC). */
+const AWS_DATE = /^([A-Z][a-z]{2}) (\d{1,2}), (\d{4}), (\d{1,2}):(\d{2}):(\d{2}) ([AP]M)$/i;
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
 /**
  * `credentials.expiration` is an ISO time in some records and `Oct 2, 2019, 11:12:29 PM` (UTC) in others;
  * either parses. Issue time + 1 hour (the default duration) when absent or unreadable.
@@ -174,6 +178,13 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
 function parseExpiry(v: unknown, issuedMs: number): number {
   const s = str(v);
   if (s) {
+    const m = AWS_DATE.exec(s);
+    if (m) {
+      const [, mon = '', d = '', y = '', h = '', mi = '', sec = '', ampm = ''] = m;
+      const month = MONTHS.indexOf(mon);
+      const hour = (Number(h) % 12) + (ampm.toUpperCase() === 'PM' ? 12 : 0);
+      if (month >= 0) return Date.UTC(Number(y), month, Number(d), hour, Number(mi), Number(sec));
+    }
     const iso = Date.parse(s);
     if (!Number.isNaN(iso)) return iso;
     const utc = Date.parse(`${s} UTC`);
