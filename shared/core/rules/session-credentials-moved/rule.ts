@@ -21,7 +21,8 @@ const meta: Rule['meta'] = {
   // Every event the catalogue selects: a moved credential shows on whatever it is used for.
   appliesTo: 'any',
   attack: ['T1550.001', 'T1528'],
-  emulatedBy: ['aws.credential-access.ec2-steal-instance-credentials'],
+  // Stratus ec2-steal-instance-credentials exercises it only with its issuing events in the session state.
+  emulatedBy: [],
   falsePositives: [
     'A runner or pod whose egress changes address mid-job (several NAT gateways, IPv4 and IPv6 egress).',
     'A self-hosted runner pool behind rotating proxies.',
