@@ -507,6 +507,27 @@ async function benchLineage(lib, files, bl, view) {
       'one per hop walked',
     );
     row('g', 'alerted marks (UpdateItem) per 1,000 STS events', per(d('UpdateItem')), 'writes');
+    // The same events judged with no baseline: sessions AWS services obtain for unbaselined roles are skipped.
+    const bare = lib.buildIndex({
+      version: 1,
+      accounts: {},
+      teams: {},
+      defaults: {},
+      identities: [],
+      suppressions: [],
+      incidents: [],
+    });
+    const counting = new lib.MemorySessionStore();
+    const det1 = lib.createDetector({ baseline: async () => bare, sessions: counting });
+    for (const r of sts) await det1.evaluate(r);
+    const puts0 = counting.counts.puts;
+    row(
+      'g',
+      'session writes per 1,000 STS events, no baseline',
+      per(puts0),
+      'writes',
+      'service sessions of unbaselined roles skipped',
+    );
 
     // Lineage lookup time: a full walk from every issued key, DynamoDB (embedded, strong reads) and memory.
     const keys = sts

@@ -274,3 +274,59 @@ describe('resolveLineage', () => {
     expect(s.lineage).toBeNull();
   });
 });
+
+describe('IAM Identity Center sessions without their issuing event', () => {
+  it('a CLI session of an AWSReservedSSO_ role names the Identity Center user as the origin', async () => {
+    const e = ev({
+      ...sessionCall('x', 'ASIASSOCLI0000000001', 'CreateAccessKey', { time: '2026-11-02T09:30:00Z' }),
+      userIdentity: {
+        type: 'AssumedRole',
+        arn: 'arn:aws:sts::111122223333:assumed-role/AWSReservedSSO_Admin_0123abcd/alice@example.com',
+        accountId: '111122223333',
+        accessKeyId: 'ASIASSOCLI0000000001',
+        sessionContext: {
+          sessionIssuer: {
+            type: 'Role',
+            arn: 'arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123abcd',
+            accountId: '111122223333',
+            userName: 'AWSReservedSSO_Admin_0123abcd',
+          },
+        },
+      },
+    });
+    const s = await lineageOfEvent(e, () => null);
+    expect(s.lineage?.complete).toBe(true);
+    expect(s.lineage?.chain[0]).toMatchObject({
+      via: 'saml',
+      subject: 'alice@example.com',
+      provider: 'IAM Identity Center',
+    });
+    expect(s.lineage?.why).toContain('IAM Identity Center user alice@example.com');
+  });
+
+  it('a role session that chained from one: the chain starts at the Identity Center user', async () => {
+    const recs = new Map<string, SessionRecord>();
+    const hop = sessionFromEvent(
+      ev({
+        ...chainAssume(
+          'AWSReservedSSO_Admin_0123abcd',
+          'ASIASSOCLI0000000001',
+          'deploy',
+          'ASIADEPLOY0000000002',
+          {
+            time: '2026-11-02T09:40:00Z',
+          },
+        ),
+      }),
+    );
+    if (hop?.key) recs.set(hop.key, hop);
+    // The chained call's caller session ARN is the SSO session (session name GitHubActions in the helper).
+    const l = await resolveLineage(
+      'ASIADEPLOY0000000002',
+      Date.parse('2026-11-02T09:45:00Z'),
+      (k) => recs.get(k) ?? null,
+    );
+    expect(l.complete).toBe(true);
+    expect(l.chain.map((r) => r.via)).toEqual(['saml', 'caller']);
+  });
+});

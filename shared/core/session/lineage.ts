@@ -60,7 +60,8 @@ function* extend(newestFirst: SessionRecord[], maxHops: number): Walk<Lineage> {
     if (newestFirst.length > maxHops) {
       return done(newestFirst, false, `more than ${maxHops} hops; the walk stopped at ${parentKey}`);
     }
-    const parent = yield parentKey;
+    const parent =
+      (yield parentKey) ?? identityCenterSession(cur.caller, parentKey, cur.issuedAt, cur.eventId);
     if (!parent) {
       return done(
         newestFirst,
@@ -127,6 +128,8 @@ function originSentence(r: SessionRecord): string {
     case 'oidc':
       return `origin: OIDC token ${r.subject ?? '(no subject)'} from ${r.provider ?? 'an unknown provider'}`;
     case 'saml':
+      if (r.provider === 'IAM Identity Center')
+        return `origin: IAM Identity Center user ${r.subject ?? '(unknown)'} (session issued outside this trail)`;
       return `origin: SAML subject ${r.subject ?? '(none)'} through ${r.provider ?? 'an unknown provider'}`;
     case 'user-key':
       return `origin: long-term access key of ${r.user ?? 'an IAM user'}`;
@@ -158,8 +161,53 @@ function* eventWalk(e: NormalisedEvent, maxHops: number): Walk<EventSession> {
   }
   const used = callerKey(e);
   if (!isSessionKey(used)) return NO_SESSION;
-  const lineage = yield* walkFrom(used, maxHops);
+  let lineage = yield* walkFrom(used, maxHops);
+  if (lineage.chain.length === 0) {
+    const sso = identityCenterSession(e.actor.sessionArn, used, e.eventTime, e.eventId);
+    if (sso) lineage = { chain: [sso], complete: true, why: originSentence(sso) };
+  }
   return { issued: null, lineage, acting: lineage.chain.at(-1) ?? null };
+}
+
+/**
+ * An IAM Identity Center session (`assumed-role/AWSReservedSSO_<set>_<id>/<user>`) whose issuing event is not
+ * in the session state: CLI credentials come from `sso:GetRoleCredentials`, which CloudTrail logs in the
+ * Identity Center account without the key. Its origin is the Identity Center user its session name names;
+ * issue time and address are unknown (the hop carries the time and id of the event that showed it).
+ */
+function identityCenterSession(
+  sessionArn: string | null,
+  key: string,
+  at: string,
+  eventId: string,
+): SessionRecord | null {
+  const m = /^arn:([^:]+):sts::(\d{12}):assumed-role\/(AWSReservedSSO_[^/]+)\/(.+)$/.exec(sessionArn ?? '');
+  if (!m) return null;
+  const [, partition = 'aws', account = '', role = '', user = ''] = m;
+  return {
+    key,
+    eventId,
+    eventName: 'GetRoleCredentials',
+    account,
+    identity: `arn:${partition}:iam::${account}:role/${role}`,
+    sessionArn,
+    sessionName: user,
+    via: 'saml',
+    subject: user,
+    provider: 'IAM Identity Center',
+    audience: null,
+    caller: null,
+    user: null,
+    parentKey: null,
+    sourceIdentity: null,
+    sharedEventId: null,
+    sourceIp: null,
+    userAgent: null,
+    issuedAt: at,
+    issuedMs: 0,
+    expiresMs: 0,
+    rank: 0,
+  };
 }
 
 const NO_SESSION: EventSession = Object.freeze({ issued: null, lineage: null, acting: null });
