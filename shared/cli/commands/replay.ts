@@ -163,7 +163,8 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       observations: baseline.observations,
       // Lineage: a bounded in-memory map, the same answers as the Lambda's table (shared/core/session).
-      sessions: new MemorySessionStore(),
+      // IAMWATCH_LINEAGE=off turns it off (the bench's A/B; alerts then carry no origin).
+      ...(ctx.env.IAMWATCH_LINEAGE === 'off' ? {} : { sessions: new MemorySessionStore() }),
       emit,
       onProblem,
       onRuleFailure: (f) => {
