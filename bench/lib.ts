@@ -2,6 +2,7 @@
 
 export { readCloudTrail } from '../shared/adapters/cloudtrail-files.js';
 export { openStore } from '../shared/adapters/dynamodb/open-store.js';
+export { MemorySessionStore } from '../shared/adapters/memory-sessions.js';
 export { createDetector, DetectionPipeline } from '../shared/app/detect.js';
 export { replay } from '../shared/app/replay.js';
 export { buildIndex } from '../shared/core/baseline/index.js';
@@ -13,5 +14,7 @@ export {
   eventBridgeSource,
   SIGN_IN_DETAIL_TYPES,
 } from '../shared/core/eventbridge/patterns.js';
+export { resolveLineage } from '../shared/core/session/lineage.js';
+export { sessionFromEvent } from '../shared/core/session/record.js';
 export { readZip } from '../test/deploy/zip.js';
 export { seedIdentities } from '../test/store/helpers.js';

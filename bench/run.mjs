@@ -419,6 +419,9 @@ async function main() {
     rmSync(storeDir, { recursive: true, force: true });
   }
 
+  // (g) session lineage (issue 13): replay cost, DynamoDB calls per 1,000 STS events, lookup time
+  await benchLineage(lib, files, bl, view);
+
   // (f) baseline store queries on 5,000 identities
   log('\n(f) store queries on 5,000 identities');
   const qDir = path.join(tmpdir(), `iamwatch-bench-q-${process.pid}`);
@@ -448,6 +451,191 @@ async function main() {
   }
 
   printTable();
+}
+
+async function benchLineage(lib, files, bl, view) {
+  log('\n(g) session lineage');
+  const pairs = new Set(pairsOf(lib));
+  const records = [];
+  for (const f of files.slice(0, 200)) {
+    for (const r of JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')).Records) {
+      if (pairs.has(`${r.eventSource}|${r.eventName}`)) records.push(r);
+    }
+  }
+  // Replay A/B in one process on the same relevant records (what replay evaluates after its pre-filter):
+  // alternating runs, median CPU time of 5 each.
+  const runOnce = async (withSessions) => {
+    async function* source() {
+      for (let i = 0; i < records.length; i += 512)
+        yield records.slice(i, i + 512).map((raw, j) => ({ raw, path: 'bench', line: i + j + 1 }));
+    }
+    const t = process.cpuUsage();
+    await lib.replay({
+      source: source(),
+      view,
+      pipeline: new lib.DetectionPipeline(),
+      dedupe: true,
+      skipDuplicates: true,
+      ...(withSessions ? { sessions: new lib.MemorySessionStore() } : {}),
+      emit: () => {},
+      onProblem: () => {},
+    });
+    const u = process.cpuUsage(t);
+    return (u.user + u.system) / 1000;
+  };
+  await runOnce(false);
+  await runOnce(true);
+  const off = [];
+  const on = [];
+  for (let i = 0; i < 5; i++) {
+    off.push(await runOnce(false));
+    on.push(await runOnce(true));
+  }
+  const rateOff = records.length / (median(off) / 1000);
+  const rateOn = records.length / (median(on) / 1000);
+  row(
+    'g',
+    'replay pipeline without lineage',
+    fmt(rateOff),
+    'records/s CPU',
+    `${fmt(records.length)} relevant records`,
+  );
+  row(
+    'g',
+    'replay pipeline (evaluation only) with lineage',
+    fmt(rateOn),
+    'records/s CPU',
+    'without lineage',
+    `${((rateOn / rateOff) * 100).toFixed(1)} %`,
+    '(worst case: no reading or parsing)',
+    '',
+  );
+
+  // End to end: the CLI replay of the whole archive (1 core), lineage on and off, alternating, median of 3.
+  const e2e = { on: [], off: [] };
+  for (let i = 0; i < 3; i++) {
+    for (const mode of ['off', 'on']) {
+      const r = timed(
+        process.execPath,
+        [cli, 'replay', dirOf(files), '--baseline', baselineOf(files), '--workers', '0', '--quiet'],
+        {
+          env: { ...process.env, IAMWATCH_LINEAGE: mode },
+        },
+      );
+      e2e[mode].push(r.seconds);
+    }
+  }
+  const e2eRatio = median(e2e.off) / median(e2e.on);
+  row(
+    'g',
+    'replay end to end with lineage (CLI, 1 core)',
+    fmt(median(e2e.on), 2),
+    's',
+    `without: ${fmt(median(e2e.off), 2)} s`,
+    `${(e2eRatio * 100).toFixed(1)} % of the throughput`,
+    '≥ 90 %',
+    e2eRatio >= 0.9 ? 'yes' : 'MISS',
+  );
+
+  // DynamoDB calls per 1,000 STS events on the Lambda path (embedded store = the same adapter code).
+  const sts = records.filter((r) => r.eventSource === 'sts.amazonaws.com').slice(0, 10_000);
+  const issuing = sts.filter((r) => r.responseElements?.credentials?.accessKeyId).length;
+  const storeDir = path.join(tmpdir(), `iamwatch-bench-sessions-${process.pid}`);
+  const h = await lib.openStore({ dir: storeDir, cacheSeconds: 300 });
+  try {
+    await h.store.sync(bl, { prune: true, dryRun: false, sourceHash: 'bench', sourceName: 'bench' });
+    const det = lib.createDetector({ baseline: () => h.store.view(), sessions: h.sessions });
+    await det.evaluate(sts[0]);
+    const s0 = { ...h.stats() };
+    for (const r of sts) await det.evaluate(r);
+    const s1 = h.stats();
+    const d = (k) => (s1[k] ?? 0) - (s0[k] ?? 0);
+    const per = (n) => fmt((n * 1000) / Math.max(1, sts.length), 1);
+    row(
+      'g',
+      'session writes (PutItem) per 1,000 STS events',
+      per(d('PutItem')),
+      'writes',
+      `${fmt(sts.length)} STS events, ${fmt(issuing)} issuing`,
+      `${fmt((d('PutItem') / Math.max(1, issuing)) * 100, 1)} % of issuing written`,
+    );
+    row(
+      'g',
+      'session reads (GetItem) per 1,000 STS events',
+      per(d('GetItem')),
+      'reads',
+      'one per hop walked',
+    );
+    row('g', 'alerted marks (UpdateItem) per 1,000 STS events', per(d('UpdateItem')), 'writes');
+    // The same events judged with no baseline: sessions AWS services obtain for unbaselined roles are skipped.
+    const bare = lib.buildIndex({
+      version: 1,
+      accounts: {},
+      teams: {},
+      defaults: {},
+      identities: [],
+      suppressions: [],
+      incidents: [],
+    });
+    const counting = new lib.MemorySessionStore();
+    const det1 = lib.createDetector({ baseline: async () => bare, sessions: counting });
+    for (const r of sts) await det1.evaluate(r);
+    const puts0 = counting.counts.puts;
+    row(
+      'g',
+      'session writes per 1,000 STS events, no baseline',
+      per(puts0),
+      'writes',
+      'service sessions of unbaselined roles skipped',
+    );
+
+    // Lineage lookup time: a full walk from every issued key, DynamoDB (embedded, strong reads) and memory.
+    const keys = sts
+      .map((r) => r.responseElements?.credentials?.accessKeyId)
+      .filter(Boolean)
+      .slice(0, 500);
+    const at = Date.parse(sts[sts.length - 1].eventTime);
+    const t0 = performance.now();
+    let hops = 0;
+    for (const k of keys)
+      hops += (await lib.resolveLineage(k, at, (x, a) => h.sessions.get(x, a))).chain.length;
+    const ddbMs = (performance.now() - t0) / Math.max(1, keys.length);
+    row(
+      'g',
+      'lineage lookup, DynamoDB adapter (embedded dynalite)',
+      fmt(ddbMs, 2),
+      'ms/walk',
+      `${fmt(hops / Math.max(1, keys.length), 2)} hops on average`,
+    );
+    const mem = new lib.MemorySessionStore();
+    for (const r of sts) {
+      const n = lib.normaliseRecord(r);
+      const rec = n.ok ? lib.sessionFromEvent(n.event) : null;
+      if (rec) mem.put(rec);
+    }
+    const t1 = performance.now();
+    for (let i = 0; i < 20; i++)
+      for (const k of keys) await lib.resolveLineage(k, at, (x, a) => mem.get(x, a));
+    row(
+      'g',
+      'lineage lookup, in-memory (replay)',
+      fmt(((performance.now() - t1) * 1000) / (20 * Math.max(1, keys.length)), 2),
+      'µs/walk',
+    );
+  } finally {
+    await h.close();
+    rmSync(storeDir, { recursive: true, force: true });
+  }
+}
+
+/** The generated archive's cloudtrail/ directory and baseline, from its file list. */
+function dirOf(files) {
+  const f = files[0];
+  return f.slice(0, f.indexOf('/cloudtrail/') + '/cloudtrail'.length);
+}
+function baselineOf(files) {
+  const f = files[0];
+  return path.join(f.slice(0, f.indexOf('/cloudtrail/')), 'baseline.yaml');
 }
 
 function firstRepo(b) {

@@ -5,6 +5,7 @@
 import type { Alert } from './core/alert/alert.js';
 import type { Baseline, BaselineIdentity, IncidentWindow } from './core/baseline/types.js';
 import type { BaselineView } from './core/baseline/view.js';
+import type { SessionRecord } from './core/session/record.js';
 
 /** Something that receives alerts: stdout, SNS, Slack, EventBridge. Must be idempotent by alert id. */
 export interface AlertSink {
@@ -122,4 +123,27 @@ export class AdapterError extends Error {
     this.adapter = adapter;
     this.retryable = opts.retryable;
   }
+}
+
+/**
+ * Issued sessions, for lineage (shared/core/session). `get` answers as of an event time: a record whose
+ * retention ended before `atMs` is gone, so replay and the Lambda agree whatever the wall clock says.
+ */
+export interface SessionStore {
+  get(key: string, atMs: number): SessionRecord | null | Promise<SessionRecord | null>;
+  /** One conditional write: keeps the existing record unless `rec` knows more (higher `rank`). */
+  put(rec: SessionRecord): void | Promise<void>;
+  /**
+   * Marks a session as alerted on: later `get`s return it with `alerted: true`, which raises alerts on its
+   * descendants. Best effort.
+   */
+  markAlerted?(key: string): void | Promise<void>;
+}
+
+/** A session store that answers at once (the in-memory map replay uses): no promise per event. */
+export interface SyncSessionStore extends SessionStore {
+  readonly sync: true;
+  get(key: string, atMs: number): SessionRecord | null;
+  put(rec: SessionRecord): void;
+  markAlerted(key: string): void;
 }

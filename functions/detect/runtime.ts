@@ -33,6 +33,7 @@ export function buildRuntime(config: DetectConfig, log: Log): DetectRuntime {
   const detector = createDetector({
     baseline: () => store.store.view(),
     observations: store.observations,
+    sessions: store.sessions,
     log,
   });
   const circuitMs = DYNAMO_CIRCUIT_MS;

@@ -46,6 +46,30 @@ export const alertSchema = z.object({
   environment: nullableStr.optional(),
   runbook: str.optional(),
   degraded: z.array(str).optional(),
+  origin: z
+    .object({
+      chain: z
+        .array(
+          z.object({
+            identity: nullableStr,
+            via: z.enum(['oidc', 'saml', 'caller', 'user-key', 'root', 'service']),
+            subject: nullableStr.optional(),
+            caller: nullableStr.optional(),
+            user: nullableStr.optional(),
+            at: str,
+            sourceIp: nullableStr,
+            eventId: str,
+            key: nullableStr.optional(),
+            sessionName: nullableStr.optional(),
+            provider: nullableStr.optional(),
+          }),
+        )
+        .max(20),
+      complete: z.boolean(),
+      why: str,
+    })
+    .nullable()
+    .optional(),
 });
 
 // Compile-time check that the schema's output is an Alert.

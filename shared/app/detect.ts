@@ -13,7 +13,11 @@ import { Engine, type RuleFailure } from '../core/detection/engine.js';
 import type { Rule, RuleContext } from '../core/detection/rule.js';
 import { findSuppression } from '../core/detection/suppress.js';
 import { RULES } from '../core/rules/index.js';
-import type { Log, ObservationSink } from '../ports.js';
+import type { EventSession } from '../core/session/lineage.js';
+import { lineageConcerns } from '../core/session/origin.js';
+import { maxSeverity, SEVERITIES, type Severity } from '../core/severity.js';
+import type { Log, ObservationSink, SessionStore, SyncSessionStore } from '../ports.js';
+import { keysToMark, markAlerted, trackSession, trackSessionSync } from './sessions.js';
 
 export interface EvaluateResult {
   alerts: Alert[];
@@ -36,13 +40,26 @@ export class DetectionPipeline {
     return this.windows.get(ruleId) ?? 60;
   }
 
-  evaluate(e: NormalisedEvent, view: BaselineView, observations?: ObservationSink): EvaluateResult {
-    const { findings, failures, context } = this.engine.evaluate(e, view);
+  /**
+   * @param session lineage facts of the event (./sessions.ts); when given, every alert carries `origin` and
+   *   its runbook ends with `iamwatch trace`, and a worrying origin raises the severity.
+   */
+  evaluate(
+    e: NormalisedEvent,
+    view: BaselineView,
+    observations?: ObservationSink,
+    session?: EventSession | null,
+  ): EvaluateResult {
+    const { findings, failures, context } = this.engine.evaluate(e, view, session);
     if (observations) recordObservation(e, context, observations);
     const alerts: Alert[] = [];
     const suppressed: EvaluateResult['suppressed'] = [];
+    const concerns = session ? originConcerns(session, view) : [];
     for (const f of findings) {
-      const alert = buildAlert(e, f, context, view);
+      let alert = buildAlert(e, f, context, view);
+      if (concerns.length > 0) {
+        alert = { ...alert, severity: raise(alert.severity), reasons: [...alert.reasons, ...concerns] };
+      }
       const s = findSuppression(alert, e.eventTimeMs, view.suppressions());
       if (s) suppressed.push({ rule: alert.rule, reason: s.reason });
       else alerts.push(alert);
@@ -83,10 +100,75 @@ function recordObservation(e: NormalisedEvent, ctx: RuleContext, sink: Observati
   });
 }
 
+/**
+ * What the lineage adds to an alert's reasons (raising its severity one step): only about hops before this
+ * event — an OIDC assumption's own subject is the business of the OIDC rules.
+ */
+function originConcerns(session: EventSession, view: BaselineView): string[] {
+  const lineage = session.lineage;
+  if (!lineage || lineage.chain.length === 0) return [];
+  if (session.issued && lineage.chain.length === 1) return [];
+  return lineageConcerns(lineage, view);
+}
+
+function raise(s: Severity): Severity {
+  const i = SEVERITIES.indexOf(s);
+  return maxSeverity(s, SEVERITIES[Math.min(i + 1, SEVERITIES.length - 1)] ?? s);
+}
+
+/** Lineage, evaluation and the alerted mark for one event; lineage trouble fails open (origin unknown). */
+export async function evaluateWithSessions(
+  pipeline: DetectionPipeline,
+  e: NormalisedEvent,
+  view: BaselineView,
+  store: SessionStore,
+  observations?: ObservationSink,
+  log?: Log,
+): Promise<EvaluateResult & { sessionProblem: string | null }> {
+  let facts: EventSession;
+  let problem: string | null = null;
+  try {
+    facts = await trackSession(e, view, store);
+  } catch (err) {
+    problem = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 200) : String(err);
+    log?.warn('session store unavailable; origin unknown', { eventId: e.eventId, error: problem });
+    facts = {
+      issued: null,
+      acting: null,
+      lineage: { chain: [], complete: false, why: `origin unknown: session store unavailable (${problem})` },
+    };
+  }
+  const out = pipeline.evaluate(e, view, observations, facts);
+  if (out.alerts.length > 0 && problem === null) {
+    try {
+      await markAlerted(e, facts, store, out.alerts);
+    } catch (err) {
+      log?.warn('session not marked as alerted', { eventId: e.eventId, error: String(err).slice(0, 200) });
+    }
+  }
+  return { ...out, sessionProblem: problem };
+}
+
+/** {@link evaluateWithSessions} over the in-memory store (replay): the same steps, no promise per event. */
+export function evaluateWithSessionsSync(
+  pipeline: DetectionPipeline,
+  e: NormalisedEvent,
+  view: BaselineView,
+  store: SyncSessionStore,
+  observations?: ObservationSink,
+): EvaluateResult {
+  const facts = trackSessionSync(e, view, store);
+  const out = pipeline.evaluate(e, view, observations, facts);
+  if (out.alerts.length > 0) for (const k of keysToMark(e, facts, out.alerts)) store.markAlerted(k);
+  return out;
+}
+
 export interface DetectorDeps {
   /** The current baseline. When it fails, the detector fails open (see {@link createDetector}). */
   baseline: () => Promise<BaselineView>;
   observations?: ObservationSink;
+  /** Session lineage state; without it alerts carry no `origin`. */
+  sessions?: SessionStore;
   log?: Log;
   rules?: readonly Rule[];
 }
@@ -142,7 +224,9 @@ export function createDetector(deps: DetectorDeps) {
         });
         view = lastGood?.view ?? EMPTY_BASELINE;
       }
-      const out = pipeline.evaluate(n.event, view, deps.observations);
+      const out = deps.sessions
+        ? await evaluateWithSessions(pipeline, n.event, view, deps.sessions, deps.observations, deps.log)
+        : pipeline.evaluate(n.event, view, deps.observations);
       for (const f of out.failures)
         deps.log?.error('rule failed', { rule: f.rule, eventId: f.eventId, error: f.error });
       if (unavailable) {

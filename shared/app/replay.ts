@@ -7,8 +7,9 @@ import type { BaselineView } from '../core/baseline/view.js';
 import { eventTimeProblem, normaliseRecord } from '../core/cloudtrail/normalise.js';
 import { Aggregator } from '../core/detection/aggregate.js';
 import type { RuleFailure } from '../core/detection/engine.js';
-import type { ObservationSink } from '../ports.js';
-import type { DetectionPipeline } from './detect.js';
+import type { ObservationSink, SessionStore } from '../ports.js';
+import { type DetectionPipeline, evaluateWithSessions, evaluateWithSessionsSync } from './detect.js';
+import { isSyncStore } from './sessions.js';
 
 export interface RawItem {
   raw: Record<string, unknown>;
@@ -54,6 +55,8 @@ export interface ReplayDeps {
   /** Fold repeats within each rule's window (default true; --no-dedupe turns it off). */
   dedupe: boolean;
   observations?: ObservationSink;
+  /** Session lineage state (an in-memory bounded map); alerts then carry `origin`. */
+  sessions?: SessionStore;
   emit: (alert: Alert) => void | Promise<void>;
   onProblem: (p: ReplayProblem) => void;
   onRuleFailure?: (f: RuleFailure) => void;
@@ -96,6 +99,7 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
     interrupted: false,
   };
   const seen = new Set<string>();
+  const sessions = deps.sessions;
   const agg = deps.dedupe ? new Aggregator() : null;
   const out = async (alerts: Alert[]) => {
     for (const a of alerts) {
@@ -151,7 +155,11 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
           }
           seen.add(key);
         }
-        const r = deps.pipeline.evaluate(e, deps.view, deps.observations);
+        const r = !sessions
+          ? deps.pipeline.evaluate(e, deps.view, deps.observations)
+          : isSyncStore(sessions)
+            ? evaluateWithSessionsSync(deps.pipeline, e, deps.view, sessions, deps.observations)
+            : await evaluateWithSessions(deps.pipeline, e, deps.view, sessions, deps.observations);
         c.suppressed += r.suppressed.length;
         for (const f of r.failures) {
           c.ruleFailures += 1;

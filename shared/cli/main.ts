@@ -7,6 +7,7 @@ import { register as registerIncident } from './commands/incident.js';
 import { register as registerRedrive } from './commands/redrive.js';
 import { register as registerReplay } from './commands/replay.js';
 import { register as registerRules } from './commands/rules.js';
+import { register as registerTrace } from './commands/trace.js';
 import { type CliContext, CliError, EXIT } from './context.js';
 import { safeText } from './text.js';
 
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
     registerDoctor,
     registerEval,
     registerRedrive,
+    registerTrace,
     ...extra,
   ])
     reg(program, ctx);

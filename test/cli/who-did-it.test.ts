@@ -138,10 +138,11 @@ describe('alerts show who did it', () => {
     });
     expect(a.accountName).toBe('prod');
     expect(a.runbook).toBe(
-      `iamwatch baseline show ${SSO_ROLE_ARN}; match the change to a reviewed pull request or change ticket.`,
+      // Every alert's runbook ends with the trace of the session that acted (issue 13).
+      `iamwatch baseline show ${SSO_ROLE_ARN}; match the change to a reviewed pull request or change ticket; iamwatch trace ASIAEXAMPLEKEY123456`,
     );
     for (const x of alerts)
-      expect(x.runbook ?? '').not.toMatch(/<(role|identity|actor|user|subject|target)>/);
+      expect(x.runbook ?? '').not.toMatch(/<(role|identity|actor|user|subject|target|key)>/);
 
     // Slack and the text rendering show the person, the role and the account name.
     const slack = textFields(renderSlackMessage(a)).join('\n');

@@ -4,6 +4,13 @@
  * its role (the proxy answers AccessDenied otherwise, as AWS would, and the test fails).
  */
 import { describe, expect, it, type TestContext } from 'vitest';
+import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
+import { DetectionPipeline } from '../../shared/app/detect.js';
+import { replay } from '../../shared/app/replay.js';
+import type { Alert } from '../../shared/core/alert/alert.js';
+import { buildIndex } from '../../shared/core/baseline/index.js';
+import { envelope } from '../deploy/envelope.js';
+import { chainAssume, oidcAssume, sessionCall } from '../session/records.js';
 import { createAccessKeyEvent, sampleAlert, scheduleEvent, snsEvent } from './events.js';
 import { type FunctionWorld, type RunResult, startWorld } from './harness.js';
 import { type SlackStub, startSlackStub } from './slack-stub.js';
@@ -43,6 +50,54 @@ describe.concurrent('packaged functions run as deployed (template env, timeout, 
     expect(r.invocations[0]!.result).toMatchObject({ evaluated: 1, deadLettered: 0 });
     const published = w.proxy.calls.filter((c) => c.action === 'sns:Publish' && c.allowed && !c.fault);
     expect(published.map((c) => JSON.parse(String(c.body.Message)).rule)).toContain('access-key-created');
+  });
+
+  it('detect: alerts carry the same session origin as replay gives (chained fork PR scenario)', async (ctx) => {
+    const PLAN = 'ASIAPLAN000000000001';
+    const APPLY = 'ASIAAPPLY00000000002';
+    const records = [
+      oidcAssume('gha-plan', 'repo:fork/api:pull_request', PLAN, { time: '2026-11-02T10:02:00Z' }),
+      chainAssume('gha-plan', PLAN, 'tf-apply', APPLY, { time: '2026-11-02T10:04:00Z' }),
+      sessionCall('tf-apply', APPLY, 'CreateAccessKey', { time: '2026-11-02T10:05:00Z' }),
+    ];
+    const w = await world(ctx, 'detect');
+    // One event per container: the table, not the container's memory, carries the lineage.
+    for (const r of records) expectHealthy(w, await w.run([envelope(r)]));
+    const published = w.proxy.calls
+      .filter((c) => c.action === 'sns:Publish' && c.allowed && !c.fault)
+      .map((c) => JSON.parse(String(c.body.Message)) as Alert);
+    const expected: Alert[] = [];
+    async function* source() {
+      yield records.map((raw, i) => ({ raw, path: 'mem', line: i + 1 }));
+    }
+    await replay({
+      source: source(),
+      view: buildIndex({
+        version: 1,
+        accounts: {},
+        teams: {},
+        defaults: {},
+        identities: [],
+        suppressions: [],
+        incidents: [],
+      }),
+      pipeline: new DetectionPipeline(),
+      dedupe: false,
+      sessions: new MemorySessionStore(),
+      emit: (a) => {
+        expected.push(a);
+      },
+      onProblem: () => {},
+    });
+    const pick = (xs: Alert[]) =>
+      xs
+        .map((a) => ({ rule: a.rule, eventId: a.eventId, origin: a.origin }))
+        .sort((a, b) => (a.eventId + a.rule).localeCompare(b.eventId + b.rule));
+    expect(pick(published)).toEqual(pick(expected));
+    expect(published.find((a) => a.rule === 'access-key-created')?.origin?.chain.map((c) => c.key)).toEqual([
+      PLAN,
+      APPLY,
+    ]);
   });
 
   it('slack-notify: posts an alert from the topic to the default webhook', async (ctx) => {

@@ -1,8 +1,6 @@
 /**
  * docs/coverage.md is generated from docs/coverage-catalogue.json (`npm run coverage`): it must be up to date,
- * every covered row must name a registered rule and an existing fixture that raises it, and "pending" rows are
- * allowed only for the rule ids other branches add (issue 12 part A, session lineage) — the lead tightens this
- * after merging them.
+ * every covered row must name a registered rule and an existing fixture that raises it; no row is "pending".
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -11,27 +9,8 @@ import { CATALOGUE, load, OUTPUT, render } from '../../scripts/coverage.mjs';
 import { RULES } from '../../shared/core/rules/index.js';
 import { RULES_DIR } from '../helpers/rule-fixtures.js';
 
-/** Rule ids written on other branches at the same time; only these may be "pending". */
-const PENDING_ALLOWED = [
-  'iam-user-created',
-  'session-token-issued',
-  'service-credential-created',
-  'root-session-assumed',
-  'access-key-exposed',
-  'password-policy-weakened',
-  'console-login-failures',
-  'console-login-iam-user',
-  'console-login-unknown-identity',
-  'identity-center-admin-granted',
-  'identity-center-source-changed',
-  'device-code-authorized',
-  'mfa-device-modified',
-  'login-profile-modified',
-  'privilege-escalation',
-  'logging-disabled',
-  'session-credentials-moved',
-  'session-to-console',
-];
+/** No row may be "pending" any more: every covered row names a fixture of a registered rule. */
+const PENDING_ALLOWED: string[] = [];
 
 interface Row {
   id: string;

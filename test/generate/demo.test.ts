@@ -1,16 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
+import { DetectionPipeline, evaluateWithSessionsSync } from '../../shared/app/detect.js';
 import {
   DEMO_OPTIONS,
   demoReadme,
   Generation,
   type PlantedScenario,
 } from '../../shared/app/generate/index.js';
+import type { Alert } from '../../shared/core/alert/alert.js';
 import { buildIndex } from '../../shared/core/baseline/index.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
-import { Engine } from '../../shared/core/detection/engine.js';
 import { RULES } from '../../shared/core/rules/index.js';
 import { atLeast } from '../../shared/core/severity.js';
 import { readObjects } from './helpers.js';
@@ -44,6 +46,8 @@ describe('examples/demo', () => {
       'admin-policy-attached',
       'break-glass-in-incident',
       'break-glass-outside-incident',
+      'chained-pr-to-apply',
+      'ci-token-reused',
       'key-for-other-user',
       'oidc-pr-to-deploy',
       'root-console-login',
@@ -57,28 +61,49 @@ describe('examples/demo', () => {
     );
     expect(issues.filter((i) => i.level === 'error')).toEqual([]);
     const view = buildIndex(baseline!);
-    const engine = new Engine(RULES);
+    // As replay evaluates: in time order, with the session state (lineage rules need the issuing events).
+    const pipeline = new DetectionPipeline();
+    const sessions = new MemorySessionStore();
+    const byEvent = new Map<string, Alert[]>();
     const implemented = new Set(RULES.map((r) => r.meta.id));
     const expected = new Map(scenarios.flatMap((s) => s.alerting.map((a) => [a.eventId, a] as const)));
     const benign: string[] = [];
     const missing: string[] = [];
-    for (const raw of records) {
-      const n = normaliseRecord(raw);
-      expect(n.ok).toBe(true);
-      if (!n.ok) continue;
-      const found = engine.evaluate(n.event, view).findings.filter((f) => atLeast(f.hit.severity, 'low'));
-      const exp = expected.get(n.event.eventId);
+    const ordered = records
+      .map((raw) => normaliseRecord(raw))
+      .map((n) => {
+        expect(n.ok).toBe(true);
+        if (!n.ok) throw new Error(n.reason);
+        return n.event;
+      })
+      .sort((a, b) => a.eventTimeMs - b.eventTimeMs);
+    for (const e of ordered) {
+      const found = evaluateWithSessionsSync(pipeline, e, view, sessions).alerts.filter((a) =>
+        atLeast(a.severity, 'low'),
+      );
+      byEvent.set(e.eventId, found);
+      const exp = expected.get(e.eventId);
       if (!exp) {
-        for (const f of found)
-          benign.push(`${n.event.eventName} ${n.event.eventId}: ${f.rule.meta.id} ${f.hit.severity}`);
+        for (const f of found) benign.push(`${e.eventName} ${e.eventId}: ${f.rule} ${f.severity}`);
         continue;
       }
-      const got = new Set(found.map((f) => f.rule.meta.id));
+      const got = new Set(found.map((f) => f.rule));
       for (const rule of exp.rules)
         if (implemented.has(rule) && !got.has(rule)) missing.push(`${exp.eventName} ${exp.eventId}: ${rule}`);
-      if (exp.severity) for (const f of found) expect(f.hit.severity).toBe(exp.severity);
+      if (exp.severity) for (const f of found) expect(f.severity).toBe(exp.severity);
     }
     expect(benign).toEqual([]);
     expect(missing).toEqual([]);
+    // Planted chains: the last alerting record names its whole lineage (scenarios.json \`lineage\`).
+    const withLineage = scenarios.filter((s) => s.lineage);
+    expect(withLineage.length).toBeGreaterThanOrEqual(2);
+    for (const s of withLineage) {
+      const last = s.alerting[s.alerting.length - 1]!;
+      const origin = byEvent.get(last.eventId)?.[0]?.origin;
+      expect(origin?.complete, s.scenario).toBe(true);
+      expect(origin?.chain.map((h) => h.identity?.split('/').pop())).toEqual(s.lineage?.roles);
+      expect(origin?.chain[0]?.via).toBe(s.lineage?.via);
+      expect(origin?.chain[0]?.subject).toBe(s.lineage?.subject);
+    }
   });
 });

@@ -13,6 +13,8 @@ export interface RuleFixture {
   baseline: string;
   expect: string[];
   severity?: Record<string, string>;
+  /** Records evaluated first, in order, to build session lineage state (issue 13). */
+  before?: Array<Record<string, unknown>>;
   record: Record<string, unknown>;
 }
 

@@ -136,3 +136,7 @@ export function lookupBuckets(query: string): { kind: 'subject' | 'caller'; buck
   buckets.push(WILD_SUBJECT);
   return { kind: 'subject', buckets };
 }
+
+/** Session record of a temporary access key (lineage; see TABLE.md). */
+export const sessionPk = (key: string) => `SESSION#${key}`;
+export const SESSION_SK = 'S';

@@ -7,6 +7,7 @@ import { DEFAULT_RETRY, Dynamo, type RetryPolicy } from './client.js';
 import { DynamoDedupeStore } from './dedupe.js';
 import { DynamoObservationSink } from './observations.js';
 import { StoreQueries } from './queries.js';
+import { DynamoSessionStore } from './sessions.js';
 import { ensureTable } from './table.js';
 
 /** Table name used inside the embedded store. */
@@ -40,6 +41,8 @@ export interface StoreHandle {
   dedupe: DedupeStore;
   history: AlertHistory;
   queries: StoreQueries;
+  /** Session records for lineage (./sessions.ts). */
+  sessions: DynamoSessionStore;
   /** DynamoDB calls made so far, per operation (`Query`, `UpdateItem`, `throttled:PutItem`, …). */
   stats(): Record<string, number>;
   /** Flushes nothing by itself: call observations.flush() first. Stops the embedded server and frees its lock. */
@@ -80,6 +83,7 @@ export function createStoreHandle(
     dedupe,
     history: dedupe,
     queries: new StoreQueries(db, store, clock),
+    sessions: new DynamoSessionStore(db),
     stats: () => db.stats(),
     describe: opts.describe ?? `table ${table}`,
     async close() {

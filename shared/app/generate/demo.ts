@@ -17,6 +17,8 @@ export const DEMO_OPTIONS: GenerateOptions = {
     'key-for-other-user',
     'break-glass-outside-incident',
     'root-console-login',
+    'chained-pr-to-apply',
+    'ci-token-reused',
   ],
   plantAt: [
     { scenario: 'break-glass-in-incident', at: '2026-05-12T03:20:00Z' },
@@ -25,6 +27,8 @@ export const DEMO_OPTIONS: GenerateOptions = {
     { scenario: 'key-for-other-user', at: '2026-05-12T14:07:00Z' },
     { scenario: 'break-glass-outside-incident', at: '2026-05-12T16:55:00Z' },
     { scenario: 'root-console-login', at: '2026-05-12T20:14:00Z' },
+    { scenario: 'chained-pr-to-apply', at: '2026-05-12T09:12:00Z' },
+    { scenario: 'ci-token-reused', at: '2026-05-12T15:36:00Z' },
   ],
   recordsPerObject: [120, 260],
 };

@@ -278,6 +278,7 @@ export class Generation {
           eventIds: built.drafts.map((d) => d.eventId),
           alerting: built.alerting,
           ...(built.note ? { note: built.note } : {}),
+          ...(built.lineage ? { lineage: built.lineage } : {}),
         });
       }
       const remaining = n - i;

@@ -33,6 +33,7 @@ import {
   GITHUB_PROVIDER,
   ORG,
   ROLES,
+  RUNNER_IPS,
   SSO,
   USERS,
 } from './org.js';
@@ -51,6 +52,8 @@ export const SCENARIO_NAMES = [
   'stop-logging',
   'login-profile-other-user',
   'federation-token',
+  'chained-pr-to-apply',
+  'ci-token-reused',
 ] as const;
 
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
@@ -75,6 +78,11 @@ export interface PlantedScenario {
   /** The records that raise findings, with their rule ids (before dedupe). */
   alerting: ExpectedFinding[];
   note?: string;
+  /**
+   * Session lineage expected on the last alerting record (issue 13): the roles of the chain from the origin,
+   * how the origin was obtained and its subject.
+   */
+  lineage?: { roles: string[]; via: string; subject: string };
 }
 
 export interface ScenarioOutput {
@@ -82,6 +90,7 @@ export interface ScenarioOutput {
   alerting: ExpectedFinding[];
   description: string;
   note?: string;
+  lineage?: { roles: string[]; via: string; subject: string };
 }
 
 const GHA_UA = 'aws-sdk-nodejs/2.1691.0 linux/v20.17.0 configure-aws-credentials-for-github-actions promise';
@@ -312,6 +321,69 @@ export function buildScenario(rng: Prng, name: ScenarioName, t: number): Scenari
           'The leaked key of svc-legacy-reporting obtained a federation token (aws.persistence.sts-federation-token).',
       };
     }
+    case 'chained-pr-to-apply': {
+      // A pull request (here from a fork-like branch of example-org/api) gets the deploy role's session,
+      // chains into terraform-apply and mints a key for a user: lineage names the PR token as the origin.
+      const subject = `repo:${ORG}/api:pull_request`;
+      const ip = rng.pick(RUNNER_IPS);
+      const { draft: d1, session: s1 } = assumeRoleWithWebIdentity(rng, {
+        t,
+        region: 'us-east-1',
+        role: ROLES.prodGhaApi,
+        provider: GITHUB_PROVIDER,
+        subject,
+        sessionName: 'GitHubActions',
+        ip,
+        ua: GHA_UA,
+      });
+      const caller = assumedRolePrincipal(s1!, ip, `${ATTACKER_CLI}sts.assume-role`);
+      const { draft: d2, session: s2 } = assumeRoleBySession(
+        rng,
+        t + 20,
+        'us-east-1',
+        caller,
+        ROLES.prodTfApply,
+        'GitHubActions',
+      );
+      const who = assumedRolePrincipal(s2, ip, `${ATTACKER_CLI}iam.create-access-key`);
+      const d3 = createAccessKey(rng, t + 41, prod, who, USERS.legacyReporting.name);
+      return {
+        drafts: [d1, d2, d3],
+        alerting: [
+          expect(d1, ['oidc-untrusted-context', 'oidc-unexpected-subject']),
+          expect(d2, ['role-unexpected-caller']),
+          expect(d3, ['access-key-created']),
+        ],
+        description:
+          'A pull_request workflow of example-org/api got the deploy role, chained into terraform-apply and created an access key for svc-legacy-reporting; the key creation names the pull request as its origin.',
+        lineage: { roles: ['gha-deploy-api', 'terraform-apply'], via: 'oidc', subject },
+      };
+    }
+    case 'ci-token-reused': {
+      // A legitimate production deploy; its session credentials are then used from the attacker's network
+      // to get a console sign-in token (stolen runner token).
+      const subject = `repo:${ORG}/api:environment:production`;
+      const ip = rng.pick(RUNNER_IPS);
+      const { draft: d1, session } = assumeRoleWithWebIdentity(rng, {
+        t,
+        region: 'us-east-1',
+        role: ROLES.prodGhaApi,
+        provider: GITHUB_PROVIDER,
+        subject,
+        sessionName: 'GitHubActions',
+        ip,
+        ua: GHA_UA,
+      });
+      const who = assumedRolePrincipal(session!, attackerIp, 'python-requests/2.31.0');
+      const d2 = simple(rng, t + 300, prod, 'us-east-1', who, 'signin', 'GetSigninToken', false, '{}', '{}');
+      return {
+        drafts: [d1, d2],
+        alerting: [expect(d2, ['session-credentials-moved', 'session-to-console'])],
+        description:
+          "The production deploy role's session was used five minutes later from an attacker's address to get a console sign-in token.",
+        lineage: { roles: ['gha-deploy-api'], via: 'oidc', subject },
+      };
+    }
   }
 }
 
@@ -324,6 +396,7 @@ export function scenarioSize(name: ScenarioName): number {
     case 'break-glass-in-incident':
       return 4;
     case 'oidc-pr-to-deploy':
+    case 'chained-pr-to-apply':
       return 3;
     case 'oidc-foreign-repo':
     case 'root-console-login':

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type ReadStats, readCloudTrail } from '../../adapters/cloudtrail-files.js';
+import { MemorySessionStore } from '../../adapters/memory-sessions.js';
 import { DetectionPipeline } from '../../app/detect.js';
 import { type ReplayCounters, replay } from '../../app/replay.js';
 import type { Alert } from '../../core/alert/alert.js';
@@ -161,6 +162,9 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
       requireEventTime: true,
       ...(ctx.signal ? { signal: ctx.signal } : {}),
       observations: baseline.observations,
+      // Lineage: a bounded in-memory map, the same answers as the Lambda's table (shared/core/session).
+      // IAMWATCH_LINEAGE=off turns it off (the bench's A/B; alerts then carry no origin).
+      ...(ctx.env.IAMWATCH_LINEAGE === 'off' ? {} : { sessions: new MemorySessionStore() }),
       emit,
       onProblem,
       onRuleFailure: (f) => {

@@ -1,4 +1,5 @@
 import type { IdentityKind } from '../baseline/types.js';
+import type { AlertOrigin } from '../session/origin.js';
 import type { Severity } from '../severity.js';
 
 /** The alert JSON contract (DESIGN.md). Field order here is the serialisation order. */
@@ -36,6 +37,12 @@ export interface Alert {
   degraded?: string[];
   /** Display name of `account` from the baseline's `accounts:` (additive, v0.2; absent when not named). */
   accountName?: string | null;
+  /**
+   * Session lineage of the actor (additive, v0.2): the chain of sessions from the origin (OIDC token, SAML
+   * assertion, user key, root, service) to the session that acted — or that this event issued. Null when the
+   * actor used no session key; absent when lineage is not tracked.
+   */
+  origin?: AlertOrigin | null;
 }
 
 export interface AlertActor {

@@ -5,8 +5,10 @@ import type { NormalisedEvent } from '../cloudtrail/types.js';
 import type { Finding } from '../detection/engine.js';
 import type { RuleContext } from '../detection/rule.js';
 import { stableHash } from '../hash.js';
+import { originOf } from '../session/origin.js';
+import { callerKey, isSessionKey } from '../session/record.js';
 import type { Alert, AlertActor } from './alert.js';
-import { fillRunbook } from './runbook.js';
+import { fillRunbook, TRACE_STEP } from './runbook.js';
 
 /** Turns a finding into the alert JSON contract. Field order is the serialisation order. */
 export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, view: BaselineView): Alert {
@@ -43,9 +45,10 @@ export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, vie
     dedupeKey,
     count: 1,
     environment: entry?.environment ?? null,
-    runbook: fillRunbook(rule.meta.runbook, runbookValues(e, ctx)),
+    runbook: fillRunbook(runbookOf(rule.meta.runbook, ctx), runbookValues(e, ctx)),
     ...(accountName ? { accountName } : {}),
   };
+  if (ctx.session !== undefined) alert.origin = originOf(ctx.session?.lineage ?? null);
   return alert;
 }
 
@@ -88,6 +91,19 @@ export function alertActor(e: NormalisedEvent, view: Pick<BaselineView, 'account
   };
 }
 
+/** The rule's runbook, ending with `iamwatch trace <key>` when lineage is tracked. */
+function runbookOf(template: string, ctx: RuleContext): string {
+  if (ctx.session === undefined || template.includes('iamwatch trace')) return template;
+  return `${template.replace(/[.;\s]+$/, '')}; ${TRACE_STEP}`;
+}
+
+/** The key `iamwatch trace` starts from: the session that acted, else the one issued, else the event. */
+function traceKey(e: NormalisedEvent, ctx: RuleContext): string {
+  const used = callerKey(e);
+  if (isSessionKey(used)) return used;
+  return ctx.session?.issued?.key ?? e.eventId;
+}
+
 /** What the runbook placeholders stand for in this event. */
 function runbookValues(e: NormalisedEvent, ctx: RuleContext) {
   const t = e.target;
@@ -103,5 +119,6 @@ function runbookValues(e: NormalisedEvent, ctx: RuleContext) {
       (t?.type === 'user' ? t.arn : null) ?? (actorIsUser || e.actor.type === 'Root' ? e.actor.arn : null),
     subject: e.oidc?.subject ?? e.actor.subject,
     target: t?.arn ?? null,
+    key: traceKey(e, ctx),
   };
 }

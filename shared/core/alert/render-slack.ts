@@ -6,6 +6,7 @@
  * CloudTrail console button, built here from fields that passed strict patterns. Messages stay within
  * Slack's limits (≤ 50 blocks, section text ≤ 3000, field ≤ 2000, header ≤ 150 characters).
  */
+import { originLine } from '../session/origin.js';
 import type { Severity } from '../severity.js';
 import type { Alert } from './alert.js';
 import { escapeMrkdwn, mrkdwnCode, sanitizeText, shellQuote } from './escape.js';
@@ -180,6 +181,12 @@ export function renderSlackMessage(alert: Alert, opts: RenderSlackOptions = {}):
       ),
     ),
   });
+
+  const origin = originLine(alert.origin);
+  if (origin) {
+    // Subjects and session names in the chain are attacker-controlled: one escaped line, never markup.
+    blocks.push({ type: 'section', text: mrkdwn(`*Origin* ${escapeMrkdwn(origin, { max: 600 })}`) });
+  }
 
   const t = alert.target;
   blocks.push({

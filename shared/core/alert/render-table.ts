@@ -11,7 +11,9 @@
  * - Linear in the number of alerts: no spread of per-row values into a call (which overflows the stack at
  *   ~100k arguments).
  */
+
 import { parseArn } from '../cloudtrail/arn.js';
+import { originLine } from '../session/origin.js';
 import type { Alert } from './alert.js';
 import { sanitizeText } from './escape.js';
 import { HUMAN_SESSION_TYPES } from './render-slack.js';
@@ -209,6 +211,8 @@ export function alertTableLines(alerts: readonly Alert[], opts: TableOptions = {
       const owner = `owner ${clean(a.baseline.owner, 120)} · ${clean(a.baseline.purpose, 300)}`;
       for (const l of indented(owner, '    ', width)) out.push(l);
     }
+    const origin = originLine(a.origin);
+    if (origin) for (const l of indented(`origin ${clean(origin, 600)}`, '    ', width)) out.push(l);
   }
   return out;
 }

@@ -12,12 +12,17 @@ export interface RunbookValues {
   user?: string | null;
   subject?: string | null;
   target?: string | null;
+  /** The session's access key (or, without one, the event id): what `iamwatch trace` takes. */
+  key?: string | null;
 }
 
-const PLACEHOLDER = /<(role|identity|actor|user|subject|target)>/g;
+const PLACEHOLDER = /<(role|identity|actor|user|subject|target|key)>/g;
+
+/** The runbook step every alert with tracked lineage ends with (DESIGN.md: `iamwatch trace`). */
+export const TRACE_STEP = 'iamwatch trace <key>';
 
 /**
- * Replaces `<role>`, `<identity>`, `<actor>`, `<user>`, `<subject>` and `<target>` with the given values.
+ * Replaces `<role>`, `<identity>`, `<actor>`, `<user>`, `<subject>`, `<target>` and `<key>` with the given values.
  * Values are event data (attacker-controlled in part): control characters are removed and anything that is not
  * a plain token is single-quoted for a POSIX shell, so the filled line stays one line and one argument per
  * value. Unknown placeholders (`<file>`, `<archive>`) and those without a value are left as written.

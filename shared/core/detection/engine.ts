@@ -2,6 +2,7 @@ import { matchArn } from '../baseline/patterns.js';
 import type { BaselineIdentity, RuleOverride } from '../baseline/types.js';
 import type { BaselineView } from '../baseline/view.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
+import type { EventSession } from '../session/lineage.js';
 import { appliesPairs, type Rule, type RuleContext, type RuleHit } from './rule.js';
 
 export interface Finding {
@@ -64,14 +65,20 @@ export class Engine {
     return this.rules.filter((r) => set.has(r));
   }
 
-  contextFor(e: NormalisedEvent, baseline: BaselineView): RuleContext {
+  contextFor(e: NormalisedEvent, baseline: BaselineView, session?: EventSession | null): RuleContext {
     const targetArn =
       e.target && (e.target.type === 'role' || e.target.type === 'user') ? e.target.arn : null;
-    return { baseline, target: baseline.lookup(targetArn), actor: baseline.lookup(e.actor.arn) };
+    const ctx: RuleContext = {
+      baseline,
+      target: baseline.lookup(targetArn),
+      actor: baseline.lookup(e.actor.arn),
+    };
+    if (session !== undefined) ctx.session = session;
+    return ctx;
   }
 
-  evaluate(e: NormalisedEvent, baseline: BaselineView): EngineResult {
-    const context = this.contextFor(e, baseline);
+  evaluate(e: NormalisedEvent, baseline: BaselineView, session?: EventSession | null): EngineResult {
+    const context = this.contextFor(e, baseline, session);
     const findings: Finding[] = [];
     const failures: RuleFailure[] = [];
     for (const rule of this.applicable(e)) {

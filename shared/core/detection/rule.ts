@@ -1,6 +1,7 @@
 import type { BaselineIdentity } from '../baseline/types.js';
 import type { BaselineView } from '../baseline/view.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
+import type { EventSession } from '../session/lineage.js';
 import type { Severity } from '../severity.js';
 
 /** Which events a rule reads. Drives fast pre-filtering in replay and the EventBridge patterns. */
@@ -60,6 +61,11 @@ export interface RuleContext {
   target: BaselineIdentity | null;
   /** Baseline entry of the actor (session issuer role, IAM user), if any. */
   actor: BaselineIdentity | null;
+  /**
+   * Session lineage of the event (shared/core/session): the session it issued, the session that acted and its
+   * chain to the origin. Absent when lineage is not tracked (single-record evaluation).
+   */
+  session?: EventSession | null;
 }
 
 /** One thing a rule found in one event. */

@@ -141,7 +141,10 @@ export function deployedPatterns(selectors: readonly Selector[] = catalogueSelec
       state: 'ENABLED',
       pattern: {
         source: ['aws.signin'],
-        'detail-type': [...SIGN_IN_DETAIL_TYPES],
+        // GetSigninToken (session-to-console) is logged as an API call (eventType AwsApiCall), not a sign-in.
+        'detail-type': signin.includes('GetSigninToken')
+          ? [...SIGN_IN_DETAIL_TYPES, API_CALL_DETAIL_TYPE]
+          : [...SIGN_IN_DETAIL_TYPES],
         detail: { eventSource: ['signin.amazonaws.com'], eventName: signin },
       },
       selects: [{ eventSource: 'signin.amazonaws.com', eventNames: signin }],
@@ -244,7 +247,7 @@ export function sampleEnvelope(opts: {
 }): Record<string, unknown> {
   const account = opts.account ?? '111122223333';
   const region = opts.region ?? 'us-east-1';
-  const signIn = opts.eventName === 'ConsoleLogin' || opts.eventSource === 'signin.amazonaws.com';
+  const signIn = opts.eventName === 'ConsoleLogin';
   const type = opts.userIdentityType ?? 'IAMUser';
   return {
     version: '0',

@@ -32,9 +32,11 @@ import rolePassedToCompute from './role-passed-to-compute/rule.js';
 import roleUnexpectedCaller from './role-unexpected-caller/rule.js';
 import rootActivity from './root-activity/rule.js';
 import rootSessionAssumed from './root-session-assumed/rule.js';
-import serviceCredentialCreated from './service-credential-created/rule.js';
-import sessionTokenIssued from './session-token-issued/rule.js';
 import securityToolingDisabled from './security-tooling-disabled/rule.js';
+import serviceCredentialCreated from './service-credential-created/rule.js';
+import sessionCredentialsMoved from './session-credentials-moved/rule.js';
+import sessionToConsole from './session-to-console/rule.js';
+import sessionTokenIssued from './session-token-issued/rule.js';
 import trailDestinationChanged from './trail-destination-changed/rule.js';
 import trustPolicyModified from './trust-policy-modified/rule.js';
 import trustPolicyWeak from './trust-policy-weak/rule.js';
@@ -74,6 +76,8 @@ export const RULES: readonly Rule[] = [
   identityCenterAdminGranted,
   identityCenterSourceChanged,
   deviceCodeAuthorized,
+  sessionCredentialsMoved,
+  sessionToConsole,
 ];
 
 export function ruleById(id: string): Rule | undefined {

@@ -1,0 +1,61 @@
+/**
+ * The in-memory session store replay uses: a bounded map (oldest issued first out), with the same
+ * retention rule as the DynamoDB items, so replay and the Lambda give the same lineage on the same records.
+ */
+import type { SessionRecord } from '../core/session/record.js';
+import type { SyncSessionStore } from '../ports.js';
+
+/** How long a session record is kept after its credentials expire (both stores). */
+export const SESSION_RETENTION_MS = 30 * 24 * 3_600_000;
+
+/** Default bound: about 300 bytes a record, so ~60 MB. */
+export const DEFAULT_MAX_SESSIONS = 200_000;
+
+/** True when `rec` is still retained at `atMs` (event time). */
+export function retainedAt(rec: Pick<SessionRecord, 'expiresMs'>, atMs: number): boolean {
+  return rec.expiresMs + SESSION_RETENTION_MS >= atMs;
+}
+
+export class MemorySessionStore implements SyncSessionStore {
+  readonly sync = true as const;
+  private readonly map = new Map<string, SessionRecord>();
+  /** Writes and reads, as a DynamoDB store would count them (for the bench). */
+  readonly counts = { puts: 0, gets: 0, evicted: 0 };
+
+  constructor(private readonly max = DEFAULT_MAX_SESSIONS) {}
+
+  get(key: string, atMs: number): SessionRecord | null {
+    this.counts.gets += 1;
+    const r = this.map.get(key);
+    return r && retainedAt(r, atMs) ? r : null;
+  }
+
+  put(rec: SessionRecord): void {
+    if (!rec.key) return;
+    this.counts.puts += 1;
+    const cur = this.map.get(rec.key);
+    if (cur && cur.rank >= rec.rank) return;
+    this.map.set(rec.key, cur?.alerted ? { ...rec, alerted: true } : rec);
+    if (this.map.size > this.max) {
+      const oldest = this.map.keys().next().value;
+      if (oldest !== undefined) {
+        this.map.delete(oldest);
+        this.counts.evicted += 1;
+      }
+    }
+  }
+
+  markAlerted(key: string): void {
+    const r = this.map.get(key);
+    if (r) this.map.set(key, { ...r, alerted: true });
+  }
+
+  /** Every record, oldest first (for `iamwatch trace --from`). */
+  all(): IterableIterator<SessionRecord> {
+    return this.map.values();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Lineage around one event, for the detect Lambda and replay alike: look the chain up, record the session the
+ * event issued (when worth a write), and after evaluation mark the acting session as alerted on.
+ */
+import type { Alert } from '../core/alert/alert.js';
+import type { BaselineView } from '../core/baseline/view.js';
+import type { NormalisedEvent } from '../core/cloudtrail/types.js';
+import { type EventSession, lineageOfEvent, lineageOfEventSync } from '../core/session/lineage.js';
+import { callerKey, isSessionKey, type SessionRecord } from '../core/session/record.js';
+import { atLeast } from '../core/severity.js';
+import type { SessionStore, SyncSessionStore } from '../ports.js';
+
+/**
+ * Whether an issued session is worth a write. Not: a failed call (no key), or a session an AWS service
+ * obtained for a role without a baseline — service sessions (Lambda execution roles, EC2 instance profiles,
+ * service-linked roles) are the bulk of STS traffic, are never chained from by CI, and their origin is the
+ * service itself.
+ */
+export function worthWriting(rec: SessionRecord, view: BaselineView): boolean {
+  if (!rec.key) return false;
+  if (rec.via === 'service' && !baselined(view, rec.identity)) return false;
+  return true;
+}
+
+/** Whether `arn` has a baseline, memoised per view (service sessions repeat a few roles endlessly). */
+const memo = new WeakMap<BaselineView, Map<string, boolean>>();
+function baselined(view: BaselineView, arn: string | null): boolean {
+  if (!arn) return false;
+  let m = memo.get(view);
+  if (!m) {
+    m = new Map();
+    memo.set(view, m);
+  }
+  let v = m.get(arn);
+  if (v === undefined) {
+    v = view.lookup(arn) !== null;
+    if (m.size < 10_000) m.set(arn, v);
+  }
+  return v;
+}
+
+/** Session facts of `e` (lineage before the write, so a record is never its own parent), then the write. */
+export async function trackSession(
+  e: NormalisedEvent,
+  view: BaselineView,
+  store: SessionStore,
+): Promise<EventSession> {
+  const facts = await lineageOfEvent(e, (k, at) => store.get(k, at));
+  if (facts.issued && worthWriting(facts.issued, view)) await store.put(facts.issued);
+  return facts;
+}
+
+/** {@link trackSession} over the in-memory store: no promise. */
+export function trackSessionSync(
+  e: NormalisedEvent,
+  view: BaselineView,
+  store: SyncSessionStore,
+): EventSession {
+  const facts = lineageOfEventSync(e, (k, at) => store.get(k, at));
+  if (facts.issued && worthWriting(facts.issued, view)) store.put(facts.issued);
+  return facts;
+}
+
+/** True for a store that answers at once. */
+export function isSyncStore(store: SessionStore): store is SyncSessionStore {
+  return (store as Partial<SyncSessionStore>).sync === true;
+}
+
+/**
+ * Sessions to mark after alerts were raised on `e`: its acting session and the session it issued — when one
+ * of the alerts is at least medium (a low alert, such as break-glass use inside a declared incident, does
+ * not make the rest of the session more urgent).
+ */
+export function keysToMark(e: NormalisedEvent, facts: EventSession, alerts: readonly Alert[]): string[] {
+  if (!alerts.some((a) => atLeast(a.severity, 'medium'))) return [];
+  const keys: string[] = [];
+  const used = callerKey(e);
+  if (isSessionKey(used)) keys.push(used);
+  if (facts.issued?.key) keys.push(facts.issued.key);
+  return keys;
+}
+
+/** Marks the sessions of {@link keysToMark}. */
+export async function markAlerted(
+  e: NormalisedEvent,
+  facts: EventSession,
+  store: SessionStore,
+  alerts: readonly Alert[],
+): Promise<void> {
+  if (!store.markAlerted) return;
+  for (const k of keysToMark(e, facts, alerts)) await store.markAlerted(k);
+}

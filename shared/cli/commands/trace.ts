@@ -1,0 +1,167 @@
+/**
+ * `iamwatch trace ACCESS-KEY|EVENT-ID|SESSION-ARN [--from PATH...] [--format tree|json]`: the first command a
+ * responder runs from an alert. See shared/app/trace.ts.
+ */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { readCloudTrail } from '../../adapters/cloudtrail-files.js';
+import { type TraceReport, traceFromRecords, traceFromStore } from '../../app/trace.js';
+import { buildIndex } from '../../core/baseline/index.js';
+import type { BaselineView } from '../../core/baseline/view.js';
+import { shortIdentity } from '../../core/session/record.js';
+import { loadValidBaseline } from '../baseline-input.js';
+import { type CliContext, CliError, EXIT } from '../context.js';
+import { safeText } from '../text.js';
+
+interface TraceOpts {
+  from?: string[];
+  baseline?: string;
+  table?: string;
+  endpoint?: string;
+  region?: string;
+  storeDir: string;
+  format: string;
+}
+
+export function register(program: Command, ctx: CliContext): void {
+  program
+    .command('trace')
+    .argument(
+      '<id>',
+      'access key id (ASIA…), event id, or session ARN (arn:aws:sts::…:assumed-role/ROLE/NAME)',
+    )
+    .description(
+      'Show a session: its chain up to the origin (OIDC token, SAML, user key, root, service), its IAM/STS/sign-in calls in time order, and the alerts raised on them',
+    )
+    .option('--from <paths...>', 'CloudTrail archives (files or directories) to trace through')
+    .option(
+      '--baseline <file>',
+      'with --from: judge alerts against this baseline file (default: no baseline)',
+    )
+    .option(
+      '--table <name>',
+      'DynamoDB table of the deployed stack (default: $IAMWATCH_TABLE, else the embedded store)',
+    )
+    .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
+    .option('--region <region>', 'AWS region of the table')
+    .option('--store-dir <dir>', 'directory of the embedded store', '.iamwatch')
+    .option('--format <fmt>', 'tree|json', 'tree')
+    .action(async (id: string, opts: TraceOpts) => runTrace(id, opts, ctx));
+}
+
+async function runTrace(id: string, opts: TraceOpts, ctx: CliContext): Promise<void> {
+  if (!['tree', 'json'].includes(opts.format))
+    throw new CliError(EXIT.usage, `--format must be tree or json, not "${opts.format}"`);
+  let report: TraceReport;
+  if (opts.from && opts.from.length > 0) {
+    const inputs: string[] = [];
+    for (const p of opts.from) {
+      const abs = path.resolve(ctx.cwd, p);
+      try {
+        await stat(abs);
+      } catch {
+        throw new CliError(EXIT.usage, `${p}: no such file or directory`);
+      }
+      inputs.push(abs);
+    }
+    const view: BaselineView = opts.baseline
+      ? buildIndex((await loadValidBaseline(opts.baseline, ctx)).baseline)
+      : buildIndex({
+          version: 1,
+          accounts: {},
+          teams: {},
+          defaults: {},
+          identities: [],
+          suppressions: [],
+          incidents: [],
+        });
+    let problems = 0;
+    const onProblem = (p: { path: string; line: number | null; reason: string }) => {
+      problems += 1;
+      if (problems <= 20)
+        ctx.stderr.write(
+          `${safeText(p.path, 300)}${p.line === null ? '' : `:${p.line}`}: ${safeText(p.reason, 200)}\n`,
+        );
+    };
+    report = await traceFromRecords(
+      id,
+      readCloudTrail(inputs, { onProblem, stdin: ctx.stdin }),
+      view,
+      onProblem,
+    );
+    if (problems > 20) ctx.stderr.write(`${problems} input problems in all\n`);
+  } else {
+    const { openStore } = await import('../../adapters/dynamodb/open-store.js');
+    const table = opts.table ?? ctx.env.IAMWATCH_TABLE;
+    let h: Awaited<ReturnType<typeof openStore>>;
+    try {
+      h = await openStore({
+        ...(table ? { table } : {}),
+        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
+        ...(opts.region ? { region: opts.region } : {}),
+        dir: path.resolve(ctx.cwd, opts.storeDir),
+      });
+    } catch (err) {
+      throw new CliError(EXIT.runtime, err instanceof Error ? err.message : String(err), { cause: err });
+    }
+    try {
+      report = await traceFromStore(id, h.sessions, Date.now());
+    } catch (err) {
+      throw new CliError(
+        EXIT.runtime,
+        `reading session records failed: ${err instanceof Error ? err.message : String(err)}`,
+        {
+          cause: err,
+        },
+      );
+    } finally {
+      await h.close();
+    }
+  }
+  if (opts.format === 'json') ctx.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  else ctx.stdout.write(renderTraceTree(report));
+  for (const n of report.notes) ctx.stderr.write(`note: ${safeText(n, 300)}\n`);
+}
+
+/** The tree: origin first, each hop indented under its parent; then actions and alerts. Terminal-safe. */
+export function renderTraceTree(r: TraceReport): string {
+  const out: string[] = [];
+  const t = (s: string | null | undefined, max = 200) => safeText(s ?? '', max);
+  out.push(`session ${t(r.key ?? r.query, 80)}`);
+  const o = r.origin;
+  if (!o) {
+    out.push('  origin: unknown (no session record)');
+  } else {
+    out.push(`  ${o.complete ? 'origin complete' : 'origin INCOMPLETE'}: ${t(o.why, 300)}`);
+    const first = o.chain[0];
+    if (first) {
+      const principal = first.subject ?? first.caller ?? first.user ?? '(unknown)';
+      const provider = first.provider ? ` via ${t(first.provider, 120)}` : '';
+      out.push(`  ${t(principal, 300)} (${first.via}${provider})`);
+    }
+    o.chain.forEach((h, i) => {
+      const indent = '   '.repeat(i + 1);
+      const name = h.sessionName ? ` session ${t(h.sessionName, 80)}` : '';
+      out.push(`  ${indent}└─ ${t(shortIdentity(h.identity), 120)}  ${t(h.key ?? 'no key', 40)}${name}`);
+      out.push(
+        `  ${indent}   issued ${t(h.at, 40)}${h.sourceIp ? ` from ${t(h.sourceIp, 60)}` : ''} · event ${t(h.eventId, 80)}`,
+      );
+    });
+  }
+  if (r.actions) {
+    out.push('', `actions (${r.actions.length})`);
+    for (const a of r.actions)
+      out.push(
+        `  ${t(a.eventTime, 40)}  ${t(a.key, 40)}  ${t(a.eventName, 60)}${a.errorCode ? ` (${t(a.errorCode, 60)})` : ''}  from ${t(a.sourceIp ?? '?', 60)}  ${t(a.eventId, 80)}`,
+      );
+  }
+  if (r.alerts) {
+    out.push('', `alerts (${r.alerts.length})`);
+    for (const a of r.alerts)
+      out.push(
+        `  ${t(a.eventTime, 40)}  ${a.severity.toUpperCase()}  ${t(a.rule, 60)}  ${t(a.eventName, 60)}  ${t(a.eventId, 80)}`,
+      );
+  }
+  return `${out.join('\n')}\n`;
+}
