@@ -72,13 +72,21 @@ describe('Ctrl-C', () => {
     });
     // Stdin stays open (a slow producer); the first batch of 512 is evaluated and printed.
     child.stdin.write(`${Array.from({ length: 600 }, (_, i) => line(i)).join('\n')}\n`);
-    child.stdout.once('data', () => child.kill('SIGINT'));
-    child.stdout.resume();
+    let stdout = '';
+    child.stdout.setEncoding('utf8').once('data', () => child.kill('SIGINT'));
+    child.stdout.on('data', (d: string) => {
+      stdout += d;
+    });
     const code = await new Promise<number | null>((r) => child.on('close', (c) => r(c)));
     child.stdin.destroy();
     expect(code).toBe(130);
-    expect(stderr).toMatch(/^interrupted after 600 records$/m);
-    expect(stderr).toMatch(/replay: 600 records from 1 files/);
+    // How much of the pipe was read before the signal depends on scheduling; what is printed must agree
+    // with itself: the interrupted count is the summary's, and no more alerts than records read.
+    const n = Number(/^interrupted after (\d+) records$/m.exec(stderr)?.[1]);
+    expect(n).toBeGreaterThan(0);
+    expect(n).toBeLessThanOrEqual(600);
+    expect(stderr).toContain(`replay: ${n} records from 1 files`);
+    expect(stdout.split('\n').filter(Boolean).length).toBeLessThanOrEqual(n);
   });
 });
 
