@@ -50,6 +50,8 @@ export interface IngestSummary extends IngestObjectSummary {
 export interface IngestResult {
   batchItemFailures: Array<{ itemIdentifier: string }>;
   summary: IngestSummary;
+  /** A backfill batch with `output: results`: its alerts, not delivered (the map's ResultWriter keeps them). */
+  alerts?: Alert[];
 }
 
 /** Raised to Step Functions when objects of a batch failed (the map's Retry takes over). */
@@ -101,7 +103,8 @@ export function buildIngestHandler(deps: IngestHandlerDeps) {
     const failures: Array<{ itemIdentifier: string }> = [];
     const failedKeys: string[] = [];
     let firstError: unknown;
-    const { messages, rejected } = objectsOf(event);
+    const { messages, rejected, resultsOnly } = objectsOf(event);
+    const collected: Alert[] = [];
     const batch = messages.length === 1 && messages[0]?.messageId === null;
     try {
       for (const r of rejected) {
@@ -124,7 +127,12 @@ export function buildIngestHandler(deps: IngestHandlerDeps) {
           try {
             const s = await ingestObject(ref, () => rt.body(ref), {
               detector: rt.detector,
-              deliver: rt.deliver,
+              deliver: resultsOnly
+                ? async (alerts) => {
+                    collected.push(...alerts);
+                    return { published: 0, repeats: 0, degraded: 0, deadLettered: 0, outcomes: [] };
+                  }
+                : rt.deliver,
               needles,
               seen,
               onProblem: (p) =>
@@ -152,7 +160,7 @@ export function buildIngestHandler(deps: IngestHandlerDeps) {
         logger.warn('observations not written', { error: err instanceof Error ? err.message : String(err) });
       }
       if (batch && failedKeys.length > 0) throw new IngestBatchError(failedKeys, firstError);
-      return { batchItemFailures: failures, summary };
+      return { batchItemFailures: failures, summary, ...(resultsOnly ? { alerts: collected } : {}) };
     } finally {
       metrics.addMetric('ObjectsIngested', MetricUnit.Count, summary.objects);
       metrics.addMetric('EventsEvaluated', MetricUnit.Count, summary.evaluated);

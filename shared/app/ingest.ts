@@ -185,15 +185,22 @@ export async function ingestObject(
 export function objectsOf(event: unknown): {
   messages: Array<{ messageId: string | null; where: string; refs: ObjectRef[] }>;
   rejected: RejectedNotification[];
+  /** A backfill batch asking for its alerts back instead of delivered (`BatchInput.output: results`). */
+  resultsOnly: boolean;
 } {
   const messages: Array<{ messageId: string | null; where: string; refs: ObjectRef[] }> = [];
   const rejected: RejectedNotification[] = [];
-  const e = event as { Records?: unknown; Items?: unknown; BatchInput?: { bucket?: unknown } } | null;
+  const e = event as {
+    Records?: unknown;
+    Items?: unknown;
+    BatchInput?: { bucket?: unknown; output?: unknown };
+  } | null;
+  const resultsOnly = e?.BatchInput?.output === 'results';
   if (e && Array.isArray(e.Items)) {
     const bucket = e.BatchInput?.bucket;
     if (typeof bucket !== 'string') {
       rejected.push({ where: 'BatchInput.bucket', reason: 'missing bucket' });
-      return { messages, rejected };
+      return { messages, rejected, resultsOnly };
     }
     const refs: ObjectRef[] = [];
     e.Items.forEach((item, i) => {
@@ -202,11 +209,11 @@ export function objectsOf(event: unknown): {
       else rejected.push({ where: `Items[${i}]`, reason: 'item without a Key' });
     });
     messages.push({ messageId: null, where: 'Items', refs });
-    return { messages, rejected };
+    return { messages, rejected, resultsOnly };
   }
   if (!e || !Array.isArray(e.Records)) {
     rejected.push({ where: 'event', reason: 'neither SQS messages nor a Step Functions batch' });
-    return { messages, rejected };
+    return { messages, rejected, resultsOnly: false };
   }
   e.Records.forEach((r, i) => {
     const where = `Records[${i}]`;
@@ -227,7 +234,7 @@ export function objectsOf(event: unknown): {
     if (typeof refs === 'string') rejected.push({ where, reason: refs });
     else messages.push({ messageId, where, refs });
   });
-  return { messages, rejected };
+  return { messages, rejected, resultsOnly: false };
 }
 
 /** The objects of one notification body, or why it is not one. */

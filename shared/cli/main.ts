@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { register as registerBackfill } from './commands/backfill.js';
 import { register as registerBaseline } from './commands/baseline.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerEval } from './commands/eval.js';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
     registerDoctor,
     registerEval,
     registerRedrive,
+    registerBackfill,
     ...extra,
   ])
     reg(program, ctx);

@@ -73,3 +73,64 @@ describe('S3 mode in the packaged stack', () => {
     ]);
   });
 });
+
+describe('backfill state machine in the packaged stack', () => {
+  const definition = () => {
+    const stack = deployedStack();
+    const sm = stack.resources.BackfillStateMachine;
+    expect(sm?.Properties?.StateMachineName).toBe('iamwatch-dev-backfill');
+    return JSON.parse(stack.resolve(sm?.Properties?.DefinitionString)) as Json;
+  };
+
+  it('is a valid Distributed Map over a manifest, batching keys to the ingest function with bounded concurrency', () => {
+    const d = definition();
+    const states = d.States as Record<string, Json>;
+    expect(Object.keys(states)).toContain(d.StartAt);
+    const map = states[d.StartAt];
+    expect(map.Type).toBe('Map');
+    expect(map.End).toBe(true);
+    expect(map.ItemProcessor.ProcessorConfig).toEqual({ Mode: 'DISTRIBUTED', ExecutionType: 'STANDARD' });
+    expect(map.ItemReader.Resource).toBe('arn:aws:states:::s3:getObject');
+    expect(map.ItemReader.ReaderConfig.InputType).toBe('JSON');
+    expect(map.ItemBatcher.MaxItemsPerBatch).toBeGreaterThan(0);
+    expect(map.ItemBatcher.BatchInput).toEqual({ 'bucket.$': '$.trailBucket', 'output.$': '$.output' });
+    expect(map.MaxConcurrencyPath).toBe('$.maxConcurrency');
+    expect(map.ResultWriter.Resource).toBe('arn:aws:states:::s3:putObject');
+    expect(map.ResultWriter.Parameters.Prefix).toBe('results');
+    // Every state of the processor is reachable and ends; the task invokes this stack's ingest function.
+    const proc = map.ItemProcessor;
+    const inner = proc.States as Record<string, Json>;
+    for (const [name, s] of Object.entries(inner)) {
+      expect(s.End === true || (typeof s.Next === 'string' && s.Next in inner), name).toBe(true);
+    }
+    const task = inner[proc.StartAt];
+    expect(task.Resource).toBe('arn:aws:states:::lambda:invoke');
+    expect(task.Parameters.FunctionName).toBe(
+      'arn:aws:lambda:us-east-1:111122223333:function:iamwatch-dev-ingest',
+    );
+    expect(task.Retry.flatMap((r: Json) => r.ErrorEquals)).toContain('IngestBatchError');
+  });
+
+  it('gives the state machine role only: invoke ingest, read manifests, write results, run its own children', () => {
+    const stack = deployedStack();
+    const statements = ((stack.resources.BackfillRole?.Properties?.Policies ?? []) as Json[])
+      .flatMap((p) => p.PolicyDocument.Statement)
+      .map((s: Json) => stack.resolve(s));
+    const actions = statements.flatMap((s: Json) => [s.Action].flat()).sort();
+    expect(actions).toEqual(
+      [
+        'lambda:InvokeFunction',
+        's3:AbortMultipartUpload',
+        's3:GetObject',
+        's3:ListMultipartUploadParts',
+        's3:PutObject',
+        'states:DescribeExecution',
+        'states:StartExecution',
+        'states:StopExecution',
+      ].sort(),
+    );
+    const get = statements.find((s: Json) => s.Action === 's3:GetObject');
+    expect(String(get.Resource)).toMatch(/\/manifests\/\*$/);
+    for (const s of statements) expect(JSON.stringify(s.Resource)).not.toMatch(/"\*"/);
+  });
+});

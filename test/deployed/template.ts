@@ -86,6 +86,10 @@ export function loadStack(file = TEMPLATE_FILE): DeployedStack {
         return `key-${id}`;
       case 'AWS::IAM::Role':
         return p.RoleName ?? id;
+      case 'AWS::S3::Bucket':
+        return p.BucketName ?? `iamwatch-dev-${id.toLowerCase()}`;
+      case 'AWS::StepFunctions::StateMachine':
+        return arn('states', `stateMachine:${p.StateMachineName}`);
       default:
         throw new Error(`template: Ref to ${r.Type} (${id}) is not modelled by the harness`);
     }
@@ -115,6 +119,8 @@ export function loadStack(file = TEMPLATE_FILE): DeployedStack {
         return arn('kms', `key/key-${id}`);
       case 'AWS::Lambda::Function.Arn':
         return arn('lambda', `function:${p.FunctionName}`);
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:${PARTITION}:s3:::${ref(id)}`;
       case 'AWS::IAM::Role.Arn':
         return `arn:${PARTITION}:iam::${ACCOUNT}:role/${p.RoleName ?? id}`;
       default:
