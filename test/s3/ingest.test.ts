@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildIngestHandler, type IngestRuntime } from '../../functions/ingest/build-handler.js';
 import { getObjectBytes } from '../../shared/adapters/cloudtrail-files/s3.js';
@@ -49,7 +52,7 @@ beforeAll(async () => {
     { cwd: out, env: {} },
   );
   expect(gen.code, gen.stderr).toBe(0);
-  s3 = await startS3([BUCKET]);
+  s3 = await startS3([BUCKET, 'backfill-work']);
   keys = await uploadTree(s3, BUCKET, path.join(out, 'cloudtrail'), PREFIX);
   const r = await runCli([
     'replay',
@@ -144,7 +147,7 @@ function ebMessage(key: string, id: string) {
 
 const identity = (a: Alert) => `${a.id} ${a.rule} ${a.severity}`;
 
-describe('ingest handler (S3 mode)', () => {
+describe('ingest handler (S3 mode)', { timeout: 120_000 }, () => {
   it('raises the alerts replay DIR raises, and nothing more when the notifications come again', async () => {
     const { handler, sink, dead, store } = await setup();
     try {
@@ -216,5 +219,90 @@ describe('ingest handler (S3 mode)', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('backfill: batches in results mode return their alerts undelivered; backfill results prints them', async () => {
+    const { handler, sink, store } = await setup();
+    try {
+      // The map's ItemBatcher: batches of 20 keys with the BatchInput of infra/backfill.yml.
+      const entries: Array<{ Status: string; Output: string }> = [];
+      for (let i = 0; i < keys.length; i += 20) {
+        const items = keys.slice(i, i + 20).map((Key) => ({ Key, Size: 1 }));
+        const r = await handler({ Items: items, BatchInput: { bucket: BUCKET, output: 'results' } });
+        entries.push({ Status: 'SUCCEEDED', Output: JSON.stringify(r) });
+      }
+      expect(sink.alerts).toEqual([]);
+      // What ResultWriter writes: a manifest naming result files of child-execution entries.
+      const put = (Key: string, body: unknown) =>
+        s3.client.send(new PutObjectCommand({ Bucket: 'backfill-work', Key, Body: JSON.stringify(body) }));
+      await put('results/run/SUCCEEDED_0.json', entries);
+      await put('results/run/manifest.json', {
+        ResultFiles: { SUCCEEDED: [{ Key: 'results/run/SUCCEEDED_0.json' }] },
+      });
+      // Step Functions itself cannot run locally: its DescribeExecution answer is mocked.
+      const sfn = mockClient(SFNClient);
+      sfn.on(DescribeExecutionCommand).resolves({
+        status: 'SUCCEEDED',
+        output: JSON.stringify({
+          ResultWriterDetails: { Bucket: 'backfill-work', Key: 'results/run/manifest.json' },
+        }),
+      } as never);
+      try {
+        const r = await runCli(
+          [
+            'backfill',
+            'results',
+            'arn:aws:states:us-east-1:111122223333:execution:x:y',
+            '--s3-endpoint',
+            s3.endpoint,
+          ],
+          { env: s3.env },
+        );
+        expect(r.code, r.stderr).toBe(0);
+        const printed = r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Alert);
+        // Every batch judged on its own: the first alert of each dedupe group is the replay's alert.
+        const ids = new Set(printed.map((a) => a.id));
+        for (const a of replayed) expect(ids.has(a.id), a.id).toBe(true);
+        expect(r.stderr).toContain(`"objects":${keys.length}`);
+      } finally {
+        sfn.restore();
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('backfill start --dry-run counts the pruned objects and bytes and starts nothing', async () => {
+    const account = (/AWSLogs\/(\d{12})\//.exec(keys[0] as string) as RegExpExecArray)[1] as string;
+    const mine = keys.filter((k) => k.includes(`/AWSLogs/${account}/`));
+    const r = await runCli(
+      [
+        'backfill',
+        'start',
+        '--bucket',
+        BUCKET,
+        '--prefix',
+        PREFIX,
+        '--since',
+        '2026-01-01',
+        '--account',
+        account,
+        '--dry-run',
+        '--s3-endpoint',
+        s3.endpoint,
+      ],
+      { env: s3.env },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const est = JSON.parse(r.stdout) as { objects: number; bytes: number; costUsd: { total: number } };
+    expect(est.objects).toBe(mine.length);
+    expect(est.bytes).toBeGreaterThan(0);
+    expect(est.costUsd.total).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/backfill: \d+ objects/);
+    const noSince = await runCli(['backfill', 'start', '--bucket', BUCKET, '--dry-run'], { env: s3.env });
+    expect(noSince.code).toBe(2);
   });
 });

@@ -53,7 +53,7 @@ function filesRead(stderr: string): number {
   return Number((m[1] as string).replaceAll(',', ''));
 }
 
-describe('replay s3://', () => {
+describe('replay s3://', { timeout: 120_000 }, () => {
   it('gives byte-identical alerts to replay DIR on the same archive', async () => {
     const dir = await runCli(['replay', path.join(out, 'cloudtrail'), ...replayArgs()], { env: s3.env });
     const remote = await runCli(['replay', `s3://${BUCKET}/trail/`, ...replayArgs(), ...s3Args()], {
