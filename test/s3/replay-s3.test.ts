@@ -129,4 +129,13 @@ describe('replay s3://', { timeout: 120_000 }, () => {
     const since = await runCli(['replay', `s3://${BUCKET}/`, ...replayArgs(), '--since', 'yesterday']);
     expect(since.code).toBe(2);
   });
+
+  it('baseline learn s3:// proposes the same baseline as baseline learn DIR', async () => {
+    const dir = await runCli(['baseline', 'learn', path.join(out, 'cloudtrail')], { env: s3.env });
+    const remote = await runCli(['baseline', 'learn', `s3://${BUCKET}/trail/`, ...s3Args()], { env: s3.env });
+    expect(dir.code, dir.stderr).toBe(0);
+    expect(remote.code, remote.stderr).toBe(0);
+    expect(dir.stdout.length).toBeGreaterThan(50);
+    expect(remote.stdout).toBe(dir.stdout);
+  });
 });
