@@ -17,8 +17,8 @@ import { collect, type FilterOpts, openS3, type S3Opts, trailFilter } from './re
 export const ESTIMATE = {
   /** Compressed bytes per CloudTrail record (gzip JSON; the generated archive and public samples: ~140). */
   gzipBytesPerRecord: 150,
-  /** Records the ingest function reads and judges per GB-second (bench: ingest handler, arm64-equivalent). */
-  recordsPerGbSecond: 60_000,
+  /** Records the ingest function reads and judges per GB-second (npm run bench, 200k generated records: ~43,000). */
+  recordsPerGbSecond: 43_000,
   /** The ingest function's memory (serverless.yml). */
   memoryGb: 1,
   /** AWS list prices, us-east-1 (2026): Lambda arm64 per GB-s and per request, S3 GET/LIST per 1,000, Step Functions per 1,000 transitions. */
