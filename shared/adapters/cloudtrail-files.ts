@@ -14,8 +14,10 @@
  */
 import { createReadStream } from 'node:fs';
 import { CloudTrailReadError } from './cloudtrail-files/errors.js';
+import { isEmptyFilter, recordPasses, type TrailFilter } from './cloudtrail-files/layout.js';
 import { JOBS_PER_WORKER, Job, WorkerPool } from './cloudtrail-files/pool.js';
 import { readSource } from './cloudtrail-files/source.js';
+import { ioReason } from './cloudtrail-files/text.js';
 import {
   type FileChunk,
   isRecord,
@@ -30,6 +32,7 @@ import {
 import { type InputItem, walkInputs } from './cloudtrail-files/walk.js';
 
 export { CloudTrailReadError } from './cloudtrail-files/errors.js';
+export type { TrailFilter } from './cloudtrail-files/layout.js';
 export type { ReadStats, RelevanceTest, SourceProblem, SourceRecord } from './cloudtrail-files/types.js';
 
 /** The path shown for records and problems read from stdin (the input `-`). */
@@ -69,6 +72,18 @@ export interface ReadOptions {
   maxDocumentBytes?: number;
   /** Told when a worker thread dies; its files are then read in the calling thread, nothing lost. */
   onWorkerFailure?: (message: string) => void;
+  /**
+   * Account, region and time filters: directories and files under the CloudTrail key layout that
+   * cannot match are not read, and records outside them are dropped (counted in `stats.filtered`).
+   */
+  filter?: TrailFilter;
+}
+
+/** One object to read: its name as shown in records and problems, and its bytes (whole or streamed). */
+export interface ObjectInput {
+  path: string;
+  /** The bytes, whole or as a stream; a function is called when the object's turn comes. */
+  body: Buffer | AsyncIterable<Buffer> | (() => Promise<Buffer | AsyncIterable<Buffer>>);
 }
 
 /** Fresh zeroed counters. */
@@ -97,36 +112,12 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
     );
   }
   const stats = opts.stats ?? emptyStats();
-  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
   const maxDocumentChars = opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
   const cfg: SourceConfig = {
     relevant: opts.relevantPairs !== undefined ? pairsTest(opts.relevantPairs, opts.needles) : opts.relevant,
     maxDocumentChars,
   };
-  let batch: SourceRecord[] = [];
-
-  const report = (p: SourceProblem): void => {
-    stats.problems += p.count ?? 1;
-    opts.onProblem(p);
-  };
-
-  function* apply(chunk: FileChunk): Generator<SourceRecord[]> {
-    stats.bytes += chunk.bytes;
-    stats.skippedIrrelevant += chunk.skipped;
-    for (const ev of chunk.events) {
-      if (!isRecord(ev)) {
-        report(ev);
-        continue;
-      }
-      batch.push(ev);
-      stats.records++;
-      if (batch.length >= batchSize) {
-        const full = batch;
-        batch = [];
-        yield full;
-      }
-    }
-  }
+  const { report, apply, rest } = batcher(stats, opts);
 
   /** A named pipe or device, read as a stream in this thread (never a blocking open). */
   async function* readStream(path: string): AsyncGenerator<SourceRecord[]> {
@@ -146,7 +137,7 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
   }
 
   if (workers === 0) {
-    for await (const item of walkInputs(inputs)) {
+    for await (const item of walkInputs(inputs, opts.filter)) {
       if (item.kind === 'problem') report({ path: item.path, line: null, reason: item.reason });
       else if (item.kind === 'stdin') yield* readStdin();
       else if (item.kind === 'stream') yield* readStream(item.path);
@@ -173,7 +164,7 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
       opts.onWorkerFailure,
     );
     try {
-      const items = walkInputs(inputs)[Symbol.asyncIterator]();
+      const items = walkInputs(inputs, opts.filter)[Symbol.asyncIterator]();
       const queue: Array<Exclude<InputItem, { kind: 'file' }> | Job> = [];
       const lookahead = workers * JOBS_PER_WORKER;
       let exhausted = false;
@@ -206,7 +197,77 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
       await pool.close();
     }
   }
-  if (batch.length > 0) yield batch;
+  yield* rest();
+}
+
+/** Chunks → batches of records, with counters, problems and the record filter applied. */
+function batcher(stats: ReadStats, opts: ReadOptions) {
+  const batchSize = Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
+  const filter = isEmptyFilter(opts.filter) ? undefined : opts.filter;
+  let batch: SourceRecord[] = [];
+  const report = (p: SourceProblem): void => {
+    stats.problems += p.count ?? 1;
+    opts.onProblem(p);
+  };
+  function* apply(chunk: FileChunk): Generator<SourceRecord[]> {
+    stats.bytes += chunk.bytes;
+    stats.skippedIrrelevant += chunk.skipped;
+    for (const ev of chunk.events) {
+      if (!isRecord(ev)) {
+        report(ev);
+        continue;
+      }
+      if (filter && !recordPasses(ev.raw, filter)) {
+        stats.filtered = (stats.filtered ?? 0) + 1;
+        continue;
+      }
+      batch.push(ev);
+      stats.records++;
+      if (batch.length >= batchSize) {
+        const full = batch;
+        batch = [];
+        yield full;
+      }
+    }
+  }
+  function* rest(): Generator<SourceRecord[]> {
+    if (batch.length > 0) yield batch;
+    batch = [];
+  }
+  return { report, apply, rest };
+}
+
+/**
+ * Reads objects that are not local files (S3 objects) through the same reader as files, in the order
+ * given: the same shapes, pre-filter, record filter, problems and counters as {@link readCloudTrail}.
+ * @param objects the objects in order; a problem item is reported as is (a listing or GET failure).
+ */
+export async function* readCloudTrailObjects(
+  objects: AsyncIterable<ObjectInput | SourceProblem>,
+  opts: ReadOptions,
+): AsyncGenerator<SourceRecord[]> {
+  const stats = opts.stats ?? emptyStats();
+  const cfg: SourceConfig = {
+    relevant: opts.relevantPairs !== undefined ? pairsTest(opts.relevantPairs, opts.needles) : opts.relevant,
+    maxDocumentChars: opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES,
+  };
+  const { report, apply, rest } = batcher(stats, opts);
+  for await (const obj of objects) {
+    if (!('body' in obj)) {
+      report(obj);
+      continue;
+    }
+    stats.files++;
+    let body: Buffer | AsyncIterable<Buffer>;
+    try {
+      body = typeof obj.body === 'function' ? await obj.body() : obj.body;
+    } catch (err) {
+      report({ path: obj.path, line: null, reason: ioReason(err) });
+      continue;
+    }
+    for await (const chunk of readSource(obj.path, body, cfg)) yield* apply(chunk);
+  }
+  yield* rest();
 }
 
 /**
@@ -220,9 +281,10 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
 export async function listInputFiles(
   inputs: string[],
   onProblem?: (p: SourceProblem) => void,
+  filter?: TrailFilter,
 ): Promise<string[]> {
   const files: string[] = [];
-  for await (const item of walkInputs(inputs)) {
+  for await (const item of walkInputs(inputs, filter)) {
     if (item.kind === 'file' || item.kind === 'stream') files.push(item.path);
     else if (item.kind === 'stdin') files.push('-');
     else if (onProblem) onProblem({ path: item.path, line: null, reason: item.reason });

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { register as registerBackfill } from './commands/backfill.js';
 import { register as registerBaseline } from './commands/baseline.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerEval } from './commands/eval.js';
@@ -36,6 +37,7 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
     registerEval,
     registerRedrive,
     registerTrace,
+    registerBackfill,
     ...extra,
   ])
     reg(program, ctx);

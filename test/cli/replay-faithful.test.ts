@@ -57,7 +57,7 @@ describe('replay --baseline FILE is hermetic', () => {
   it('never opens the store, even with --table or $IAMWATCH_TABLE set', async () => {
     const plain = await runCli(['replay', samples, '--baseline', baseline, '--quiet']);
     // An endpoint where nothing listens: any read or write of the table would fail the run.
-    const dead = ['--endpoint', 'http://127.0.0.1:9', '--region', 'us-east-1'];
+    const dead = ['--endpoint', 'http://127.0.0.1:9', '--aws-region', 'us-east-1'];
     const withTable = await runCli([
       'replay',
       samples,

@@ -41,7 +41,7 @@ const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array
 describe('npm run package (osls package, offline)', () => {
   it('produces a template and one zip per function', (ctx) => {
     if (skipReason) ctx.skip();
-    for (const f of ['detect', 'slack-notify', 'digest'])
+    for (const f of ['detect', 'slack-notify', 'digest', 'ingest'])
       expect(existsSync(join(OUT, `${f}.zip`)), f).toBe(true);
     console.info(`package: ${Object.keys(template.Resources).length} CloudFormation resources`);
   });
@@ -74,16 +74,24 @@ describe('npm run package (osls package, offline)', () => {
   it('gives every function its own role', (ctx) => {
     if (skipReason) ctx.skip();
     const fns = resources('AWS::Lambda::Function');
-    expect(fns).toHaveLength(3);
+    expect(fns).toHaveLength(4);
     const roles = fns.map(([, f]) => JSON.stringify(f.Properties?.Role));
-    expect(new Set(roles).size).toBe(3);
-    for (const r of roles) expect(r).toMatch(/"(Detect|SlackNotify|Digest)Role"/);
+    expect(new Set(roles).size).toBe(4);
+    for (const r of roles) expect(r).toMatch(/"(Detect|SlackNotify|Digest|Ingest)Role"/);
   });
 
   it('gives every (asynchronously invoked) function an on-failure destination and bounded retries', (ctx) => {
     if (skipReason) ctx.skip();
     const configs = resources('AWS::Lambda::EventInvokeConfig').map(([, c]) => c.Properties!);
+    // Functions fed by an SQS event source are invoked synchronously; the queue's redrive catches failures.
+    const polled = new Set(
+      resources('AWS::Lambda::EventSourceMapping').map(
+        ([, m]) => m.Properties?.FunctionName?.['Fn::GetAtt']?.[0],
+      ),
+    );
+    expect(polled).toEqual(new Set(['IngestLambdaFunction']));
     for (const [id] of resources('AWS::Lambda::Function')) {
+      if (polled.has(id)) continue;
       const c = configs.find((x) => x.FunctionName?.Ref === id);
       expect(c, `${id} has no EventInvokeConfig`).toBeDefined();
       expect(

@@ -10,7 +10,7 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import type { AddressInfo, Socket } from 'node:net';
 import { ACCOUNT, isAllowed, REGION, type Statement } from './template.js';
 
-export type Service = 'dynamodb' | 'sns' | 'sqs' | 'eventbridge' | 'ssm' | 'secretsmanager';
+export type Service = 'dynamodb' | 'sns' | 'sqs' | 'eventbridge' | 'ssm' | 'secretsmanager' | 's3';
 export type Fault = 'blackhole' | 'throttle' | '5xx' | 'deny';
 
 export interface ProxyCall {
@@ -61,6 +61,8 @@ export async function startAwsProxy(opts: {
   statements: Statement[];
   /** dynalite endpoint to forward allowed DynamoDB calls to. */
   dynamodb: string;
+  /** s3rver endpoint to forward allowed S3 calls to (path-style; absent: every object is missing). */
+  s3?: string;
 }): Promise<AwsProxy> {
   const calls: ProxyCall[] = [];
   const faults = new Map<Service, Fault>();
@@ -129,6 +131,19 @@ export async function startAwsProxy(opts: {
         body = JSON.parse(raw.toString('utf8'));
         action = `secretsmanager:${target.split('.')[1]}`;
         resources = [arn('secretsmanager', `secret:${String(body.SecretId ?? '')}-AbCdEf`)];
+      } else if (!target && (req.method === 'GET' || req.method === 'HEAD')) {
+        // S3, path-style (the SDK uses it for an IP endpoint): /bucket/key or /bucket?list…
+        service = 's3';
+        const u = new URL(req.url ?? '/', 'http://x');
+        const [, bucket = '', ...rest] = u.pathname.split('/');
+        const key = rest.map(decodeURIComponent).join('/');
+        if (key) {
+          action = 's3:GetObject';
+          resources = [`arn:aws:s3:::${bucket}/${key}`];
+        } else {
+          action = 's3:ListBucket';
+          resources = [`arn:aws:s3:::${bucket}`];
+        }
       } else if (!target) {
         const form = Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
         if (form.Action) {
@@ -148,6 +163,13 @@ export async function startAwsProxy(opts: {
     const fault = service === 'unknown' ? undefined : faults.get(service);
     calls.push({ service, action, resources, allowed, body, ...(fault ? { fault } : {}) });
 
+    if (!allowed && service === 's3') {
+      res.writeHead(403, { 'content-type': 'application/xml' });
+      res.end(
+        '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>',
+      );
+      return;
+    }
     if (!allowed) {
       const msg = `User: arn:aws:sts::${ACCOUNT}:assumed-role/harness is not authorized to perform: ${action} on resource: ${resources.join(', ') || '?'}`;
       if (service === 'sns') return xmlError(res, 403, 'AuthorizationError', msg);
@@ -193,6 +215,32 @@ export async function startAwsProxy(opts: {
         );
         fwd.on('error', () => json(res, 500, { __type: 'InternalFailure', message: 'dynalite unreachable' }));
         fwd.end(raw);
+        return;
+      }
+      case 's3': {
+        if (!opts.s3) {
+          res.writeHead(404, { 'content-type': 'application/xml' });
+          res.end(
+            '<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>no such key</Message></Error>',
+          );
+          return;
+        }
+        // Forwarded anonymously: the role was checked here, s3rver serves what it holds.
+        const up = new URL(opts.s3);
+        const u = new URL(req.url ?? '/', 'http://x');
+        for (const k of [...u.searchParams.keys()]) if (k.startsWith('X-Amz-')) u.searchParams.delete(k);
+        const fwd = httpRequest(
+          { host: up.hostname, port: up.port, method: req.method, path: `${u.pathname}${u.search}` },
+          (r) => {
+            res.writeHead(r.statusCode ?? 500, r.headers);
+            r.pipe(res);
+          },
+        );
+        fwd.on('error', () => {
+          res.writeHead(500);
+          res.end();
+        });
+        fwd.end();
         return;
       }
       case 'sns':

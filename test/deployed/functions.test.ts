@@ -3,6 +3,8 @@
  * handles a representative event within the template's timeout, and every AWS call it makes is allowed by
  * its role (the proxy answers AccessDenied otherwise, as AWS would, and the test fails).
  */
+import { gzipSync } from 'node:zlib';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it, type TestContext } from 'vitest';
 import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
 import { DetectionPipeline } from '../../shared/app/detect.js';
@@ -10,8 +12,10 @@ import { replay } from '../../shared/app/replay.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import { buildIndex } from '../../shared/core/baseline/index.js';
 import { envelope } from '../deploy/envelope.js';
+import { startS3 } from '../s3/server.js';
 import { chainAssume, oidcAssume, sessionCall } from '../session/records.js';
 import { createAccessKeyEvent, sampleAlert, scheduleEvent, snsEvent } from './events.js';
+import { TRAIL_BUCKET, TRAIL_PREFIX } from './global-setup.js';
 import { type FunctionWorld, type RunResult, startWorld } from './harness.js';
 import { type SlackStub, startSlackStub } from './slack-stub.js';
 
@@ -115,5 +119,38 @@ describe.concurrent('packaged functions run as deployed (template env, timeout, 
     w.proxy.parameters.set('/iamwatch/slack/default', s.url);
     const r = await w.run([scheduleEvent]);
     expectHealthy(w, r);
+  });
+
+  it('ingest: reads a trail object named by an S3 notification and publishes its alert (role: GetObject on the trail prefix)', async (ctx) => {
+    const s3 = await startS3([TRAIL_BUCKET, 'another-bucket']);
+    ctx.onTestFinished(() => s3.close());
+    const record = (createAccessKeyEvent() as { detail: Record<string, unknown> }).detail;
+    const body = gzipSync(JSON.stringify({ Records: [record] }));
+    const key = `${TRAIL_PREFIX}AWSLogs/111122223333/CloudTrail/us-east-1/2026/03/02/111122223333_CloudTrail_us-east-1_20260302T0005Z_abc.json.gz`;
+    await s3.client.send(new PutObjectCommand({ Bucket: TRAIL_BUCKET, Key: key, Body: body }));
+    // The same object outside the trail prefix: the role must not be able to read it.
+    const outside = 'elsewhere/x.json.gz';
+    await s3.client.send(new PutObjectCommand({ Bucket: TRAIL_BUCKET, Key: outside, Body: body }));
+    const w = await startWorld('ingest', { s3: s3.endpoint });
+    ctx.onTestFinished(() => w.close());
+    const notification = (k: string) => ({
+      Records: [{ eventSource: 'aws:s3', s3: { bucket: { name: TRAIL_BUCKET }, object: { key: k } } }],
+    });
+    const r = await w.run([
+      { Records: [{ messageId: 'm1', body: JSON.stringify(notification(key)) }] },
+      { Records: [{ messageId: 'm2', body: JSON.stringify(notification(key)) }] },
+    ]);
+    expectHealthy(w, r);
+    expect(r.invocations[0]!.result).toMatchObject({ batchItemFailures: [] });
+    const gets = w.proxy.calls.filter((c) => c.action === 's3:GetObject');
+    expect(gets.length).toBe(2);
+    expect(gets.every((c) => c.allowed)).toBe(true);
+    const published = w.proxy.calls.filter((c) => c.action === 'sns:Publish' && c.allowed && !c.fault);
+    // The redelivered notification raises nothing new (the dedupe store holds the alert's claim).
+    expect(published.map((c) => JSON.parse(String(c.body.Message)).rule)).toEqual(['access-key-created']);
+    // The role reads only the trail prefix: what the handler would not ask for, AWS would refuse.
+    const { isAllowed } = await import('./template.js');
+    expect(isAllowed(w.fn.statements, 's3:GetObject', `arn:aws:s3:::${TRAIL_BUCKET}/${outside}`)).toBe(false);
+    expect(isAllowed(w.fn.statements, 's3:GetObject', `arn:aws:s3:::another-bucket/${key}`)).toBe(false);
   });
 });

@@ -12,6 +12,14 @@ import { PACKAGE_DIR, ROOT, TEMPLATE_FILE } from './template.js';
 
 export const FAILED_FILE = join(PACKAGE_DIR, 'PACKAGE_FAILED');
 export const RUN_DIR = join(PACKAGE_DIR, 'run');
+/** The stack is packaged in S3 mode (`ingestMode=both`) with this trail, so the ingest role is the real one. */
+export const TRAIL_BUCKET = 'iamwatch-test-trail';
+export const TRAIL_PREFIX = 'trail/';
+export const PACKAGE_PARAMS = [
+  '--param=ingestMode=both',
+  `--param=trailBucket=${TRAIL_BUCKET}`,
+  `--param=trailPrefix=${TRAIL_PREFIX}`,
+];
 
 export default function setup(): void {
   const env: NodeJS.ProcessEnv = {
@@ -23,12 +31,16 @@ export default function setup(): void {
   for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
     delete env[k];
   rmSync(PACKAGE_DIR, { recursive: true, force: true });
-  const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package'], {
-    cwd: ROOT,
-    env,
-    encoding: 'utf8',
-    timeout: 240_000,
-  });
+  const r = spawnSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/osls/bin/serverless.js'), 'package', ...PACKAGE_PARAMS],
+    {
+      cwd: ROOT,
+      env,
+      encoding: 'utf8',
+      timeout: 240_000,
+    },
+  );
   const output = `${r.stdout ?? ''}${r.stderr ?? ''}`;
   mkdirSync(PACKAGE_DIR, { recursive: true });
   if (r.status !== 0) {

@@ -63,10 +63,11 @@ const ENDPOINT_VARS: Record<Service, string> = {
   eventbridge: 'AWS_ENDPOINT_URL_EVENTBRIDGE',
   ssm: 'AWS_ENDPOINT_URL_SSM',
   secretsmanager: 'AWS_ENDPOINT_URL_SECRETS_MANAGER',
+  s3: 'AWS_ENDPOINT_URL_S3',
 };
 
 /** Starts dynalite (with the table the template declares) and the proxy for function `name`. */
-export async function startWorld(name: string): Promise<FunctionWorld> {
+export async function startWorld(name: string, opts: { s3?: string } = {}): Promise<FunctionWorld> {
   const stack = deployedStack();
   const fn = stack.functions[name];
   if (!fn) throw new Error(`no function ${name} in the packaged template`);
@@ -80,7 +81,11 @@ export async function startWorld(name: string): Promise<FunctionWorld> {
   });
   await ensureTable(ddb, tableName);
   ddb.destroy();
-  const proxy = await startAwsProxy({ statements: fn.statements, dynamodb: store.endpoint });
+  const proxy = await startAwsProxy({
+    statements: fn.statements,
+    dynamodb: store.endpoint,
+    ...(opts.s3 ? { s3: opts.s3 } : {}),
+  });
   const refused = new Set<Service>();
   return {
     fn,

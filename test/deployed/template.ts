@@ -44,12 +44,19 @@ export interface DeployedStack {
   resolve(v: Json): Json;
 }
 
+/** `Ref: AWS::NoValue` (and an `Fn::If` branch choosing it): the property or item is absent. */
+const NO_VALUE = Symbol('AWS::NoValue');
+
 const asList = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** Loads and resolves the packaged template (throws when `npm run package` has not produced it). */
 export function loadStack(file = TEMPLATE_FILE): DeployedStack {
-  const template = JSON.parse(readFileSync(file, 'utf8')) as { Resources: DeployedStack['resources'] };
+  const template = JSON.parse(readFileSync(file, 'utf8')) as {
+    Resources: DeployedStack['resources'];
+    Conditions?: Record<string, Json>;
+  };
   const res = template.Resources;
+  const conditions = template.Conditions ?? {};
   const arn = (service: string, rest: string) => `arn:${PARTITION}:${service}:${REGION}:${ACCOUNT}:${rest}`;
 
   const ref = (id: string): string => {
@@ -79,6 +86,10 @@ export function loadStack(file = TEMPLATE_FILE): DeployedStack {
         return `key-${id}`;
       case 'AWS::IAM::Role':
         return p.RoleName ?? id;
+      case 'AWS::S3::Bucket':
+        return p.BucketName ?? `iamwatch-dev-${id.toLowerCase()}`;
+      case 'AWS::StepFunctions::StateMachine':
+        return arn('states', `stateMachine:${p.StateMachineName}`);
       default:
         throw new Error(`template: Ref to ${r.Type} (${id}) is not modelled by the harness`);
     }
@@ -108,6 +119,8 @@ export function loadStack(file = TEMPLATE_FILE): DeployedStack {
         return arn('kms', `key/key-${id}`);
       case 'AWS::Lambda::Function.Arn':
         return arn('lambda', `function:${p.FunctionName}`);
+      case 'AWS::S3::Bucket.Arn':
+        return `arn:${PARTITION}:s3:::${ref(id)}`;
       case 'AWS::IAM::Role.Arn':
         return `arn:${PARTITION}:iam::${ACCOUNT}:role/${p.RoleName ?? id}`;
       default:
@@ -115,13 +128,40 @@ export function loadStack(file = TEMPLATE_FILE): DeployedStack {
     }
   };
 
+  /** A condition of the template (Fn::Equals/Not/And/Or/Condition over resolved values). */
+  const condition = (c: Json): boolean => {
+    const [k] = Object.keys(c ?? {});
+    const a = c[k!];
+    switch (k) {
+      case 'Condition':
+        return condition(conditions[a]);
+      case 'Fn::Equals':
+        return resolve(a[0]) === resolve(a[1]);
+      case 'Fn::Not':
+        return !condition(a[0]);
+      case 'Fn::And':
+        return (a as Json[]).every(condition);
+      case 'Fn::Or':
+        return (a as Json[]).some(condition);
+      default:
+        throw new Error(`template: condition ${k} is not modelled by the harness`);
+    }
+  };
+  const isNoValue = (v: Json) => v !== null && typeof v === 'object' && v.Ref === 'AWS::NoValue';
+
   const resolve = (v: Json): Json => {
-    if (Array.isArray(v)) return v.map(resolve);
+    if (Array.isArray(v)) return v.map(resolve).filter((x) => x !== NO_VALUE);
     if (v === null || typeof v !== 'object') return v;
     const keys = Object.keys(v);
     if (keys.length === 1) {
       const k = keys[0]!;
       const a = v[k];
+      if (isNoValue(v)) return NO_VALUE;
+      if (k === 'Fn::If') {
+        const name = String(a[0]);
+        if (!(name in conditions)) throw new Error(`template: unknown condition ${name}`);
+        return resolve(condition(conditions[name]) ? a[1] : a[2]);
+      }
       if (k === 'Ref') return ref(a);
       if (k === 'Fn::GetAtt') {
         const [id, att] = Array.isArray(a) ? a : String(a).split('.');
@@ -141,7 +181,7 @@ export function loadStack(file = TEMPLATE_FILE): DeployedStack {
       if (k === 'Fn::Join') return (resolve(a[1]) as string[]).join(a[0]);
       if (k.startsWith('Fn::')) throw new Error(`template: ${k} is not modelled by the harness`);
     }
-    return Object.fromEntries(keys.map((key) => [key, resolve(v[key])]));
+    return Object.fromEntries(keys.map((key) => [key, resolve(v[key])]).filter(([, x]) => x !== NO_VALUE));
   };
 
   const functions: Record<string, DeployedFunction> = {};
@@ -155,6 +195,7 @@ export function loadStack(file = TEMPLATE_FILE): DeployedStack {
     for (const pol of asList<Json>(role.Properties?.Policies)) {
       for (const st of asList<Json>(pol.PolicyDocument?.Statement)) {
         const s = resolve(st);
+        if (s === NO_VALUE) continue;
         statements.push({
           effect: s.Effect,
           actions: asList<string>(s.Action),

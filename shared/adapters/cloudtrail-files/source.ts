@@ -417,16 +417,20 @@ function zlibCode(err: unknown): string | undefined {
 /**
  * Reads one source and yields its records and problems in order, in chunks.
  * @param path shown in records and problems; opened unless `input` is given.
- * @param input the bytes (stdin), instead of opening `path`.
+ * @param input the bytes (stdin, an S3 object's body; a Buffer is read whole like a small file),
+ *   instead of opening `path`.
  */
 export async function* readSource(
   path: string,
-  input: AsyncIterable<Buffer> | undefined,
+  given: AsyncIterable<Buffer> | Buffer | undefined,
   cfg: SourceConfig,
 ): AsyncGenerator<FileChunk> {
   const proc = new TextProcessor(path, cfg.relevant, cfg.maxDocumentChars);
   let whole: Buffer | undefined;
-  if (input === undefined) {
+  let input: AsyncIterable<Buffer> | undefined;
+  if (Buffer.isBuffer(given)) whole = given;
+  else if (given !== undefined) input = given;
+  else {
     try {
       whole = readSmallFile(path);
     } catch (err) {

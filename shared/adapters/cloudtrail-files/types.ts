@@ -38,6 +38,8 @@ export interface ReadStats {
   skippedIrrelevant: number;
   /** Problems found (a summary problem counts for as many as it stands for). */
   problems: number;
+  /** Records dropped by the account/region/time filter (not in `records`). */
+  filtered?: number;
 }
 
 /**

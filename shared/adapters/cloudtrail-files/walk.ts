@@ -1,7 +1,8 @@
 /** Expands inputs (files, directories, `-`) lazily, in a deterministic order. */
 import type { Dirent, Stats } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
+import { dirAdmits, fileAdmits, isEmptyFilter, type TrailFilter } from './layout.js';
 import { ioReason } from './text.js';
 
 /**
@@ -23,7 +24,11 @@ function byName(a: Dirent, b: Dirent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-async function* walkDir(dir: string, ancestors: Set<string>): AsyncGenerator<InputItem> {
+async function* walkDir(
+  dir: string,
+  ancestors: Set<string>,
+  filter: TrailFilter | undefined,
+): AsyncGenerator<InputItem> {
   let entries: Dirent[];
   try {
     entries = await readdir(dir, { withFileTypes: true });
@@ -49,15 +54,21 @@ async function* walkDir(dir: string, ancestors: Set<string>): AsyncGenerator<Inp
     }
     if (isDir) {
       if (entry.name === DIGEST_DIR) continue;
-      yield* walkDirOnce(path, ancestors);
+      if (filter && !dirAdmits(path.split(sep), filter)) continue;
+      yield* walkDirOnce(path, ancestors, filter);
     } else if (isFile && DATA_FILE.test(entry.name) && !entry.name.includes('_CloudTrail-Digest_')) {
+      if (filter && !fileAdmits(path.split(sep), filter)) continue;
       yield { kind: 'file', path };
     }
   }
 }
 
 /** Walks `dir` unless it is one of its own ancestors (a symlink loop). */
-async function* walkDirOnce(dir: string, ancestors: Set<string>): AsyncGenerator<InputItem> {
+async function* walkDirOnce(
+  dir: string,
+  ancestors: Set<string>,
+  filter: TrailFilter | undefined,
+): AsyncGenerator<InputItem> {
   let id: string;
   try {
     const st = await stat(dir);
@@ -69,7 +80,7 @@ async function* walkDirOnce(dir: string, ancestors: Set<string>): AsyncGenerator
   if (ancestors.has(id)) return;
   ancestors.add(id);
   try {
-    yield* walkDir(dir, ancestors);
+    yield* walkDir(dir, ancestors, filter);
   } finally {
     ancestors.delete(id);
   }
@@ -79,8 +90,14 @@ async function* walkDirOnce(dir: string, ancestors: Set<string>): AsyncGenerator
  * Inputs in order; directories walked recursively, entries sorted by name (code units),
  * dotfiles and dot-directories skipped, only `.json`/`.jsonl`/`.ndjson`/`.gz` files taken. A named
  * pipe or character device given by name (`<(zcat …)`, `/dev/stdin`) is a `stream`; a socket is a problem.
+ * With `filter`, directories and files under a CloudTrail key layout that cannot hold a matching
+ * record are skipped unread (explicitly named files are always read).
  */
-export async function* walkInputs(inputs: readonly string[]): AsyncGenerator<InputItem> {
+export async function* walkInputs(
+  inputs: readonly string[],
+  filterIn?: TrailFilter,
+): AsyncGenerator<InputItem> {
+  const filter = isEmptyFilter(filterIn) ? undefined : filterIn;
   for (const input of inputs) {
     if (input === '-') {
       yield { kind: 'stdin' };
@@ -93,7 +110,7 @@ export async function* walkInputs(inputs: readonly string[]): AsyncGenerator<Inp
       yield { kind: 'problem', path: input, reason: ioReason(err) };
       continue;
     }
-    if (st.isDirectory()) yield* walkDirOnce(input, new Set());
+    if (st.isDirectory()) yield* walkDirOnce(input, new Set(), filter);
     else if (st.isFile()) yield { kind: 'file', path: input };
     else if (st.isFIFO() || st.isCharacterDevice()) yield { kind: 'stream', path: input };
     else yield { kind: 'problem', path: input, reason: 'not a file, directory or pipe; skipped' };

@@ -17,6 +17,14 @@ import { AdapterError } from '../../ports.js';
 import { issueLine, loadValidBaseline, readBaselineForCli } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
 import { renderTable, safeText } from '../text.js';
+import {
+  checkS3Inputs,
+  collect,
+  type FilterOpts,
+  readInputs,
+  type S3Opts,
+  trailFilter,
+} from './replay-inputs.js';
 
 /** What commands need besides the context; tests inject a store opener and a clock. */
 export interface CommandDeps {
@@ -410,17 +418,24 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
 
   baseline
     .command('learn')
-    .argument('<paths...>', 'CloudTrail files or directories (gzip ok)')
+    .argument('<paths...>', 'CloudTrail files or directories (gzip ok), s3://BUCKET/PREFIX')
     .description('propose a baseline YAML from observed role assumptions (exact subjects/callers only)')
     .option('--out <file>', 'write the YAML here instead of stdout')
-    .action(async (paths: string[], opts: { out?: string }) => {
-      const { readCloudTrail } = await import('../../adapters/cloudtrail-files.js');
+    .option('--since <time>', 'only events at or after TIME (as replay)')
+    .option('--until <time>', 'only events at or before TIME')
+    .option('--account <id>', 'only this account (repeatable)', collect)
+    .option('--region <region>', 'only this region (repeatable)', collect)
+    .option('--aws-region <region>', 'AWS region of the S3 client')
+    .option('--s3-endpoint <url>', 'S3 endpoint (a local S3 server, tests)')
+    .action(async (paths: string[], opts: { out?: string } & FilterOpts & S3Opts) => {
+      const filter = trailFilter(opts, Date.now());
+      await checkS3Inputs(paths, opts);
       const learner = new BaselineLearner();
       let problems = 0;
-      const inputs = paths.map((p) => (p === '-' ? p : path.resolve(ctx.cwd, p)));
+      const inputs = paths.map((p) => (p === '-' || p.startsWith('s3://') ? p : path.resolve(ctx.cwd, p)));
       // A mistyped path must not yield an empty proposal that looks like "nothing to trust".
       for (const [i, p] of inputs.entries()) {
-        if (p === '-') continue;
+        if (p === '-' || p.startsWith('s3://')) continue;
         await stat(p).catch((err: unknown) => {
           const code = (err as NodeJS.ErrnoException | undefined)?.code;
           throw new CliError(
@@ -431,7 +446,8 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
         });
       }
       try {
-        for await (const batch of readCloudTrail(inputs, {
+        const read = {
+          ...(filter ? { filter } : {}),
           onProblem: (p: { path: string; line: number | null; reason: string }) => {
             problems++;
             if (problems <= 20) {
@@ -440,7 +456,8 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
               );
             }
           },
-        })) {
+        };
+        for await (const batch of readInputs(inputs, read, { opts, ctx, listed: { objects: 0, bytes: 0 } })) {
           for (const rec of batch) {
             const n = normaliseRecord(rec.raw);
             if (n.ok) learner.add(n.event);
@@ -487,6 +504,7 @@ function usageDuration(v: string, flag: string): number {
 }
 
 function display(p: string, ctx: CliContext): string {
+  if (p.startsWith('s3://')) return p;
   const rel = path.relative(ctx.cwd, p);
   return rel && !rel.startsWith('..') ? rel : p;
 }

@@ -4,9 +4,10 @@
  */
 
 import path from 'node:path';
+import { needlesFor } from '../../app/ingest.js';
 import type { Alert } from '../../core/alert/alert.js';
 import { buildIndex } from '../../core/baseline/index.js';
-import type { Baseline, BaselineIdentity } from '../../core/baseline/types.js';
+import type { Baseline } from '../../core/baseline/types.js';
 import type { BaselineView } from '../../core/baseline/view.js';
 import type { AlertSink, Log, ObservationSink } from '../../ports.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
@@ -27,13 +28,7 @@ export interface StoreOpts {
   storeDir?: string;
 }
 
-/** Needles for the rules that read every event: root activity and break-glass identities. */
-export function needlesFor(identities: readonly BaselineIdentity[]): string[] {
-  const names = identities
-    .filter((i) => i.kind === 'break-glass')
-    .map((i) => i.arn.slice(i.arn.lastIndexOf('/') + 1));
-  return ['"Root"', ...names.filter((n) => n.length > 0)];
-}
+export { needlesFor };
 
 export async function openBaselineSource(
   from: { kind: 'file'; baseline: Baseline } | { kind: 'store' },

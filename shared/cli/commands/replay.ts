@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { type ReadStats, readCloudTrail } from '../../adapters/cloudtrail-files.js';
+import type { ReadStats, TrailFilter } from '../../adapters/cloudtrail-files.js';
 import { MemorySessionStore } from '../../adapters/memory-sessions.js';
 import { DetectionPipeline } from '../../app/detect.js';
 import { type ReplayCounters, replay } from '../../app/replay.js';
@@ -13,13 +13,21 @@ import { atLeast, isSeverity, SEVERITIES, type Severity } from '../../core/sever
 import { loadValidBaseline } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
 import { safeText } from '../text.js';
+import {
+  checkS3Inputs,
+  collect,
+  type FilterOpts,
+  type ListedTotals,
+  readInputs,
+  type S3Opts,
+  trailFilter,
+} from './replay-inputs.js';
 import { type AlertOutput, openBaselineSource, openSinks } from './replay-wiring.js';
 
-interface ReplayOpts {
+interface ReplayOpts extends FilterOpts, S3Opts {
   baseline?: string;
   table?: string;
   endpoint?: string;
-  region?: string;
   storeDir?: string;
   format: string;
   minSeverity: string;
@@ -41,15 +49,21 @@ export function register(program: Command, ctx: CliContext): void {
     .description(
       'Replay CloudTrail files (S3 objects, JSON, JSON lines, EventBridge envelopes; gzip or not) through the detection rules',
     )
-    .argument('<paths...>', 'files or directories (walked recursively); - for stdin')
+    .argument('<paths...>', 'files or directories (walked recursively), s3://BUCKET/PREFIX; - for stdin')
     .option('--baseline <file>', 'evaluate against this baseline file (the store is not touched)')
     .option(
       '--table <name>',
       'DynamoDB table holding the baseline (default: $IAMWATCH_TABLE, else the embedded store)',
     )
     .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
-    .option('--region <region>', 'AWS region of the table')
+    .option('--aws-region <region>', 'AWS region of the table, the sinks and the S3 client')
     .option('--store-dir <dir>', 'directory of the embedded store', '.iamwatch')
+    .option('--since <time>', 'only events at or after TIME (2026-03-01, 2026-03-01T12:00Z, 7d)')
+    .option('--until <time>', 'only events at or before TIME (a bare date means its end)')
+    .option('--account <id>', 'only this account (repeatable, or comma-separated)', collect)
+    .option('--region <region>', 'only this region (repeatable, or comma-separated)', collect)
+    .option('--concurrency <n>', 'S3 objects fetched in parallel (default 8)')
+    .option('--s3-endpoint <url>', 'S3 endpoint (a local S3 server, tests)')
     .option('--format <fmt>', 'jsonl|json|table', 'jsonl')
     .option('--min-severity <sev>', `lowest severity printed (${SEVERITIES.join('|')})`, 'low')
     .option('--fail-on <sev>', 'exit 1 when an alert at or above this severity is raised')
@@ -77,9 +91,11 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
   const minSeverity = severityOpt('--min-severity', opts.minSeverity);
   const failOn = opts.failOn === undefined ? null : severityOpt('--fail-on', opts.failOn);
   const maxProblems = Number.parseInt(opts.maxProblems, 10);
+  const filter = trailFilter(opts, Date.now());
+  await checkS3Inputs(paths, opts);
   const inputs: string[] = [];
   for (const p of paths) {
-    if (p === '-') {
+    if (p === '-' || p.startsWith('s3://')) {
       inputs.push(p);
       continue;
     }
@@ -94,14 +110,19 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
 
   const started = performance.now();
   const slackWebhook = opts.slackWebhook ?? (ctx.env.IAMWATCH_SLACK_WEBHOOK || undefined);
-  const baseline = await loadBaseline(opts, ctx);
+  // --region filters records; the store, sinks and S3 client take --aws-region.
+  const { region: _regionFilter, ...rest } = opts;
+  const awsOpts = { ...rest, ...(opts.awsRegion ? { region: opts.awsRegion } : {}) };
+  const baseline = await loadBaseline(awsOpts, ctx);
   const pipeline = new DetectionPipeline();
   let sinks: AlertOutput | null = null;
   try {
-    sinks = await openSinks({ ...opts, slackWebhook }, ctx, (rule) => pipeline.windowMinutes(rule));
+    sinks = await openSinks({ ...awsOpts, slackWebhook }, ctx, (rule) => pipeline.windowMinutes(rule));
     const stats: ReadStats = { files: 0, bytes: 0, records: 0, skippedIrrelevant: 0, problems: 0 };
-    const fileCount = await countFiles(inputs);
-    const progress = !opts.quiet && ctx.isTTY ? makeProgress(ctx, stats, fileCount, started) : null;
+    const local = inputs.filter((i) => !i.startsWith('s3://'));
+    const fileCount = await countFiles(local, filter);
+    const listed: ListedTotals = { objects: fileCount, bytes: 0 };
+    const progress = !opts.quiet && ctx.isTTY ? makeProgress(ctx, stats, listed, started) : null;
     const clearProgress = () => progress?.clear();
     const problemKinds = new Map<string, number>();
     let printedProblems = 0;
@@ -128,19 +149,24 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
     const workers = canUseWorkers ? requested : 0;
     // Rules that read every event (root, break-glass) are served by needles: a record that mentions
     // none of them and whose eventSource/eventName no rule reads is skipped before JSON.parse.
-    const source = readCloudTrail(inputs, {
-      stdin: ctx.stdin,
-      onProblem,
-      stats,
-      relevantPairs: pipeline.engine.pairs(),
-      needles: baseline.needles,
-      workers,
-      workerUrl,
-      onWorkerFailure: (message) => {
-        clearProgress();
-        ctx.stderr.write(`warning: ${safeText(message, 200)}; its files are read in the main thread\n`);
+    const source = readInputs(
+      inputs,
+      {
+        ...(filter ? { filter } : {}),
+        stdin: ctx.stdin,
+        onProblem,
+        stats,
+        relevantPairs: pipeline.engine.pairs(),
+        needles: baseline.needles,
+        workers,
+        workerUrl,
+        onWorkerFailure: (message) => {
+          clearProgress();
+          ctx.stderr.write(`warning: ${safeText(message, 200)}; its files are read in the main thread\n`);
+        },
       },
-    });
+      { opts, ctx, listed },
+    );
 
     const collected: Alert[] = [];
     let maxSeen: Severity | null = null;
@@ -223,7 +249,7 @@ function severityOpt(flag: string, v: string): Severity {
   return v;
 }
 
-async function loadBaseline(opts: ReplayOpts, ctx: CliContext) {
+async function loadBaseline(opts: Omit<ReplayOpts, 'region'> & { region?: string }, ctx: CliContext) {
   if (opts.baseline) {
     const r = await loadValidBaseline(opts.baseline, ctx);
     return openBaselineSource({ kind: 'file', baseline: r.baseline }, opts, ctx);
@@ -231,13 +257,18 @@ async function loadBaseline(opts: ReplayOpts, ctx: CliContext) {
   return openBaselineSource({ kind: 'store' }, opts, ctx);
 }
 
-async function countFiles(inputs: string[]): Promise<number> {
+async function countFiles(inputs: string[], filter: TrailFilter | undefined): Promise<number> {
   const { listInputFiles } = await import('../../adapters/cloudtrail-files.js');
-  const files = await listInputFiles(inputs.filter((i) => i !== '-')).catch(() => []);
+  const files = await listInputFiles(
+    inputs.filter((i) => i !== '-'),
+    undefined,
+    filter,
+  ).catch(() => []);
   return files.length;
 }
 
 function display(p: string, ctx: CliContext): string {
+  if (p.startsWith('s3://')) return p;
   const rel = path.relative(ctx.cwd, p);
   return rel && !rel.startsWith('..') ? rel : p;
 }
@@ -262,6 +293,7 @@ function writeSummary(
     `replay: ${n(seen)} records from ${n(stats.files)} files (${(stats.bytes / 1e6).toFixed(1)} MB) in ${seconds.toFixed(2)} s, ${n(rate)} records/s`,
     `  evaluated ${n(c.evaluated - c.invalid - c.duplicates)}, not read by any rule ${n(stats.skippedIrrelevant)}, duplicates ${n(c.duplicates)}, unusable ${n(c.invalid)}, input problems ${n(stats.problems)}`,
   ];
+  if (stats.filtered) lines.push(`  outside --since/--until/--account/--region: ${n(stats.filtered)}`);
   if (problemKinds.size > 0) {
     const kinds = [...problemKinds.entries()].sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}: ${v}`);
     lines.push(`  problems: ${kinds.join('; ')}`);
@@ -288,18 +320,19 @@ function writeSummary(
   ctx.stderr.write(`${lines.join('\n')}\n`);
 }
 
-function makeProgress(ctx: CliContext, stats: ReadStats, totalFiles: number, started: number) {
+function makeProgress(ctx: CliContext, stats: ReadStats, listed: ListedTotals, started: number) {
   let drawn = false;
   return {
     draw() {
       const secs = (performance.now() - started) / 1000;
+      const totalFiles = listed.objects;
       const frac = totalFiles > 0 ? Math.min(1, stats.files / totalFiles) : 0;
       const width = 24;
       const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
       const seen = stats.records + stats.skippedIrrelevant;
       const rate = secs > 0 ? Math.round(seen / secs) : 0;
       ctx.stderr.write(
-        `\r[${bar}] ${stats.files}/${totalFiles} files, ${seen.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')}/s `,
+        `\r[${bar}] ${stats.files}/${totalFiles} objects, ${(stats.bytes / 1e6).toFixed(1)}${listed.bytes > 0 ? `/${(listed.bytes / 1e6).toFixed(1)}` : ''} MB, ${seen.toLocaleString('en-US')} records, ${rate.toLocaleString('en-US')}/s `,
       );
       drawn = true;
     },

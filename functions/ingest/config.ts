@@ -1,0 +1,21 @@
+/** The ingest function's settings, read once from the environment. */
+import { type DetectConfig, DetectConfigError, readDetectConfig } from '../detect/config.js';
+
+export interface IngestConfig extends DetectConfig {
+  /** The trail bucket; objects elsewhere are refused (the role could not read them anyway). */
+  trailBucket: string;
+  /** Key prefix of the trail (may be empty). */
+  trailPrefix: string;
+}
+
+/**
+ * The detect function's variables (functions/detect/config.ts) plus IAMWATCH_TRAIL_BUCKET and
+ * IAMWATCH_TRAIL_PREFIX (default empty).
+ * @throws DetectConfigError naming the variable.
+ */
+export function readIngestConfig(env: Record<string, string | undefined>): IngestConfig {
+  const base = readDetectConfig(env);
+  const bucket = env.IAMWATCH_TRAIL_BUCKET?.trim();
+  if (!bucket) throw new DetectConfigError('environment variable IAMWATCH_TRAIL_BUCKET is required');
+  return { ...base, trailBucket: bucket, trailPrefix: env.IAMWATCH_TRAIL_PREFIX?.trim() ?? '' };
+}
