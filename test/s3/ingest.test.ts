@@ -149,7 +149,12 @@ function ebMessage(key: string, id: string) {
   return { messageId: id, body: JSON.stringify(body) };
 }
 
-const identity = (a: Alert) => `${a.id} ${a.rule} ${a.severity}`;
+/**
+ * An alert byte for byte, except the two fields that differ by design: replay folds the repeats of a
+ * dedupe window into the first alert (`count`, `lastEventTime`); a Lambda publishes the first sighting at
+ * once and counts the repeats in the store.
+ */
+const identity = (a: Alert) => JSON.stringify({ ...a, count: undefined, lastEventTime: undefined });
 
 describe('ingest handler (S3 mode)', { timeout: 120_000 }, () => {
   it('raises the alerts replay DIR raises, and nothing more when the notifications come again', async () => {
