@@ -138,4 +138,23 @@ describe('replay s3://', { timeout: 120_000 }, () => {
     expect(dir.stdout.length).toBeGreaterThan(50);
     expect(remote.stdout).toBe(dir.stdout);
   });
+
+  it('trace --from s3:// prints the same chain, calls and alerts as trace --from DIR', async () => {
+    // The key of a session some alert names in its runbook (`iamwatch trace <key>`).
+    const alerts = await runCli(['replay', path.join(out, 'cloudtrail'), ...replayArgs()], { env: s3.env });
+    const keys = [...alerts.stdout.matchAll(/iamwatch trace (ASIA[A-Z0-9]{16})/g)].map((m) => m[1] as string);
+    expect(keys.length).toBeGreaterThan(0);
+    const key = keys[0] as string;
+    const args = ['--baseline', path.join(out, 'baseline.yaml'), '--format', 'json'];
+    const dir = await runCli(['trace', key, '--from', path.join(out, 'cloudtrail'), ...args], {
+      env: s3.env,
+    });
+    const remote = await runCli(['trace', key, '--from', `s3://${BUCKET}/trail/`, ...args, ...s3Args()], {
+      env: s3.env,
+    });
+    expect(dir.code, dir.stderr).toBe(0);
+    expect(remote.code, remote.stderr).toBe(0);
+    expect((JSON.parse(dir.stdout) as { key: string }).key).toBe(key);
+    expect(remote.stdout).toBe(dir.stdout);
+  });
 });

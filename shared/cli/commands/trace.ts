@@ -5,7 +5,6 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { readCloudTrail } from '../../adapters/cloudtrail-files.js';
 import { type TraceReport, traceFromRecords, traceFromStore } from '../../app/trace.js';
 import { buildIndex } from '../../core/baseline/index.js';
 import type { BaselineView } from '../../core/baseline/view.js';
@@ -13,9 +12,13 @@ import { shortIdentity } from '../../core/session/record.js';
 import { loadValidBaseline } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
 import { safeText } from '../text.js';
+import { checkS3Inputs, collect, readInputs, type S3Opts, trailFilter } from './replay-inputs.js';
 
-interface TraceOpts {
+interface TraceOpts extends S3Opts {
   from?: string[];
+  since?: string;
+  until?: string;
+  account?: string[];
   baseline?: string;
   table?: string;
   endpoint?: string;
@@ -34,7 +37,19 @@ export function register(program: Command, ctx: CliContext): void {
     .description(
       'Show a session: its chain up to the origin (OIDC token, SAML, user key, root, service), its IAM/STS/sign-in calls in time order, and the alerts raised on them',
     )
-    .option('--from <paths...>', 'CloudTrail archives (files or directories) to trace through')
+    .option(
+      '--from <paths...>',
+      'CloudTrail archives to trace through: files, directories or s3://BUCKET/PREFIX (the CloudTrail key layout)',
+    )
+    .option(
+      '--since <time>',
+      'with --from: only events at or after TIME (date, date-time or 7d/36h), as replay',
+    )
+    .option('--until <time>', 'with --from: only events at or before TIME')
+    .option('--account <id>', 'with --from: only this account (repeatable)', collect)
+    .option('--aws-region <region>', 'with --from s3://: AWS region of the S3 client')
+    .option('--s3-endpoint <url>', 'with --from s3://: S3 endpoint (a local S3 server, tests)')
+    .option('--concurrency <n>', 'with --from s3://: objects fetched ahead (default 8)')
     .option(
       '--baseline <file>',
       'with --from: judge alerts against this baseline file (default: no baseline)',
@@ -56,7 +71,20 @@ async function runTrace(id: string, opts: TraceOpts, ctx: CliContext): Promise<v
   let report: TraceReport;
   if (opts.from && opts.from.length > 0) {
     const inputs: string[] = [];
+    await checkS3Inputs(opts.from, opts);
+    const filter = trailFilter(
+      {
+        ...(opts.since !== undefined ? { since: opts.since } : {}),
+        ...(opts.until !== undefined ? { until: opts.until } : {}),
+        ...(opts.account !== undefined ? { account: opts.account } : {}),
+      },
+      Date.now(),
+    );
     for (const p of opts.from) {
+      if (p.startsWith('s3://')) {
+        inputs.push(p);
+        continue;
+      }
       const abs = path.resolve(ctx.cwd, p);
       try {
         await stat(abs);
@@ -86,7 +114,11 @@ async function runTrace(id: string, opts: TraceOpts, ctx: CliContext): Promise<v
     };
     report = await traceFromRecords(
       id,
-      readCloudTrail(inputs, { onProblem, stdin: ctx.stdin }),
+      readInputs(
+        inputs,
+        { onProblem, stdin: ctx.stdin, ...(filter ? { filter } : {}) },
+        { opts, ctx, listed: { objects: 0, bytes: 0 } },
+      ),
       view,
       onProblem,
     );
