@@ -9,8 +9,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DescribeExecutionCommand,
+  DescribeMapRunCommand,
+  ListMapRunsCommand,
+  ListStateMachinesCommand,
+  ListTagsForResourceCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildIngestHandler, type IngestRuntime } from '../../functions/ingest/build-handler.js';
@@ -281,6 +289,61 @@ describe('ingest handler (S3 mode)', { timeout: 120_000 }, () => {
       }
     } finally {
       await store.close();
+    }
+  });
+
+  it("backfill start writes the pruned manifest and starts the stack's machine; status reports its counts", async () => {
+    const account = (/AWSLogs\/(\d{12})\//.exec(keys[0] as string) as RegExpExecArray)[1] as string;
+    const mine = keys.filter((k) => k.includes(`/AWSLogs/${account}/`));
+    // Step Functions itself cannot run locally: its API is mocked; S3 (manifest) is the real s3rver.
+    const machine = 'arn:aws:states:us-east-1:111122223333:stateMachine:iamwatch-prod-backfill';
+    const execution = 'arn:aws:states:us-east-1:111122223333:execution:iamwatch-prod-backfill:backfill-1';
+    const sfn = mockClient(SFNClient);
+    sfn
+      .on(ListStateMachinesCommand)
+      .resolvesOnce({ stateMachines: [{ name: 'other', stateMachineArn: 'x' }], nextToken: 't' } as never)
+      .resolves({ stateMachines: [{ name: 'iamwatch-prod-backfill', stateMachineArn: machine }] } as never);
+    sfn
+      .on(ListTagsForResourceCommand)
+      .resolves({ tags: [{ key: 'iamwatch:backfill-bucket', value: 'backfill-work' }] });
+    sfn.on(StartExecutionCommand).resolves({ executionArn: execution, startDate: new Date() });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'RUNNING', startDate: new Date(0) } as never);
+    sfn.on(ListMapRunsCommand).resolves({ mapRuns: [{ mapRunArn: 'run-1' }] } as never);
+    sfn.on(DescribeMapRunCommand).resolves({ itemCounts: { total: 3, succeeded: 1, running: 2 } } as never);
+    try {
+      const r = await runCli(
+        ['backfill', 'start', '--bucket', BUCKET, '--prefix', PREFIX, '--since', '2026-01-01'].concat([
+          '--account',
+          account,
+          '--output',
+          'results',
+          '--max-concurrency',
+          '7',
+          '--s3-endpoint',
+          s3.endpoint,
+        ]),
+        { env: s3.env },
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(execution);
+      const started = sfn.commandCalls(StartExecutionCommand)[0]?.args[0].input;
+      expect(started?.stateMachineArn).toBe(machine);
+      const input = JSON.parse(started?.input ?? '{}') as Record<string, unknown>;
+      expect(input).toMatchObject({ trailBucket: BUCKET, output: 'results', maxConcurrency: 7 });
+      // The manifest holds exactly the pruned listing.
+      const manifest = await s3.client.send(
+        new GetObjectCommand({ Bucket: 'backfill-work', Key: String(input.manifestKey) }),
+      );
+      const items = JSON.parse(
+        await (manifest.Body as { transformToString(): Promise<string> }).transformToString(),
+      ) as Array<{ Key: string }>;
+      expect(items.map((i) => i.Key).sort()).toEqual([...mine].sort());
+
+      const st = await runCli(['backfill', 'status', execution], { env: s3.env });
+      expect(st.code, st.stderr).toBe(0);
+      expect(JSON.parse(st.stdout)).toMatchObject({ status: 'RUNNING', items: { total: 3, succeeded: 1 } });
+    } finally {
+      sfn.restore();
     }
   });
 
