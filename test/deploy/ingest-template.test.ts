@@ -74,6 +74,23 @@ describe('S3 mode in the packaged stack', () => {
   });
 });
 
+describe('ingest modes', () => {
+  it('deploys the generated EventBridge rules in every mode but s3 (no event judged twice)', () => {
+    const t = JSON.parse(readFileSync(TEMPLATE_FILE, 'utf8')) as Json;
+    const cond = t.Conditions?.IngestFromEventBridge;
+    expect(cond).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['both', 's3'] }] });
+    const generated = Object.entries(t.Resources as Record<string, Json>).filter(
+      ([id, r]) => r.Type === 'AWS::Events::Rule' && /^(Iam|Sts|SignIn|Service)Events|^RootActivity/.test(id),
+    );
+    expect(generated.length).toBeGreaterThanOrEqual(5);
+    for (const [id, r] of generated) {
+      expect(r.Condition, id).toBe('IngestFromEventBridge');
+      expect(t.Resources[`${id}Permission`]?.Condition, `${id}Permission`).toBe('IngestFromEventBridge');
+    }
+    expect(t.Resources.DetectTargetDlqPolicy?.Condition).toBe('IngestFromEventBridge');
+  });
+});
+
 describe('backfill state machine in the packaged stack', () => {
   const definition = () => {
     const stack = deployedStack();

@@ -30,6 +30,7 @@ export function serverlessRulesFragment(rules: readonly DeployedRule[] = deploye
   for (const r of rules) {
     resources[r.logicalId] = {
       Type: 'AWS::Events::Rule',
+      Condition: FROM_EVENTBRIDGE,
       Properties: {
         Name: `\${self:service}-\${sls:stage}-${r.nameSuffix}`,
         Description: r.description,
@@ -47,6 +48,7 @@ export function serverlessRulesFragment(rules: readonly DeployedRule[] = deploye
     };
     resources[`${r.logicalId}Permission`] = {
       Type: 'AWS::Lambda::Permission',
+      Condition: FROM_EVENTBRIDGE,
       Properties: {
         FunctionName: getAtt('DetectLambdaFunction'),
         Action: 'lambda:InvokeFunction',
@@ -57,6 +59,7 @@ export function serverlessRulesFragment(rules: readonly DeployedRule[] = deploye
   }
   resources.DetectTargetDlqPolicy = {
     Type: 'AWS::SQS::QueuePolicy',
+    Condition: FROM_EVENTBRIDGE,
     Properties: {
       Queues: [{ Ref: 'DetectTargetDlq' }],
       PolicyDocument: {
@@ -74,8 +77,18 @@ export function serverlessRulesFragment(rules: readonly DeployedRule[] = deploye
       },
     },
   };
-  return { Resources: resources };
+  return {
+    // `ingestMode: s3` reads the Organization trail's objects instead (infra/ingest.yml): the rules are
+    // not deployed, so no event is judged (and billed) twice.
+    Conditions: {
+      [FROM_EVENTBRIDGE]: { 'Fn::Not': [{ 'Fn::Equals': ['${param:ingestMode}', 's3'] }] },
+    },
+    Resources: resources,
+  };
 }
+
+/** Condition of the generated rules: every ingest mode but `s3`. */
+export const FROM_EVENTBRIDGE = 'IngestFromEventBridge';
 
 /**
  * Forwards the events of every deployed rule from this region (or member account) to the
