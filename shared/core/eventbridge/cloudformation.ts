@@ -81,7 +81,7 @@ export function serverlessRulesFragment(rules: readonly DeployedRule[] = deploye
     // `ingestMode: s3` reads the Organization trail's objects instead (infra/ingest.yml): the rules are
     // not deployed, so no event is judged (and billed) twice.
     Conditions: {
-      [FROM_EVENTBRIDGE]: { 'Fn::Not': [{ 'Fn::Equals': ['${param:ingestMode}', 's3'] }] },
+      [FROM_EVENTBRIDGE]: { 'Fn::Not': [{ 'Fn::Equals': [`\${param:ingestMode}`, 's3'] }] },
     },
     Resources: resources,
   };
