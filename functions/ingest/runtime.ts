@@ -3,21 +3,12 @@
  * function (functions/detect/runtime.ts, same budgets), plus an S3 client for the trail objects.
  * Observations are written with event markers, so an object read twice counts its events once.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { getObjectBytes } from '../../shared/adapters/cloudtrail-files/s3.js';
-import { createStoreHandle } from '../../shared/adapters/dynamodb/open-store.js';
-import { EventBridgeAlertSink } from '../../shared/adapters/eventbridge-alerts.js';
-import { SnsAlertSink } from '../../shared/adapters/sns-alerts.js';
-import { SqsDeadLetterSink } from '../../shared/adapters/sqs-dlq.js';
-import { deliverAlerts } from '../../shared/app/deliver.js';
-import { createDetector } from '../../shared/app/detect.js';
 import { needlesFor } from '../../shared/app/ingest.js';
 import type { Log } from '../../shared/ports.js';
-import { AWS_SINK_RETRY, DYNAMO_CIRCUIT_MS, DYNAMO_RETRY, lambdaClientConfig } from '../budgets.js';
+import { lambdaClientConfig } from '../budgets.js';
+import { buildDetectionRuntime } from '../detection-runtime.js';
 import type { IngestRuntime } from './build-handler.js';
 import type { IngestConfig } from './config.js';
 
@@ -26,38 +17,8 @@ export const S3_GET_TIMEOUT_MS = 20_000;
 
 /** Builds clients, store and sinks for `config`; nothing is called until the first object. */
 export function buildIngestRuntime(config: IngestConfig, log: Log): IngestRuntime {
+  const { store, detector, deliver } = buildDetectionRuntime(config, log, { observationMarkers: true });
   const sdk = lambdaClientConfig();
-  const store = createStoreHandle(new DynamoDBClient(sdk), config.table, {
-    cacheSeconds: config.cacheSeconds,
-    retry: DYNAMO_RETRY,
-    circuitMs: DYNAMO_CIRCUIT_MS,
-    observationMarkers: true,
-  });
-  const detector = createDetector({
-    baseline: () => store.store.view(),
-    observations: store.observations,
-    sessions: store.sessions,
-    log,
-  });
-  const sinks = [
-    new SnsAlertSink({
-      client: new SNSClient(sdk),
-      topicArn: config.topicArn,
-      retry: AWS_SINK_RETRY,
-      circuitMs: DYNAMO_CIRCUIT_MS,
-    }),
-    new EventBridgeAlertSink({
-      client: new EventBridgeClient(sdk),
-      eventBusName: config.eventBus,
-      retry: AWS_SINK_RETRY,
-    }),
-  ];
-  const deadLetter = new SqsDeadLetterSink({
-    client: new SQSClient(sdk),
-    queueUrl: config.deadLetterUrl,
-    retry: AWS_SINK_RETRY,
-    circuitMs: DYNAMO_CIRCUIT_MS,
-  });
   const s3 = new S3Client({
     ...sdk,
     maxAttempts: 3,
@@ -66,14 +27,7 @@ export function buildIngestRuntime(config: IngestConfig, log: Log): IngestRuntim
   let needles: { at: number; value: string[] } | null = null;
   return {
     detector,
-    deliver: (alerts) =>
-      deliverAlerts(alerts, {
-        dedupe: store.dedupe,
-        windowMinutes: (rule) => detector.pipeline.windowMinutes(rule),
-        sinks,
-        log,
-        deadLetter,
-      }),
+    deliver,
     needles: async () => {
       // Refreshed with the baseline cache period. Unknown identities: no pre-filter (every record is
       // judged; slower, but a break-glass role's event is never skipped).

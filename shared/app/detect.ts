@@ -5,7 +5,7 @@
 import type { Alert } from '../core/alert/alert.js';
 import { buildAlert } from '../core/alert/build.js';
 import { principalExpected, principalOfEvent } from '../core/baseline/expected.js';
-import { buildIndex } from '../core/baseline/index.js';
+import { buildIndex, emptyBaseline } from '../core/baseline/index.js';
 import type { BaselineView } from '../core/baseline/view.js';
 import { normaliseRecord } from '../core/cloudtrail/normalise.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
@@ -182,15 +182,7 @@ export interface DetectorResult extends EvaluateResult {
 /** Marker in `Alert.degraded` when the baseline could not be read. */
 export const BASELINE_UNAVAILABLE = 'baseline-unavailable';
 
-const EMPTY_BASELINE = buildIndex({
-  version: 1,
-  accounts: {},
-  teams: {},
-  defaults: {},
-  identities: [],
-  suppressions: [],
-  incidents: [],
-});
+const EMPTY_BASELINE = buildIndex(emptyBaseline());
 
 /**
  * One raw CloudTrail record → alerts (the Lambda path). Fails open: when the baseline cannot be read

@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type TraceReport, traceFromRecords, traceFromStore } from '../../app/trace.js';
-import { buildIndex } from '../../core/baseline/index.js';
+import { buildIndex, emptyBaseline } from '../../core/baseline/index.js';
 import type { BaselineView } from '../../core/baseline/view.js';
 import { shortIdentity } from '../../core/session/record.js';
 import { loadValidBaseline } from '../baseline-input.js';
@@ -95,15 +95,7 @@ async function runTrace(id: string, opts: TraceOpts, ctx: CliContext): Promise<v
     }
     const view: BaselineView = opts.baseline
       ? buildIndex((await loadValidBaseline(opts.baseline, ctx)).baseline)
-      : buildIndex({
-          version: 1,
-          accounts: {},
-          teams: {},
-          defaults: {},
-          identities: [],
-          suppressions: [],
-          incidents: [],
-        });
+      : buildIndex(emptyBaseline());
     let problems = 0;
     const onProblem = (p: { path: string; line: number | null; reason: string }) => {
       problems += 1;

@@ -168,6 +168,19 @@ export class BaselineIndex implements BaselineView {
   }
 }
 
+/** A baseline that declares nothing (every identity is "without a baseline"). */
+export function emptyBaseline(): Baseline {
+  return {
+    version: 1,
+    accounts: {},
+    teams: {},
+    defaults: {},
+    identities: [],
+    suppressions: [],
+    incidents: [],
+  };
+}
+
 /** Build a BaselineIndex (with optional live incident windows). */
 export function buildIndex(b: Baseline, incidents?: readonly IncidentWindow[]): BaselineIndex {
   return new BaselineIndex(b, incidents === undefined ? {} : { incidents });
