@@ -37,7 +37,7 @@ describe('iamwatch trace --from', () => {
   it('an access key: the chain to the OIDC origin, the calls in time order and the alerts on them', async () => {
     const r = await runCli(['trace', APPLY, '--from', join(dir, 'trail.json')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('origin complete');
+    expect(r.stdout).toContain('complete — origin: OIDC token');
     expect(r.stdout).toContain('repo:fork/api:pull_request (oidc via token.actions.githubusercontent.com)');
     expect(r.stdout).toMatch(/└─ gha-plan {2}ASIAPLAN000000000001[\s\S]*└─ tf-apply {2}ASIAAPPLY00000000002/);
     expect(r.stdout).toMatch(/actions \(3\)\n.*AssumeRole.*\n.*CreateAccessKey.*\n.*AssumeRole/);
@@ -79,7 +79,7 @@ describe('iamwatch trace --from', () => {
   it('an unknown key is a normal answer, not a crash', async () => {
     const r = await runCli(['trace', 'ASIANOPE000000000000', '--from', join(dir, 'trail.json')]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('origin INCOMPLETE');
+    expect(r.stdout).toContain('INCOMPLETE — origin unknown');
   });
 });
 

@@ -157,7 +157,8 @@ export function renderTraceTree(r: TraceReport): string {
   if (!o) {
     out.push('  origin: unknown (no session record)');
   } else {
-    out.push(`  ${o.complete ? 'origin complete' : 'origin INCOMPLETE'}: ${t(o.why, 300)}`);
+    // `why` reads "origin: …" or "origin unknown: …"; say only whether the chain is complete.
+    out.push(`  ${o.complete ? 'complete' : 'INCOMPLETE'} — ${t(o.why, 300)}`);
     const first = o.chain[0];
     if (first) {
       const principal = first.subject ?? first.caller ?? first.user ?? '(unknown)';
