@@ -113,69 +113,77 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
   };
   const it = deps.source[Symbol.asyncIterator]();
   const signal = deps.signal;
-  let onAbort: (() => void) | undefined;
-  const stopped =
-    signal === undefined
-      ? null
-      : new Promise<typeof STOPPED>((resolve) => {
-          onAbort = () => resolve(STOPPED);
-          if (signal.aborted) onAbort();
-          else signal.addEventListener('abort', onAbort, { once: true });
-        });
-  try {
-    for (;;) {
-      const next = stopped === null ? await it.next() : await Promise.race([it.next(), stopped]);
-      if (next === STOPPED) {
-        c.interrupted = true;
-        // Not awaited: the source may be waiting on stdin or a FIFO that never ends.
-        void it.return?.(undefined).catch(() => {});
-        break;
-      }
-      if (next.done) break;
-      for (const item of next.value) {
-        c.evaluated += 1;
-        const n = normaliseRecord(item.raw);
-        if (!n.ok) {
-          c.invalid += 1;
-          deps.onProblem({ path: item.path, line: item.line, reason: n.reason });
-          continue;
-        }
-        const e = n.event;
-        if (deps.requireEventTime && e.eventTimeMs === 0) {
-          c.invalid += 1;
-          const reason = eventTimeProblem(item.raw) ?? 'eventTime is the epoch';
-          deps.onProblem({ path: item.path, line: item.line, reason });
-          continue;
-        }
-        if (deps.skipDuplicates) {
-          const key = recordKey(e.account, e.eventId);
-          if (seen.has(key)) {
-            c.duplicates += 1;
-            continue;
-          }
-          seen.add(key);
-        }
-        const r = !sessions
-          ? deps.pipeline.evaluate(e, deps.view, deps.observations)
-          : isSyncStore(sessions)
-            ? evaluateWithSessionsSync(deps.pipeline, e, deps.view, sessions, deps.observations)
-            : await evaluateWithSessions(deps.pipeline, e, deps.view, sessions, deps.observations);
-        c.suppressed += r.suppressed.length;
-        for (const f of r.failures) {
-          c.ruleFailures += 1;
-          deps.onRuleFailure?.(f);
-        }
-        if (!agg) {
-          await out(r.alerts);
-          continue;
-        }
-        for (const a of r.alerts) await out(agg.add(a, e.eventTimeMs, deps.pipeline.windowMinutes(a.rule)));
-        if (r.alerts.length === 0 && e.eventTimeMs > 0) await out(agg.advance(e.eventTimeMs));
-      }
-      deps.onBatch?.(c);
+  // The next batch, or STOPPED as soon as the signal aborts (the source may wait on stdin or a FIFO
+  // forever). One listener per wait, removed when the batch comes: racing every batch against one
+  // long-lived promise would keep every batch reachable from that promise's reactions until the end.
+  const nextOrStop = (): Promise<IteratorResult<RawItem[]> | typeof STOPPED> => {
+    if (signal === undefined) return it.next();
+    if (signal.aborted) return Promise.resolve(STOPPED);
+    return new Promise((resolve, reject) => {
+      const onAbort = () => resolve(STOPPED);
+      signal.addEventListener('abort', onAbort, { once: true });
+      it.next().then(
+        (v) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(v);
+        },
+        (err: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(err);
+        },
+      );
+    });
+  };
+  for (;;) {
+    const next = await nextOrStop();
+    if (next === STOPPED) {
+      c.interrupted = true;
+      // Not awaited: the source may be waiting on stdin or a FIFO that never ends.
+      void it.return?.(undefined).catch(() => {});
+      break;
     }
-  } finally {
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
+    if (next.done) break;
+    for (const item of next.value) {
+      c.evaluated += 1;
+      const n = normaliseRecord(item.raw);
+      if (!n.ok) {
+        c.invalid += 1;
+        deps.onProblem({ path: item.path, line: item.line, reason: n.reason });
+        continue;
+      }
+      const e = n.event;
+      if (deps.requireEventTime && e.eventTimeMs === 0) {
+        c.invalid += 1;
+        const reason = eventTimeProblem(item.raw) ?? 'eventTime is the epoch';
+        deps.onProblem({ path: item.path, line: item.line, reason });
+        continue;
+      }
+      if (deps.skipDuplicates) {
+        const key = recordKey(e.account, e.eventId);
+        if (seen.has(key)) {
+          c.duplicates += 1;
+          continue;
+        }
+        seen.add(key);
+      }
+      const r = !sessions
+        ? deps.pipeline.evaluate(e, deps.view, deps.observations)
+        : isSyncStore(sessions)
+          ? evaluateWithSessionsSync(deps.pipeline, e, deps.view, sessions, deps.observations)
+          : await evaluateWithSessions(deps.pipeline, e, deps.view, sessions, deps.observations);
+      c.suppressed += r.suppressed.length;
+      for (const f of r.failures) {
+        c.ruleFailures += 1;
+        deps.onRuleFailure?.(f);
+      }
+      if (!agg) {
+        await out(r.alerts);
+        continue;
+      }
+      for (const a of r.alerts) await out(agg.add(a, e.eventTimeMs, deps.pipeline.windowMinutes(a.rule)));
+      if (r.alerts.length === 0 && e.eventTimeMs > 0) await out(agg.advance(e.eventTimeMs));
+    }
+    deps.onBatch?.(c);
   }
   if (agg) await out(agg.flush());
   await deps.observations?.flush();
