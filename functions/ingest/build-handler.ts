@@ -10,6 +10,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import {
+  emptyObjectSummary,
   type IngestDeps,
   type IngestObjectSummary,
   ingestObject,
@@ -66,22 +67,7 @@ export class IngestBatchError extends Error {
 }
 
 function zero(): IngestSummary {
-  return {
-    objects: 0,
-    failedObjects: 0,
-    rejected: 0,
-    records: 0,
-    skippedIrrelevant: 0,
-    duplicates: 0,
-    evaluated: 0,
-    invalid: 0,
-    problems: 0,
-    findings: 0,
-    published: 0,
-    repeats: 0,
-    deadLettered: 0,
-    ruleErrors: 0,
-  };
+  return { objects: 0, failedObjects: 0, rejected: 0, ...emptyObjectSummary() };
 }
 
 /** Builds the Lambda handler. */

@@ -50,6 +50,23 @@ export interface IngestObjectSummary {
   ruleErrors: number;
 }
 
+/** A summary with every count at zero. */
+export function emptyObjectSummary(): IngestObjectSummary {
+  return {
+    records: 0,
+    skippedIrrelevant: 0,
+    duplicates: 0,
+    evaluated: 0,
+    invalid: 0,
+    problems: 0,
+    findings: 0,
+    published: 0,
+    repeats: 0,
+    deadLettered: 0,
+    ruleErrors: 0,
+  };
+}
+
 export interface IngestDeps {
   detector: {
     pipeline: DetectionPipeline;
@@ -93,19 +110,7 @@ export async function ingestObject(
   body: () => Promise<Buffer | AsyncIterable<Buffer>>,
   deps: IngestDeps,
 ): Promise<IngestObjectSummary> {
-  const s: IngestObjectSummary = {
-    records: 0,
-    skippedIrrelevant: 0,
-    duplicates: 0,
-    evaluated: 0,
-    invalid: 0,
-    problems: 0,
-    findings: 0,
-    published: 0,
-    repeats: 0,
-    deadLettered: 0,
-    ruleErrors: 0,
-  };
+  const s = emptyObjectSummary();
   const path = `s3://${ref.bucket}/${ref.key}`;
   let readFailure: unknown;
   const obj: ObjectInput = {
