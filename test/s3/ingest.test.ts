@@ -30,7 +30,7 @@ import { needlesFor } from '../../shared/app/ingest.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import type { AlertSink } from '../../shared/ports.js';
 import { runCli } from '../helpers/cli.js';
-import { type LocalS3, startS3, uploadTree } from './server.js';
+import { generateOrg, type LocalS3, startS3, uploadTree } from './server.js';
 
 const BUCKET = 'org-trail';
 const PREFIX = 'trail/';
@@ -40,26 +40,7 @@ let keys: string[];
 let replayed: Alert[];
 
 beforeAll(async () => {
-  out = mkdtempSync(path.join(tmpdir(), 'iamwatch-ingest-org-'));
-  const gen = await runCli(
-    [
-      'generate',
-      '--out',
-      out,
-      '--events',
-      '4000',
-      '--days',
-      '3',
-      '--attacks',
-      'all',
-      '--occurrences',
-      '1',
-      '--seed',
-      's3',
-    ],
-    { cwd: out, env: {} },
-  );
-  expect(gen.code, gen.stderr).toBe(0);
+  out = await generateOrg('iamwatch-ingest-org-');
   s3 = await startS3([BUCKET, 'backfill-work']);
   keys = await uploadTree(s3, BUCKET, path.join(out, 'cloudtrail'), PREFIX);
   const r = await runCli([

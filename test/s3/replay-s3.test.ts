@@ -1,14 +1,7 @@
-/**
- * `replay s3://BUCKET/PREFIX` against a real S3 API (s3rver): the same alerts as `replay DIR` on the
- * same generated organisation, and the --since/--until/--account/--region filters prune the key
- * layout (of a bucket and of a local tree alike) before objects are read.
- */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { type LocalS3, startS3, uploadTree } from './server.js';
+import { generateOrg, type LocalS3, startS3, uploadTree } from './server.js';
 
 const BUCKET = 'org-trail';
 let s3: LocalS3;
@@ -16,26 +9,7 @@ let out: string;
 let keys: string[];
 
 beforeAll(async () => {
-  out = mkdtempSync(path.join(tmpdir(), 'iamwatch-s3-org-'));
-  const gen = await runCli(
-    [
-      'generate',
-      '--out',
-      out,
-      '--events',
-      '4000',
-      '--days',
-      '3',
-      '--attacks',
-      'all',
-      '--occurrences',
-      '1',
-      '--seed',
-      's3',
-    ],
-    { cwd: out, env: {} },
-  );
-  expect(gen.code, gen.stderr).toBe(0);
+  out = await generateOrg('iamwatch-s3-org-');
   s3 = await startS3([BUCKET]);
   keys = await uploadTree(s3, BUCKET, path.join(out, 'cloudtrail'), 'trail/');
 }, 60_000);

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 // @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
+import { runCli } from '../helpers/cli.js';
 
 export interface LocalS3 {
   endpoint: string;
@@ -66,4 +67,16 @@ export async function uploadTree(s3: LocalS3, bucket: string, root: string, pref
     keys.push(key);
   }
   return keys.sort();
+}
+
+/**
+ * The small generated organisation every S3 test serves (4,000 records over 3 days, every planted
+ * attack once, fixed seed): its directory, holding cloudtrail/, baseline.yaml and scenarios.json.
+ */
+export async function generateOrg(tmpPrefix: string): Promise<string> {
+  const out = mkdtempSync(path.join(tmpdir(), tmpPrefix));
+  const args = ['generate', '--out', out, '--events', '4000', '--days', '3', '--attacks', 'all'];
+  const gen = await runCli([...args, '--occurrences', '1', '--seed', 's3'], { cwd: out, env: {} });
+  if (gen.code !== 0) throw new Error(`iamwatch generate failed: ${gen.stderr}`);
+  return out;
 }
