@@ -17,7 +17,7 @@ import type { Alert } from '../../shared/core/alert/alert.js';
 import { deployedRuleRefs } from '../../shared/core/eventbridge/patterns.js';
 import { AWS_SINK_RETRY, DYNAMO_CIRCUIT_MS, DYNAMO_RETRY, lambdaClientConfig } from '../budgets.js';
 import { ConfigError } from '../errors.js';
-import { powertoolsLog } from '../slack-notify/log.js';
+import { powertoolsLog } from '../log.js';
 import { buildDigestHandler, type DigestHandler, type DigestResult } from './build-handler.js';
 
 const env = {

@@ -29,9 +29,9 @@ import {
   SLACK_TIMEOUT_MS,
 } from '../budgets.js';
 import { ConfigError } from '../errors.js';
+import { powertoolsLog } from '../log.js';
 import { buildSlackNotifyHandler, type SlackNotifyHandler, type SlackNotifyResult } from './build-handler.js';
 import { dynamoDeliveryClaims } from './delivery-claims.js';
-import { powertoolsLog } from './log.js';
 
 export { ConfigError };
 
