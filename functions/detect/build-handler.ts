@@ -10,7 +10,6 @@ import type { Context } from 'aws-lambda';
 import type { DeliveryReport } from '../../shared/app/deliver.js';
 import type { DetectorResult } from '../../shared/app/detect.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import type { Log } from '../../shared/ports.js';
 
 let eventSchema: Promise<typeof import('./event-schema.js')> | null = null;
 
@@ -107,16 +106,6 @@ function describeIssues(error: {
         `${i.path.map(String).join('.') || '<root>'}: ${i.code}${i.expected ? ` (expected ${i.expected})` : ''}`,
     )
     .join('; ');
-}
-
-/** The {@link Log} port over a Powertools logger. */
-export function powertoolsLog(logger: Logger): Log {
-  return {
-    debug: (m, f) => logger.debug(m, f ?? {}),
-    info: (m, f) => logger.info(m, f ?? {}),
-    warn: (m, f) => logger.warn(m, f ?? {}),
-    error: (m, f) => logger.error(m, f ?? {}),
-  };
 }
 
 /** Builds the Lambda handler. */

@@ -5,7 +5,8 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { buildDetectHandler, powertoolsLog } from './build-handler.js';
+import { powertoolsLog } from '../log.js';
+import { buildDetectHandler } from './build-handler.js';
 import { readDetectConfig } from './config.js';
 
 const logger = new Logger({ serviceName: 'iamwatch' });

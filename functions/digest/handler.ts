@@ -1,7 +1,6 @@
 /**
- * digest composition root (scheduled daily). Environment: `IAMWATCH_TABLE` (or `TABLE_NAME`), required;
- * `IAMWATCH_SLACK_DEFAULT_PARAMETER` as in slack-notify; `IAMWATCH_DIGEST_HOURS` (default 24).
- * The rule self-check is wired here through the `selfCheck` dependency when it exists.
+ * digest composition root (scheduled daily): reads its configuration (./config.ts) on first use and builds
+ * the adapters. The rule self-check is wired here through the `selfCheck` dependency when it is configured.
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -16,21 +15,16 @@ import { driftAlerts, selfCheck } from '../../shared/app/self-check.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import { deployedRuleRefs } from '../../shared/core/eventbridge/patterns.js';
 import { AWS_SINK_RETRY, DYNAMO_CIRCUIT_MS, DYNAMO_RETRY, lambdaClientConfig } from '../budgets.js';
-import { ConfigError } from '../errors.js';
-import { powertoolsLog } from '../slack-notify/log.js';
+import { powertoolsLog } from '../log.js';
 import { buildDigestHandler, type DigestHandler, type DigestResult } from './build-handler.js';
-
-const env = {
-  table: process.env.IAMWATCH_TABLE ?? process.env.TABLE_NAME,
-  defaultParameter: process.env.IAMWATCH_SLACK_DEFAULT_PARAMETER,
-  hours: Number(process.env.IAMWATCH_DIGEST_HOURS ?? '24') || 24,
-};
+import { type DigestConfig, readDigestConfig } from './config.js';
 
 const logger = new Logger({ serviceName: 'iamwatch-digest' });
 let built: DigestHandler | null = null;
 
 function build(): DigestHandler {
-  if (!env.table) throw new ConfigError('IAMWATCH_TABLE (or TABLE_NAME) must name the iamwatch table');
+  const env = readDigestConfig(process.env);
+  const check = env.selfCheck;
   const sdk = lambdaClientConfig();
   const store = createStoreHandle(new DynamoDBClient(sdk), env.table, {
     retry: DYNAMO_RETRY,
@@ -52,12 +46,7 @@ function build(): DigestHandler {
     periodHours: env.hours,
     log: powertoolsLog(logger),
     resolver,
-    ...(process.env.IAMWATCH_RULE_PREFIX && process.env.IAMWATCH_DETECT_FUNCTION_ARN
-      ? {
-          selfCheck: () =>
-            checkDeployedRules(process.env.IAMWATCH_RULE_PREFIX!, process.env.IAMWATCH_DETECT_FUNCTION_ARN!),
-        }
-      : {}),
+    ...(check ? { selfCheck: () => checkDeployedRules(check, env.alertsTopicArn) } : {}),
   });
 }
 
@@ -65,7 +54,11 @@ function build(): DigestHandler {
  * The rule self-check (shared/app/self-check.ts): drifts become `logging-disabled` alerts, published
  * to the alerts topic at once (pagers) and listed in the digest.
  */
-async function checkDeployedRules(prefix: string, detectArn: string): Promise<Alert[]> {
+async function checkDeployedRules(
+  where: NonNullable<DigestConfig['selfCheck']>,
+  topicArn: string | undefined,
+): Promise<Alert[]> {
+  const { rulePrefix: prefix, detectFunctionArn: detectArn } = where;
   const client = new EventBridgeClient(lambdaClientConfig());
   const rules = new EventBridgeRules(client);
   const drifts = await selfCheck({
@@ -76,7 +69,6 @@ async function checkDeployedRules(prefix: string, detectArn: string): Promise<Al
   });
   const [, , , region = '', account = ''] = detectArn.split(':');
   const alerts = driftAlerts(drifts, { account, region, nowMs: Date.now() });
-  const topicArn = process.env.IAMWATCH_ALERTS_TOPIC_ARN;
   if (topicArn && alerts.length > 0) {
     const sns = new SnsAlertSink({
       client: new SNSClient(lambdaClientConfig()),

@@ -5,7 +5,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { powertoolsLog } from '../detect/build-handler.js';
+import { powertoolsLog } from '../log.js';
 import { buildIngestHandler } from './build-handler.js';
 import { readIngestConfig } from './config.js';
 

@@ -1,13 +1,6 @@
 /**
- * slack-notify composition root: reads the environment once, builds adapters on first use, and hands
- * them to {@link buildSlackNotifyHandler}.
- *
- * Environment:
- * - `IAMWATCH_TABLE` (or `TABLE_NAME`): the iamwatch table; Slack routes come from the synced baseline's `teams`.
- * - `IAMWATCH_DEAD_LETTER_URL` (or `DLQ_URL`): SQS queue for alerts that could not be posted. Required.
- * - `IAMWATCH_SLACK_DEFAULT_PARAMETER`: SSM parameter used when neither the team nor the default team has a route.
- * - `IAMWATCH_CONSOLE_BASE_URL` (or `CONSOLE_BASE_URL`): console base for the event link (default commercial).
- * - `IAMWATCH_SLACK_CACHE_SECONDS`: webhook/route cache (default 300).
+ * slack-notify composition root: reads its configuration (./config.ts) and builds the adapters on first
+ * use, and hands them to {@link buildSlackNotifyHandler}. Environment: see ./config.ts.
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -29,26 +22,18 @@ import {
   SLACK_TIMEOUT_MS,
 } from '../budgets.js';
 import { ConfigError } from '../errors.js';
+import { powertoolsLog } from '../log.js';
 import { buildSlackNotifyHandler, type SlackNotifyHandler, type SlackNotifyResult } from './build-handler.js';
+import { readSlackNotifyConfig } from './config.js';
 import { dynamoDeliveryClaims } from './delivery-claims.js';
-import { powertoolsLog } from './log.js';
 
 export { ConfigError };
-
-const env = {
-  table: process.env.IAMWATCH_TABLE ?? process.env.TABLE_NAME,
-  dlqUrl: process.env.IAMWATCH_DEAD_LETTER_URL ?? process.env.DLQ_URL,
-  defaultParameter: process.env.IAMWATCH_SLACK_DEFAULT_PARAMETER,
-  consoleBaseUrl: process.env.IAMWATCH_CONSOLE_BASE_URL ?? process.env.CONSOLE_BASE_URL,
-  cacheSeconds: Number(process.env.IAMWATCH_SLACK_CACHE_SECONDS ?? '300') || 300,
-};
 
 const logger = new Logger({ serviceName: 'iamwatch-slack-notify' });
 let built: SlackNotifyHandler | null = null;
 
 function build(): SlackNotifyHandler {
-  if (!env.dlqUrl)
-    throw new ConfigError('IAMWATCH_DEAD_LETTER_URL (or DLQ_URL) must name the dead-letter queue');
+  const env = readSlackNotifyConfig(process.env);
   const sdk = lambdaClientConfig();
   const ddb = new DynamoDBClient(sdk);
   // Delivery claims: SNS redeliveries and Lambda retries post once, across containers.
@@ -85,7 +70,7 @@ function build(): SlackNotifyHandler {
     }),
     deadLetter: new SqsDeadLetterSink({
       client: new SQSClient(sdk),
-      queueUrl: env.dlqUrl,
+      queueUrl: env.deadLetterUrl,
       retry: AWS_SINK_RETRY,
       circuitMs: DYNAMO_CIRCUIT_MS,
     }),

@@ -2,14 +2,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EvalDatasetError } from '../../shared/app/eval/labels.js';
-import { renderEvalReport } from '../../shared/app/eval/render.js';
-import { type DatasetReader, runEval } from '../../shared/app/eval/run.js';
-import { STRATUS_TECHNIQUES } from '../../shared/app/eval/scope.js';
-import type { EvalReport } from '../../shared/app/eval/types.js';
 import type { RawItem } from '../../shared/app/replay.js';
 import { findRepoRoot } from '../../shared/cli/commands/eval.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
+import { EvalDatasetError } from '../../tools/eval/labels.js';
+import { renderEvalReport } from '../../tools/eval/render.js';
+import { type DatasetReader, runEval } from '../../tools/eval/run.js';
+import { STRATUS_TECHNIQUES } from '../../tools/eval/scope.js';
+import type { EvalReport } from '../../tools/eval/types.js';
 import { GOLDEN, lineDiff, REPO_ROOT, runEvalCli } from './harness.js';
 
 describe('iamwatch eval on test/datasets', () => {

@@ -3,18 +3,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
 import { DetectionPipeline, evaluateWithSessionsSync } from '../../shared/app/detect.js';
-import {
-  DEMO_OPTIONS,
-  demoReadme,
-  Generation,
-  type PlantedScenario,
-} from '../../shared/app/generate/index.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import { buildIndex } from '../../shared/core/baseline/index.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import { RULES } from '../../shared/core/rules/index.js';
 import { atLeast } from '../../shared/core/severity.js';
+import { DEMO_OPTIONS, demoReadme, Generation, type PlantedScenario } from '../../tools/generate/index.js';
 import { readObjects } from './helpers.js';
 
 const DEMO = join(import.meta.dirname, '../../examples/demo');

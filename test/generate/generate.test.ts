@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { GenerateOutputError, writeGeneration } from '../../shared/adapters/generate-writer.js';
+import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import {
   type GenerateOptions,
   GenerateOptionsError,
@@ -11,8 +11,8 @@ import {
   type PlantedScenario,
   parseAttackList,
   SCENARIO_NAMES,
-} from '../../shared/app/generate/index.js';
-import { parseBaseline } from '../../shared/core/baseline/parse.js';
+} from '../../tools/generate/index.js';
+import { GenerateOutputError, writeGeneration } from '../../tools/generate/writer.js';
 import { digestTree, listFiles, readObjects } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'iamwatch-generate-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Generation, parseAttackList } from '../../shared/app/generate/index.js';
+import { Generation, parseAttackList } from '../../tools/generate/index.js';
 
 describe('streaming', () => {
   it('generates 300k records with a flat heap, and prints throughput', () => {

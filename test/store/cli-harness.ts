@@ -1,9 +1,10 @@
 /** Runs only the store commands (baseline, incident) in-process, as the lead's main.ts will wire them. */
 import { Readable, Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
-import { type CommandDeps, register as registerBaseline } from '../../shared/cli/commands/baseline.js';
+import { register as registerBaseline } from '../../shared/cli/commands/baseline.js';
 import { register as registerIncident } from '../../shared/cli/commands/incident.js';
 import { type CliContext, CliError, EXIT } from '../../shared/cli/context.js';
+import type { CommandDeps } from '../../shared/cli/store.js';
 
 class Capture extends Writable {
   text = '';

@@ -6,16 +6,14 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { SyncResult } from '../../adapters/dynamodb/baseline-store.js';
-import { type OpenStoreOptions, openStore, type StoreHandle } from '../../adapters/dynamodb/open-store.js';
-import { parseDuration } from '../../app/baseline/duration.js';
 import { BaselineLearner, renderLearnedBaseline } from '../../app/baseline/learn.js';
 import { formatIssue, parseBaseline } from '../../core/baseline/parse.js';
 import type { BaselineIssue } from '../../core/baseline/types.js';
 import { normaliseRecord } from '../../core/cloudtrail/normalise.js';
-import type { Clock } from '../../ports.js';
-import { AdapterError } from '../../ports.js';
 import { issueLine, loadValidBaseline, readBaselineForCli } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
+import { formatOpt, usageDuration } from '../options.js';
+import { type CommandDeps, clockOf, requireBaseline, withStore, withStoreOptions } from '../store.js';
 import { renderTable, safeText } from '../text.js';
 import {
   checkS3Inputs,
@@ -25,114 +23,6 @@ import {
   type S3Opts,
   trailFilter,
 } from './replay-inputs.js';
-
-/** What commands need besides the context; tests inject a store opener and a clock. */
-export interface CommandDeps {
-  openStore?: (opts: OpenStoreOptions) => Promise<StoreHandle>;
-  clock?: Clock;
-}
-
-interface StoreFlags {
-  table?: string;
-  endpoint?: string;
-  region?: string;
-  storeDir?: string;
-}
-
-/** Adds `--table`, `--endpoint`, `--region`, `--store-dir` to a command. */
-export function withStoreOptions(cmd: Command): Command {
-  return cmd
-    .option('--table <name>', 'DynamoDB table (default: $IAMWATCH_TABLE, else the embedded store)')
-    .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
-    .option('--region <region>', 'AWS region of the table')
-    .option('--store-dir <dir>', 'directory of the embedded store (default .iamwatch)');
-}
-
-/** Opens the store the flags (or IAMWATCH_TABLE) select; failures become exit 3 with the reason. */
-export async function openStoreFor(cmd: Command, ctx: CliContext, deps: CommandDeps): Promise<StoreHandle> {
-  const o = cmd.optsWithGlobals() as StoreFlags;
-  const opts: OpenStoreOptions = {};
-  const table = o.table ?? ctx.env.IAMWATCH_TABLE;
-  if (table) opts.table = table;
-  if (o.endpoint) opts.endpoint = o.endpoint;
-  if (o.region) opts.region = o.region;
-  const dir = o.storeDir ?? '.iamwatch';
-  opts.dir = path.isAbsolute(dir) ? dir : path.join(ctx.cwd, dir);
-  if (deps.clock) opts.clock = deps.clock;
-  let h: StoreHandle;
-  try {
-    h = await (deps.openStore ?? openStore)(opts);
-  } catch (err) {
-    const msg = err instanceof Error ? err.message : String(err);
-    throw new CliError(EXIT.runtime, msg.replace(opts.dir, dir), { cause: err });
-  }
-  // Which store answered is part of every answer: a query against the wrong one looks like "nothing".
-  const described = storeDescription(opts, dir, ctx);
-  descriptions.set(h, described);
-  ctx.stderr.write(`store: ${safeText(described, 400)}\n`);
-  return h;
-}
-
-/** What openStoreFor announced for each handle (paths as typed, unlike the handle's own `describe`). */
-const descriptions = new WeakMap<StoreHandle, string>();
-
-/** `embedded store ./.iamwatch/` or `table NAME (region R, endpoint E)`, paths as typed. */
-export function storeDescription(opts: OpenStoreOptions, dirAsTyped: string, ctx: CliContext): string {
-  if (opts.table) {
-    const region = opts.region ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION;
-    const where = [
-      region ? `region ${region}` : 'region from the AWS profile',
-      opts.endpoint ? `endpoint ${opts.endpoint}` : null,
-    ].filter(Boolean);
-    return `table ${opts.table} (${where.join(', ')})`;
-  }
-  const shown =
-    path.isAbsolute(dirAsTyped) || /^\.\.?[\\/]/.test(dirAsTyped) ? dirAsTyped : `./${dirAsTyped}`;
-  return `embedded store ${shown.endsWith('/') ? shown : `${shown}/`}`;
-}
-
-/**
- * For queries (show, who, seen, stale): a store that was never synced has no baseline, and
- * "nothing stale" or "not in the baseline" from it would be a wrong answer. Exit 2 and say so.
- */
-export async function requireBaseline(h: StoreHandle): Promise<void> {
-  if ((await h.store.stamp()) !== null) return;
-  if ((await h.store.listIdentities()).length > 0) return;
-  throw new CliError(
-    EXIT.usage,
-    `${descriptions.get(h) ?? h.describe} holds no baseline: run \`iamwatch baseline sync FILE\` first (or pick another store with --table / --store-dir)`,
-  );
-}
-
-/** Runs `fn` with an open store; closes it after, and maps adapter failures to exit 3. */
-export async function withStore<T>(
-  cmd: Command,
-  ctx: CliContext,
-  deps: CommandDeps,
-  fn: (h: StoreHandle) => Promise<T>,
-): Promise<T> {
-  const h = await openStoreFor(cmd, ctx, deps);
-  try {
-    return await fn(h);
-  } catch (err) {
-    if (err instanceof CliError) throw err;
-    if (err instanceof AdapterError) throw new CliError(EXIT.runtime, err.message, { cause: err });
-    throw err;
-  } finally {
-    await h.close();
-  }
-}
-
-export function formatOpt(v: string | undefined): 'table' | 'json' {
-  const f = v ?? 'table';
-  if (f !== 'table' && f !== 'json')
-    throw new CliError(EXIT.usage, `--format must be table or json, not "${f}"`);
-  return f;
-}
-
-export function clockOf(deps: CommandDeps): Clock {
-  return deps.clock ?? { nowMs: () => Date.now() };
-}
 
 function json(ctx: CliContext, v: unknown): void {
   ctx.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
@@ -495,14 +385,6 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
     });
 }
 
-function usageDuration(v: string, flag: string): number {
-  try {
-    return parseDuration(v, flag);
-  } catch (err) {
-    throw new CliError(EXIT.usage, (err as Error).message, { cause: err });
-  }
-}
-
 function display(p: string, ctx: CliContext): string {
   if (p.startsWith('s3://')) return p;
   const rel = path.relative(ctx.cwd, p);
@@ -532,8 +414,6 @@ function observationTable(
     [120, 8, 24, 24, 7, 40],
   );
 }
-
-export { usageDuration };
 
 /**
  * One GitHub Actions workflow command (`::error file=F,line=L,title=FIELD::message`), escaped as

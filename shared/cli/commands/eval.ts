@@ -1,16 +1,16 @@
 /**
  * `iamwatch eval`: replays the labelled public datasets in test/datasets through the rule catalogue and
- * prints recall and false positives (see shared/app/eval). The table on stdout is deterministic and kept
+ * prints recall and false positives (see tools/eval). The table on stdout is deterministic and kept
  * as test/eval/eval-output.golden.txt; `--update-golden` rewrites that file. Timings go to stderr.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { EvalDatasetError } from '../../../tools/eval/labels.js';
+import { renderEvalReport } from '../../../tools/eval/render.js';
+import { type DatasetReader, runEval } from '../../../tools/eval/run.js';
 import { readCloudTrail } from '../../adapters/cloudtrail-files.js';
-import { EvalDatasetError } from '../../app/eval/labels.js';
-import { renderEvalReport } from '../../app/eval/render.js';
-import { type DatasetReader, runEval } from '../../app/eval/run.js';
 import { formatIssue, parseBaseline } from '../../core/baseline/parse.js';
 import type { Baseline } from '../../core/baseline/types.js';
 import { type CliContext, CliError, EXIT } from '../context.js';

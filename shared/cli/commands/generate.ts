@@ -4,7 +4,6 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { GenerateOutputError, writeGeneration } from '../../adapters/generate-writer.js';
 import {
   DEFAULT_START,
   DEMO_OPTIONS,
@@ -14,7 +13,8 @@ import {
   Generation,
   parseAttackList,
   SCENARIO_NAMES,
-} from '../../app/generate/index.js';
+} from '../../../tools/generate/index.js';
+import { GenerateOutputError, writeGeneration } from '../../../tools/generate/writer.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
 
 interface RawOptions {

@@ -4,15 +4,9 @@
 import type { Command } from 'commander';
 import { IncidentRequestError, incidentIdentityWarning, openIncident } from '../../app/baseline/incidents.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
+import { formatOpt, usageDuration } from '../options.js';
+import { type CommandDeps, clockOf, withStore, withStoreOptions } from '../store.js';
 import { renderTable, safeText } from '../text.js';
-import {
-  type CommandDeps,
-  clockOf,
-  formatOpt,
-  usageDuration,
-  withStore,
-  withStoreOptions,
-} from './baseline.js';
 
 /** Registers `incident open|list|close`. */
 export function register(program: Command, ctx: CliContext, deps: CommandDeps = {}): void {

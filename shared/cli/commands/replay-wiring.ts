@@ -11,6 +11,7 @@ import type { Baseline } from '../../core/baseline/types.js';
 import type { BaselineView } from '../../core/baseline/view.js';
 import type { AlertSink, Log, ObservationSink } from '../../ports.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
+import { openCliStore, type StoreFlags } from '../store.js';
 import { safeText } from '../text.js';
 
 export interface BaselineSource {
@@ -21,12 +22,8 @@ export interface BaselineSource {
   close(): Promise<void>;
 }
 
-export interface StoreOpts {
-  table?: string;
-  endpoint?: string;
-  region?: string;
-  storeDir?: string;
-}
+/** The store flags of `replay` (`--aws-region` is the table's region). */
+export type StoreOpts = StoreFlags;
 
 export { needlesFor };
 
@@ -44,8 +41,8 @@ export async function openBaselineSource(
       close: async () => {},
     };
   }
-  const table = opts.table ?? ctx.env.IAMWATCH_TABLE;
-  const h = await openStoreOrFail(opts, table, ctx);
+  // Replaying the same archive twice (or one overlapping an earlier replay) counts each event once.
+  const { handle: h } = await openCliStore(opts, ctx, { observationMarkers: true });
   try {
     const flushAndClose = async () => {
       try {
@@ -75,22 +72,6 @@ export async function openBaselineSource(
         cause: err,
       },
     );
-  }
-}
-
-async function openStoreOrFail(opts: StoreOpts, table: string | undefined, ctx: CliContext) {
-  const { openStore } = await import('../../adapters/dynamodb/open-store.js');
-  try {
-    return await openStore({
-      ...(table ? { table } : {}),
-      ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-      ...(opts.region ? { region: opts.region } : {}),
-      dir: path.resolve(ctx.cwd, opts.storeDir ?? '.iamwatch'),
-      // Replaying the same archive twice (or one overlapping an earlier replay) counts each event once.
-      observationMarkers: true,
-    });
-  } catch (err) {
-    throw new CliError(EXIT.runtime, err instanceof Error ? err.message : String(err), { cause: err });
   }
 }
 

@@ -10,7 +10,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
-import type { GenerateStats, Generation } from '../app/generate/generator.js';
+import type { GenerateStats, Generation } from './generator.js';
 
 const gzip = promisify(gzipCb);
 

@@ -6,14 +6,14 @@
  * Each record is judged on its own alerts, so folding of repeats is off (as `replay --no-dedupe`).
  */
 
-import { buildIndex } from '../../core/baseline/index.js';
-import type { Baseline } from '../../core/baseline/types.js';
-import type { BaselineView } from '../../core/baseline/view.js';
-import type { Rule } from '../../core/detection/rule.js';
-import { RULES } from '../../core/rules/index.js';
-import { atLeast, SEVERITIES, type Severity } from '../../core/severity.js';
-import { DetectionPipeline } from '../detect.js';
-import { type RawItem, replay } from '../replay.js';
+import { DetectionPipeline } from '../../shared/app/detect.js';
+import { type RawItem, replay } from '../../shared/app/replay.js';
+import { buildIndex } from '../../shared/core/baseline/index.js';
+import type { Baseline } from '../../shared/core/baseline/types.js';
+import type { BaselineView } from '../../shared/core/baseline/view.js';
+import type { Rule } from '../../shared/core/detection/rule.js';
+import { RULES } from '../../shared/core/rules/index.js';
+import { atLeast, SEVERITIES, type Severity } from '../../shared/core/severity.js';
 import { parseLabels } from './labels.js';
 import {
   BY_DESIGN_ON_BENIGN,
@@ -197,7 +197,7 @@ async function evalStratus(ctx: Ctx, rules: readonly Rule[]): Promise<StratusRow
         intended: [],
         missing: [],
         verdict: 'unclassified',
-        reason: 'technique not in STRATUS_TECHNIQUES (shared/app/eval/scope.ts): classify it',
+        reason: 'technique not in STRATUS_TECHNIQUES (tools/eval/scope.ts): classify it',
       });
     } else if ('outOfScope' in scope) {
       rows.push({

@@ -1,5 +1,5 @@
 /** The evaluation report: what `iamwatch eval` prints (table) or emits (json). Deterministic. */
-import type { Severity } from '../../core/severity.js';
+import type { Severity } from '../../shared/core/severity.js';
 
 /** One alert as the eval sees it. */
 export interface RaisedAlert {

@@ -6,6 +6,8 @@
  * baselined `terraform-apply` (iac) role and grant nothing admin-equivalent, humans only read
  * or change non-IAM resources.
  */
+
+import { CI_ACTIVITIES, type CiWorld, runCiActivity } from './ci-activities.js';
 import {
   assumedRolePrincipal,
   type Draft,
@@ -17,13 +19,8 @@ import {
 import {
   assumeRoleByService,
   assumeRoleWithSaml,
-  assumeRoleWithWebIdentity,
-  attachRolePolicy,
-  createPolicyVersion,
-  iam,
   kmsByService,
   kmsForS3,
-  putRolePolicy,
   s3Object,
   simple,
 } from './events.js';
@@ -33,19 +30,14 @@ import {
   type AccountKey,
   buckets,
   cliUa,
-  GITHUB_PROVIDER,
-  GITLAB_PROVIDER,
   kmsKeyArn,
   NAT_IPS,
   NOISE_ACCOUNTS,
-  ORG,
   PEOPLE,
   type Person,
   ROLES,
   type Role,
-  RUNNER_IPS,
   SSO,
-  TFC_PROVIDER,
   USERS,
   workloadsOf,
 } from './org.js';
@@ -53,13 +45,6 @@ import type { Prng } from './prng.js';
 
 const q = JSON.stringify;
 
-const GHA_UA = 'aws-sdk-nodejs/2.1691.0 linux/v20.17.0 configure-aws-credentials-for-github-actions promise';
-const GHA_CLI_UA =
-  'aws-cli/2.17.46 md/awscrt#0.21.2 ua/2.0 os/linux#6.5.0-1025-azure md/arch#x86_64 lang/python#3.12.5 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#ubuntu.22 md/prompt#off md/command#';
-const GITLAB_UA =
-  'aws-cli/2.17.20 md/awscrt#0.20.11 ua/2.0 os/linux#6.8.0 md/arch#x86_64 lang/python#3.11.9 md/pyimpl#CPython exe/x86_64.debian.12 md/prompt#off md/command#';
-const TF_UA =
-  'APN/1.0 HashiCorp/1.0 Terraform/1.9.5 (+https://www.terraform.io) terraform-provider-aws/5.67.0 (+https://registry.terraform.io/providers/hashicorp/aws) aws-sdk-go-v2/1.30.5 ua/2.1 os/linux lang/go#1.22.6 md/GOOS#linux md/GOARCH#amd64 api/';
 const SDK_JS_UA =
   'aws-sdk-js/3.637.0 ua/2.1 os/linux#5.10.223-211.872.amzn2.x86_64 lang/js md/nodejs#20.17.0 api/';
 const BOTO_UA =
@@ -87,12 +72,12 @@ function weighted<T>(rng: Prng, items: ReadonlyArray<readonly [T, number]>): T {
 }
 
 /** The organisation's mutable state during a run (current workload sessions, policy versions). */
-export class World {
+export class World implements CiWorld {
   private readonly workloads = new Map<string, WorkloadState>();
-  private policyVersion = 4;
+  readonly apiReadConfig = { version: 4 };
   private readonly svcLegacy: Principal;
 
-  constructor(private readonly rng: Prng) {
+  constructor(readonly rng: Prng) {
     this.svcLegacy = userPrincipal(USERS.legacyReporting, '198.51.100.99', BOTO_UA);
   }
 
@@ -406,320 +391,6 @@ export class World {
     }
     return out;
   };
-
-  private oidcSession(
-    t: number,
-    role: Role,
-    provider: string,
-    subject: string,
-    sessionName: string,
-    stsUa: string,
-  ): { draft: Draft; session: RoleSession; ip: string } {
-    const rng = this.rng;
-    const ip = rng.pick(RUNNER_IPS);
-    const region = role.account.regions[0]!;
-    const { draft, session } = assumeRoleWithWebIdentity(rng, {
-      t,
-      region,
-      role,
-      provider,
-      subject,
-      sessionName,
-      ip,
-      ua: stsUa,
-    });
-    return { draft, session: session!, ip };
-  }
-
-  /** GitHub Actions deploys the api to ECS (production: environment; staging: main). */
-  ghaDeployApi: Activity = (t, budget) => {
-    const rng = this.rng;
-    const prod = rng.chance(0.4);
-    const role = prod ? ROLES.prodGhaApi : ROLES.stagingGhaApi;
-    const subject = role.oidc!.subjects[prod ? 0 : rng.int(0, 1)]!;
-    const { draft, session, ip } = this.oidcSession(
-      t,
-      role,
-      GITHUB_PROVIDER,
-      subject,
-      'GitHubActions',
-      GHA_UA,
-    );
-    const acct = role.account;
-    const region = acct.regions[0]!;
-    const steps: Array<[string, string, boolean, string?]> = [
-      ['sts', 'GetCallerIdentity', true],
-      ['ecr', 'GetAuthorizationToken', true, '{}'],
-      ['ecs', 'DescribeTaskDefinition', true, '{"taskDefinition":"api"}'],
-      [
-        'ecs',
-        'RegisterTaskDefinition',
-        false,
-        '{"family":"api","networkMode":"awsvpc","requiresCompatibilities":["FARGATE"],"cpu":"512","memory":"1024"}',
-      ],
-      [
-        'ecs',
-        'UpdateService',
-        false,
-        `{"cluster":"${acct.name}","service":"api","taskDefinition":"api:${rng.int(100, 400)}"}`,
-      ],
-      ['ecs', 'DescribeServices', true, `{"cluster":"${acct.name}","services":["api"]}`],
-      ['ecs', 'DescribeServices', true, `{"cluster":"${acct.name}","services":["api"]}`],
-    ];
-    return this.followUps(draft, session, ip, GHA_CLI_UA, acct, region, steps, t, budget);
-  };
-
-  /** GitHub Actions (custom subject template with job_workflow_ref) publishes the web site. */
-  ghaDeployWeb: Activity = (t, budget) => {
-    const rng = this.rng;
-    const role = ROLES.prodGhaWeb;
-    const { draft, session, ip } = this.oidcSession(
-      t,
-      role,
-      GITHUB_PROVIDER,
-      role.oidc!.subjects[0]!,
-      'GitHubActions',
-      GHA_UA,
-    );
-    const acct = role.account;
-    const who = assumedRolePrincipal(session, ip, `${GHA_CLI_UA}s3.sync`);
-    const out = [draft];
-    let tt = t + rng.int(2, 8);
-    const n = Math.min(budget - 2, rng.int(4, 12));
-    for (let i = 0; i < n; i++) {
-      tt += rng.int(0, 2);
-      out.push(
-        s3Object(
-          rng,
-          tt,
-          acct,
-          'us-east-1',
-          who,
-          'PutObject',
-          `${ORG}-web-site`,
-          `assets/${rng.hex(6)}.${rng.pick(['js', 'css', 'svg'])}`,
-        ),
-      );
-    }
-    if (out.length < budget) {
-      const who2 = assumedRolePrincipal(session, ip, `${GHA_CLI_UA}cloudfront.create-invalidation`);
-      out.push(
-        simple(
-          rng,
-          tt + rng.int(1, 5),
-          acct,
-          'us-east-1',
-          who2,
-          'cloudfront',
-          'CreateInvalidation',
-          false,
-          `{"distributionId":"E2EXAMPLE1WEB","invalidationBatch":{"paths":{"quantity":1,"items":["/*"]},"callerReference":"${rng.hex(8)}"}}`,
-        ),
-      );
-    }
-    return out;
-  };
-
-  /** GitHub Actions pushes a release image to ECR in the shared-services account on a tag. */
-  ghaPublishImage: Activity = (t, budget) => {
-    const rng = this.rng;
-    const role = ROLES.sharedGhaImages;
-    const tag = `v1.${rng.int(10, 40)}.${rng.int(0, 9)}`;
-    const subject = `repo:${ORG}/api:ref:refs/tags/${tag}`;
-    const { draft, session, ip } = this.oidcSession(
-      t,
-      role,
-      GITHUB_PROVIDER,
-      subject,
-      'GitHubActions',
-      GHA_UA,
-    );
-    const steps: Array<[string, string, boolean, string?]> = [
-      ['ecr', 'GetAuthorizationToken', true, '{}'],
-      ['ecr', 'InitiateLayerUpload', false, '{"repositoryName":"api"}'],
-      ['ecr', 'CompleteLayerUpload', false, '{"repositoryName":"api"}'],
-      ['ecr', 'PutImage', false, `{"repositoryName":"api","imageTag":"${tag}"}`],
-    ];
-    return this.followUps(
-      draft,
-      session,
-      ip,
-      GHA_CLI_UA,
-      role.account,
-      role.account.regions[0]!,
-      steps,
-      t,
-      budget,
-    );
-  };
-
-  /** GitLab CI deploys the billing Lambda functions. */
-  gitlabDeployBilling: Activity = (t, budget) => {
-    const rng = this.rng;
-    const prod = rng.chance(0.4);
-    const role = prod ? ROLES.prodGitlabBilling : ROLES.stagingGitlabBilling;
-    const sessionName = `GitLabRunner-${rng.int(40_000_000, 49_999_999)}-${rng.int(1_200_000_000, 1_299_999_999)}`;
-    const { draft, session, ip } = this.oidcSession(
-      t,
-      role,
-      GITLAB_PROVIDER,
-      role.oidc!.subjects[0]!,
-      sessionName,
-      `${GITLAB_UA}sts.assume-role-with-web-identity`,
-    );
-    const fn = rng.pick(['billing-invoice-generator', 'billing-webhook-handler', 'billing-ledger-sync']);
-    const steps: Array<[string, string, boolean, string?]> = [
-      ['sts', 'GetCallerIdentity', true],
-      ['lambda', 'GetFunction20150331v2', true, `{"functionName":"${fn}"}`],
-      [
-        'lambda',
-        'UpdateFunctionCode20150331v2',
-        false,
-        `{"functionName":"${fn}","publish":false,"dryRun":false}`,
-      ],
-      ['lambda', 'GetFunctionConfiguration20150331v2', true, `{"functionName":"${fn}"}`],
-      ['lambda', 'PublishVersion20150331', false, `{"functionName":"${fn}"}`],
-      ['lambda', 'UpdateAlias20150331', false, `{"functionName":"${fn}","name":"live"}`],
-    ];
-    return this.followUps(
-      draft,
-      session,
-      ip,
-      GITLAB_UA,
-      role.account,
-      role.account.regions[0]!,
-      steps,
-      t,
-      budget,
-    );
-  };
-
-  /** HCP Terraform: plan (IAM reads) or apply (reads, then a few IAM policy writes). */
-  terraformRun: Activity = (t, budget) => {
-    const rng = this.rng;
-    const apply = rng.chance(0.35);
-    const prod = rng.chance(0.6);
-    const role = apply ? (prod ? ROLES.prodTfApply : ROLES.stagingTfApply) : ROLES.prodTfPlan;
-    const acct = role.account;
-    const runId = `run-${rng.alnum(16)}`;
-    const { draft, session, ip } = this.oidcSession(
-      t,
-      role,
-      TFC_PROVIDER,
-      role.oidc!.subjects[0]!,
-      `terraform-run-${runId}`,
-      `${TF_UA}sts#1.30.5`,
-    );
-    const who = assumedRolePrincipal(session, ip, `${TF_UA}iam#1.35.0`);
-    const out: Draft[] = [draft];
-    let tt = t + rng.int(3, 10);
-    const targets = [ROLES.prodApiTask, ROLES.prodBillingLambda, ROLES.prodBatchWorker];
-    const reads = Math.min(budget - 1, rng.int(6, 16));
-    for (let i = 0; i < reads; i++) {
-      tt += rng.int(0, 2);
-      const r = rng.pick(targets);
-      const op = rng.pick([
-        'GetRole',
-        'ListRolePolicies',
-        'ListAttachedRolePolicies',
-        'GetRolePolicy',
-        'GetPolicy',
-        'GetPolicyVersion',
-      ]);
-      const req =
-        op === 'GetPolicy' || op === 'GetPolicyVersion'
-          ? `{"policyArn":"arn:aws:iam::${acct.id}:policy/api-read-config"${op === 'GetPolicyVersion' ? `,"versionId":"v${this.policyVersion}"` : ''}}`
-          : op === 'GetRolePolicy'
-            ? `{"roleName":${q(r.name)},"policyName":"${r.name}-inline"}`
-            : `{"roleName":${q(r.name)}}`;
-      out.push(iam(rng, tt, acct, who, op, true, req));
-    }
-    if (!apply) return out;
-    const writes = rng.int(1, 3);
-    for (let i = 0; i < writes && out.length < budget; i++) {
-      tt += rng.int(1, 4);
-      const kind = rng.int(0, 2);
-      const bucket = buckets(acct)[rng.int(0, 2)]!;
-      if (kind === 0) {
-        const r = rng.pick([ROLES.prodApiTask, ROLES.prodBillingLambda]);
-        const roleName = r.name;
-        out.push(
-          putRolePolicy(rng, tt, acct, who, roleName, `${roleName}-inline`, {
-            Statement: [
-              {
-                Action: ['s3:GetObject', 's3:PutObject'],
-                Effect: 'Allow',
-                Resource: `arn:aws:s3:::${bucket}/*`,
-              },
-              { Action: 'kms:Decrypt', Effect: 'Allow', Resource: kmsKeyArn(acct, 'us-east-1') },
-            ],
-            Version: '2012-10-17',
-          }),
-        );
-      } else if (kind === 1) {
-        out.push(
-          attachRolePolicy(
-            rng,
-            tt,
-            acct,
-            who,
-            rng.pick([ROLES.prodApiTask.name, ROLES.prodBatchWorker.name]),
-            rng.pick([
-              `arn:aws:iam::${acct.id}:policy/api-read-config`,
-              'arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy',
-              'arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore',
-            ]),
-          ),
-        );
-      } else {
-        this.policyVersion++;
-        out.push(
-          createPolicyVersion(
-            rng,
-            tt,
-            acct,
-            who,
-            `arn:aws:iam::${acct.id}:policy/api-read-config`,
-            {
-              Statement: [
-                {
-                  Action: ['ssm:GetParameter', 'ssm:GetParametersByPath'],
-                  Effect: 'Allow',
-                  Resource: `arn:aws:ssm:*:${acct.id}:parameter/${acct.name}/api/*`,
-                },
-              ],
-              Version: '2012-10-17',
-            },
-            this.policyVersion,
-          ),
-        );
-      }
-    }
-    return out;
-  };
-
-  private followUps(
-    first: Draft,
-    session: RoleSession,
-    ip: string,
-    uaBase: string,
-    acct: Account,
-    region: string,
-    steps: ReadonlyArray<[string, string, boolean, string?]>,
-    t: number,
-    budget: number,
-  ): Draft[] {
-    const rng = this.rng;
-    const out = [first];
-    let tt = t;
-    for (const [svc, name, ro, req] of steps) {
-      if (out.length >= budget) break;
-      tt += rng.int(1, 40);
-      const who = assumedRolePrincipal(session, ip, `${uaBase}${svc}.${name}`);
-      out.push(simple(rng, tt, acct, region, who, svc, name, ro, req));
-    }
-    return out;
-  }
 }
 
 function iso8(t: number): string {
@@ -741,11 +412,12 @@ export function benignMix(
     { name: 'workload-calls', run: w.workloadCall, weight: 22, office: false },
     { name: 'legacy-user', run: w.legacyUser, weight: 0.6, office: false },
     { name: 'sso-human', run: w.humanSession, weight: 0.75, office: true },
-    { name: 'gha-deploy-api', run: w.ghaDeployApi, weight: 0.2, office: true },
-    { name: 'gha-deploy-web', run: w.ghaDeployWeb, weight: 0.1, office: true },
-    { name: 'gha-publish-image', run: w.ghaPublishImage, weight: 0.05, office: true },
-    { name: 'gitlab-deploy-billing', run: w.gitlabDeployBilling, weight: 0.12, office: true },
-    { name: 'terraform-run', run: w.terraformRun, weight: 0.1, office: true },
+    ...CI_ACTIVITIES.map((spec) => ({
+      name: spec.name,
+      run: (t: number, budget: number) => runCiActivity(spec, w, t, budget),
+      weight: spec.weight,
+      office: true,
+    })),
   ];
 }
 

@@ -3,7 +3,7 @@
  * (IAM, STS, sign-in, CloudTrail tampering), the rules each in-scope technique must raise, and why a
  * case does not apply when iamwatch deliberately differs. Edited by hand; every entry says why.
  */
-import type { Severity } from '../../core/severity.js';
+import type { Severity } from '../../shared/core/severity.js';
 
 /** Alerts at or above this severity count as "raised" for recall and false positives. */
 export const EVAL_MIN_SEVERITY: Severity = 'medium';
