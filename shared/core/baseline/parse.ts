@@ -387,7 +387,16 @@ function toDomain(f: BaselineFile): Baseline {
           source: 'file' as const,
         }),
     ),
-    ...(f.rules === undefined ? {} : { rules: f.rules.map((r) => compact({ ...r })) }),
+    ...(f.rules === undefined
+      ? {}
+      : {
+          rules: f.rules.map(({ count_thresholds, ...r }) =>
+            compact({
+              ...r,
+              countThresholds: count_thresholds?.map((t) => ({ atLeast: t.at_least, severity: t.severity })),
+            }),
+          ),
+        }),
     ...(f.protected_rules === undefined ? {} : { protectedRules: f.protected_rules }),
     ...(f.trail_buckets === undefined ? {} : { trailBuckets: f.trail_buckets }),
   };

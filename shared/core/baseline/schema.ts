@@ -212,10 +212,20 @@ export const ruleOverrideFileSchema = z
     severity: opt(z.enum(SEVERITIES)),
     environment: opt(environment),
     identity: opt(arnPattern),
+    count_thresholds: opt(
+      z.array(z.strictObject({ at_least: z.number().int().min(2), severity: z.enum(SEVERITIES) })),
+    ),
   })
-  .refine((o) => o.enabled !== undefined || o.severity !== undefined, {
-    message: 'an entry must set enabled or severity',
-  });
+  .refine((o) => o.enabled !== undefined || o.severity !== undefined || o.count_thresholds !== undefined, {
+    message: 'an entry must set enabled, severity or count_thresholds',
+  })
+  .refine(
+    (o) => o.count_thresholds === undefined || (o.environment === undefined && o.identity === undefined),
+    {
+      message:
+        'count_thresholds apply to the rule as a whole (one folded alert spans identities): drop environment and identity',
+    },
+  );
 
 /** An S3 bucket name (3–63 characters of lower-case letters, digits, dots and hyphens). */
 const bucketName = checked((v) =>

@@ -1,4 +1,5 @@
 /** Baseline domain types (file contract version 1, see DESIGN.md). */
+import type { CountThreshold } from '../detection/aggregate.js';
 import type { Severity } from '../severity.js';
 
 export const IDENTITY_KINDS = ['human', 'workload', 'ci', 'iac', 'vendor', 'break-glass'] as const;
@@ -62,6 +63,11 @@ export interface RuleOverride {
   rule: string;
   enabled?: boolean;
   severity?: Severity;
+  /**
+   * `count_thresholds`: replaces the rule's count thresholds (folded repeats in one window raise the alert);
+   * `[]` turns them off. Rule-wide: not combined with `environment` or `identity`.
+   */
+  countThresholds?: CountThreshold[];
   environment?: string;
   identity?: string;
 }
