@@ -329,7 +329,8 @@ function crossChecks(
 function toDefaults(d: BaselineFile['defaults']): Baseline['defaults'] {
   const out: Baseline['defaults'] = {};
   if (d?.team !== undefined) out.team = d.team;
-  if (d?.sign_in?.iam_users !== undefined) out.signIn = { iamUsers: d.sign_in.iam_users };
+  if (d?.sign_in?.iam_users !== undefined || d?.sign_in?.device_code !== undefined)
+    out.signIn = compact({ iamUsers: d.sign_in.iam_users, deviceCode: d.sign_in.device_code });
   return out;
 }
 
@@ -399,6 +400,7 @@ function toDomain(f: BaselineFile): Baseline {
         }),
     ...(f.protected_rules === undefined ? {} : { protectedRules: f.protected_rules }),
     ...(f.trail_buckets === undefined ? {} : { trailBuckets: f.trail_buckets }),
+    ...(f.admin_permission_sets === undefined ? {} : { adminPermissionSets: f.admin_permission_sets }),
   };
 }
 
