@@ -79,6 +79,7 @@ export function buildDetectionRuntime(
       deliverAlerts(alerts, {
         dedupe: store.dedupe,
         windowMinutes: (rule) => detector.pipeline.windowMinutes(rule),
+        countThresholds: async (rule) => detector.pipeline.countThresholds(rule, await store.store.view()),
         sinks,
         log,
         deadLetter,

@@ -89,10 +89,11 @@ export function render(data) {
       data.catalogues.map((c) => `${c.name} \`${c.repository}\` \`${c.root}\``).join('; ') +
       '. Sigma and Elastic are listed from a public-repository index (paths over the repositories’ history, ' +
       'deduplicated; the Elastic listing stops at the first 100 files alphabetically, up to `defense_evasion_v…`; ' +
-      '24 rules after that point were verified one by one and added (renamed copies, e.g. `impact_` → ' +
-      '`defense_evasion_`, are listed under one name), the rest of its `discovery_`, ' +
-      '`execution_`, `exfiltration_`, `impact_`, `initial_access_`, `persistence_` and `privilege_escalation_` ' +
-      'rules are still to be listed). Panther: the rules with CloudTrail unit tests at commit daa10c8.',
+      '47 rules after that point were verified one by one by path and added (renamed copies, e.g. `impact_` → ' +
+      '`defense_evasion_` or `defense_evasion_` → `privilege_escalation_`, are listed under one name). The index ' +
+      'offers no paging past 100 files, so rules after `defense_evasion_v…` whose names were not known in advance ' +
+      'may still be missing (the index holds 424 paths over the folder’s history). Panther: the rules with ' +
+      'CloudTrail unit tests at commit daa10c8.',
   );
   for (const cat of data.catalogues) {
     out.push('');

@@ -14,6 +14,7 @@
  */
 import type { Alert } from '../core/alert/alert.js';
 import { type DeadLetter, type DeadLetterSink, scrubSecrets } from '../core/alert/dead-letter.js';
+import { type CountThreshold, raiseForCount } from '../core/detection/aggregate.js';
 import type { AlertSink, Clock, DedupeDecision, DedupeStore, Log } from '../ports.js';
 
 export interface DeliverDeps {
@@ -21,6 +22,12 @@ export interface DeliverDeps {
   dedupe?: DedupeStore;
   /** The rule's dedupe window in minutes (RuleMeta.dedupWindowMinutes). */
   windowMinutes: (ruleId: string) => number;
+  /**
+   * The rule's count thresholds (DetectionPipeline.countThresholds). When the store's count of a repeat
+   * crosses one that raises the severity, the repeat is published raised, with the count (as replay's
+   * folded alert is). Absent: repeats are only counted.
+   */
+  countThresholds?: (ruleId: string) => readonly CountThreshold[] | Promise<readonly CountThreshold[]>;
   sinks: AlertSink[];
   log: Log;
   /** Where failed deliveries are parked. A {@link DeadLetterSink} also receives the reason. */
@@ -214,7 +221,13 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
       });
       continue;
     }
-    if (decision?.kind === 'repeat') {
+    let raised: Alert | null = null;
+    if (decision?.kind === 'repeat' && !decision.redelivery && deps.countThresholds) {
+      const thresholds = await deps.countThresholds(original.rule);
+      const r = raiseForCount(original, decision.count, thresholds, deps.windowMinutes(original.rule));
+      if (r !== original) raised = r;
+    }
+    if (decision?.kind === 'repeat' && raised === null) {
       report.repeats++;
       deps.log.debug(decision.redelivery ? 'redelivered alert ignored' : 'repeat folded into earlier alert', {
         alertId: original.id,
@@ -223,7 +236,8 @@ export async function deliverAlerts(alerts: Alert[], deps: DeliverDeps): Promise
       });
       continue;
     }
-    let alert = original;
+    // A repeat that crossed a count threshold is published raised (its own id: one event, one alert).
+    let alert = raised ?? original;
     if (decision?.kind === 'unavailable') {
       alert = withDegraded(original, 'dedupe-unavailable');
       report.degraded++;

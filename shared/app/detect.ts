@@ -9,6 +9,7 @@ import { buildIndex, emptyBaseline } from '../core/baseline/index.js';
 import type { BaselineView } from '../core/baseline/view.js';
 import { normaliseRecord } from '../core/cloudtrail/normalise.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
+import { type CountThreshold, countThresholdsFor } from '../core/detection/aggregate.js';
 import { Engine, type RuleFailure } from '../core/detection/engine.js';
 import type { Rule, RuleContext } from '../core/detection/rule.js';
 import { findSuppression } from '../core/detection/suppress.js';
@@ -29,15 +30,22 @@ export interface EvaluateResult {
 export class DetectionPipeline {
   readonly engine: Engine;
   private readonly windows: Map<string, number>;
+  private readonly thresholds: Map<string, readonly CountThreshold[] | undefined>;
 
   constructor(rules: readonly Rule[] = RULES) {
     this.engine = new Engine(rules);
     this.windows = new Map(rules.map((r) => [r.meta.id, r.meta.dedupWindowMinutes]));
+    this.thresholds = new Map(rules.map((r) => [r.meta.id, r.meta.countThresholds]));
   }
 
   /** Dedupe window of a rule, in minutes. */
   windowMinutes(ruleId: string): number {
     return this.windows.get(ruleId) ?? 60;
+  }
+
+  /** Count thresholds of a rule: the baseline's `rules:` `count_thresholds`, else the rule's defaults. */
+  countThresholds(ruleId: string, view: BaselineView): readonly CountThreshold[] {
+    return countThresholdsFor(ruleId, this.thresholds.get(ruleId), view.ruleOverrides());
   }
 
   /**

@@ -100,7 +100,9 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
   };
   const seen = new Set<string>();
   const sessions = deps.sessions;
-  const agg = deps.dedupe ? new Aggregator() : null;
+  const agg = deps.dedupe
+    ? new Aggregator({ thresholds: (rule) => deps.pipeline.countThresholds(rule, deps.view) })
+    : null;
   const out = async (alerts: Alert[]) => {
     for (const a of alerts) {
       c.alerts += 1;

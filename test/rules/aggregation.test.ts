@@ -3,6 +3,8 @@ import { DetectionPipeline } from '../../shared/app/detect.js';
 import { type RawItem, replay } from '../../shared/app/replay.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import { buildIndex } from '../../shared/core/baseline/index.js';
+import { parseBaseline } from '../../shared/core/baseline/parse.js';
+import type { Baseline } from '../../shared/core/baseline/types.js';
 import { fixtureBaseline, fixturesOf } from '../helpers/rule-fixtures.js';
 
 function fixtureRecord(rule: string, file: string): Record<string, unknown> {
@@ -21,6 +23,14 @@ function repeats(record: Record<string, unknown>, n: number, minutesApart: numbe
   }));
 }
 
+/** A baseline written in the test (YAML text); it must be valid. */
+function inlineBaseline(text: string): Baseline {
+  const { baseline, issues } = parseBaseline(text, 'test.yaml');
+  if (!baseline) throw new Error(`test baseline invalid: ${JSON.stringify(issues)}`);
+  return baseline;
+}
+
+/** `baseline`: a fixture baseline's file name, or YAML text. */
 async function replayRecords(records: Record<string, unknown>[], baseline: string): Promise<Alert[]> {
   const items: RawItem[] = records.map((raw, i) => ({ raw, path: 'memory', line: i + 1 }));
   async function* source() {
@@ -29,7 +39,7 @@ async function replayRecords(records: Record<string, unknown>[], baseline: strin
   const alerts: Alert[] = [];
   await replay({
     source: source(),
-    view: buildIndex(fixtureBaseline(baseline)),
+    view: buildIndex(baseline.includes('\n') ? inlineBaseline(baseline) : fixtureBaseline(baseline)),
     pipeline: new DetectionPipeline(),
     dedupe: true,
     emit: (a) => {
@@ -133,7 +143,46 @@ describe('console-login-failures aggregation', () => {
       [(failed.sourceIPAddress as string) ?? null, 20],
       ['203.0.113.99', 5],
     ]);
-    expect(alerts.every((a) => a.severity === 'low')).toBe(true);
+    // The count raises the alert: 20 from one address reach the high threshold, 5 the medium one.
+    expect(alerts.map((a) => a.severity)).toEqual(['high', 'medium']);
+    expect(alerts[0]?.reasons.at(-1)).toBe(
+      '20 events folded into this alert within 30 minutes reach the count threshold of 20: raised to high',
+    );
+  });
+
+  it('stays low below the first count threshold (4 failures from one address)', async () => {
+    const alerts = (await replayRecords(repeats(failed, 4, 1, '2026-11-02T09:00:00Z'), 'empty.yaml')).filter(
+      (a) => a.rule === 'console-login-failures',
+    );
+    expect(alerts.map((a) => [a.count, a.severity])).toEqual([[4, 'low']]);
+    expect(alerts[0]?.reasons.join(' ')).not.toMatch(/threshold/);
+  });
+
+  it('raises one user guessing from one address at 5 failures: the count, not the number of users, decides', async () => {
+    const alerts = (await replayRecords(repeats(failed, 5, 2, '2026-11-02T09:00:00Z'), 'empty.yaml')).filter(
+      (a) => a.rule === 'console-login-failures',
+    );
+    expect(alerts.map((a) => [a.count, a.severity])).toEqual([[5, 'medium']]);
+  });
+
+  it('takes the thresholds from the baseline rules: section, and [] turns them off', async () => {
+    const base = `version: 1
+identities: []
+rules:
+  - rule: console-login-failures
+    count_thresholds: [{ at_least: 3, severity: critical }]
+`;
+    const off = `version: 1
+identities: []
+rules:
+  - rule: console-login-failures
+    count_thresholds: []
+`;
+    const records = repeats(failed, 25, 1, '2026-11-02T09:00:00Z');
+    const tuned = (await replayRecords(records, base)).filter((a) => a.rule === 'console-login-failures');
+    expect(tuned.map((a) => [a.count, a.severity])).toEqual([[25, 'critical']]);
+    const none = (await replayRecords(records, off)).filter((a) => a.rule === 'console-login-failures');
+    expect(none.map((a) => [a.count, a.severity])).toEqual([[25, 'low']]);
   });
 
   it('keeps the highest severity of the burst: one failure after the right password makes it high', async () => {
@@ -154,5 +203,31 @@ describe('console-login-failures aggregation', () => {
       (a) => a.rule === 'console-login-failures',
     );
     expect(alerts.map((a) => a.count)).toEqual([1, 1]);
+  });
+});
+
+describe('baseline rules: count_thresholds validation', () => {
+  const errors = (text: string) =>
+    parseBaseline(text, 'b.yaml')
+      .issues.filter((i) => i.level === 'error')
+      .map((i) => `${i.field}: ${i.message}`);
+
+  it('rejects a threshold below 2 and one scoped to an environment or identity, naming the field', () => {
+    const low = errors(
+      'version: 1\nidentities: []\nrules:\n  - rule: console-login-failures\n    count_thresholds: [{ at_least: 1, severity: high }]\n',
+    );
+    expect(low.join('\n')).toMatch(/rules\[0\]\.count_thresholds\[0\]\.at_least/);
+    const scoped = errors(
+      'version: 1\nidentities: []\nrules:\n  - rule: console-login-failures\n    environment: production\n    count_thresholds: [{ at_least: 5, severity: high }]\n',
+    );
+    expect(scoped.join('\n')).toMatch(/count_thresholds apply to the rule as a whole/);
+  });
+
+  it('accepts an entry that sets only count_thresholds', () => {
+    expect(
+      errors(
+        'version: 1\nidentities: []\nrules:\n  - rule: console-login-failures\n    count_thresholds: [{ at_least: 10, severity: medium }]\n',
+      ),
+    ).toEqual([]);
   });
 });

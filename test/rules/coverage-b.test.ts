@@ -145,7 +145,9 @@ trail_buckets: [example-org-cloudtrail]
   - { rule: logging-disabled, severity: urgent }
 `);
     expect(errs.some((e) => e.includes('rules[1]') && e.includes('severty'))).toBe(true);
-    expect(errs.some((e) => e.includes('rules[2]') && e.includes('enabled or severity'))).toBe(true);
+    expect(
+      errs.some((e) => e.includes('rules[2]') && e.includes('enabled, severity or count_thresholds')),
+    ).toBe(true);
     expect(errs.some((e) => e.includes('rules[3].severity'))).toBe(true);
   });
 

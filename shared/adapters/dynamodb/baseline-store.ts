@@ -166,6 +166,9 @@ export class DynamoBaselineStore implements BaselineStore {
       ...(settings.rules === undefined ? {} : { rules: settings.rules }),
       ...(settings.protectedRules === undefined ? {} : { protectedRules: settings.protectedRules }),
       ...(settings.trailBuckets === undefined ? {} : { trailBuckets: settings.trailBuckets }),
+      ...(settings.adminPermissionSets === undefined
+        ? {}
+        : { adminPermissionSets: settings.adminPermissionSets }),
     };
   }
 

@@ -144,6 +144,7 @@ export interface Settings {
   rules?: Baseline['rules'];
   protectedRules?: Baseline['protectedRules'];
   trailBuckets?: Baseline['trailBuckets'];
+  adminPermissionSets?: Baseline['adminPermissionSets'];
 }
 
 export function settingsOf(b: Baseline): Settings {
@@ -157,6 +158,7 @@ export function settingsOf(b: Baseline): Settings {
       rules: b.rules,
       protectedRules: b.protectedRules,
       trailBuckets: b.trailBuckets,
+      adminPermissionSets: b.adminPermissionSets,
     }),
   ) as Settings;
 }
@@ -198,6 +200,7 @@ export function readSettingsItem(item: Item | undefined | null): {
       ...(s.rules === undefined ? {} : { rules: s.rules }),
       ...(s.protectedRules === undefined ? {} : { protectedRules: s.protectedRules }),
       ...(s.trailBuckets === undefined ? {} : { trailBuckets: s.trailBuckets }),
+      ...(s.adminPermissionSets === undefined ? {} : { adminPermissionSets: s.adminPermissionSets }),
     },
     digest: String(item.digest ?? ''),
     rev: Number(item.rev ?? 0),

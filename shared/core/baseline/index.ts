@@ -143,6 +143,14 @@ export class BaselineIndex implements BaselineView {
     return this.baseline.trailBuckets ?? null;
   }
 
+  adminPermissionSets(): readonly string[] {
+    return this.baseline.adminPermissionSets ?? [];
+  }
+
+  deviceCodeSignIn(): boolean | null {
+    return this.baseline.defaults.signIn?.deviceCode ?? null;
+  }
+
   /** The incident window (file or live) covering `identityArn` at `timeMs` (from ≤ t ≤ until), or null. */
   incidentAt(identityArn: string, timeMs: number): IncidentWindow | null {
     for (const { w, from, until } of this.windows) {

@@ -329,7 +329,8 @@ function crossChecks(
 function toDefaults(d: BaselineFile['defaults']): Baseline['defaults'] {
   const out: Baseline['defaults'] = {};
   if (d?.team !== undefined) out.team = d.team;
-  if (d?.sign_in?.iam_users !== undefined) out.signIn = { iamUsers: d.sign_in.iam_users };
+  if (d?.sign_in?.iam_users !== undefined || d?.sign_in?.device_code !== undefined)
+    out.signIn = compact({ iamUsers: d.sign_in.iam_users, deviceCode: d.sign_in.device_code });
   return out;
 }
 
@@ -387,9 +388,19 @@ function toDomain(f: BaselineFile): Baseline {
           source: 'file' as const,
         }),
     ),
-    ...(f.rules === undefined ? {} : { rules: f.rules.map((r) => compact({ ...r })) }),
+    ...(f.rules === undefined
+      ? {}
+      : {
+          rules: f.rules.map(({ count_thresholds, ...r }) =>
+            compact({
+              ...r,
+              countThresholds: count_thresholds?.map((t) => ({ atLeast: t.at_least, severity: t.severity })),
+            }),
+          ),
+        }),
     ...(f.protected_rules === undefined ? {} : { protectedRules: f.protected_rules }),
     ...(f.trail_buckets === undefined ? {} : { trailBuckets: f.trail_buckets }),
+    ...(f.admin_permission_sets === undefined ? {} : { adminPermissionSets: f.admin_permission_sets }),
   };
 }
 

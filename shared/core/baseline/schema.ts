@@ -212,10 +212,30 @@ export const ruleOverrideFileSchema = z
     severity: opt(z.enum(SEVERITIES)),
     environment: opt(environment),
     identity: opt(arnPattern),
+    count_thresholds: opt(
+      z.array(z.strictObject({ at_least: z.number().int().min(2), severity: z.enum(SEVERITIES) })),
+    ),
   })
-  .refine((o) => o.enabled !== undefined || o.severity !== undefined, {
-    message: 'an entry must set enabled or severity',
-  });
+  .refine((o) => o.enabled !== undefined || o.severity !== undefined || o.count_thresholds !== undefined, {
+    message: 'an entry must set enabled, severity or count_thresholds',
+  })
+  .refine(
+    (o) => o.count_thresholds === undefined || (o.environment === undefined && o.identity === undefined),
+    {
+      message:
+        'count_thresholds apply to the rule as a whole (one folded alert spans identities): drop environment and identity',
+    },
+  );
+
+/**
+ * An Identity Center permission set ARN (`arn:aws:sso:::permissionSet/ssoins-…/ps-…`), `*` and `?` allowed: the
+ * record of CreateAccountAssignment names the set only by this ARN.
+ */
+const permissionSetPattern = checked((v) =>
+  /^arn:aws[a-z-]*:sso:::permissionSet\/[A-Za-z0-9*?-]+\/[A-Za-z0-9*?-]+$/.test(v)
+    ? null
+    : `"${v}" is not a permission set ARN (arn:aws:sso:::permissionSet/ssoins-…/ps-…; * and ? allowed)`,
+);
 
 /** An S3 bucket name (3–63 characters of lower-case letters, digits, dots and hyphens). */
 const bucketName = checked((v) =>
@@ -242,7 +262,10 @@ export const incidentFileSchema = z.strictObject({
 export const accountFileSchema = z.strictObject({ name: text });
 export const teamFileSchema = z.strictObject({ slack: opt(teamTarget) });
 /** `defaults.sign_in`: how humans are expected to sign in to the console (console-login-iam-user). */
-export const signInFileSchema = z.strictObject({ iam_users: opt(z.boolean()) });
+export const signInFileSchema = z.strictObject({
+  iam_users: opt(z.boolean()),
+  device_code: opt(z.boolean()),
+});
 export const defaultsFileSchema = z.strictObject({ team: opt(text), sign_in: opt(signInFileSchema) });
 
 /** The whole file. */
@@ -257,6 +280,7 @@ export const baselineFileSchema = z.strictObject({
   rules: opt(z.array(ruleOverrideFileSchema)),
   protected_rules: opt(z.array(text)),
   trail_buckets: opt(z.array(bucketName)),
+  admin_permission_sets: opt(z.array(permissionSetPattern)),
 });
 
 export type BaselineFile = z.infer<typeof baselineFileSchema>;
@@ -275,5 +299,5 @@ export const KEYS_AT: Readonly<Record<string, readonly string[]>> = {
   'identities[].oidc[]': Object.keys(oidcTrustFileSchema.shape),
   'suppressions[]': Object.keys(suppressionFileSchema.shape),
   'incidents[]': Object.keys(incidentFileSchema.shape),
-  'rules[]': ['rule', 'enabled', 'severity', 'environment', 'identity'],
+  'rules[]': ['rule', 'enabled', 'severity', 'environment', 'identity', 'count_thresholds'],
 };

@@ -1,4 +1,5 @@
 /** Baseline domain types (file contract version 1, see DESIGN.md). */
+import type { CountThreshold } from '../detection/aggregate.js';
 import type { Severity } from '../severity.js';
 
 export const IDENTITY_KINDS = ['human', 'workload', 'ci', 'iac', 'vendor', 'break-glass'] as const;
@@ -62,6 +63,11 @@ export interface RuleOverride {
   rule: string;
   enabled?: boolean;
   severity?: Severity;
+  /**
+   * `count_thresholds`: replaces the rule's count thresholds (folded repeats in one window raise the alert);
+   * `[]` turns them off. Rule-wide: not combined with `environment` or `identity`.
+   */
+  countThresholds?: CountThreshold[];
   environment?: string;
   identity?: string;
 }
@@ -102,7 +108,14 @@ export interface Baseline {
      * `defaults.sign_in`: `iamUsers: false` declares that humans sign in through SSO only, so a console sign-in
      * by an IAM user is unexpected (console-login-iam-user). Absent: IAM-user sign-in is not judged.
      */
-    signIn?: { iamUsers: boolean };
+    signIn?: {
+      iamUsers?: boolean;
+      /**
+       * `device_code: false` declares that people do not sign in with the OAuth device-code flow (current AWS
+       * CLIs use PKCE), so a device-code token is unexpected (device-code-authorized, high).
+       */
+      deviceCode?: boolean;
+    };
   };
   identities: BaselineIdentity[];
   suppressions: Suppression[];
@@ -116,6 +129,11 @@ export interface Baseline {
   protectedRules?: string[];
   /** `trail_buckets:` S3 buckets the organisation's trails may write to (`trail-destination-changed`). */
   trailBuckets?: string[];
+  /**
+   * `admin_permission_sets:` Identity Center permission set ARNs (patterns, `*` and `?`) that are
+   * admin-equivalent; assigning one raises identity-center-admin-granted. Absent: none declared.
+   */
+  adminPermissionSets?: string[];
 }
 
 /** A problem found while loading a baseline file. `line` is 1-based. */

@@ -22,6 +22,10 @@ export interface BaselineView {
   protectedRules(): readonly string[];
   /** `trail_buckets:` the declared trail buckets, or null when the baseline does not declare any. */
   trailBuckets(): readonly string[] | null;
+  /** `admin_permission_sets:` admin-equivalent permission set ARN patterns (empty when none declared). */
+  adminPermissionSets(): readonly string[];
+  /** `defaults.sign_in.device_code`: false when people are declared not to use device-code sign-in; null when unset. */
+  deviceCodeSignIn(): boolean | null;
   /** Incident windows (file-declared and, with a store, opened live) covering `identityArn` at `timeMs`. */
   incidentAt(identityArn: string, timeMs: number): IncidentWindow | null;
 }

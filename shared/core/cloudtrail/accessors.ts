@@ -206,10 +206,12 @@ export function permissionsBoundaryArn(e: NormalisedEvent): string | null {
 }
 
 /**
- * True when CloudTrail left the request parameters out as too large: a field over the maximum size is dropped
- * and `omitted: true` marks it (CloudTrail record contents), seen either on the record or inside
- * `requestParameters`. A successful write whose `requestParameters` is null is treated the same way by callers
- * that need the document.
+ * True when CloudTrail left the request parameters out as too large. AWS: "CloudTrail truncates a field if the
+ * field's contents exceeds the maximum field size. If a field is truncated, omitted is present with a value of
+ * true." (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
+ * The page does not say at which level `omitted` sits and no public sample shows one, so both the record and
+ * `requestParameters` are read. A successful write whose `requestParameters` is null is treated the same way by
+ * callers that need the document.
  */
 export function requestParametersOmitted(e: NormalisedEvent): boolean {
   return bool(e.raw.omitted) === true || bool(e.requestParameters?.omitted) === true;

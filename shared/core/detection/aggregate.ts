@@ -1,4 +1,69 @@
 import type { Alert } from '../alert/alert.js';
+import type { RuleOverride } from '../baseline/types.js';
+import { maxSeverity, type Severity, severityRank } from '../severity.js';
+
+/**
+ * A count threshold of a folding rule: once `atLeast` events fold into one alert (same dedupe key, one
+ * window), the alert is raised to `severity`. Thresholds only raise, never lower.
+ */
+export interface CountThreshold {
+  atLeast: number;
+  severity: Severity;
+}
+
+/**
+ * The count thresholds in force for a rule: those of the last baseline `rules:` entry for the rule that sets
+ * `count_thresholds` (an empty list turns them off), else the rule's defaults (`RuleMeta.countThresholds`).
+ */
+export function countThresholdsFor(
+  ruleId: string,
+  defaults: readonly CountThreshold[] | undefined,
+  overrides: readonly RuleOverride[],
+): readonly CountThreshold[] {
+  let found: readonly CountThreshold[] | undefined;
+  for (const o of overrides)
+    if (o.rule === ruleId && o.countThresholds !== undefined) found = o.countThresholds;
+  return found ?? defaults ?? [];
+}
+
+/**
+ * The threshold an alert crosses when its count becomes `count` (counts grow one by one, so each threshold
+ * is crossed exactly once), or null. Of several thresholds at the same count, the highest severity.
+ */
+export function thresholdCrossedAt(
+  count: number,
+  thresholds: readonly CountThreshold[],
+): CountThreshold | null {
+  let hit: CountThreshold | null = null;
+  for (const t of thresholds)
+    if (t.atLeast === count && (hit === null || severityRank(t.severity) > severityRank(hit.severity)))
+      hit = t;
+  return hit;
+}
+
+/**
+ * The alert as it stands with `count` events folded in: when `count` crosses a threshold that raises its
+ * severity, a copy with the raised severity, the count and a reason saying why; otherwise the alert as is.
+ * Replay (the {@link Aggregator}) and the Lambda (the dedupe store's count) both call this, so they agree.
+ */
+export function raiseForCount(
+  alert: Alert,
+  count: number,
+  thresholds: readonly CountThreshold[],
+  windowMinutes: number,
+): Alert {
+  const t = thresholdCrossedAt(count, thresholds);
+  if (t === null || severityRank(t.severity) <= severityRank(alert.severity)) return alert;
+  return {
+    ...alert,
+    count,
+    severity: maxSeverity(alert.severity, t.severity),
+    reasons: [
+      ...alert.reasons,
+      `${count} events folded into this alert within ${windowMinutes} minutes reach the count threshold of ${t.atLeast}: raised to ${t.severity}`,
+    ],
+  };
+}
 
 interface Group {
   alert: Alert;
@@ -19,8 +84,14 @@ export class Aggregator {
   private seq = 0;
   private readonly graceMs: number;
 
-  constructor(opts: { graceMinutes?: number } = {}) {
+  private readonly thresholds: (ruleId: string) => readonly CountThreshold[];
+
+  /** `thresholds`: the count thresholds of a rule (see {@link countThresholdsFor}); default none. */
+  constructor(
+    opts: { graceMinutes?: number; thresholds?: (ruleId: string) => readonly CountThreshold[] } = {},
+  ) {
     this.graceMs = (opts.graceMinutes ?? 15) * 60_000;
+    this.thresholds = opts.thresholds ?? (() => []);
   }
 
   /** Adds an alert; returns alerts whose windows closed. */
@@ -34,6 +105,7 @@ export class Aggregator {
         g.alert.lastEventTime = alert.eventTime;
       }
       if (rank(alert.severity) > rank(g.alert.severity)) g.alert.severity = alert.severity;
+      g.alert = raiseForCount(g.alert, g.alert.count, this.thresholds(alert.rule), windowMinutes);
     } else {
       const closed: Alert[] = [];
       if (g) {

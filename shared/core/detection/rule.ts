@@ -3,6 +3,7 @@ import type { BaselineView } from '../baseline/view.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
 import type { EventSession } from '../session/lineage.js';
 import type { Severity } from '../severity.js';
+import type { CountThreshold } from './aggregate.js';
 
 /** Which events a rule reads. Drives fast pre-filtering in replay and the EventBridge patterns. */
 export interface AppliesTo {
@@ -52,6 +53,11 @@ export interface RuleMeta {
   runbook: string;
   /** Repeats with the same dedupe key within this many minutes (event time) fold into one alert. */
   dedupWindowMinutes: number;
+  /**
+   * Default count thresholds: once this many repeats fold into one alert, raise it (replay and the Lambda
+   * alike; see detection/aggregate.ts). The baseline's `rules:` `count_thresholds` replaces them.
+   */
+  countThresholds?: readonly CountThreshold[];
 }
 
 /** What a rule knows beyond the event: the baseline, resolved for the event's actor and target. */

@@ -32,7 +32,8 @@ export default defineRule({
       'Console sign-ins were refused. Failures fold into one alert per source IP address over 30 minutes, so one ' +
       'user guessing many times and one address spraying many users both read as one alert whose count is the ' +
       'number of attempts. A single failure is low; a failure after the right password (the MFA code was wrong) ' +
-      'is high, because someone knows the password.',
+      'is high, because someone knows the password. The count raises the alert: 5 failures from one address ' +
+      'in the window make it medium, 20 make it high (baseline `rules:` `count_thresholds` changes these).',
     severity: 'low',
     appliesTo: { eventSources: [SIGNIN], eventNames: ['ConsoleLogin'] },
     attack: ['T1110.001', 'T1110.003'],
@@ -44,6 +45,11 @@ export default defineRule({
     runbook:
       'iamwatch replay <archive> --since 1d to see every sign-in from the address; for a real user name, iamwatch baseline show that user; reset the password if someone else knows it.',
     dedupWindowMinutes: 30,
+    // 5 refusals from one address in 30 minutes is past mistyping; 20 is guessing or spraying.
+    countThresholds: [
+      { atLeast: 5, severity: 'medium' },
+      { atLeast: 20, severity: 'high' },
+    ],
   },
   match: (e) => e.eventName === 'ConsoleLogin' && isFailure(e),
   severity: (e) => (passwordKnown(e) ? 'high' : 'low'),

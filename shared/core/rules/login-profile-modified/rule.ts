@@ -20,6 +20,15 @@ function machineSetsOwnPassword(e: NormalisedEvent, actor: BaselineIdentity | nu
   return e.eventName === 'ChangePassword' && e.actor.type === 'IAMUser' && isMachine(actor);
 }
 
+/**
+ * A password reset with a change forced at next sign-in, made by an identity the baseline declares as used by
+ * people (kind human): the helpdesk flow. An undeclared actor, automation, or a reset without the forced change
+ * keeps the rule's severity.
+ */
+function declaredHumanReset(e: NormalisedEvent, actor: BaselineIdentity | null): boolean {
+  return e.eventName !== 'ChangePassword' && actor?.kind === 'human' && passwordResetRequired(e) === true;
+}
+
 export default defineRule({
   meta: {
     id: 'login-profile-modified',
@@ -28,7 +37,8 @@ export default defineRule({
       'A principal created or changed the console password of another IAM user, or an IAM user baselined as ' +
       'automation (ci/workload/iac/vendor) changed its own password (ChangePassword). Whoever sets the password ' +
       'can sign in as that user; it is a quiet way to persist or to take over a privileged user. A person ' +
-      'changing their own password is not reported.',
+      'changing their own password is not reported. A reset that forces a change at next sign-in, by an identity ' +
+      'the baseline declares human, is recorded low (the helpdesk flow).',
     severity: 'high',
     appliesTo: {
       eventSources: [IAM],
@@ -50,6 +60,7 @@ export default defineRule({
   match: (e, { actor }) =>
     e.success &&
     (e.eventName === 'ChangePassword' ? machineSetsOwnPassword(e, actor) : otherUser(e) !== null),
+  severity: (e, { actor }) => (declaredHumanReset(e, actor) ? 'low' : 'high'),
   reasons: (e, { actor }) => {
     if (e.eventName === 'ChangePassword')
       return [
@@ -67,6 +78,10 @@ export default defineRule({
       out.push('the role session name equals the user name, but session names are chosen by the caller');
     if (passwordResetRequired(e) === true)
       out.push('a reset is required at next sign-in, which does not stop whoever knows the password now');
+    if (declaredHumanReset(e, actor))
+      out.push(
+        `the actor is baselined as human (owner ${quoted(actor?.owner)}) and forced a change at next sign-in: the helpdesk reset`,
+      );
     return out;
   },
   dedupeKey: (e) => `${e.target?.arn ?? otherUser(e) ?? e.actor.arn}`,

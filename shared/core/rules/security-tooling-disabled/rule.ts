@@ -106,6 +106,10 @@ const CHECKS: Readonly<Record<string, Readonly<Record<string, Check>>>> = {
     DeleteMembers: always('high', 'GuardDuty member accounts were removed from the administrator'),
     StopMonitoringMembers: always('high', 'GuardDuty stopped monitoring member accounts'),
     DeletePublishingDestination: always('medium', 'GuardDuty no longer exports findings to S3'),
+    DeleteThreatIntelSet: always(
+      'medium',
+      'a GuardDuty threat intelligence list was deleted: traffic to or from its addresses no longer raises findings',
+    ),
   },
   [SECURITYHUB]: {
     DisableSecurityHub: always('critical', 'Security Hub was disabled in this account and region'),
@@ -139,7 +143,7 @@ export default defineRule({
     title: 'Security tooling disabled or muted',
     description:
       'AWS Config recording was stopped or narrowed, GuardDuty was given a trusted IP list or an archiving ' +
-      'filter or left its administrator, Security Hub or Access Analyzer was disabled, CloudWatch alarms or a ' +
+      'filter, lost a threat list or its findings export, or left its administrator, Security Hub or Access Analyzer was disabled, CloudWatch alarms or a ' +
       'security log group were deleted, or an EventBridge rule declared in protected_rules was disabled. ' +
       'CloudTrail itself, GuardDuty detectors and iamwatch’s own rules are logging-disabled’s.',
     severity: 'high',

@@ -78,6 +78,29 @@ function againstBaseline(doc: PolicyDocument, target: BaselineIdentity): string[
   return changes.map((c) => c.detail);
 }
 
+/**
+ * The new trust policy of a role without a baseline lets only AWS services assume it: every Allow statement
+ * names service principals and nothing else (no account, ARN, federation or `*`). No person or account can
+ * assume such a role directly; handing it to compute is role-passed-to-compute's to judge.
+ */
+function servicesOnly(e: NormalisedEvent): string[] | null {
+  const doc = newTrust(e);
+  if (!doc) return null;
+  const allows = analyseTrust(doc, { selfAccount: e.account || null, knownAccounts: [] }).statements.filter(
+    (s) => s.effect === 'Allow',
+  );
+  if (allows.length === 0) return null;
+  const services: string[] = [];
+  for (const s of allows) {
+    if (s.notPrincipal || s.principals.length === 0) return null;
+    for (const p of s.principals) {
+      if (p.kind !== 'service') return null;
+      services.push(p.value);
+    }
+  }
+  return services;
+}
+
 export default defineRule({
   meta: {
     id: 'trust-policy-modified',
@@ -85,7 +108,8 @@ export default defineRule({
     description:
       'A role was created or its trust policy (who may assume it) replaced. For a baselined role the new trust ' +
       "policy is compared with the baseline's callers and OIDC subjects, and each statement that adds a " +
-      'principal, provider or subject is named; for other roles the reasons list whom the new policy trusts.',
+      'principal, provider or subject is named; for other roles the reasons list whom the new policy trusts, ' +
+      'and a trust policy that only AWS services may use is recorded low.',
     severity: 'medium',
     appliesTo: { eventSources: [IAM], eventNames: ['UpdateAssumeRolePolicy', 'CreateRole'] },
     attack: ['T1098.003'],
@@ -100,7 +124,8 @@ export default defineRule({
   },
   match: (e) => e.success,
   // A baselined role is one someone declared important: any change to who may assume it matters more.
-  severity: (_e, { target }) => (target ? 'high' : 'medium'),
+  // A role that only AWS services may assume gives no one a new way in: recorded low.
+  severity: (e, { target }) => (target ? 'high' : servicesOnly(e) ? 'low' : 'medium'),
   reasons: (e, { target }) => {
     const doc = newTrust(e);
     const out = [header(e, target)];
@@ -109,6 +134,11 @@ export default defineRule({
       return out;
     }
     out.push(...(target ? againstBaseline(doc, target) : summary(doc, e)));
+    const services = target ? null : servicesOnly(e);
+    if (services)
+      out.push(
+        `only AWS services (${services.map((v) => shown(v)).join(', ')}) may assume it: no person or account can, directly`,
+      );
     return out;
   },
   dedupeKey: (e) => `${e.target?.arn ?? e.target?.name ?? e.eventId}|${e.actor.arn ?? actorLabel(e)}`,
