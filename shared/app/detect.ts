@@ -17,7 +17,7 @@ import type { EventSession } from '../core/session/lineage.js';
 import { lineageConcerns } from '../core/session/origin.js';
 import { maxSeverity, SEVERITIES, type Severity } from '../core/severity.js';
 import type { Log, ObservationSink, SessionStore, SyncSessionStore } from '../ports.js';
-import { keysToMark, markAlerted, trackSession, trackSessionSync } from './sessions.js';
+import { alertedAction, keysToMark, recordAlerts, trackSession, trackSessionSync } from './sessions.js';
 
 export interface EvaluateResult {
   alerts: Alert[];
@@ -141,7 +141,7 @@ export async function evaluateWithSessions(
   const out = pipeline.evaluate(e, view, observations, facts);
   if (out.alerts.length > 0 && problem === null) {
     try {
-      await markAlerted(e, facts, store, out.alerts);
+      await recordAlerts(e, facts, store, out.alerts);
     } catch (err) {
       log?.warn('session not marked as alerted', { eventId: e.eventId, error: String(err).slice(0, 200) });
     }
@@ -159,7 +159,11 @@ export function evaluateWithSessionsSync(
 ): EvaluateResult {
   const facts = trackSessionSync(e, view, store);
   const out = pipeline.evaluate(e, view, observations, facts);
-  if (out.alerts.length > 0) for (const k of keysToMark(e, facts, out.alerts)) store.markAlerted(k);
+  if (out.alerts.length > 0) {
+    for (const k of keysToMark(e, facts, out.alerts)) store.markAlerted(k);
+    const action = store.logAction ? alertedAction(e, facts, out.alerts) : null;
+    if (action) store.logAction?.(action);
+  }
   return out;
 }
 

@@ -6,7 +6,7 @@ import type { Alert } from '../core/alert/alert.js';
 import type { BaselineView } from '../core/baseline/view.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
 import { type EventSession, lineageOfEvent, lineageOfEventSync } from '../core/session/lineage.js';
-import { callerKey, isSessionKey, type SessionRecord } from '../core/session/record.js';
+import { callerKey, isSessionKey, type SessionAction, type SessionRecord } from '../core/session/record.js';
 import { atLeast } from '../core/severity.js';
 import type { SessionStore, SyncSessionStore } from '../ports.js';
 
@@ -89,4 +89,42 @@ export async function markAlerted(
 ): Promise<void> {
   if (!store.markAlerted) return;
   for (const k of keysToMark(e, facts, alerts)) await store.markAlerted(k);
+}
+
+/**
+ * The log entry of a call alerts were raised on, in the log of the session that made it — or, for a first
+ * hop made without a session (an OIDC or SAML assumption, a user key's AssumeRole), of the session it issued.
+ * Null when there is no session to file it under, or no alert.
+ */
+export function alertedAction(
+  e: NormalisedEvent,
+  facts: EventSession,
+  alerts: readonly Alert[],
+): SessionAction | null {
+  if (alerts.length === 0) return null;
+  const used = callerKey(e);
+  const key = isSessionKey(used) ? used : (facts.issued?.key ?? null);
+  if (!key) return null;
+  return {
+    key,
+    eventId: e.eventId,
+    eventTime: e.eventTime,
+    eventName: e.eventName,
+    eventSource: e.eventSource,
+    sourceIp: e.actor.sourceIp,
+    errorCode: e.errorCode,
+    alerts: alerts.map((a) => ({ id: a.id, rule: a.rule, severity: a.severity, title: a.title })),
+  };
+}
+
+/** Marks the sessions of {@link keysToMark} and logs the alerted call ({@link alertedAction}). */
+export async function recordAlerts(
+  e: NormalisedEvent,
+  facts: EventSession,
+  store: SessionStore,
+  alerts: readonly Alert[],
+): Promise<void> {
+  await markAlerted(e, facts, store, alerts);
+  const action = store.logAction ? alertedAction(e, facts, alerts) : null;
+  if (action) await store.logAction?.(action);
 }

@@ -55,6 +55,30 @@ export interface SessionRecord {
   alerted?: boolean;
 }
 
+/** An alert raised on a session's call, as the session log keeps it (a summary of the alert). */
+export interface SessionAlertMark {
+  id: string;
+  rule: string;
+  severity: string;
+  title: string;
+}
+
+/**
+ * A call a session made, as the store's per-session log keeps it for `iamwatch trace`: in the Lambda, the
+ * calls alerts were raised on (see README "Tracing a session" for why not every call).
+ */
+export interface SessionAction {
+  /** The session that made the call (or, for an alerted first hop made without a session, the one issued). */
+  key: string;
+  eventId: string;
+  eventTime: string;
+  eventName: string;
+  eventSource: string;
+  sourceIp: string | null;
+  errorCode: string | null;
+  alerts: SessionAlertMark[];
+}
+
 /** Events that return temporary credentials. */
 export const ISSUING_EVENTS: ReadonlySet<string> = new Set([
   'AssumeRole',
