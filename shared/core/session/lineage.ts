@@ -5,7 +5,13 @@
  * lookup is passed in (a Map in replay, DynamoDB in the Lambda) and answers for a moment in event time.
  */
 import type { NormalisedEvent } from '../cloudtrail/types.js';
-import { callerKey, isSessionKey, type SessionRecord, sessionFromEvent } from './record.js';
+import {
+  callerKey,
+  inheritFromParent,
+  isSessionKey,
+  type SessionRecord,
+  sessionFromEvent,
+} from './record.js';
 
 /** Looks a session up as of `atMs` (event time): null when never seen or no longer retained at `atMs`. */
 export type SessionLookup = (
@@ -154,10 +160,14 @@ export interface EventSession {
 
 /** The walk for one event (see {@link lineageOfEvent}). */
 function* eventWalk(e: NormalisedEvent, maxHops: number): Walk<EventSession> {
-  const issued = sessionFromEvent(e);
-  if (issued) {
-    const lineage = yield* extend([issued], maxHops);
-    return { issued, lineage, acting: lineage.chain.length >= 2 ? (lineage.chain.at(-2) ?? null) : null };
+  const fromEvent = sessionFromEvent(e);
+  if (fromEvent) {
+    const lineage = yield* extend([fromEvent], maxHops);
+    const acting = lineage.chain.length >= 2 ? (lineage.chain.at(-2) ?? null) : null;
+    // Transitive tags and sourceIdentity flow from the parent (the record written carries them on).
+    const issued = acting ? inheritFromParent(fromEvent, acting) : fromEvent;
+    if (issued !== fromEvent) lineage.chain[lineage.chain.length - 1] = issued;
+    return { issued, lineage, acting };
   }
   const used = callerKey(e);
   if (!isSessionKey(used)) return NO_SESSION;
