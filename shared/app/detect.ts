@@ -156,7 +156,7 @@ export function evaluateWithSessionsSync(
   view: BaselineView,
   store: SyncSessionStore,
   observations?: ObservationSink,
-): EvaluateResult {
+): EvaluateResult & { facts: EventSession } {
   const facts = trackSessionSync(e, view, store);
   const out = pipeline.evaluate(e, view, observations, facts);
   if (out.alerts.length > 0) {
@@ -164,7 +164,7 @@ export function evaluateWithSessionsSync(
     const action = store.logAction ? alertedAction(e, facts, out.alerts) : null;
     if (action) store.logAction?.(action);
   }
-  return out;
+  return { ...out, facts };
 }
 
 export interface DetectorDeps {

@@ -29,6 +29,11 @@ export interface Lineage {
   complete: boolean;
   /** Why the chain is incomplete, or how it starts. */
   why: string;
+  /**
+   * The key the walk looked up and did not find (not seen yet, or past retention), when that is why the chain
+   * is incomplete: replay asks again once more records are read (shared/app/replay-lineage.ts).
+   */
+  missing?: string;
 }
 
 /**
@@ -45,6 +50,7 @@ function* walkFrom(key: string, maxHops: number): Walk<Lineage> {
       chain: [],
       complete: false,
       why: `origin unknown: session ${key} was issued before the retained state or has not been seen`,
+      missing: key,
     };
   }
   return yield* extend([first], maxHops);
@@ -69,11 +75,13 @@ function* extend(newestFirst: SessionRecord[], maxHops: number): Walk<Lineage> {
     const parent =
       (yield parentKey) ?? identityCenterSession(cur.caller, parentKey, cur.issuedAt, cur.eventId);
     if (!parent) {
-      return done(
+      const l = done(
         newestFirst,
         false,
         `origin unknown: parent session ${parentKey} was issued before the retained state or has not been seen`,
       );
+      l.missing = parentKey;
+      return l;
     }
     newestFirst.push(parent);
     cur = parent;
