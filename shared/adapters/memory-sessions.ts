@@ -24,7 +24,7 @@ export class MemorySessionStore implements SyncSessionStore, SessionIndex {
   private readonly map = new Map<string, SessionRecord>();
   private readonly logs = new Map<string, SessionAction[]>();
   /** Writes and reads, as a DynamoDB store would count them (for the bench). */
-  readonly counts = { puts: 0, gets: 0, evicted: 0 };
+  readonly counts = { puts: 0, gets: 0, evicted: 0, logs: 0 };
 
   constructor(private readonly max = DEFAULT_MAX_SESSIONS) {}
 
@@ -57,6 +57,7 @@ export class MemorySessionStore implements SyncSessionStore, SessionIndex {
   logAction(action: SessionAction): void {
     const list = this.logs.get(action.key) ?? [];
     if (list.length >= MAX_LOGGED_ACTIONS || list.some((a) => a.eventId === action.eventId)) return;
+    this.counts.logs += 1;
     list.push(action);
     this.logs.set(action.key, list);
   }

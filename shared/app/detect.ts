@@ -139,11 +139,14 @@ export async function evaluateWithSessions(
     };
   }
   const out = pipeline.evaluate(e, view, observations, facts);
-  if (out.alerts.length > 0 && problem === null) {
+  if (problem === null) {
     try {
       await recordAlerts(e, facts, store, out.alerts);
     } catch (err) {
-      log?.warn('session not marked as alerted', { eventId: e.eventId, error: String(err).slice(0, 200) });
+      log?.warn('session log or alerted mark not written', {
+        eventId: e.eventId,
+        error: String(err).slice(0, 200),
+      });
     }
   }
   return { ...out, sessionProblem: problem };

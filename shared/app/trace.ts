@@ -134,8 +134,8 @@ export async function traceFromRecords(
 /**
  * Trace from the store (embedded or the stack's table): a key, a session ARN (the newest session recorded
  * under it) or the event id of an alerted call. Actions are what the store keeps: the chain's issuing calls
- * (from the session records) and the calls alerts were raised on (the per-session log), in time order; the
- * alerts are the log's summaries.
+ * (from the session records) and the per-session log — the IAM/STS/sign-in calls of recorded sessions and the
+ * calls alerts were raised on — in time order; the alerts are the log's summaries.
  */
 export async function traceFromStore(
   query: string,
@@ -157,7 +157,7 @@ export async function traceFromStore(
     notes.push(
       query.startsWith('arn:')
         ? `no session recorded under ${query} (sessions of unbaselined service roles are not recorded; records are kept 30 days after expiry)`
-        : `event ${query} is not in the store's log: it keeps the events alerts were raised on; pass the access key (ASIA…) or --from ARCHIVE... for any other event`,
+        : `event ${query} is not in the store's log: it keeps the IAM/STS/sign-in calls of recorded sessions and the calls alerts were raised on; pass the access key (ASIA…) or --from ARCHIVE... for any other event`,
     );
     return { query, key: null, origin: null, actions: [], alerts: [], notes };
   }
@@ -187,7 +187,7 @@ export async function traceFromStore(
       alerts.push({ ...m, eventId: a.eventId, eventName: a.eventName, eventTime: a.eventTime });
   }
   notes.push(
-    'from the store: the issuing calls of the chain and the calls alerts were raised on; --from ARCHIVE... lists every IAM/STS/sign-in call',
+    "from the store: the IAM/STS/sign-in calls of the chain's recorded sessions (at most 100 a session) and the calls alerts were raised on; --from ARCHIVE... lists every call of the archives",
   );
   return {
     query,
