@@ -167,7 +167,7 @@ export function evaluateWithSessionsSync(
     const action = store.logAction ? alertedAction(e, facts, out.alerts) : null;
     if (action) store.logAction?.(action);
   }
-  return { ...out, facts };
+  return Object.assign(out, { facts });
 }
 
 export interface DetectorDeps {

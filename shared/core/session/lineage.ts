@@ -7,6 +7,7 @@
 import type { NormalisedEvent } from '../cloudtrail/types.js';
 import {
   callerKey,
+  ISSUING_EVENTS,
   inheritFromParent,
   isSessionKey,
   type SessionRecord,
@@ -249,5 +250,11 @@ export function lineageOfEventSync(
   get: SyncSessionLookup,
   maxHops = MAX_HOPS,
 ): EventSession {
+  // Most events neither issue a session nor use one: no walk to start (replay's per-record cost).
+  if (
+    !(e.eventSource === 'sts.amazonaws.com' && ISSUING_EVENTS.has(e.eventName)) &&
+    !isSessionKey(callerKey(e))
+  )
+    return NO_SESSION;
   return runSync(eventWalk(e, maxHops), e.eventTimeMs, get);
 }
