@@ -5,7 +5,7 @@
 import type { Alert } from './core/alert/alert.js';
 import type { Baseline, BaselineIdentity, IncidentWindow } from './core/baseline/types.js';
 import type { BaselineView } from './core/baseline/view.js';
-import type { SessionRecord } from './core/session/record.js';
+import type { SessionAction, SessionRecord } from './core/session/record.js';
 
 /** Something that receives alerts: stdout, SNS, Slack, EventBridge. Must be idempotent by alert id. */
 export interface AlertSink {
@@ -138,6 +138,21 @@ export interface SessionStore {
    * descendants. Best effort.
    */
   markAlerted?(key: string): void | Promise<void>;
+  /**
+   * Adds a call to the session's log (`action.key`), with the alerts raised on it, kept as long as the
+   * session record. Best effort.
+   */
+  logAction?(action: SessionAction): void | Promise<void>;
+}
+
+/** The store's read side for `iamwatch trace`: from an event id or a session ARN to a key, and a key's log. */
+export interface SessionIndex {
+  /** The session an event id belongs to: a logged call's session. Null when not indexed. */
+  keyOfEvent(eventId: string): Promise<string | null>;
+  /** Keys of the sessions recorded under a session ARN issued at or before `atMs`, newest first (at most `limit`). */
+  keysOfSessionArn(arn: string, atMs: number, limit?: number): Promise<string[]>;
+  /** The session's logged calls, in time order. */
+  actionsOf(key: string): Promise<SessionAction[]>;
 }
 
 /** A session store that answers at once (the in-memory map replay uses): no promise per event. */
@@ -146,4 +161,5 @@ export interface SyncSessionStore extends SessionStore {
   get(key: string, atMs: number): SessionRecord | null;
   put(rec: SessionRecord): void;
   markAlerted(key: string): void;
+  logAction?(action: SessionAction): void;
 }

@@ -2,8 +2,8 @@
  * The in-memory session store replay uses: a bounded map (oldest issued first out), with the same
  * retention rule as the DynamoDB items, so replay and the Lambda give the same lineage on the same records.
  */
-import type { SessionRecord } from '../core/session/record.js';
-import type { SyncSessionStore } from '../ports.js';
+import type { SessionAction, SessionRecord } from '../core/session/record.js';
+import type { SessionIndex, SyncSessionStore } from '../ports.js';
 
 /** How long a session record is kept after its credentials expire (both stores). */
 export const SESSION_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -11,16 +11,20 @@ export const SESSION_RETENTION_MS = 30 * 24 * 3_600_000;
 /** Default bound: about 300 bytes a record, so ~60 MB. */
 export const DEFAULT_MAX_SESSIONS = 200_000;
 
+/** Logged calls kept per session (both stores: the Lambda's per instance, trace reads the newest). */
+export const MAX_LOGGED_ACTIONS = 100;
+
 /** True when `rec` is still retained at `atMs` (event time). */
 export function retainedAt(rec: Pick<SessionRecord, 'expiresMs'>, atMs: number): boolean {
   return rec.expiresMs + SESSION_RETENTION_MS >= atMs;
 }
 
-export class MemorySessionStore implements SyncSessionStore {
+export class MemorySessionStore implements SyncSessionStore, SessionIndex {
   readonly sync = true as const;
   private readonly map = new Map<string, SessionRecord>();
+  private readonly logs = new Map<string, SessionAction[]>();
   /** Writes and reads, as a DynamoDB store would count them (for the bench). */
-  readonly counts = { puts: 0, gets: 0, evicted: 0 };
+  readonly counts = { puts: 0, gets: 0, evicted: 0, logs: 0 };
 
   constructor(private readonly max = DEFAULT_MAX_SESSIONS) {}
 
@@ -48,6 +52,35 @@ export class MemorySessionStore implements SyncSessionStore {
   markAlerted(key: string): void {
     const r = this.map.get(key);
     if (r) this.map.set(key, { ...r, alerted: true });
+  }
+
+  logAction(action: SessionAction): void {
+    const list = this.logs.get(action.key) ?? [];
+    if (list.length >= MAX_LOGGED_ACTIONS || list.some((a) => a.eventId === action.eventId)) return;
+    this.counts.logs += 1;
+    list.push(action);
+    this.logs.set(action.key, list);
+  }
+
+  /** Scans the logs (trace only, not the hot path): the session whose logged call `eventId` is. */
+  async keyOfEvent(eventId: string): Promise<string | null> {
+    for (const [key, list] of this.logs) if (list.some((a) => a.eventId === eventId)) return key;
+    return null;
+  }
+
+  /** Scans the records (trace only). */
+  async keysOfSessionArn(arn: string, atMs: number, limit = 20): Promise<string[]> {
+    return [...this.map.values()]
+      .filter((r) => r.sessionArn === arn && r.key !== null && r.issuedMs <= atMs)
+      .sort((a, b) => b.issuedAt.localeCompare(a.issuedAt) || String(b.key).localeCompare(String(a.key)))
+      .slice(0, limit)
+      .map((r) => r.key as string);
+  }
+
+  async actionsOf(key: string): Promise<SessionAction[]> {
+    return [...(this.logs.get(key) ?? [])].sort(
+      (a, b) => a.eventTime.localeCompare(b.eventTime) || a.eventId.localeCompare(b.eventId),
+    );
   }
 
   /** Every record, oldest first (for `iamwatch trace --from`). */

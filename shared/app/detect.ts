@@ -18,7 +18,7 @@ import type { EventSession } from '../core/session/lineage.js';
 import { lineageConcerns } from '../core/session/origin.js';
 import { maxSeverity, SEVERITIES, type Severity } from '../core/severity.js';
 import type { Log, ObservationSink, SessionStore, SyncSessionStore } from '../ports.js';
-import { keysToMark, markAlerted, trackSession, trackSessionSync } from './sessions.js';
+import { alertedAction, keysToMark, recordAlerts, trackSession, trackSessionSync } from './sessions.js';
 
 export interface EvaluateResult {
   alerts: Alert[];
@@ -147,11 +147,14 @@ export async function evaluateWithSessions(
     };
   }
   const out = pipeline.evaluate(e, view, observations, facts);
-  if (out.alerts.length > 0 && problem === null) {
+  if (problem === null) {
     try {
-      await markAlerted(e, facts, store, out.alerts);
+      await recordAlerts(e, facts, store, out.alerts);
     } catch (err) {
-      log?.warn('session not marked as alerted', { eventId: e.eventId, error: String(err).slice(0, 200) });
+      log?.warn('session log or alerted mark not written', {
+        eventId: e.eventId,
+        error: String(err).slice(0, 200),
+      });
     }
   }
   return { ...out, sessionProblem: problem };
@@ -164,11 +167,15 @@ export function evaluateWithSessionsSync(
   view: BaselineView,
   store: SyncSessionStore,
   observations?: ObservationSink,
-): EvaluateResult {
+): EvaluateResult & { facts: EventSession } {
   const facts = trackSessionSync(e, view, store);
   const out = pipeline.evaluate(e, view, observations, facts);
-  if (out.alerts.length > 0) for (const k of keysToMark(e, facts, out.alerts)) store.markAlerted(k);
-  return out;
+  if (out.alerts.length > 0) {
+    for (const k of keysToMark(e, facts, out.alerts)) store.markAlerted(k);
+    const action = store.logAction ? alertedAction(e, facts, out.alerts) : null;
+    if (action) store.logAction?.(action);
+  }
+  return Object.assign(out, { facts });
 }
 
 export interface DetectorDeps {

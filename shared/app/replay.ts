@@ -8,7 +8,13 @@ import { eventTimeProblem, normaliseRecord } from '../core/cloudtrail/normalise.
 import { Aggregator } from '../core/detection/aggregate.js';
 import type { RuleFailure } from '../core/detection/engine.js';
 import type { ObservationSink, SessionStore } from '../ports.js';
-import { type DetectionPipeline, evaluateWithSessions, evaluateWithSessionsSync } from './detect.js';
+import {
+  type DetectionPipeline,
+  type EvaluateResult,
+  evaluateWithSessions,
+  evaluateWithSessionsSync,
+} from './detect.js';
+import { LateLineage } from './replay-lineage.js';
 import { isSyncStore } from './sessions.js';
 
 export interface RawItem {
@@ -103,7 +109,10 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
   const agg = deps.dedupe
     ? new Aggregator({ thresholds: (rule) => deps.pipeline.countThresholds(rule, deps.view) })
     : null;
-  const out = async (alerts: Alert[]) => {
+  // Alerts whose origin waits for a session record read later (cross-account/region path order).
+  const late = sessions && isSyncStore(sessions) ? new LateLineage(sessions, deps.pipeline, deps.view) : null;
+  const out = async (produced: Alert[], final = false) => {
+    const alerts = late ? late.push(produced, final) : produced;
     for (const a of alerts) {
       c.alerts += 1;
       c.folded += a.count - 1;
@@ -168,11 +177,13 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
         }
         seen.add(key);
       }
-      const r = !sessions
-        ? deps.pipeline.evaluate(e, deps.view, deps.observations)
-        : isSyncStore(sessions)
-          ? evaluateWithSessionsSync(deps.pipeline, e, deps.view, sessions, deps.observations)
-          : await evaluateWithSessions(deps.pipeline, e, deps.view, sessions, deps.observations);
+      let r: EvaluateResult;
+      if (!sessions) r = deps.pipeline.evaluate(e, deps.view, deps.observations);
+      else if (isSyncStore(sessions)) {
+        const s = evaluateWithSessionsSync(deps.pipeline, e, deps.view, sessions, deps.observations);
+        late?.note(e, s.facts, s.alerts);
+        r = s;
+      } else r = await evaluateWithSessions(deps.pipeline, e, deps.view, sessions, deps.observations);
       c.suppressed += r.suppressed.length;
       for (const f of r.failures) {
         c.ruleFailures += 1;
@@ -187,7 +198,7 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
     }
     deps.onBatch?.(c);
   }
-  if (agg) await out(agg.flush());
+  await out(agg ? agg.flush() : [], true);
   await deps.observations?.flush();
   return c;
 }

@@ -6,7 +6,7 @@ import type { Alert } from '../core/alert/alert.js';
 import type { BaselineView } from '../core/baseline/view.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
 import { type EventSession, lineageOfEvent, lineageOfEventSync } from '../core/session/lineage.js';
-import { callerKey, isSessionKey, type SessionRecord } from '../core/session/record.js';
+import { callerKey, isSessionKey, type SessionAction, type SessionRecord } from '../core/session/record.js';
 import { atLeast } from '../core/severity.js';
 import type { SessionStore, SyncSessionStore } from '../ports.js';
 
@@ -89,4 +89,76 @@ export async function markAlerted(
 ): Promise<void> {
   if (!store.markAlerted) return;
   for (const k of keysToMark(e, facts, alerts)) await store.markAlerted(k);
+}
+
+/** Sources whose calls a session's log keeps (what the rules select: IAM, STS, sign-in). */
+export const LOGGED_SOURCES: ReadonlySet<string> = new Set([
+  'iam.amazonaws.com',
+  'sts.amazonaws.com',
+  'signin.amazonaws.com',
+]);
+
+/**
+ * The log entry of a call for the session's log: every IAM/STS/sign-in call made with a session whose lineage
+ * is known (a recorded session, or an IAM Identity Center one), and any call alerts were raised on. Null
+ * otherwise. The Lambda writes it (one PutItem per such call: see README "Tracing a session" for the cost).
+ */
+export function actionToLog(
+  e: NormalisedEvent,
+  facts: EventSession,
+  alerts: readonly Alert[],
+): SessionAction | null {
+  if (alerts.length > 0) return alertedAction(e, facts, alerts);
+  const used = callerKey(e);
+  if (!isSessionKey(used) || !LOGGED_SOURCES.has(e.eventSource)) return null;
+  const acting = facts.issued ? facts.acting : (facts.lineage?.chain.at(-1) ?? null);
+  if (acting?.key !== used) return null;
+  return {
+    key: used,
+    eventId: e.eventId,
+    eventTime: e.eventTime,
+    eventName: e.eventName,
+    eventSource: e.eventSource,
+    sourceIp: e.actor.sourceIp,
+    errorCode: e.errorCode,
+    alerts: [],
+  };
+}
+
+/**
+ * The log entry of a call alerts were raised on, in the log of the session that made it — or, for a first
+ * hop made without a session (an OIDC or SAML assumption, a user key's AssumeRole), of the session it issued.
+ * Null when there is no session to file it under, or no alert.
+ */
+export function alertedAction(
+  e: NormalisedEvent,
+  facts: EventSession,
+  alerts: readonly Alert[],
+): SessionAction | null {
+  if (alerts.length === 0) return null;
+  const used = callerKey(e);
+  const key = isSessionKey(used) ? used : (facts.issued?.key ?? null);
+  if (!key) return null;
+  return {
+    key,
+    eventId: e.eventId,
+    eventTime: e.eventTime,
+    eventName: e.eventName,
+    eventSource: e.eventSource,
+    sourceIp: e.actor.sourceIp,
+    errorCode: e.errorCode,
+    alerts: alerts.map((a) => ({ id: a.id, rule: a.rule, severity: a.severity, title: a.title })),
+  };
+}
+
+/** Marks the sessions of {@link keysToMark} and logs the call ({@link actionToLog}). */
+export async function recordAlerts(
+  e: NormalisedEvent,
+  facts: EventSession,
+  store: SessionStore,
+  alerts: readonly Alert[],
+): Promise<void> {
+  if (alerts.length > 0) await markAlerted(e, facts, store, alerts);
+  const action = store.logAction ? actionToLog(e, facts, alerts) : null;
+  if (action) await store.logAction?.(action);
 }

@@ -11,7 +11,7 @@ import { normaliseRecord } from '../core/cloudtrail/normalise.js';
 import { resolveLineage } from '../core/session/lineage.js';
 import { type AlertOrigin, originOf } from '../core/session/origin.js';
 import { callerKey, isSessionKey, type SessionRecord, sessionFromEvent } from '../core/session/record.js';
-import type { SessionStore } from '../ports.js';
+import type { SessionIndex, SessionStore } from '../ports.js';
 import { DetectionPipeline } from './detect.js';
 import { type RawItem, replay } from './replay.js';
 
@@ -26,16 +26,30 @@ export interface TraceAction {
   eventId: string;
 }
 
+/** An alert in a trace: at least these fields (archives give the whole {@link Alert}). */
+export interface TraceAlert {
+  id: string;
+  rule: string;
+  severity: string;
+  title: string;
+  eventId: string;
+  eventName: string;
+  eventTime: string;
+}
+
 export interface TraceReport {
   /** What was asked (key, event id or session ARN). */
   query: string;
   /** The session key the query resolved to, or null. */
   key: string | null;
   origin: AlertOrigin | null;
-  /** Calls made with the chain's sessions, in time order (archives only). */
+  /** Calls made with the chain's sessions, in time order (from the store: see {@link traceFromStore}). */
   actions: TraceAction[] | null;
-  /** Alerts raised on those calls or on issuing the chain's sessions (archives only). */
-  alerts: Alert[] | null;
+  /**
+   * Alerts raised on those calls or on issuing the chain's sessions: whole alerts from archives, the
+   * log's summaries from the store.
+   */
+  alerts: TraceAlert[] | null;
   /** Why something could not be answered. */
   notes: string[];
 }
@@ -117,29 +131,82 @@ export async function traceFromRecords(
   return { query, key, origin: originOf(lineage), actions: acts, alerts: raised, notes };
 }
 
-/** Trace from the store: a key only (no index by event id or session ARN); no actions or alerts. */
+/**
+ * Trace from the store (embedded or the stack's table): a key, a session ARN (the newest session recorded
+ * under it) or the event id of an alerted call. Actions are what the store keeps: the chain's issuing calls
+ * (from the session records) and the per-session log — the IAM/STS/sign-in calls of recorded sessions and the
+ * calls alerts were raised on — in time order; the alerts are the log's summaries.
+ */
 export async function traceFromStore(
   query: string,
-  store: SessionStore,
+  store: SessionStore & SessionIndex,
   nowMs: number,
 ): Promise<TraceReport> {
-  const notes = ['the store keeps session records only: run with --from ARCHIVE... for actions and alerts'];
-  if (!/^A[SK]IA[A-Z0-9]{12,}$/.test(query)) {
+  const notes: string[] = [];
+  let key: string | null = null;
+  if (KEY_RE.test(query)) key = query;
+  else if (query.startsWith('arn:')) {
+    const keys = await store.keysOfSessionArn(query, nowMs, 20);
+    key = keys[0] ?? null;
+    if (keys.length > 1)
+      notes.push(
+        `${keys.length} sessions recorded under ${query}: the newest is traced; the others: ${keys.slice(1).join(', ')}`,
+      );
+  } else key = await store.keyOfEvent(query);
+  if (!key) {
     notes.push(
-      'the store is looked up by access key; pass --from ARCHIVE... to trace an event id or a session ARN',
+      query.startsWith('arn:')
+        ? `no session recorded under ${query} (sessions of unbaselined service roles are not recorded; records are kept 30 days after expiry)`
+        : `event ${query} is not in the store's log: it keeps the IAM/STS/sign-in calls of recorded sessions and the calls alerts were raised on; pass the access key (ASIA…) or --from ARCHIVE... for any other event`,
     );
-    return { query, key: null, origin: null, actions: null, alerts: null, notes };
+    return { query, key: null, origin: null, actions: [], alerts: [], notes };
   }
-  const lineage = await resolveLineage(query, nowMs, (k, at) => store.get(k, at));
-  return { query, key: query, origin: originOf(lineage), actions: null, alerts: null, notes };
+  const lineage = await resolveLineage(key, nowMs, (k, at) => store.get(k, at));
+  const keys = new Set(lineage.chain.map((r) => r.key).filter((k): k is string => k !== null));
+  keys.add(key);
+  const logged = (await Promise.all([...keys].map((k) => store.actionsOf(k)))).flat();
+  const byEvent = new Map<string, TraceAction>();
+  const alerts: TraceAlert[] = [];
+  for (const r of lineage.chain) {
+    // A chained hop's issuing call is a call of its parent session.
+    if (r.parentKey)
+      byEvent.set(r.eventId, {
+        key: r.parentKey,
+        eventTime: r.issuedAt,
+        eventName: r.eventName,
+        eventSource: 'sts.amazonaws.com',
+        sourceIp: r.sourceIp,
+        errorCode: null,
+        eventId: r.eventId,
+      });
+  }
+  for (const a of logged) {
+    const { alerts: marks, ...act } = a;
+    byEvent.set(a.eventId, act);
+    for (const m of marks)
+      alerts.push({ ...m, eventId: a.eventId, eventName: a.eventName, eventTime: a.eventTime });
+  }
+  notes.push(
+    "from the store: the IAM/STS/sign-in calls of the chain's recorded sessions (at most 100 a session) and the calls alerts were raised on; --from ARCHIVE... lists every call of the archives",
+  );
+  return {
+    query,
+    key,
+    origin: originOf(lineage),
+    actions: [...byEvent.values()].sort(byTime),
+    alerts: alerts.sort((a, b) => a.eventTime.localeCompare(b.eventTime) || a.rule.localeCompare(b.rule)),
+    notes,
+  };
 }
+
+const KEY_RE = /^A[SK]IA[A-Z0-9]{12,}$/;
 
 function resolveQuery(
   q: string,
   byEvent: Map<string, string>,
   bySessionArn: Map<string, string>,
 ): string | null {
-  if (/^A[SK]IA[A-Z0-9]{12,}$/.test(q)) return q;
+  if (KEY_RE.test(q)) return q;
   if (q.startsWith('arn:')) return bySessionArn.get(q) ?? null;
   return byEvent.get(q) ?? null;
 }

@@ -84,7 +84,7 @@ describe('iamwatch trace --from', () => {
 });
 
 describe('iamwatch trace (store)', () => {
-  it('asks for an access key, says what it cannot answer', async () => {
+  it('an event id the store does not hold is a normal answer that says what to pass instead', async () => {
     const r = await runCli(['trace', applyEventId, '--store-dir', join(dir, 'store')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('--from');

@@ -196,6 +196,13 @@ export class Dynamo {
     return items;
   }
 
+  /** One page of a Query (one call): for bounded reads that must not page through a large partition. */
+  async queryPage(input: Omit<QueryCommandInput, 'TableName'>): Promise<Item[]> {
+    const full: QueryCommandInput = { TableName: this.table, ...input };
+    const out = await this.call('Query', () => this.doc.send(new QueryCommand(full)));
+    return (out.Items ?? []) as Item[];
+  }
+
   /** BatchGet in chunks of 100, retrying unprocessed keys with backoff. */
   async batchGet(keys: Item[], consistent = false): Promise<Item[]> {
     const out: Item[] = [];

@@ -140,3 +140,10 @@ export function lookupBuckets(query: string): { kind: 'subject' | 'caller'; buck
 /** Session record of a temporary access key (lineage; see TABLE.md). */
 export const sessionPk = (key: string) => `SESSION#${key}`;
 export const SESSION_SK = 'S';
+/** GSI bucket of session records by session ARN (`gsi1sk` = `<issued ms, 15 digits>#<key>`), for `iamwatch trace ARN`. */
+export const sessionArnBucket = (arn: string) => `SESSIONARN#${arn}`;
+/** A logged call in its session's partition, in time order. */
+export const sessionLogSk = (eventTime: string, eventId: string) => `L#${eventTime}#${eventId}`;
+export const SESSION_LOG_PREFIX = 'L#';
+/** GSI bucket of a logged call by event id (`gsi1sk` = the session key), for `iamwatch trace EVENT-ID`. */
+export const eventBucket = (eventId: string) => `EVENT#${eventId}`;

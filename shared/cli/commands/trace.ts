@@ -172,6 +172,14 @@ export function renderTraceTree(r: TraceReport): string {
       out.push(
         `  ${indent}   issued ${t(h.at, 40)}${h.sourceIp ? ` from ${t(h.sourceIp, 60)}` : ''} · event ${t(h.eventId, 80)}`,
       );
+      if (h.sourceIdentity) out.push(`  ${indent}   source identity ${t(h.sourceIdentity, 80)}`);
+      if (h.tags) {
+        const transitive = new Set(h.transitiveTagKeys ?? []);
+        const list = Object.entries(h.tags)
+          .map(([k, v]) => `${t(k, 128)}=${t(v, 256)}${transitive.has(k) ? ' (transitive)' : ''}`)
+          .join(', ');
+        out.push(`  ${indent}   tags ${list}`);
+      }
     });
   }
   if (r.actions) {

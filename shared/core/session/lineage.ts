@@ -5,7 +5,14 @@
  * lookup is passed in (a Map in replay, DynamoDB in the Lambda) and answers for a moment in event time.
  */
 import type { NormalisedEvent } from '../cloudtrail/types.js';
-import { callerKey, isSessionKey, type SessionRecord, sessionFromEvent } from './record.js';
+import {
+  callerKey,
+  ISSUING_EVENTS,
+  inheritFromParent,
+  isSessionKey,
+  type SessionRecord,
+  sessionFromEvent,
+} from './record.js';
 
 /** Looks a session up as of `atMs` (event time): null when never seen or no longer retained at `atMs`. */
 export type SessionLookup = (
@@ -23,6 +30,11 @@ export interface Lineage {
   complete: boolean;
   /** Why the chain is incomplete, or how it starts. */
   why: string;
+  /**
+   * The key the walk looked up and did not find (not seen yet, or past retention), when that is why the chain
+   * is incomplete: replay asks again once more records are read (shared/app/replay-lineage.ts).
+   */
+  missing?: string;
 }
 
 /**
@@ -39,6 +51,7 @@ function* walkFrom(key: string, maxHops: number): Walk<Lineage> {
       chain: [],
       complete: false,
       why: `origin unknown: session ${key} was issued before the retained state or has not been seen`,
+      missing: key,
     };
   }
   return yield* extend([first], maxHops);
@@ -63,11 +76,13 @@ function* extend(newestFirst: SessionRecord[], maxHops: number): Walk<Lineage> {
     const parent =
       (yield parentKey) ?? identityCenterSession(cur.caller, parentKey, cur.issuedAt, cur.eventId);
     if (!parent) {
-      return done(
+      const l = done(
         newestFirst,
         false,
         `origin unknown: parent session ${parentKey} was issued before the retained state or has not been seen`,
       );
+      l.missing = parentKey;
+      return l;
     }
     newestFirst.push(parent);
     cur = parent;
@@ -154,10 +169,14 @@ export interface EventSession {
 
 /** The walk for one event (see {@link lineageOfEvent}). */
 function* eventWalk(e: NormalisedEvent, maxHops: number): Walk<EventSession> {
-  const issued = sessionFromEvent(e);
-  if (issued) {
-    const lineage = yield* extend([issued], maxHops);
-    return { issued, lineage, acting: lineage.chain.length >= 2 ? (lineage.chain.at(-2) ?? null) : null };
+  const fromEvent = sessionFromEvent(e);
+  if (fromEvent) {
+    const lineage = yield* extend([fromEvent], maxHops);
+    const acting = lineage.chain.length >= 2 ? (lineage.chain.at(-2) ?? null) : null;
+    // Transitive tags and sourceIdentity flow from the parent (the record written carries them on).
+    const issued = acting ? inheritFromParent(fromEvent, acting) : fromEvent;
+    if (issued !== fromEvent) lineage.chain[lineage.chain.length - 1] = issued;
+    return { issued, lineage, acting };
   }
   const used = callerKey(e);
   if (!isSessionKey(used)) return NO_SESSION;
@@ -231,5 +250,11 @@ export function lineageOfEventSync(
   get: SyncSessionLookup,
   maxHops = MAX_HOPS,
 ): EventSession {
+  // Most events neither issue a session nor use one: no walk to start (replay's per-record cost).
+  if (
+    !(e.eventSource === 'sts.amazonaws.com' && ISSUING_EVENTS.has(e.eventName)) &&
+    !isSessionKey(callerKey(e))
+  )
+    return NO_SESSION;
   return runSync(eventWalk(e, maxHops), e.eventTimeMs, get);
 }

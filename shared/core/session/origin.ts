@@ -29,6 +29,12 @@ export interface OriginHop {
   sessionName?: string | null;
   /** OIDC provider host or SAML provider (additive). */
   provider?: string | null;
+  /** `sourceIdentity` of the session (set at the first hop, kept along the chain; additive). */
+  sourceIdentity?: string;
+  /** Session tags, inherited transitive ones included (attacker-influenced text; additive). */
+  tags?: Record<string, string>;
+  /** Keys of `tags` passed on down the chain (additive). */
+  transitiveTagKeys?: string[];
 }
 
 /** `origin` of the alert JSON. */
@@ -59,6 +65,9 @@ function hopOf(r: SessionRecord): OriginHop {
   else hop.user = r.user;
   hop.key = r.key;
   if (r.sessionName) hop.sessionName = r.sessionName;
+  if (r.sourceIdentity) hop.sourceIdentity = r.sourceIdentity;
+  if (r.tags) hop.tags = r.tags;
+  if (r.transitiveTagKeys) hop.transitiveTagKeys = r.transitiveTagKeys;
   return hop;
 }
 

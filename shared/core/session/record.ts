@@ -37,6 +37,13 @@ export interface SessionRecord {
   parentKey: string | null;
   /** `sourceIdentity` set at the first hop and propagated through the chain. */
   sourceIdentity: string | null;
+  /**
+   * Session tags (attacker-influenced text): the tags passed at issue (`tags`, or `principalTags` from a SAML
+   * assertion or OIDC token) plus the transitive tags of the parent session. Absent when none.
+   */
+  tags?: Record<string, string>;
+  /** Tag keys passed on to the sessions this one chains into (its own transitive keys and the incoming ones). */
+  transitiveTagKeys?: string[];
   /** `sharedEventID` of a cross-account copy of the same call. */
   sharedEventId: string | null;
   sourceIp: string | null;
@@ -53,6 +60,30 @@ export interface SessionRecord {
   rank: number;
   /** Set by the store when an alert was raised on this session. */
   alerted?: boolean;
+}
+
+/** An alert raised on a session's call, as the session log keeps it (a summary of the alert). */
+export interface SessionAlertMark {
+  id: string;
+  rule: string;
+  severity: string;
+  title: string;
+}
+
+/**
+ * A call a session made, as the store's per-session log keeps it for `iamwatch trace`: in the Lambda, the
+ * calls alerts were raised on (see README "Tracing a session" for why not every call).
+ */
+export interface SessionAction {
+  /** The session that made the call (or, for an alerted first hop made without a session, the one issued). */
+  key: string;
+  eventId: string;
+  eventTime: string;
+  eventName: string;
+  eventSource: string;
+  sourceIp: string | null;
+  errorCode: string | null;
+  alerts: SessionAlertMark[];
 }
 
 /** Events that return temporary credentials. */
@@ -138,7 +169,11 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     identity = identity && /^\d{12}$/.test(identity) ? `arn:aws:iam::${identity}:root` : identity;
   }
   if (identity === null && sessionArn) identity = roleOfSession(sessionArn);
+  const tags = tagsOf(req);
+  const transitive = transitiveKeysOf(req);
   return {
+    ...(tags ? { tags } : {}),
+    ...(transitive ? { transitiveTagKeys: transitive } : {}),
     key,
     eventId: e.eventId,
     eventName: e.eventName,
@@ -165,6 +200,69 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     expiresMs,
     rank,
   };
+}
+
+/** At most this many tags per session (AWS allows 50 session tags). */
+const MAX_TAGS = 50;
+
+/**
+ * Tags of an issuing call: `tags` (AssumeRole, GetFederationToken: `[{key, value}]`), `principalTags`
+ * (AssumeRoleWithSAML/WebIdentity: `{key: value}`) and `incomingTransitiveTags` (a chained AssumeRole: the
+ * parent's transitive tags, `{key: value}`). Null when none.
+ */
+function tagsOf(req: Record<string, unknown> | null): Record<string, string> | null {
+  if (!req) return null;
+  // A Map, then fromEntries: a tag key such as `__proto__` stays an own property.
+  const out = new Map<string, string>();
+  const add = (k: unknown, v: unknown) => {
+    if (typeof k !== 'string' || k === '' || out.size >= MAX_TAGS || out.has(k)) return;
+    out.set(k, typeof v === 'string' ? v : String(v ?? ''));
+  };
+  for (const field of ['incomingTransitiveTags', 'principalTags']) {
+    const m = obj(req[field]);
+    if (m) for (const [k, v] of Object.entries(m)) add(k, v);
+  }
+  const list = req.tags;
+  if (Array.isArray(list)) for (const t of list) add(obj(t)?.key, obj(t)?.value);
+  else {
+    const m = obj(list);
+    if (m) for (const [k, v] of Object.entries(m)) add(k, v);
+  }
+  return out.size > 0 ? Object.fromEntries(out) : null;
+}
+
+/** `transitiveTagKeys` plus the keys of `incomingTransitiveTags` (they stay transitive down the chain). */
+function transitiveKeysOf(req: Record<string, unknown> | null): string[] | null {
+  if (!req) return null;
+  const keys = new Set<string>();
+  const incoming = obj(req.incomingTransitiveTags);
+  if (incoming) for (const k of Object.keys(incoming)) keys.add(k);
+  if (Array.isArray(req.transitiveTagKeys))
+    for (const k of req.transitiveTagKeys) if (typeof k === 'string' && k !== '') keys.add(k);
+  return keys.size > 0 ? [...keys].slice(0, MAX_TAGS).sort() : null;
+}
+
+/**
+ * What a chained session inherits from its parent, as AWS passes it: the parent's transitive tags (and their
+ * keys stay transitive) and the parent's `sourceIdentity`, which cannot change along a chain. What the
+ * issuing record shows itself wins (CloudTrail writes `incomingTransitiveTags` on a chained call). Pure; the
+ * record is returned unchanged when nothing is inherited.
+ */
+export function inheritFromParent(rec: SessionRecord, parent: SessionRecord): SessionRecord {
+  const inherited = new Map<string, string>();
+  for (const k of parent.transitiveTagKeys ?? []) {
+    const v = parent.tags && Object.hasOwn(parent.tags, k) ? parent.tags[k] : undefined;
+    if (v !== undefined && !(rec.tags && Object.hasOwn(rec.tags, k))) inherited.set(k, v);
+  }
+  const newKeys = [...inherited.keys()];
+  const sourceIdentity = rec.sourceIdentity ?? parent.sourceIdentity;
+  if (newKeys.length === 0 && sourceIdentity === rec.sourceIdentity) return rec;
+  const out: SessionRecord = { ...rec, sourceIdentity };
+  if (newKeys.length > 0) {
+    out.tags = { ...Object.fromEntries(inherited), ...(rec.tags ?? {}) };
+    out.transitiveTagKeys = [...new Set([...(rec.transitiveTagKeys ?? []), ...newKeys])].sort();
+  }
+  return out;
 }
 
 /** `Oct 2, 2019, 11:12:29 PM`: how CloudTrail writes most expirations (UTC). */
