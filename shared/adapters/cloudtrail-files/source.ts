@@ -8,14 +8,8 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
-import {
-  bracketDepth,
-  isBlank,
-  isSingleObject,
-  processText,
-  splitRecordBytes,
-  type TextSink,
-} from './scan.js';
+import { splitRecordBytes } from './record-split.js';
+import { bracketDepth, isBlank, isSingleObject, processText, type TextSink } from './scanner.js';
 import { clip, ioReason } from './text.js';
 import type { FileChunk, RelevanceTest, SourceConfig, SourceProblem, SourceRecord } from './types.js';
 
