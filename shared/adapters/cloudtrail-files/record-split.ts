@@ -181,8 +181,9 @@ const EVENT_SOURCE_BYTES = Buffer.from(EVENT_SOURCE, 'latin1');
 
 /**
  * {@link elementSpans} specialised for UTF-8 bytes: the same scan and the same answers, with the bytes
- * read directly and strings skipped by an inline loop (a native search per string costs more than it
- * saves on CloudTrail's short strings). This loop is most of the split's time.
+ * read directly instead of through closures shared with the string scan (which made the loop
+ * polymorphic). Strings are still jumped over with Buffer#indexOf for the closing quote: an inline byte
+ * loop measured 25% slower. This loop is most of the split's time.
  */
 function elementSpansOfBytes(b: Uint8Array, from: number, to: number): Elements | null {
   const el: Elements = { starts: [], ends: [], nameFrom: [], nameTo: [] };
