@@ -1,5 +1,5 @@
 // iamwatch benchmark suite: prints figures and ratios against references measured in the same run.
-// Usage: npm run bench [-- --events 1000000] [--no-5m] [--quick]
+// Usage: npm run bench [-- --events 1000000] [--no-5m] [--quick] [--replay-only]
 // Data: generated with `iamwatch generate` into bench/out/ (kept between runs).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -105,8 +105,8 @@ async function main() {
   });
   const lib = await import(path.join(out, 'lib.mjs'));
 
-  // (a) replay throughput vs gunzip + JSON.parse and vs jq
-  log(`\n(a) replay throughput on ${fmt(N)} generated records`);
+  // (a) replay throughput against the gunzip + JSON.parse floor, DuckDB and jq; (b) its peak RSS.
+  // Two corpus shapes (many small objects, few large ones) and the generated organisation: bench/replay-bench.mjs.
   const dir = ensureData(N);
   const files = listGz(dir);
   const baseline = path.join(dir, 'baseline.yaml');
@@ -117,116 +117,27 @@ async function main() {
     printTable();
     return;
   }
-  let floorRecords = 0;
-  const t0 = performance.now();
-  for (const f of files)
-    floorRecords += JSON.parse(gunzipSync(readFileSync(f)).toString('utf8')).Records.length;
-  const floorSecs = (performance.now() - t0) / 1000;
-  const floorRate = floorRecords / floorSecs;
-  row(
-    'a',
-    'gunzip + JSON.parse floor (1 core, in-process)',
-    fmt(floorRate),
-    'records/s',
-    `${fmt(floorRecords)} records`,
-  );
-
-  const runReplay = (workers) =>
-    timed(
-      process.execPath,
-      [
-        cli,
-        'replay',
-        path.join(dir, 'cloudtrail'),
-        '--baseline',
-        baseline,
-        '--quiet',
-        '--workers',
-        String(workers),
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-  const r1 = runReplay(0);
-  const rate1 = floorRecords / r1.seconds;
-  row(
-    'a',
-    'replay, 1 core (--workers 0)',
-    fmt(rate1),
-    'records/s',
-    'floor',
-    `${(rate1 / floorRate).toFixed(2)}× floor`,
-    '≥ 0.5×',
-    rate1 / floorRate >= 0.5 ? 'yes' : 'MISS',
-  );
-  const r2 = runReplay(2);
-  const rate2 = floorRecords / r2.seconds;
-  row(
-    'a',
-    'replay, 2 workers',
-    fmt(rate2),
-    'records/s',
-    'floor',
-    `${(rate2 / floorRate).toFixed(2)}× floor`,
-    '≥ 1.0×',
-    rate2 / floorRate >= 1 ? 'yes' : 'MISS',
-  );
-  const alerts = r2.stdout.split('\n').filter(Boolean).length;
-  row(
-    'a',
-    'alerts raised (same output for 0 and 2 workers)',
-    alerts,
-    'alerts',
-    '',
-    r1.stdout === r2.stdout ? 'identical' : 'DIFFERENT',
-  );
-
   if (spawnSync('jq', ['--version']).status !== 0) {
     log('installing jq from Debian packages …');
     spawnSync('bash', ['-c', 'apt-get update -qq && apt-get install -y -qq jq'], { stdio: 'inherit' });
   }
-  const names = JSON.stringify(pairsOf(lib));
-  const listFile = path.join(out, 'files.txt');
-  writeFileSync(listFile, files.join('\n'));
-  const jq = timed('bash', [
-    '-c',
-    `xargs -a '${listFile}' -d '\\n' zcat | jq -c --argjson n '${names}' '.Records[] | select((.eventSource + "|" + .eventName) as $k | $n | index($k))' | wc -l`,
-  ]);
-  const jqRate = floorRecords / jq.seconds;
-  row(
-    'a',
-    'jq selection of the same eventNames',
-    fmt(jqRate),
-    'records/s',
-    '',
-    `replay 2w = ${(rate2 / jqRate).toFixed(1)}× jq`,
-    '≥ 10×',
-    rate2 / jqRate >= 10 ? 'yes' : 'MISS',
-  );
-
-  // (b) peak RSS
-  log('\n(b) peak RSS');
-  row(
-    'b',
-    `replay peak RSS at ${fmt(N)} records (2 workers)`,
-    fmt(r2.rssMb),
-    'MB',
-    '',
-    '',
-    '≤ 300 MB',
-    r2.rssMb <= 300 ? 'yes' : 'MISS',
-  );
-  row(
-    'b',
-    `replay peak RSS at ${fmt(N)} records (1 core)`,
-    fmt(r1.rssMb),
-    'MB',
-    '',
-    '',
-    '≤ 300 MB',
-    r1.rssMb <= 300 ? 'yes' : 'MISS',
-  );
+  const { benchReplay } = await import('./replay-bench.mjs');
+  await benchReplay({
+    cli,
+    out,
+    genDir: dir,
+    shapeSource: N >= 300_000 ? dir : ensureData(quick ? 100_000 : 1_000_000),
+    pairs: pairsOf(lib),
+    quick,
+    row,
+    fmt,
+    median,
+    log,
+  });
+  if (args.includes('--replay-only')) {
+    printTable();
+    return;
+  }
   if (BIG) {
     const big = ensureData(BIG);
     const rb = timed(

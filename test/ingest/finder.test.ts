@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Finder } from '../../shared/adapters/cloudtrail-files/scan.js';
+import { Finder } from '../../shared/adapters/cloudtrail-files/finder.js';
 
 describe('Finder', () => {
   it('finds exactly what String#indexOf finds (property)', () => {

@@ -130,6 +130,13 @@ export class Job {
 /** Files queued on one worker, so that it never idles while the main thread waits on an earlier file. */
 export const JOBS_PER_WORKER = 8;
 
+/**
+ * V8 limits of a worker's heap. Its young generation holds one object's records while they are split and
+ * posted, then garbage: a small one is collected often and cheaply, where V8's default semi-spaces let
+ * each worker's RSS grow by ~10 MB for nothing (1M generated records, 2 workers: 297 -> 277 MB peak).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 4 };
+
 interface Slot {
   worker: Worker;
   jobs: Job[];
@@ -153,7 +160,8 @@ export class WorkerPool {
     private readonly onWorkerFailure: (message: string) => void = () => {},
   ) {
     for (let k = 0; k < size; k++) {
-      const slot: Slot = { worker: new Worker(url, { workerData: cfg }), jobs: [], dead: false };
+      const worker = new Worker(url, { workerData: cfg, resourceLimits: WORKER_LIMITS });
+      const slot: Slot = { worker, jobs: [], dead: false };
       slot.worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
       // Messages of one worker arrive in order, and it sends its files' pieces one file after the
       // other: a piece that cannot be received belongs to the oldest file still open on that worker.

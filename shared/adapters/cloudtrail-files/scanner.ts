@@ -1,24 +1,42 @@
 /**
- * A string-aware brace/bracket scanner over JSON text. It splits `{"Records":[…]}` documents,
- * arrays and single records into per-record spans and reads each record's TOP-LEVEL
- * `eventSource`/`eventName` without building objects, so that records the caller does not need
- * are never `JSON.parse`d. Whenever the scan cannot decide, the text is parsed instead.
+ * The JSON scanner: a string-aware brace/bracket scanner over JSON text. It splits `{"Records":[…]}`
+ * documents, arrays and single records into per-record spans and reads each record's TOP-LEVEL
+ * `eventSource`/`eventName` without building objects, so that records the caller does not need are
+ * never `JSON.parse`d. Whenever the scan cannot decide, the text is parsed instead. One-line S3 log
+ * objects go to the record split first (./record-split.ts).
+ *
+ * Over 500 lines on purpose: the Scanner class is one state machine (values, members, strings, line
+ * counting) whose methods share its cursor and status; cutting it across files would split one algorithm.
  */
-import { jsonReason } from './text.js';
+import {
+  BSLASH,
+  COLON,
+  COMMA,
+  CR,
+  emitParsed,
+  jsonReason,
+  KEY_DETAIL,
+  KEY_DETAIL_TYPE,
+  KEY_EVENT_NAME,
+  KEY_EVENT_SOURCE,
+  KEY_OTHER,
+  KEY_RECORDS,
+  kindOf,
+  LBRACE,
+  LBRACK,
+  NL,
+  parsedIsRelevant,
+  QUOTE,
+  RBRACE,
+  RBRACK,
+  SPACE,
+  TAB,
+  type TextSink,
+} from './json.js';
+import { FAST_PARSE_MAX_CHARS, splitRecords } from './record-split.js';
 import type { PairsRelevance, RelevanceTest } from './types.js';
 
-const QUOTE = 34;
-const BSLASH = 92;
-const LBRACE = 123;
-const RBRACE = 125;
-const LBRACK = 91;
-const RBRACK = 93;
-const COMMA = 44;
-const COLON = 58;
-const NL = 10;
-const CR = 13;
-const SPACE = 32;
-const TAB = 9;
+export type { TextSink } from './json.js';
 
 /**
  * Runs of text that are neither brackets nor newlines, and whole strings, skipped at native speed.
@@ -33,13 +51,6 @@ const STRING = /"[^"\\\n]*(?:\\.[^"\\\n]*){0,256}"/y;
 const OK = 0;
 const INCOMPLETE = 1;
 const MALFORMED = 2;
-
-const KEY_OTHER = 0;
-const KEY_EVENT_SOURCE = 1;
-const KEY_EVENT_NAME = 2;
-const KEY_RECORDS = 3;
-const KEY_DETAIL = 4;
-const KEY_DETAIL_TYPE = 5;
 
 /** One record (or non-record element) found by the scan. */
 interface Span {
@@ -63,15 +74,7 @@ interface Members {
   records: 'none' | 'array' | 'not-array';
 }
 
-/** Receives what a text held, in order. */
-export interface TextSink {
-  readonly relevant: RelevanceTest | undefined;
-  record(raw: Record<string, unknown>, line: number): void;
-  /** A record rejected by `relevant`. */
-  skip(): void;
-  problem(line: number | null, reason: string): void;
-}
-
+/** How {@link processText} treats a text. */
 export interface TextOptions {
   /** When the FIRST value of the text is incomplete, emit nothing and return `deferred`. */
   deferIfIncomplete?: boolean;
@@ -441,20 +444,6 @@ class Scanner {
   }
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-function kindOf(v: unknown): string {
-  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
-}
-
-function parsedIsRelevant(rec: Record<string, unknown>, relevant: RelevanceTest): boolean {
-  const es = rec.eventSource;
-  const en = rec.eventName;
-  return typeof es === 'string' && typeof en === 'string' ? relevant(es, en) : true;
-}
-
 /** Emits the spans of one value; JSON.parse only where needed. Returns how many were records. */
 function emitSpans(text: string, spans: Span[], sink: TextSink): number {
   const relevant = sink.relevant;
@@ -490,46 +479,6 @@ function emitSpans(text: string, spans: Span[], sink: TextSink): number {
   return records;
 }
 
-function emitElement(el: unknown, index: number, line: number, sink: TextSink): void {
-  if (!isObject(el)) {
-    sink.problem(line, `record ${index} is not an object (${kindOf(el)})`);
-    return;
-  }
-  let rec = el;
-  if ('detail-type' in el && 'detail' in el) {
-    if (!isObject(el.detail)) {
-      const prefix = index > 0 ? `record ${index}: ` : '';
-      sink.problem(line, `${prefix}EventBridge event detail is not an object (${kindOf(el.detail)})`);
-      return;
-    }
-    rec = el.detail;
-  }
-  if (sink.relevant && !parsedIsRelevant(rec, sink.relevant)) sink.skip();
-  else sink.record(rec, line);
-}
-
-/** The slow path: a value that was parsed whole. Same shapes and outcomes as the scan. */
-function emitParsed(value: unknown, line: number, sink: TextSink): void {
-  if (Array.isArray(value)) {
-    for (let k = 0; k < value.length; k++) emitElement(value[k], k + 1, line, sink);
-    return;
-  }
-  if (!isObject(value)) {
-    sink.problem(line, `not a CloudTrail record (${kindOf(value)})`);
-    return;
-  }
-  if ('Records' in value) {
-    const records = value.Records;
-    if (!Array.isArray(records)) sink.problem(line, 'Records is not an array');
-    else for (let k = 0; k < records.length; k++) emitElement(records[k], k + 1, line, sink);
-    return;
-  }
-  emitElement(value, 0, line, sink);
-}
-
-/** Texts up to this size may be parsed whole (CloudTrail's S3 objects are a few MB). */
-const FAST_PARSE_MAX_CHARS = 64 * 1024 * 1024;
-
 function isSingleLine(text: string): boolean {
   const nl = text.indexOf('\n');
   return nl < 0 || nl >= text.length - 2;
@@ -553,370 +502,6 @@ function parseFailure(text: string): unknown {
     return err;
   }
 }
-
-const RECORDS_HEAD = '{"Records":[';
-
-/** How common a character is in CloudTrail JSON (lower is rarer), for choosing where a search starts. */
-function commonness(c: number): number {
-  if (
-    c === QUOTE ||
-    c === COLON ||
-    c === COMMA ||
-    c === LBRACE ||
-    c === RBRACE ||
-    c === LBRACK ||
-    c === RBRACK
-  )
-    return 100;
-  if (c >= 97 && c <= 122) return 10; // a-z
-  if (c >= 48 && c <= 57) return 8; // 0-9
-  if (c === 45 || c === 46 || c === 47 || c === 95) return 6; // - . / _
-  if (c >= 65 && c <= 90) return 2; // A-Z
-  return 1;
-}
-
-/**
- * Finds a literal by searching first for its tail from its rarest character on. indexOf scans for
- * the pattern's first character, so `"eventName":"` (a quote first) runs several times slower than
- * `Name":"` over JSON, where quotes are everywhere. Works on strings and on (UTF-8) Buffers.
- */
-export class Finder {
-  private readonly k: number;
-  private readonly head: string;
-  private readonly tail: string;
-  private readonly headBytes: Buffer;
-  private readonly tailBytes: Buffer;
-
-  constructor(readonly pattern: string) {
-    let k = 0;
-    for (let i = 1; i < pattern.length; i++) {
-      if (commonness(pattern.charCodeAt(i)) < commonness(pattern.charCodeAt(k))) k = i;
-    }
-    this.k = k;
-    this.head = pattern.slice(0, k);
-    this.tail = pattern.slice(k);
-    this.headBytes = Buffer.from(this.head, 'utf8');
-    this.tailBytes = Buffer.from(this.tail, 'utf8');
-  }
-
-  /** Index of the first occurrence at or after `from`; -1 when there is none. */
-  next(text: string, from: number): number {
-    const k = this.k;
-    for (let at = text.indexOf(this.tail, from + k); at >= 0; at = text.indexOf(this.tail, at + 1)) {
-      if (k === 0 || text.startsWith(this.head, at - k)) return at - k;
-    }
-    return -1;
-  }
-
-  /** The same over bytes: the byte offset of the first occurrence at or after byte `from`. */
-  nextByte(buf: Buffer, from: number): number {
-    const k = this.headBytes.length;
-    const tail = this.tailBytes;
-    const head = this.headBytes;
-    search: for (let at = buf.indexOf(tail, from + k); at >= 0; at = buf.indexOf(tail, at + 1)) {
-      // The head is a few bytes: comparing here beats a call into Buffer#compare.
-      for (let i = 0, j = at - k; i < k; i++, j++) if (buf[j] !== head[i]) continue search;
-      return at - k;
-    }
-    return -1;
-  }
-}
-
-const needleFinders = new WeakMap<readonly string[], Finder[]>();
-
-function findersOf(needles: readonly string[]): Finder[] {
-  let f = needleFinders.get(needles);
-  if (!f) {
-    f = needles.map((n) => new Finder(n));
-    needleFinders.set(needles, f);
-  }
-  return f;
-}
-
-/** What the split reads of a text: the same questions over a string or over UTF-8 bytes. */
-interface Hay {
-  readonly length: number;
-  /** The elements of the array body [from, to); null unless all are objects and it balances. */
-  spans(from: number, to: number): Elements | null;
-  /** Code unit (string) or byte (Buffer) at `i`: only ever asked of ASCII structure. */
-  code(i: number): number;
-  find(f: Finder, from: number): number;
-  text(from: number, to: number): string;
-}
-
-function stringHay(s: string): Hay {
-  return {
-    length: s.length,
-    spans: (from, to) =>
-      elementSpans(
-        (i) => s.charCodeAt(i),
-        (i) => s.indexOf('"', i),
-        from,
-        to,
-      ),
-    code: (i) => s.charCodeAt(i),
-    find: (f, from) => f.next(s, from),
-    text: (from, to) => s.slice(from, to),
-  };
-}
-
-function bytesHay(b: Buffer): Hay {
-  return {
-    length: b.length,
-    spans: (from, to) =>
-      elementSpans(
-        (i) => b[i] as number,
-        (i) => b.indexOf(QUOTE, i),
-        from,
-        to,
-      ),
-    code: (i) => b[i] ?? -1,
-    find: (f, from) => f.nextByte(b, from),
-    // Pieces start at `{` and end after `}`, so a cut never splits a UTF-8 sequence.
-    text: (from, to) => b.toString('utf8', from, to),
-  };
-}
-
-/** What the depth scan learnt of an array body's elements. */
-interface Elements {
-  starts: number[];
-  ends: number[];
-  /**
-   * Per element, the span of its top-level `eventName` string value; -1 unless the element has exactly
-   * one top-level `eventName` and one `eventSource`, both plain strings (otherwise it is undecided).
-   */
-  nameFrom: number[];
-  nameTo: number[];
-}
-
-const EVENT_NAME = 'eventName';
-const EVENT_SOURCE = 'eventSource';
-const KEY_NONE = 0;
-const KEY_NAME = 1;
-const KEY_SOURCE = 2;
-
-/**
- * The elements of an array body `[from, to)` by an exact, string-aware depth scan (strings jumped
- * over with a native search for their closing quote), with each element's top-level `eventName` when
- * it is a plain string. Null when an element is not an object or the brackets do not balance (the
- * caller then parses the whole text).
- */
-function elementSpans(
-  at: (i: number) => number,
-  nextQuote: (i: number) => number,
-  from: number,
-  to: number,
-): Elements | null {
-  const el: Elements = { starts: [], ends: [], nameFrom: [], nameTo: [] };
-  let depth = 0;
-  // At depth 1 (an element's own members): is the next string a key, and which key the last one was.
-  let expectKey = false;
-  let key = KEY_NONE;
-  // Per element: how many eventName / eventSource members were plain strings, and how many were not.
-  let names = 0;
-  let sources = 0;
-  let odd = 0;
-  let nameFrom = -1;
-  let nameTo = -1;
-  for (let i = from; i < to; i++) {
-    const c = at(i);
-    if (c === QUOTE) {
-      // The closing quote is the first one not escaped by an odd run of backslashes.
-      let q = nextQuote(i + 1);
-      for (;;) {
-        if (q < 0 || q >= to) return null;
-        let k = q - 1;
-        while (at(k) === BSLASH) k--;
-        if ((q - 1 - k) % 2 === 0) break;
-        q = nextQuote(q + 1);
-      }
-      if (depth === 0) return null;
-      if (depth === 1) {
-        if (expectKey) key = keyAt(at, i + 1, q - i - 1);
-        else if (key === KEY_NAME) {
-          names++;
-          nameFrom = i + 1;
-          nameTo = q;
-          key = KEY_NONE;
-        } else if (key === KEY_SOURCE) {
-          sources++;
-          key = KEY_NONE;
-        }
-      }
-      i = q;
-    } else if (c === LBRACE || c === LBRACK) {
-      if (depth === 0) {
-        if (c !== LBRACE) return null;
-        el.starts.push(i);
-        expectKey = true;
-        key = KEY_NONE;
-        names = 0;
-        sources = 0;
-        odd = 0;
-      } else if (depth === 1 && key !== KEY_NONE) {
-        odd++; // eventName or eventSource holds an object or an array
-        key = KEY_NONE;
-      }
-      depth++;
-    } else if (c === RBRACE || c === RBRACK) {
-      if (--depth < 0) return null;
-      if (depth === 0) {
-        const decided = names === 1 && sources === 1 && odd === 0;
-        el.ends.push(i + 1);
-        el.nameFrom.push(decided ? nameFrom : -1);
-        el.nameTo.push(decided ? nameTo : -1);
-      }
-    } else if (depth === 1) {
-      if (c === COMMA) expectKey = true;
-      else if (c === COLON) expectKey = false;
-      else if (key !== KEY_NONE && !isWs(c)) {
-        odd++; // a number, true, false or null
-        key = KEY_NONE;
-      }
-    } else if (depth === 0 && c !== COMMA && !isWs(c)) {
-      return null;
-    }
-  }
-  return depth === 0 ? el : null;
-}
-
-/** Which of the keys the split cares about the (unescaped) key text at `from` is. */
-function keyAt(at: (i: number) => number, from: number, len: number): number {
-  const want = len === EVENT_NAME.length ? EVENT_NAME : len === EVENT_SOURCE.length ? EVENT_SOURCE : null;
-  if (want === null) return KEY_NONE;
-  for (let j = 0; j < len; j++) if (at(from + j) !== want.charCodeAt(j)) return KEY_NONE;
-  return want === EVENT_NAME ? KEY_NAME : KEY_SOURCE;
-}
-
-function isWs(c: number): boolean {
-  return c === SPACE || c === TAB || c === CR || c === NL;
-}
-
-/**
- * The fastest path, for CloudTrail's S3 log objects: `{"Records":[…]}` on one line. The records are
- * found by an exact depth scan (strings jumped over natively), so an object nested in a record (a
- * bucket policy's Statement, say) is never taken for one. Only records whose text names a relevant
- * eventName, holds a needle, or has no literal `"eventName":"` at all (escaped keys) are decoded and
- * parsed; the others are counted as skipped without being built. A record can never hide: its own
- * eventName is in its text.
- *
- * Returns false, having emitted nothing, when the text is not of that shape or a chosen record does
- * not parse; the caller then parses the whole text and words any problem.
- */
-/** The records of an S3 log object, and which of them to parse. */
-interface Plan {
-  hay: Hay;
-  starts: number[];
-  ends: number[];
-  wanted: Uint8Array;
-  rel: PairsRelevance;
-}
-
-function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
-  const headLen = RECORDS_HEAD.length;
-  for (let i = 0; i < headLen; i++) if (hay.code(i) !== RECORDS_HEAD.charCodeAt(i)) return null;
-  let end = hay.length;
-  while (end > 0 && isWs(hay.code(end - 1))) end--;
-  if (end < headLen + 2) return null;
-  if (hay.code(end - 1) !== RBRACE || hay.code(end - 2) !== RBRACK) return null;
-  const bodyEnd = end - 2;
-  const spans = hay.spans(headLen, bodyEnd);
-  if (spans === null) return null;
-  const { starts, ends } = spans;
-  const n = starts.length;
-
-  // 1 = parse this record: its top-level eventName is relevant, escaped, or not a plain string.
-  const wanted = new Uint8Array(n);
-  let k = 0;
-  for (k = 0; k < n; k++) {
-    const from = spans.nameFrom[k] as number;
-    if (from < 0) {
-      wanted[k] = 1;
-      continue;
-    }
-    const name = hay.text(from, spans.nameTo[k] as number);
-    if (rel.names.has(name) || name.includes('\\')) wanted[k] = 1;
-  }
-  for (const finder of findersOf(rel.needles)) {
-    if (finder.pattern.length === 0) {
-      wanted.fill(1);
-      break;
-    }
-    k = 0;
-    for (let at = hay.find(finder, headLen); at >= 0 && at < bodyEnd; ) {
-      while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
-      wanted[k] = 1;
-      // One hit is enough for a record: go on from the next one.
-      if (k + 1 >= n) break;
-      at = hay.find(finder, starts[k + 1] as number);
-    }
-  }
-
-  return { hay, starts, ends, wanted, rel };
-}
-
-/**
- * Emits records [from, to) of a plan: the wanted ones parsed and judged by the full relevance test,
- * the others counted as skipped. A wanted record that does not parse is reported and the rest go on.
- */
-function emitPlanned(plan: Plan, from: number, to: number, baseLine: number, sink: TextSink): void {
-  const { hay, starts, ends, wanted, rel } = plan;
-  for (let k = from; k < to; k++) {
-    if (wanted[k] === 0) {
-      sink.skip();
-      continue;
-    }
-    const start = starts[k] as number;
-    const end = ends[k] as number;
-    let rec: Record<string, unknown>;
-    try {
-      rec = JSON.parse(hay.text(start, end)) as Record<string, unknown>;
-    } catch (err) {
-      sink.problem(baseLine, `record ${k + 1}: ${jsonReason(err)}`);
-      continue;
-    }
-    if ('detail-type' in rec && 'detail' in rec) {
-      emitElement(rec, k + 1, baseLine, sink);
-      continue;
-    }
-    const es = rec.eventSource;
-    const en = rec.eventName;
-    if (typeof es === 'string' && typeof en === 'string' && !rel(es, en, () => hay.text(start, end)))
-      sink.skip();
-    else sink.record(rec, baseLine);
-  }
-}
-
-function splitRecords(hay: Hay, baseLine: number, sink: TextSink, rel: PairsRelevance): boolean {
-  const plan = planRecords(hay, rel);
-  if (plan === null) return false;
-  emitPlanned(plan, 0, plan.starts.length, baseLine, sink);
-  return true;
-}
-
-/**
- * The split over a whole file's bytes, before any decoding: only the records it parses are ever
- * turned into strings. Returns a stepper that emits up to `max` more records per call (true when
- * done), so a large object never has all its records built at once; null (nothing emitted) when the
- * bytes are not a one-line S3 log object or the relevance test is not a pairs test, and the caller
- * then decodes the text and reads it as usual.
- */
-export function splitRecordBytes(bytes: Buffer, sink: TextSink): ((max: number) => boolean) | null {
-  const rel = sink.relevant as Partial<PairsRelevance> | undefined;
-  if (rel?.names === undefined || bytes.length > FAST_PARSE_MAX_CHARS) return null;
-  const nl = bytes.indexOf(NL);
-  if (nl >= 0 && nl < bytes.length - 2) return null;
-  const plan = planRecords(bytesHay(bytes), rel as PairsRelevance);
-  if (plan === null) return null;
-  let next = 0;
-  return (max) => {
-    const to = Math.min(plan.starts.length, next + Math.max(1, max));
-    emitPlanned(plan, next, to, 1, sink);
-    next = to;
-    return next >= plan.starts.length;
-  };
-}
-
 /**
  * Emits every record of `text` (one JSON line, or a whole document whose first line is
  * `baseLine`), which may hold several concatenated values. Records found before a point where
@@ -936,7 +521,7 @@ export function processText(
     singleLine &&
     rel?.names !== undefined &&
     text.length <= FAST_PARSE_MAX_CHARS &&
-    splitRecords(stringHay(text), baseLine, sink, rel as PairsRelevance)
+    splitRecords(text, baseLine, sink, rel as PairsRelevance)
   ) {
     return 'done';
   }
