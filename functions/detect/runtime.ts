@@ -5,6 +5,7 @@
  */
 import type { Log } from '../../shared/ports.js';
 import { buildDetectionRuntime } from '../detection-runtime.js';
+import { readIngestMode, withEventClaims } from '../event-claims.js';
 import type { DetectRuntime } from './build-handler.js';
 import type { DetectConfig } from './config.js';
 
@@ -15,5 +16,14 @@ import type { DetectConfig } from './config.js';
  */
 export function buildRuntime(config: DetectConfig, log: Log): DetectRuntime {
   const { store, detector, deliver } = buildDetectionRuntime(config, log);
-  return { detector, deliver, flush: () => store.observations.flush() };
+  const rt: DetectRuntime = { detector, deliver, flush: () => store.observations.flush() };
+  // ingestMode both: the ingest function reads the same events from the trail; each is judged once.
+  if (readIngestMode(process.env) !== 'both') return rt;
+  return withEventClaims(rt, store.eventClaims({ onError: claimError(log) }), log);
 }
+
+const claimError = (log: Log) => (op: string, err: unknown) =>
+  log.warn('event claim failed; judged anyway', {
+    op,
+    error: err instanceof Error ? err.message : String(err),
+  });
