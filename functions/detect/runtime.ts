@@ -15,10 +15,13 @@ import type { DetectConfig } from './config.js';
  * timeout; DynamoDB trouble fails open (shared/app/detect.ts, shared/app/deliver.ts).
  */
 export function buildRuntime(config: DetectConfig, log: Log): DetectRuntime {
-  const { store, detector, deliver } = buildDetectionRuntime(config, log);
+  // ingestMode both: the ingest function reads the same events from the trail; each is judged once, and
+  // observations carry event markers like the ingest function's (an event whose copies in two accounts
+  // are judged one on each path counts once).
+  const both = readIngestMode(process.env) === 'both';
+  const { store, detector, deliver } = buildDetectionRuntime(config, log, { observationMarkers: both });
   const rt: DetectRuntime = { detector, deliver, flush: () => store.observations.flush() };
-  // ingestMode both: the ingest function reads the same events from the trail; each is judged once.
-  if (readIngestMode(process.env) !== 'both') return rt;
+  if (!both) return rt;
   return withEventClaims(rt, store.eventClaims({ onError: claimError(log) }), log);
 }
 

@@ -73,7 +73,7 @@ const log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 /** A store holding the generated baseline, and the detect and ingest handlers over it (`both` when claims). */
 async function setup(opts: { claims: boolean; clock: TestClock; dies?: boolean }) {
   // One table, two handles as in the stack: the ingest function counts observations through event
-  // markers (functions/ingest/runtime.ts), the detect function does not.
+  // markers (functions/ingest/runtime.ts), the detect function only in both mode.
   const store: StoreHandle = await freshStore(db, { clock: opts.clock });
   await store.store.sync(baseline, syncOpts());
   const marked = createStoreHandle(localClient(db.endpoint), store.describe.slice('table '.length), {
@@ -136,12 +136,14 @@ async function setup(opts: { claims: boolean; clock: TestClock; dies?: boolean }
     () => ({ addDimensions: () => {}, addMetric: () => {} }) as unknown as Metrics,
   );
   const ingest = buildIngestHandler({ logger, metrics, runtime: () => runtime });
+  // The detect function writes event markers in both mode only (functions/detect/runtime.ts).
+  const detectObs = opts.claims ? marked.observations : store.observations;
   const detectDetector = createDetector({
     baseline: () => store.store.view(),
-    observations: store.observations,
+    observations: detectObs,
     sessions: store.sessions,
   });
-  const detectRt = { detector: detectDetector, deliver, flush: () => store.observations.flush() };
+  const detectRt = { detector: detectDetector, deliver, flush: () => detectObs.flush() };
   const detect = buildDetectHandler({
     logger,
     metrics,
