@@ -163,3 +163,24 @@ export interface SyncSessionStore extends SessionStore {
   markAlerted(key: string): void;
   logAction?(action: SessionAction): void;
 }
+
+/**
+ * Who judges a CloudTrail event when two paths carry it (ingestMode `both`: EventBridge → detect and the
+ * trail object → ingest). `won`: judge it, then {@link EventClaimStore.settle}; `judged`: another path did,
+ * skip it; `busy`: another attempt holds an unexpired lease (still running, or died: after the lease
+ * anyone may claim again); `unavailable`: the store failed, judge anyway (a duplicate beats a loss).
+ */
+export type EventClaimOutcome = 'won' | 'judged' | 'busy' | 'unavailable';
+
+/** Per-event claims with a lease (DynamoDB conditional writes). Never throws. */
+export interface EventClaimStore {
+  /** Claim `key` (`<recipientAccountId>/<eventID>`) for `owner` (one attempt's token). */
+  claim(key: string, eventTime: string, owner: string): Promise<EventClaimOutcome>;
+  /** Mark `keys` judged (only those `owner` still holds), so the other path skips them for good. */
+  settle(keys: readonly string[], owner: string): Promise<void>;
+  /**
+   * Give back `keys` `owner` still holds unsettled, after its attempt failed (delivery and dead-letter
+   * queue down), so that the retry claims them at once instead of waiting out the lease.
+   */
+  release(keys: readonly string[], owner: string): Promise<void>;
+}

@@ -6,9 +6,11 @@
  * so the map retries the batch. Malformed notifications and objects outside the trail are logged and
  * dropped: a retry cannot fix them.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
+import { EventClaimBusyError, type EventClaimSession } from '../../shared/app/event-claims.js';
 import {
   emptyObjectSummary,
   type IngestDeps,
@@ -28,6 +30,17 @@ export interface IngestRuntime {
   needles(): Promise<readonly string[] | null>;
   body(ref: ObjectRef): Promise<Buffer | AsyncIterable<Buffer>>;
   flush(): Promise<void>;
+  /**
+   * ingestMode `both`: a claim session for one invocation (shared/app/event-claims.ts), so an event the
+   * detect function judged is skipped here. Absent in `s3` mode (no claim writes).
+   */
+  claims?: () => EventClaimSession;
+  /**
+   * Writes a results-mode backfill batch's alerts (JSON lines) to the backfill bucket under `key`, so the
+   * batch's state output stays a small summary (Step Functions caps it at 256 KB). Absent (no backfill
+   * bucket configured): the alerts are returned inline, and a batch whose result would not fit fails.
+   */
+  writeResults?: (key: string, body: string) => Promise<{ bucket: string; key: string }>;
   trailBucket: string;
   trailPrefix: string;
 }
@@ -51,8 +64,41 @@ export interface IngestSummary extends IngestObjectSummary {
 export interface IngestResult {
   batchItemFailures: Array<{ itemIdentifier: string }>;
   summary: IngestSummary;
-  /** A backfill batch with `output: results`: its alerts, not delivered (the map's ResultWriter keeps them). */
+  /** A results-mode batch without a backfill bucket: its alerts inline (the map's ResultWriter keeps them). */
   alerts?: Alert[];
+  /** A results-mode batch: where its alerts were written (JSON lines), and how many. */
+  alertsObject?: { bucket: string; key: string; alerts: number };
+}
+
+/**
+ * Largest result a batch returns: Step Functions' payload limit is 256 KiB for a state's output, which
+ * holds the Lambda's response inside its invoke metadata; the rest is margin.
+ */
+export const RESULT_LIMIT_BYTES = 240 * 1024;
+
+/** A results-mode batch's alerts do not fit the state output and there is no bucket to write them to. */
+export class IngestResultTooLargeError extends Error {
+  constructor(readonly bytes: number) {
+    super(
+      `the batch's results are ${bytes} bytes, over the ${RESULT_LIMIT_BYTES}-byte state output limit, ` +
+        'and IAMWATCH_BACKFILL_BUCKET is not set',
+    );
+    this.name = 'IngestResultTooLargeError';
+  }
+}
+
+/** Key of a results-mode batch's alerts: per run (its manifest) and per batch (its keys), so a retry overwrites. */
+export function resultsKey(manifest: unknown, keys: readonly string[]): string {
+  const run =
+    typeof manifest === 'string'
+      ? (manifest
+          .split('/')
+          .pop()
+          ?.replace(/\.json$/, '')
+          .replace(/[^A-Za-z0-9._-]/g, '_') ?? 'run')
+      : 'run';
+  const batch = createHash('sha256').update(keys.join('\n')).digest('hex').slice(0, 32);
+  return `results/alerts/${run || 'run'}/${batch}.jsonl`;
 }
 
 /** Raised to Step Functions when objects of a batch failed (the map's Retry takes over). */
@@ -101,6 +147,9 @@ export function buildIngestHandler(deps: IngestHandlerDeps) {
       const rt = await getRuntime();
       const seen = new Set<string>();
       const needles = await rt.needles();
+      // A results-mode backfill hunts the archive: it judges every record, claims none.
+      const claims = resultsOnly ? null : (rt.claims?.() ?? null);
+      const settleable: string[] = [];
       for (const m of messages) {
         let failed = false;
         for (const ref of m.refs) {
@@ -124,9 +173,17 @@ export function buildIngestHandler(deps: IngestHandlerDeps) {
               onProblem: (p) =>
                 logger.warn('input problem', { path: p.path, line: p.line, reason: p.reason }),
               ...(deps.onAlert ? { onAlert: deps.onAlert } : {}),
+              ...(claims ? { claims, skipBusy: batch } : {}),
             });
             for (const k of Object.keys(s) as Array<keyof IngestObjectSummary>) summary[k] += s[k];
+            if (claims) settleable.push(...claims.take());
           } catch (err) {
+            // Records judged and delivered before another attempt's record was met are settled; after a
+            // read or delivery failure they are given back (the retry judges them again: markers and
+            // alert ids keep that exact).
+            const won = claims?.take() ?? [];
+            if (err instanceof EventClaimBusyError) settleable.push(...won);
+            else await claims?.release(won);
             failed = true;
             firstError ??= err;
             summary.failedObjects++;
@@ -141,12 +198,26 @@ export function buildIngestHandler(deps: IngestHandlerDeps) {
       }
       try {
         await rt.flush();
+        await claims?.settle(settleable);
       } catch (err) {
         metrics.addMetric('ObservationFailures', MetricUnit.Count, 1);
         logger.warn('observations not written', { error: err instanceof Error ? err.message : String(err) });
       }
       if (batch && failedKeys.length > 0) throw new IngestBatchError(failedKeys, firstError);
-      return { batchItemFailures: failures, summary, ...(resultsOnly ? { alerts: collected } : {}) };
+      if (!resultsOnly) return { batchItemFailures: failures, summary };
+      if (rt.writeResults) {
+        const key = resultsKey(
+          (event as { BatchInput?: { manifest?: unknown } }).BatchInput?.manifest,
+          messages.flatMap((m) => m.refs.map((r) => r.key)),
+        );
+        const body = collected.map((a) => `${JSON.stringify(a)}\n`).join('');
+        const where = await rt.writeResults(key, body);
+        return { batchItemFailures: failures, summary, alertsObject: { ...where, alerts: collected.length } };
+      }
+      const result: IngestResult = { batchItemFailures: failures, summary, alerts: collected };
+      const bytes = Buffer.byteLength(JSON.stringify(result));
+      if (bytes > RESULT_LIMIT_BYTES) throw new IngestResultTooLargeError(bytes);
+      return result;
     } finally {
       metrics.addMetric('ObjectsIngested', MetricUnit.Count, summary.objects);
       metrics.addMetric('EventsEvaluated', MetricUnit.Count, summary.evaluated);

@@ -3,12 +3,16 @@
  * function (functions/detect/runtime.ts, same budgets), plus an S3 client for the trail objects.
  * Observations are written with event markers, so an object read twice counts its events once.
  */
-import { S3Client } from '@aws-sdk/client-s3';
+
+import { randomUUID } from 'node:crypto';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getObjectBytes } from '../../shared/adapters/cloudtrail-files/s3.js';
+import { EventClaimSession } from '../../shared/app/event-claims.js';
 import { needlesFor } from '../../shared/app/ingest.js';
 import type { Log } from '../../shared/ports.js';
 import { lambdaClientConfig } from '../budgets.js';
 import { buildDetectionRuntime } from '../detection-runtime.js';
+import { INGEST_CLAIM_LEASE_MS } from '../event-claims.js';
 import type { IngestRuntime } from './build-handler.js';
 import type { IngestConfig } from './config.js';
 
@@ -25,6 +29,18 @@ export function buildIngestRuntime(config: IngestConfig, log: Log): IngestRuntim
     requestHandler: { ...sdk.requestHandler, requestTimeout: S3_GET_TIMEOUT_MS },
   });
   let needles: { at: number; value: string[] } | null = null;
+  // ingestMode both: the detect function judges the same events from EventBridge; each is judged once.
+  const claims =
+    config.ingestMode === 'both'
+      ? store.eventClaims({
+          leaseMs: INGEST_CLAIM_LEASE_MS,
+          onError: (op, err) =>
+            log.warn('event claim failed; judged anyway', {
+              op,
+              error: err instanceof Error ? err.message : String(err),
+            }),
+        })
+      : null;
   return {
     detector,
     deliver,
@@ -44,6 +60,23 @@ export function buildIngestRuntime(config: IngestConfig, log: Log): IngestRuntim
     },
     body: (ref) => getObjectBytes(s3, ref.bucket, ref.key),
     flush: () => store.observations.flush(),
+    ...(claims ? { claims: () => new EventClaimSession(claims, randomUUID()) } : {}),
+    ...(config.backfillBucket
+      ? {
+          writeResults: async (key: string, body: string) => {
+            const bucket = config.backfillBucket as string;
+            await s3.send(
+              new PutObjectCommand({
+                Bucket: bucket,
+                Key: key,
+                Body: body,
+                ContentType: 'application/x-ndjson',
+              }),
+            );
+            return { bucket, key };
+          },
+        }
+      : {}),
     trailBucket: config.trailBucket,
     trailPrefix: config.trailPrefix,
   };

@@ -14,6 +14,7 @@ import type { Alert } from '../core/alert/alert.js';
 import type { BaselineIdentity } from '../core/baseline/types.js';
 import type { DeliveryReport } from './deliver.js';
 import type { DetectionPipeline, DetectorResult } from './detect.js';
+import { EventClaimBusyError, type EventClaimSession } from './event-claims.js';
 
 /** Needles for the rules that read every event: root activity and break-glass identities. */
 export function needlesFor(identities: readonly BaselineIdentity[]): string[] {
@@ -40,6 +41,8 @@ export interface IngestObjectSummary {
   records: number;
   skippedIrrelevant: number;
   duplicates: number;
+  /** Records skipped because the other path (ingestMode `both`) judged them or is judging them. */
+  claimedElsewhere: number;
   evaluated: number;
   invalid: number;
   problems: number;
@@ -56,6 +59,7 @@ export function emptyObjectSummary(): IngestObjectSummary {
     records: 0,
     skippedIrrelevant: 0,
     duplicates: 0,
+    claimedElsewhere: 0,
     evaluated: 0,
     invalid: 0,
     problems: 0,
@@ -84,6 +88,17 @@ export interface IngestDeps {
   onAlert?: (a: Alert) => void;
   /** Records judged in this invocation (`account/eventID`), shared across its objects. */
   seen?: Set<string>;
+  /**
+   * ingestMode `both`: each record is claimed before it is judged (./event-claims.ts); records the other
+   * path judged are skipped; records another attempt still holds make the object fail after its other
+   * records were delivered ({@link EventClaimBusyError}), so it is retried after the lease.
+   */
+  claims?: EventClaimSession;
+  /**
+   * Skip records another attempt holds instead of failing the object: for the backfill, whose retries
+   * are shorter than a lease; the live path's notification judges such a record if its holder died.
+   */
+  skipBusy?: boolean;
 }
 
 /** The body of `ref` could not be read (GET failed): the notification is retried. */
@@ -102,8 +117,9 @@ export class IngestReadError extends Error {
 /**
  * Reads one object and judges its records; delivers its alerts (the dedupe store drops those already
  * raised). Throws when the object could not be read or the alerts could not be delivered nor parked, so
- * the caller reports this object as failed and it is retried.
- * @throws IngestReadError, DeliveryError
+ * the caller reports this object as failed and it is retried; and, with `claims`, when another attempt
+ * still holds some of its records (after delivering the rest).
+ * @throws IngestReadError, DeliveryError, EventClaimBusyError
  */
 export async function ingestObject(
   ref: ObjectRef,
@@ -127,6 +143,7 @@ export async function ingestObject(
   const stats = { files: 0, bytes: 0, records: 0, skippedIrrelevant: 0, problems: 0 };
   const seen = deps.seen ?? new Set<string>();
   const alerts: Alert[] = [];
+  let busy = 0;
   const source = readCloudTrailObjects(
     (async function* () {
       yield obj;
@@ -153,6 +170,14 @@ export async function ingestObject(
         }
         seen.add(k);
       }
+      if (deps.claims) {
+        const c = await deps.claims.claim(item.raw);
+        if (c === 'judged' || c === 'busy') {
+          s.claimedElsewhere++;
+          if (c === 'busy' && !deps.skipBusy) busy++;
+          continue;
+        }
+      }
       const r = await deps.detector.evaluate(item.raw);
       if (r.problem) {
         s.invalid++;
@@ -178,6 +203,7 @@ export async function ingestObject(
     s.repeats = report.repeats;
     s.deadLettered = report.deadLettered;
   }
+  if (busy > 0) throw new EventClaimBusyError(busy);
   return s;
 }
 

@@ -12,6 +12,9 @@ import { isAllowed, TEMPLATE_FILE } from '../deployed/template.js';
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON is untyped.
 type Json = any;
 
+/** The stack's backfill bucket as the harness names it (a bucket without BucketName: iamwatch-<stage>-<id>). */
+const BACKFILL_BUCKET = 'iamwatch-dev-backfillbucket';
+
 describe('S3 mode in the packaged stack', () => {
   it('has the ingest function, its queue (redrive to a DLQ) and an SQS source with partial batch responses', () => {
     const stack = deployedStack();
@@ -34,13 +37,29 @@ describe('S3 mode in the packaged stack', () => {
     const fn = deployedStack().functions.ingest;
     if (!fn) throw new Error('no ingest function');
     const s3 = fn.statements.filter((s) => s.actions.some((a) => a.startsWith('s3:')));
+    // Read the trail; write results-mode backfill alerts under the backfill bucket's results/alerts/ only.
     expect(s3).toEqual([
       {
         effect: 'Allow',
         actions: ['s3:GetObject'],
         resources: [`arn:aws:s3:::${TRAIL_BUCKET}/${TRAIL_PREFIX}*`],
       },
+      {
+        effect: 'Allow',
+        actions: ['s3:PutObject'],
+        resources: [`arn:aws:s3:::${BACKFILL_BUCKET}/results/alerts/*`],
+      },
     ]);
+    expect(fn.env.IAMWATCH_BACKFILL_BUCKET).toBe(BACKFILL_BUCKET);
+    expect(
+      isAllowed(fn.statements, 's3:PutObject', `arn:aws:s3:::${BACKFILL_BUCKET}/results/alerts/r/b.jsonl`),
+    ).toBe(true);
+    expect(isAllowed(fn.statements, 's3:PutObject', `arn:aws:s3:::${BACKFILL_BUCKET}/manifests/m.json`)).toBe(
+      false,
+    );
+    expect(
+      isAllowed(fn.statements, 's3:GetObject', `arn:aws:s3:::${BACKFILL_BUCKET}/results/alerts/r/b.jsonl`),
+    ).toBe(false);
     expect(
       isAllowed(
         fn.statements,
@@ -89,6 +108,12 @@ describe('ingest modes', () => {
     }
     expect(t.Resources.DetectTargetDlqPolicy?.Condition).toBe('IngestFromEventBridge');
   });
+
+  it('tells detect and ingest the mode, so that in both mode each claims an event before judging it', () => {
+    const fns = deployedStack().functions;
+    expect(fns.detect?.env.IAMWATCH_INGEST_MODE).toBe('both');
+    expect(fns.ingest?.env.IAMWATCH_INGEST_MODE).toBe('both');
+  });
 });
 
 describe('backfill state machine in the packaged stack', () => {
@@ -110,7 +135,12 @@ describe('backfill state machine in the packaged stack', () => {
     expect(map.ItemReader.Resource).toBe('arn:aws:states:::s3:getObject');
     expect(map.ItemReader.ReaderConfig.InputType).toBe('JSON');
     expect(map.ItemBatcher.MaxItemsPerBatch).toBeGreaterThan(0);
-    expect(map.ItemBatcher.BatchInput).toEqual({ 'bucket.$': '$.trailBucket', 'output.$': '$.output' });
+    // The manifest names the run: a results-mode batch writes its alerts under results/alerts/<run>/.
+    expect(map.ItemBatcher.BatchInput).toEqual({
+      'bucket.$': '$.trailBucket',
+      'output.$': '$.output',
+      'manifest.$': '$.manifestKey',
+    });
     expect(map.MaxConcurrencyPath).toBe('$.maxConcurrency');
     expect(map.ResultWriter.Resource).toBe('arn:aws:states:::s3:putObject');
     expect(map.ResultWriter.Parameters.Prefix).toBe('results');

@@ -148,6 +148,11 @@ describe.concurrent('packaged functions run as deployed (template env, timeout, 
     const published = w.proxy.calls.filter((c) => c.action === 'sns:Publish' && c.allowed && !c.fault);
     // The redelivered notification raises nothing new (the dedupe store holds the alert's claim).
     expect(published.map((c) => JSON.parse(String(c.body.Message)).rule)).toEqual(['access-key-created']);
+    // ingestMode=both (the harness's stack): the second reading finds the event's claim settled and skips
+    // the record entirely (judged once), through the role's own table permissions.
+    expect(r.invocations[0]!.result).toMatchObject({ summary: { evaluated: 1, claimedElsewhere: 0 } });
+    expect(r.invocations[1]!.result).toMatchObject({ summary: { evaluated: 0, claimedElsewhere: 1 } });
+    expect(w.proxy.calls.filter((c) => c.action === 'dynamodb:PutItem' && !c.allowed)).toEqual([]);
     // The role reads only the trail prefix: what the handler would not ask for, AWS would refuse.
     const { isAllowed } = await import('./template.js');
     expect(isAllowed(w.fn.statements, 's3:GetObject', `arn:aws:s3:::${TRAIL_BUCKET}/${outside}`)).toBe(false);

@@ -140,10 +140,22 @@ function ebMessage(key: string, id: string) {
 
 /**
  * An alert byte for byte, except the two fields that differ by design: replay folds the repeats of a
- * dedupe window into the first alert (`count`, `lastEventTime`); a Lambda publishes the first sighting at
- * once and counts the repeats in the store.
+ * dedupe window into the first alert it prints (`count`, `lastEventTime`); a Lambda publishes the first
+ * sighting at once (count 1, no lastEventTime, see {@link firstSighting}) and counts the repeats in the
+ * store. Every other field — ids, reasons, origin, and here severity (replay raises a folded alert to
+ * its most severe repeat; this archive has none more severe) — is equal.
  */
 const identity = (a: Alert) => JSON.stringify({ ...a, count: undefined, lastEventTime: undefined });
+
+/** What the Lambda publishes differs from replay's alert only there: it is the first sighting. */
+function firstSighting(published: Alert[]): void {
+  for (const a of published) {
+    expect(a.count, a.id).toBe(1);
+    expect(a.lastEventTime, a.id).toBeUndefined();
+  }
+  // And replay did fold some repeats, so the exclusion is not vacuous.
+  expect(replayed.some((a) => a.count > 1)).toBe(true);
+}
 
 describe('ingest handler (S3 mode)', { timeout: 120_000 }, () => {
   it('raises the alerts replay DIR raises, and nothing more when the notifications come again', async () => {
@@ -158,6 +170,7 @@ describe('ingest handler (S3 mode)', { timeout: 120_000 }, () => {
       expect(dead.alerts).toEqual([]);
       expect(replayed.length).toBeGreaterThan(3);
       expect(sink.alerts.map(identity).sort()).toEqual(replayed.map(identity).sort());
+      firstSighting(sink.alerts);
       // Redelivered (and the same objects named by a Step Functions batch): nothing new.
       const before = sink.alerts.length;
       await handler({ Records: messages });
@@ -177,6 +190,7 @@ describe('ingest handler (S3 mode)', { timeout: 120_000 }, () => {
       });
       expect(r.summary.objects).toBe(keys.length);
       expect(sink.alerts.map(identity).sort()).toEqual(replayed.map(identity).sort());
+      firstSighting(sink.alerts);
     } finally {
       await store.close();
     }

@@ -5,6 +5,7 @@ import { type EmbeddedStore, startEmbeddedStore } from '../embedded-store.js';
 import { DynamoBaselineStore } from './baseline-store.js';
 import { DEFAULT_RETRY, Dynamo, type RetryPolicy } from './client.js';
 import { DynamoDedupeStore } from './dedupe.js';
+import { DynamoEventClaims } from './event-claims.js';
 import { DynamoObservationSink } from './observations.js';
 import { StoreQueries } from './queries.js';
 import { DynamoSessionStore } from './sessions.js';
@@ -43,6 +44,11 @@ export interface StoreHandle {
   queries: StoreQueries;
   /** Session records for lineage (./sessions.ts). */
   sessions: DynamoSessionStore;
+  /**
+   * Per-event claims for ingestMode `both` (./event-claims.ts), on the handle's table and clock; `leaseMs`
+   * must exceed the claiming function's timeout.
+   */
+  eventClaims(opts?: { leaseMs?: number; onError?: (op: string, err: unknown) => void }): DynamoEventClaims;
   /** DynamoDB calls made so far, per operation (`Query`, `UpdateItem`, `throttled:PutItem`, …). */
   stats(): Record<string, number>;
   /** Flushes nothing by itself: call observations.flush() first. Stops the embedded server and frees its lock. */
@@ -84,6 +90,7 @@ export function createStoreHandle(
     history: dedupe,
     queries: new StoreQueries(db, store, clock),
     sessions: new DynamoSessionStore(db),
+    eventClaims: (o = {}) => new DynamoEventClaims(db, { ...o, clock }),
     stats: () => db.stats(),
     describe: opts.describe ?? `table ${table}`,
     async close() {

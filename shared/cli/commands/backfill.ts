@@ -280,9 +280,31 @@ async function results(id: string, opts: CommonOpts, ctx: CliContext): Promise<v
             failedBatches++;
             continue;
           }
-          const out = JSON.parse(e.Output ?? '{}') as { summary?: Record<string, number>; alerts?: Alert[] };
+          const out = JSON.parse(e.Output ?? '{}') as {
+            summary?: Record<string, number>;
+            alerts?: Alert[];
+            alertsObject?: { bucket?: string; key?: string };
+          };
           for (const [k, v] of Object.entries(out.summary ?? {})) totals[k] = (totals[k] ?? 0) + v;
           alerts.push(...(out.alerts ?? []));
+          // A batch's alerts written by the ingest function (JSON lines), its state output only a summary.
+          const o = out.alertsObject;
+          if (o?.bucket && o.key) {
+            const text = await getObjectBytes(s3, o.bucket, o.key).catch((err: unknown) => {
+              throw runtimeError(`reading s3://${o.bucket}/${o.key} failed`, err);
+            });
+            text
+              .toString('utf8')
+              .split('\n')
+              .forEach((line, i) => {
+                if (line.trim() === '') return;
+                try {
+                  alerts.push(JSON.parse(line) as Alert);
+                } catch {
+                  throw new CliError(EXIT.runtime, `s3://${o.bucket}/${o.key}:${i + 1}: not a JSON alert`);
+                }
+              });
+          }
         }
       }
     }
