@@ -17,7 +17,7 @@ import { buildIngestHandler } from '../functions/ingest/build-handler.js';
 import { getObjectBytes } from '../shared/adapters/cloudtrail-files/s3.js';
 import { createDetector } from '../shared/app/detect.js';
 import { needlesFor } from '../shared/app/ingest.js';
-import { buildIndex } from '../shared/core/baseline/index.js';
+import { buildIndex } from '../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../shared/core/baseline/parse.js';
 
 type Row = (section: string, name: string, value: string, unit: string, ref?: string, ratio?: string) => void;

@@ -5,7 +5,7 @@
 import type { Alert } from '../core/alert/alert.js';
 import { buildAlert } from '../core/alert/build.js';
 import { principalExpected, principalOfEvent } from '../core/baseline/expected.js';
-import { buildIndex, emptyBaseline } from '../core/baseline/index.js';
+import { buildIndex, emptyBaseline } from '../core/baseline/in-memory-view.js';
 import type { BaselineView } from '../core/baseline/view.js';
 import { normaliseRecord } from '../core/cloudtrail/normalise.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';

@@ -1,7 +1,7 @@
 /**
  * Ingest use case (the `ingest` Lambda, S3 mode, and the backfill's item processor): CloudTrail log
  * objects named by S3 notifications or a Step Functions batch, read through the same reader as
- * `replay` (split, pre-filter, parse: shared/adapters/cloudtrail-files.ts), judged by the same
+ * `replay` (split, pre-filter, parse: shared/adapters/cloudtrail-files/read.ts), judged by the same
  * detector as the `detect` Lambda and delivered through the same sinks and dedupe store.
  *
  * Idempotent: an alert's id is stable per event, and the dedupe store ignores an alert id it has
@@ -9,7 +9,11 @@
  * judged by both the EventBridge and the S3 mode raises one alert. Records repeated within one
  * invocation (recipientAccountId + eventID) are judged once.
  */
-import { type ObjectInput, readCloudTrailObjects, type SourceProblem } from '../adapters/cloudtrail-files.js';
+import {
+  type ObjectInput,
+  readCloudTrailObjects,
+  type SourceProblem,
+} from '../adapters/cloudtrail-files/read.js';
 import type { Alert } from '../core/alert/alert.js';
 import type { BaselineIdentity } from '../core/baseline/types.js';
 import type { DeliveryReport } from './deliver.js';

@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { DetectionPipeline } from '../../shared/app/detect.js';
 import { type RawItem, replay } from '../../shared/app/replay.js';
-import { buildIndex, emptyBaseline } from '../../shared/core/baseline/index.js';
+import { buildIndex, emptyBaseline } from '../../shared/core/baseline/in-memory-view.js';
 
 v8.setFlagsFromString('--expose_gc');
 const gc = vm.runInNewContext('gc') as () => void;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DetectionPipeline } from '../../shared/app/detect.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import type { Observation, ObservationSink } from '../../shared/ports.js';

@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BaselineIndex, buildIndex, identityKeyOf, sameIdentity } from '../../shared/core/baseline/index.js';
+import {
+  BaselineIndex,
+  buildIndex,
+  identityKeyOf,
+  sameIdentity,
+} from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import type { Baseline, BaselineIdentity } from '../../shared/core/baseline/types.js';
 

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CATALOGUE_RULE_IDS } from '../../shared/adapters/baseline-file.js';
 import { isPlaceholder } from '../../shared/core/baseline/checks.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { matchOidc } from '../../shared/core/baseline/oidc-match.js';
 import { formatIssue, type ParseOptions, parseBaseline } from '../../shared/core/baseline/parse.js';
 

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type ReadStats, readCloudTrail } from '../../shared/adapters/cloudtrail-files.js';
+import { type ReadStats, readCloudTrail } from '../../shared/adapters/cloudtrail-files/read.js';
 import { DetectionPipeline } from '../../shared/app/detect.js';
 import { replay } from '../../shared/app/replay.js';
 import { needlesFor } from '../../shared/cli/commands/replay-wiring.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
 import { DetectionPipeline, evaluateWithSessions } from '../../shared/app/detect.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import { catalogueSelectors, RULES } from '../../shared/core/rules/index.js';
 import { isSeverity } from '../../shared/core/severity.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deliverAlerts } from '../../shared/app/deliver.js';
 import { DetectionPipeline } from '../../shared/app/detect.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { type Backend, freshStore, startDynalite, TestClock } from '../store/helpers.js';
 import { MemoryDeadLetters, MemorySink, makeAlert, memoryLog } from './helpers.js';

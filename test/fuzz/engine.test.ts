@@ -14,7 +14,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DetectionPipeline } from '../../shared/app/detect.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import type { BaselineView } from '../../shared/core/baseline/view.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
 import { DetectionPipeline, evaluateWithSessionsSync } from '../../shared/app/detect.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import { RULES } from '../../shared/core/rules/index.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listInputFiles } from '../../shared/adapters/cloudtrail-files.js';
+import { listInputFiles } from '../../shared/adapters/cloudtrail-files/read.js';
 import { collect, FIXTURES } from './helpers.js';
 
 describe('public CloudTrail samples', () => {

@@ -10,7 +10,7 @@ import {
   readCloudTrail,
   type SourceProblem,
   type SourceRecord,
-} from '../../shared/adapters/cloudtrail-files.js';
+} from '../../shared/adapters/cloudtrail-files/read.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/cloudtrail-public/', import.meta.url));
 

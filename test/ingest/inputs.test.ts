@@ -2,7 +2,11 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CloudTrailReadError, listInputFiles, STDIN_PATH } from '../../shared/adapters/cloudtrail-files.js';
+import {
+  CloudTrailReadError,
+  listInputFiles,
+  STDIN_PATH,
+} from '../../shared/adapters/cloudtrail-files/read.js';
 import { collect, eventIds, gzip, tempDir } from './helpers.js';
 
 let dir: string;

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { emptyStats, type ReadOptions, readCloudTrail } from '../../shared/adapters/cloudtrail-files.js';
+import { emptyStats, type ReadOptions, readCloudTrail } from '../../shared/adapters/cloudtrail-files/read.js';
 import { collect, gzip, sampleRecords, tempDir } from './helpers.js';
 
 let dir: string;

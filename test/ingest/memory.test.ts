@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { emptyStats, readCloudTrail } from '../../shared/adapters/cloudtrail-files.js';
+import { emptyStats, readCloudTrail } from '../../shared/adapters/cloudtrail-files/read.js';
 import { sampleRecords } from './helpers.js';
 
 const TARGET_BYTES = 200 * 1024 * 1024;

@@ -9,7 +9,7 @@ import {
   emptyStats,
   type ReadOptions,
   readCloudTrail,
-} from '../../shared/adapters/cloudtrail-files.js';
+} from '../../shared/adapters/cloudtrail-files/read.js';
 import { gzip, sampleRecords, tempDir } from './helpers.js';
 
 let dir: string;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DetectionPipeline } from '../../shared/app/detect.js';
 import { type RawItem, replay } from '../../shared/app/replay.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import type { Baseline } from '../../shared/core/baseline/types.js';
 import { fixtureBaseline, fixturesOf } from '../helpers/rule-fixtures.js';

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { passExpected } from '../../shared/core/baseline/expected.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import { Engine } from '../../shared/core/detection/engine.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import type { BaselineView } from '../../shared/core/baseline/view.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';

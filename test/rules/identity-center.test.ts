@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readSettingsItem, settingsItem, settingsOf } from '../../shared/adapters/dynamodb/items.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 
 const errors = (text: string) =>

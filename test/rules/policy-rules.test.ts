@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import {
   createdRoleTrustPolicy,

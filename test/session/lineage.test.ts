@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemorySessionStore, SESSION_RETENTION_MS } from '../../shared/adapters/memory-sessions.js';
 import { trackSession } from '../../shared/app/sessions.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import type { NormalisedEvent } from '../../shared/core/cloudtrail/types.js';
 import { lineageOfEvent, resolveLineage } from '../../shared/core/session/lineage.js';

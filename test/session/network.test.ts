@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDetector } from '../../shared/app/detect.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { networkOf } from '../../shared/core/session/network.js';
 import type { SessionStore } from '../../shared/ports.js';
 import { fixtureBaseline } from '../helpers/rule-fixtures.js';

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../shared/adapters/dynamodb/open-store.js';
 import { createDetector } from '../../shared/app/detect.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { type BuiltCli, bareEnv, buildCli, runBuilt } from '../helpers/built-cli.js';
 import { runCli } from '../helpers/cli.js';
 import { fixtureBaseline, RULES_DIR } from '../helpers/rule-fixtures.js';

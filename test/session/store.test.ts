@@ -11,7 +11,7 @@ import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
 import { createDetector, DetectionPipeline } from '../../shared/app/detect.js';
 import { type RawItem, replay } from '../../shared/app/replay.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { fixtureBaseline } from '../helpers/rule-fixtures.js';
 import { chainAssume, oidcAssume, sessionCall } from './records.js';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
 import { trackSession } from '../../shared/app/sessions.js';
-import { buildIndex, emptyBaseline } from '../../shared/core/baseline/index.js';
+import { buildIndex, emptyBaseline } from '../../shared/core/baseline/in-memory-view.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import type { NormalisedEvent } from '../../shared/core/cloudtrail/types.js';
 import { originOf } from '../../shared/core/session/origin.js';

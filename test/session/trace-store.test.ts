@@ -12,7 +12,7 @@ import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
 import { createDetector } from '../../shared/app/detect.js';
 import { traceFromStore } from '../../shared/app/trace.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { runCli } from '../helpers/cli.js';
 import { fixtureBaseline } from '../helpers/rule-fixtures.js';
 import { chainAssume, oidcAssume, sessionCall } from './records.js';

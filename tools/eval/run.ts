@@ -8,7 +8,7 @@
 
 import { DetectionPipeline } from '../../shared/app/detect.js';
 import { type RawItem, replay } from '../../shared/app/replay.js';
-import { buildIndex } from '../../shared/core/baseline/index.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import type { Baseline } from '../../shared/core/baseline/types.js';
 import type { BaselineView } from '../../shared/core/baseline/view.js';
 import type { Rule } from '../../shared/core/detection/rule.js';

@@ -4,9 +4,9 @@
  * parallelism, in key order, for the same reader as local files.
  */
 import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ObjectInput } from '../cloudtrail-files.js';
 import { CloudTrailReadError } from './errors.js';
 import { dirAdmits, fileAdmits, isEmptyFilter, skipMarker, type TrailFilter } from './layout.js';
+import type { ObjectInput } from './read.js';
 import { ioReason } from './text.js';
 import type { SourceProblem } from './types.js';
 

@@ -1,6 +1,6 @@
 /**
  * Types shared by the CloudTrail file reader, its in-thread path and its worker threads.
- * Public ones are re-exported by `../cloudtrail-files.ts`.
+ * Public ones are re-exported by `./read.ts`.
  */
 
 /** One CloudTrail record as read from a file, with where it came from. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { buildIndex } from '../../core/baseline/index.js';
+import { buildIndex } from '../../core/baseline/in-memory-view.js';
 import type { Baseline, BaselineIdentity, IncidentWindow } from '../../core/baseline/types.js';
 import type { BaselineView } from '../../core/baseline/view.js';
 import type { BaselineStore, Clock, SyncReport } from '../../ports.js';

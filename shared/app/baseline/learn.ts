@@ -5,7 +5,7 @@
  * Roles assumed through SAML or named `AWSReservedSSO_*` (IAM Identity Center permission sets) are
  * proposed as `human`; roles seen only acting (as a session issuer) are proposed too.
  */
-import { identityKeyOf } from '../../core/baseline/index.js';
+import { identityKeyOf } from '../../core/baseline/in-memory-view.js';
 import { assumeCaller } from '../../core/cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../../core/cloudtrail/types.js';
 import { parseSubject } from '../../core/oidc/subject.js';

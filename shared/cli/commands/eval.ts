@@ -10,7 +10,7 @@ import type { Command } from 'commander';
 import { EvalDatasetError } from '../../../tools/eval/labels.js';
 import { renderEvalReport } from '../../../tools/eval/render.js';
 import { type DatasetReader, runEval } from '../../../tools/eval/run.js';
-import { readCloudTrail } from '../../adapters/cloudtrail-files.js';
+import { readCloudTrail } from '../../adapters/cloudtrail-files/read.js';
 import { formatIssue, parseBaseline } from '../../core/baseline/parse.js';
 import type { Baseline } from '../../core/baseline/types.js';
 import { type CliContext, CliError, EXIT } from '../context.js';

@@ -10,7 +10,7 @@ import {
   readCloudTrailObjects,
   type SourceRecord,
   type TrailFilter,
-} from '../../adapters/cloudtrail-files.js';
+} from '../../adapters/cloudtrail-files/read.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
 
 /** Raw filter options as commander gives them. */

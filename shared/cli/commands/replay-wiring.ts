@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { needlesFor } from '../../app/ingest.js';
 import type { Alert } from '../../core/alert/alert.js';
-import { buildIndex } from '../../core/baseline/index.js';
+import { buildIndex } from '../../core/baseline/in-memory-view.js';
 import type { Baseline } from '../../core/baseline/types.js';
 import type { BaselineView } from '../../core/baseline/view.js';
 import type { AlertSink, Log, ObservationSink } from '../../ports.js';

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import type { ReadStats, TrailFilter } from '../../adapters/cloudtrail-files.js';
+import type { ReadStats, TrailFilter } from '../../adapters/cloudtrail-files/read.js';
 import { MemorySessionStore } from '../../adapters/memory-sessions.js';
 import { DetectionPipeline } from '../../app/detect.js';
 import { type ReplayCounters, replay } from '../../app/replay.js';
@@ -258,7 +258,7 @@ async function loadBaseline(opts: Omit<ReplayOpts, 'region'> & { region?: string
 }
 
 async function countFiles(inputs: string[], filter: TrailFilter | undefined): Promise<number> {
-  const { listInputFiles } = await import('../../adapters/cloudtrail-files.js');
+  const { listInputFiles } = await import('../../adapters/cloudtrail-files/read.js');
   const files = await listInputFiles(
     inputs.filter((i) => i !== '-'),
     undefined,

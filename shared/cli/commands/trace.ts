@@ -6,7 +6,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type TraceReport, traceFromRecords, traceFromStore } from '../../app/trace.js';
-import { buildIndex, emptyBaseline } from '../../core/baseline/index.js';
+import { buildIndex, emptyBaseline } from '../../core/baseline/in-memory-view.js';
 import type { BaselineView } from '../../core/baseline/view.js';
 import { shortIdentity } from '../../core/session/record.js';
 import { loadValidBaseline } from '../baseline-input.js';

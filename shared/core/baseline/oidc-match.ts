@@ -4,7 +4,7 @@
  */
 import { parseSubject } from '../oidc/subject.js';
 import type { SubjectClaims } from '../oidc/types.js';
-import { identityKeyOf, sameIdentity } from './index.js';
+import { identityKeyOf, sameIdentity } from './in-memory-view.js';
 import { arnParts, hasWildcard, matchArn, matchPattern } from './patterns.js';
 import type { OidcTrust } from './types.js';
 

@@ -20,7 +20,7 @@ import {
 } from 'yaml';
 import type { z } from 'zod';
 import { baselineChecks, type CheckOptions } from './checks.js';
-import { identityKeyOf } from './index.js';
+import { identityKeyOf } from './in-memory-view.js';
 import { type BaselineFile, baselineFileSchema, KEYS_AT } from './schema.js';
 import { suggest } from './suggest.js';
 import type { Baseline, BaselineIssue, IncidentWindow } from './types.js';

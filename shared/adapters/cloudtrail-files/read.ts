@@ -13,11 +13,11 @@
  * are counted and never `JSON.parse`d.
  */
 import { createReadStream } from 'node:fs';
-import { CloudTrailReadError } from './cloudtrail-files/errors.js';
-import { isEmptyFilter, recordPasses, type TrailFilter } from './cloudtrail-files/layout.js';
-import { JOBS_PER_WORKER, Job, WorkerPool } from './cloudtrail-files/pool.js';
-import { readSource } from './cloudtrail-files/source.js';
-import { ioReason } from './cloudtrail-files/text.js';
+import { CloudTrailReadError } from './errors.js';
+import { isEmptyFilter, recordPasses, type TrailFilter } from './layout.js';
+import { JOBS_PER_WORKER, Job, WorkerPool } from './pool.js';
+import { readSource } from './source.js';
+import { ioReason } from './text.js';
 import {
   type FileChunk,
   isRecord,
@@ -28,12 +28,12 @@ import {
   type SourceConfig,
   type SourceProblem,
   type SourceRecord,
-} from './cloudtrail-files/types.js';
-import { type InputItem, walkInputs } from './cloudtrail-files/walk.js';
+} from './types.js';
+import { type InputItem, walkInputs } from './walk.js';
 
-export { CloudTrailReadError } from './cloudtrail-files/errors.js';
-export type { TrailFilter } from './cloudtrail-files/layout.js';
-export type { ReadStats, RelevanceTest, SourceProblem, SourceRecord } from './cloudtrail-files/types.js';
+export { CloudTrailReadError } from './errors.js';
+export type { TrailFilter } from './layout.js';
+export type { ReadStats, RelevanceTest, SourceProblem, SourceRecord } from './types.js';
 
 /** The path shown for records and problems read from stdin (the input `-`). */
 export const STDIN_PATH = '<stdin>';
