@@ -205,11 +205,31 @@ export class DynamoObservationSink implements ObservationSink {
       if (!cur || ts(p.last) > ts(cur)) lastUsed.set(p.identity, p.last);
     }
     const limit = this.opts.concurrency ?? 8;
-    await mapLimit(batch, limit, (p) => this.writeOne(p));
+    const written = new Set<Pending>();
+    try {
+      await mapLimit(batch, limit, (p) => this.writeOne(p, written));
+    } catch (err) {
+      // Aggregates not counted yet go back into the buffer (merged with anything recorded since), so the
+      // next flush retries them; those already counted are not written twice.
+      for (const p of batch) if (!written.has(p)) this.requeue(p);
+      throw err;
+    }
     await mapLimit([...lastUsed.entries()], limit, ([identity, o]) => this.touchLastUsed(identity, o));
   }
 
-  private async writeOne(p: Pending): Promise<void> {
+  private requeue(p: Pending): void {
+    const key = `${p.identity}\u0000${p.principal}`;
+    const cur = this.pending.get(key);
+    if (!cur) {
+      this.pending.set(key, p);
+      return;
+    }
+    cur.count += p.count;
+    if (ts(p.first) < ts(cur.first)) cur.first = p.first;
+    if (ts(p.last) >= ts(cur.last)) cur.last = p.last;
+  }
+
+  private async writeOne(p: Pending, written: Set<Pending>): Promise<void> {
     const key = { pk: observationPk(p.identity), sk: observationSk(p.principal) };
     const common = {
       ':n': p.count,
@@ -246,6 +266,7 @@ export class DynamoObservationSink implements ObservationSink {
         },
       });
       oldFirst = out.Attributes?.firstSeen;
+      written.add(p);
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
       try {
@@ -264,8 +285,12 @@ export class DynamoObservationSink implements ObservationSink {
             : { ExpressionAttributeValues: common }),
         });
         oldFirst = out.Attributes?.firstSeen;
+        written.add(p);
       } catch (again) {
-        if (once && again instanceof ConditionFailedError) return; // the same event again: counted already
+        if (once && again instanceof ConditionFailedError) {
+          written.add(p);
+          return; // the same event again: counted already
+        }
         throw again;
       }
     }
