@@ -1,7 +1,8 @@
 // The detect Lambda as deployed (issue 14): cold start to the first event, and the all-in bill per 1M
 // CloudTrail management events from counts measured on the generated organisation.
 //
-//   node bench/lambda.mjs [--events 1000000] [--quick] [--sample 12000] [--rounds 9]
+//   node bench/lambda.mjs [--events 1000000] [--quick] [--sample 12000] [--rounds 9] [--time-scale k]
+//     [--package DIR (an osls package output to measure instead)] [--variants DIR,… (more bundles to cold-start)]
 //   (or from bench/run.mjs, one call line)
 //
 // Everything runs the bundle `osls package --stage prod` ships, unpacked beside node_modules (so the
@@ -314,6 +315,7 @@ export async function benchLambda(opts = {}) {
     ...Object.fromEntries(
       Object.entries(fn.env).map(([k, v]) => [k, v.replace(sqsHost, proxy.url.replace(/\/$/, ''))]),
     ),
+    ...(opts.timeScale ? { IAMWATCH_BENCH_TIME_SCALE: String(opts.timeScale) } : {}),
     ...(opts.env ?? {}),
   };
   const tmp = path.join(benchOut, `lambda-run-${process.pid}`, 'tmp');
@@ -470,7 +472,8 @@ export async function benchLambda(opts = {}) {
     // The bill: one warm container over a contiguous slice of the delivered events, in event time; then
     // the same events through an SQS queue with a batching window (batches of up to 10).
     const slice = delivered.slice(0, sampleSize).map((r) => w.envelope(r));
-    const spanH = (Date.parse(slice.at(-1).time) - Date.parse(slice[0].time)) / 3_600_000;
+    const spanH =
+      (Date.parse(slice.at(-1).time) - Date.parse(slice[0].time)) / 3_600_000 / (opts.timeScale ?? 1);
     row(
       'l',
       'bill sample',
@@ -485,7 +488,8 @@ export async function benchLambda(opts = {}) {
     const batches = [];
     for (const e of slice) {
       const b = batches.at(-1);
-      if (b && b.length < 10 && Date.parse(e.time) - Date.parse(b[0].time) <= sqsWindowS * 1000) b.push(e);
+      const gapMs = (Date.parse(e.time) - Date.parse(b?.[0].time ?? e.time)) / (opts.timeScale ?? 1);
+      if (b && b.length < 10 && gapMs <= sqsWindowS * 1000) b.push(e);
       else batches.push([e]);
     }
     const batched = await measureBill(
@@ -608,6 +612,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
           ),
         }
       : {}),
+    ...(val('--time-scale') ? { timeScale: Number(val('--time-scale')) } : {}),
     ...(val('--package') ? { packageDir: path.resolve(val('--package')) } : {}),
     ...(val('--variants')
       ? {

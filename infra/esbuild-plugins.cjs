@@ -38,13 +38,12 @@ const envCredentialsOnly = {
   },
 };
 
-// Two SDK modules loaded only on paths iamwatch never takes, dropped for size: `bowser` parses a browser's
-// user agent (the SDK's browser build), and the event-stream codec serves streaming operations
-// (SubscribeToShard, S3 Select, Bedrock streams). Using either throws instead of loading.
+// `bowser` parses a browser's user agent (the SDK's browser build loads it; Node never does): dropped for
+// size. Loading it throws instead.
 const unusedSdkModules = {
   name: 'iamwatch-unused-sdk-modules',
   setup(build) {
-    build.onResolve({ filter: /^bowser$|^@smithy\/core\/event-streams$/ }, (args) => ({
+    build.onResolve({ filter: /^bowser$/ }, (args) => ({
       path: args.path,
       namespace: 'iamwatch-unused',
     }));

@@ -166,4 +166,18 @@ describe('DynamoObservationSink: a failed flush loses nothing', () => {
       await h.close();
     }
   });
+
+  it('counts an event redelivered into the same buffer once', async () => {
+    const h = await freshStore(backend);
+    try {
+      h.observations.record(obs(1, 'subject:c'));
+      h.observations.record(obs(1, 'subject:c')); // EventBridge redelivery to the warm container
+      h.observations.record(obs(2, 'subject:c'));
+      await h.observations.flush();
+      const all = await h.queries.observationsOf('arn:aws:iam::111122223333:role/gha-deploy-1');
+      expect(all.find((o) => o.principal === 'subject:c')?.count).toBe(2);
+    } finally {
+      await h.close();
+    }
+  });
 });

@@ -104,6 +104,8 @@ export interface ObservationSinkOptions {
  */
 export class DynamoObservationSink implements ObservationSink {
   private pending = new Map<string, Pending>();
+  /** Event ids aggregated into `pending`. */
+  private pendingEvents = new Set<string>();
   private inflight: Promise<void> | null = null;
   private backgroundError: unknown = null;
   /** With eventMarkers: observations waiting for their marker, in arrival order. */
@@ -124,6 +126,12 @@ export class DynamoObservationSink implements ObservationSink {
   }
 
   private aggregate(obs: Observation): void {
+    // The same event twice in one buffer (EventBridge redelivering to a warm container that buffers across
+    // invocations) counts once; across flushes the lastEventId condition below catches single events.
+    if (obs.eventId) {
+      if (this.pendingEvents.has(obs.eventId)) return;
+      this.pendingEvents.add(obs.eventId);
+    }
     const key = `${obs.identity}\u0000${obs.principal}`;
     const p = this.pending.get(key);
     if (!p) {
@@ -198,6 +206,7 @@ export class DynamoObservationSink implements ObservationSink {
     await this.markEvents();
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    this.pendingEvents = new Set();
     if (batch.length === 0) return;
     const lastUsed = new Map<string, Observation>();
     for (const p of batch) {
