@@ -293,6 +293,8 @@ async function main() {
     }
   }
 
+  await (await import('./lambda.mjs')).benchLambda({ dataDir: dir, row, fmt, quick }); // (l) cold start, bill
+
   // (e) DynamoDB calls per 1,000 events, counted at the adapter (embedded store)
   log('\n(e) DynamoDB calls per 1,000 events');
   const storeDir = path.join(tmpdir(), `iamwatch-bench-store-${process.pid}`);

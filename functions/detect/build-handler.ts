@@ -37,6 +37,21 @@ export interface DetectHandlerDeps {
   metrics: Metrics;
   /** Builds the runtime (clients, store, sinks); called at most once per container unless it fails. */
   runtime: () => Promise<DetectRuntime> | DetectRuntime;
+  /**
+   * Observations and the EventsEvaluated metric are buffered across the invocations of a warm container
+   * and written at the end of the first invocation that finds the buffer at least `maxAgeMs` old (0: every
+   * invocation). A failed write keeps the buffer (the next invocation retries it). What a container
+   * buffered since its last write is lost if Lambda reclaims it before another invocation (no shutdown
+   * hook without an extension; see {@link DetectHandler.drain}).
+   */
+  buffering?: { maxAgeMs: number; nowMs: () => number };
+}
+
+/** The handler, and `drain` for a shutdown hook (SIGTERM reaches the function only with an extension). */
+export interface DetectHandler {
+  (event: unknown, context?: Context): Promise<DetectSummary>;
+  /** Writes what is buffered now (observations, aggregated metrics). */
+  drain(): Promise<void>;
 }
 
 /** What an invocation did (returned for tests and for the Lambda's async success record). */
@@ -109,10 +124,15 @@ function describeIssues(error: {
 }
 
 /** Builds the Lambda handler. */
-export function buildDetectHandler(deps: DetectHandlerDeps) {
+export function buildDetectHandler(deps: DetectHandlerDeps): DetectHandler {
   const { logger, metrics } = deps;
+  const maxAgeMs = deps.buffering?.maxAgeMs ?? 0;
+  const nowMs = deps.buffering?.nowMs ?? (() => Date.now());
   let runtime: Promise<DetectRuntime> | null = null;
   let coldStart = true;
+  /** When the oldest unwritten observation or evaluated-event count was buffered; null: nothing buffered. */
+  let bufferedSince: number | null = null;
+  let evaluatedSinceWrite = 0;
   const getRuntime = () => {
     runtime ??= Promise.resolve()
       .then(() => deps.runtime())
@@ -123,7 +143,28 @@ export function buildDetectHandler(deps: DetectHandlerDeps) {
     return runtime;
   };
 
-  return async function handler(event: unknown, context?: Context): Promise<DetectSummary> {
+  /** Writes observations and the aggregated count; on failure keeps them for the next attempt. */
+  const writeBuffered = async (): Promise<void> => {
+    if (bufferedSince === null) return;
+    if (evaluatedSinceWrite > 0) {
+      metrics.addMetric('EventsEvaluated', MetricUnit.Count, evaluatedSinceWrite);
+      evaluatedSinceWrite = 0;
+    }
+    const rt = await getRuntime();
+    try {
+      await rt.flush();
+      bufferedSince = null;
+    } catch (err) {
+      // Observations feed `baseline learn/seen`; alerts are already out, so a retry would only repeat them.
+      // The sink keeps what it could not write; the next invocation (or drain) tries again.
+      metrics.addMetric('ObservationFailures', MetricUnit.Count, 1);
+      logger.warn('observations not written', {
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  };
+
+  const handler = async function handler(event: unknown, context?: Context): Promise<DetectSummary> {
     if (context) logger.addContext(context);
     if (coldStart) {
       metrics.captureColdStartMetric();
@@ -185,40 +226,43 @@ export function buildDetectHandler(deps: DetectHandlerDeps) {
         alerts.push(...result.alerts);
       }
       logger.setCorrelationId(null);
-      if (alerts.length > 0 || summary.evaluated > 0) {
+      if (alerts.length > 0) {
         const rt = await getRuntime();
-        if (alerts.length > 0) {
-          let report: DeliveryReport;
-          try {
-            report = await rt.deliver(alerts);
-          } catch (err) {
-            // Even the dead-letter queue failed: count every alert as undelivered and let Lambda retry.
-            metrics.addMetric('DeliveryFailures', MetricUnit.Count, alerts.length);
-            throw err;
-          }
-          summary.published = report.published;
-          summary.repeats = report.repeats;
-          summary.deadLettered = report.deadLettered;
-        }
+        let report: DeliveryReport;
         try {
-          await rt.flush();
+          report = await rt.deliver(alerts);
         } catch (err) {
-          // Observations feed `baseline learn/seen`; alerts are already out, so a retry would only repeat them.
-          metrics.addMetric('ObservationFailures', MetricUnit.Count, 1);
-          logger.warn('observations not written', {
-            error: err instanceof Error ? err.message : String(err),
-          });
+          // Even the dead-letter queue failed: count every alert as undelivered and let Lambda retry.
+          metrics.addMetric('DeliveryFailures', MetricUnit.Count, alerts.length);
+          throw err;
         }
+        summary.published = report.published;
+        summary.repeats = report.repeats;
+        summary.deadLettered = report.deadLettered;
       }
+      if (summary.evaluated > 0) {
+        evaluatedSinceWrite += summary.evaluated;
+        bufferedSince ??= nowMs();
+      }
+      if (bufferedSince !== null && nowMs() - bufferedSince >= maxAgeMs) await writeBuffered();
       return summary;
     } finally {
-      metrics.addMetric('EventsEvaluated', MetricUnit.Count, summary.evaluated);
-      metrics.addMetric('ParseFailures', MetricUnit.Count, summary.parseFailures);
-      metrics.addMetric('DeliveryFailures', MetricUnit.Count, summary.deadLettered);
+      // Problems are published with the invocation that saw them (DeliveryFailures has an alarm); the
+      // evaluated count with the buffered observations: no metrics blob for an invocation with nothing to say.
+      if (summary.parseFailures > 0)
+        metrics.addMetric('ParseFailures', MetricUnit.Count, summary.parseFailures);
+      if (summary.deadLettered > 0)
+        metrics.addMetric('DeliveryFailures', MetricUnit.Count, summary.deadLettered);
       if (summary.ruleErrors > 0) metrics.addMetric('RuleErrors', MetricUnit.Count, summary.ruleErrors);
-      metrics.publishStoredMetrics();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
       logger.info('invocation done', { ...summary });
       logger.resetKeys();
     }
   };
+  return Object.assign(handler, {
+    async drain() {
+      await writeBuffered();
+      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    },
+  });
 }

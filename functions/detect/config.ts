@@ -38,3 +38,18 @@ export function readDetectConfig(env: Record<string, string | undefined>): Detec
     cacheSeconds: cache,
   };
 }
+
+/**
+ * IAMWATCH_OBSERVATION_FLUSH_SECONDS (default 0): how long a warm container may buffer observations and
+ * the EventsEvaluated count before writing them at the end of an invocation (0: every invocation).
+ */
+export function readObservationFlushSeconds(env: Record<string, string | undefined>): number {
+  const raw = env.IAMWATCH_OBSERVATION_FLUSH_SECONDS?.trim() || '0';
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 900) {
+    throw new DetectConfigError(
+      'IAMWATCH_OBSERVATION_FLUSH_SECONDS must be a number of seconds from 0 to 900',
+    );
+  }
+  return n;
+}

@@ -7,7 +7,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { powertoolsLog } from '../log.js';
 import { buildDetectHandler } from './build-handler.js';
-import { readDetectConfig } from './config.js';
+import { readDetectConfig, readObservationFlushSeconds } from './config.js';
 
 const logger = new Logger({ serviceName: 'iamwatch' });
 const metrics = new Metrics({ namespace: 'iamwatch', serviceName: 'iamwatch' });
@@ -22,4 +22,17 @@ export const handler = buildDetectHandler({
     const { buildRuntime } = await import('./runtime.js');
     return buildRuntime(config, log);
   },
+  buffering: {
+    maxAgeMs: readObservationFlushSeconds(process.env) * 1000,
+    nowMs: () => Date.now(),
+  },
+});
+
+// Lambda sends SIGTERM before reclaiming a container only when an extension is registered; then what is
+// buffered is written here. Without one, the loss window is the buffering delay (docs/deploy.md).
+process.once('SIGTERM', () => {
+  handler
+    .drain()
+    .catch(() => {})
+    .finally(() => process.exit(0));
 });

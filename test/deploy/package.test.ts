@@ -24,7 +24,9 @@ type Json = any;
 
 // `npm run package` runs once per test run, in vitest's globalSetup (test/deployed/global-setup.ts).
 const OUT = PACKAGE_DIR;
-const MAX_DETECT_BYTES = 400 * 1024;
+// 512 KiB since issue 14: the AWS SDK clients are bundled (tree-shaken, environment-only credentials), which
+// cold-starts 2-3x faster than loading the runtime's CommonJS copy; iamwatch's own code is ~190 KiB of it.
+const MAX_DETECT_BYTES = 512 * 1024;
 
 type Cfn = { Type: string; Properties?: Record<string, Json>; Condition?: string };
 let template: { Resources: Record<string, Cfn> } = { Resources: {} };
@@ -303,7 +305,9 @@ describe('the packaged detect artefact', () => {
       l._aws.CloudWatchMetrics.flatMap((m: Json) => m.Metrics.map((x: Json) => x.Name)),
     );
     expect(names).toEqual(
-      expect.arrayContaining(['EventsEvaluated', 'Findings', 'ParseFailures', 'DeliveryFailures']),
+      // Counters with nothing to count are not published (issue 14); the evaluated count goes out with the
+      // observations (every invocation here: IAMWATCH_OBSERVATION_FLUSH_SECONDS is not set).
+      expect.arrayContaining(['EventsEvaluated', 'Findings']),
     );
     const findings = emf.find((l) => l.rule === 'oidc-role-without-baseline');
     expect(findings).toMatchObject({ severity: 'medium', Findings: 1 });

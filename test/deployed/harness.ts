@@ -51,8 +51,11 @@ export interface FunctionWorld {
   store: EmbeddedStore;
   /** Services whose endpoint refuses connections in the next run. */
   refused: Set<Service>;
-  /** Extra harness-side environment (never a template variable). */
-  run(events: unknown[]): Promise<RunResult>;
+  /**
+   * Runs `events` through one fresh container. `overrides`: template variables replaced for this run only
+   * (a scenario that needs a setting the template does not use, e.g. observation buffering off).
+   */
+  run(events: unknown[], overrides?: Record<string, string>): Promise<RunResult>;
   close(): Promise<void>;
 }
 
@@ -92,7 +95,7 @@ export async function startWorld(name: string, opts: { s3?: string } = {}): Prom
     proxy,
     store,
     refused,
-    async run(events) {
+    async run(events, overrides) {
       const dead = refused.size > 0 ? await closedPort() : '';
       const endpoints = Object.fromEntries(
         (Object.keys(ENDPOINT_VARS) as Service[]).map((s) => [
@@ -100,7 +103,7 @@ export async function startWorld(name: string, opts: { s3?: string } = {}): Prom
           refused.has(s) ? dead : proxy.url,
         ]),
       );
-      return runBundle(fn, events, endpoints);
+      return runBundle(overrides ? { ...fn, env: { ...fn.env, ...overrides } } : fn, events, endpoints);
     },
     async close() {
       await proxy.close();
@@ -136,6 +139,9 @@ export async function runBundle(
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
     AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // What Lambda sets under the template's advanced logging controls (LoggingConfig).
+    ...(fn.logging.LogFormat === 'JSON' ? { AWS_LAMBDA_LOG_FORMAT: 'JSON' } : {}),
+    ...(fn.logging.ApplicationLogLevel ? { AWS_LAMBDA_LOG_LEVEL: fn.logging.ApplicationLogLevel } : {}),
     // Harness: local endpoints, and trust in the local Slack stub's certificate.
     ...endpoints,
     NODE_EXTRA_CA_CERTS: SLACK_CA_FILE,

@@ -31,6 +31,10 @@ export interface DeployedFunction {
   zip: string;
   timeoutSeconds: number;
   memoryMb: number;
+  /** `arm64` or `x86_64`. */
+  architecture: string;
+  /** LoggingConfig (advanced logging controls), as in the template; {} when absent. */
+  logging: { LogFormat?: string; ApplicationLogLevel?: string; SystemLogLevel?: string };
   /** The template's environment variables, intrinsics resolved. */
   env: Record<string, string>;
   /** Statements of the role's inline policies, intrinsics resolved. */
@@ -225,6 +229,8 @@ export function loadStack(file = TEMPLATE_FILE): DeployedStack {
       zip: join(PACKAGE_DIR, String(p.Code?.S3Key).split('/').pop()!),
       timeoutSeconds: p.Timeout ?? 6,
       memoryMb: p.MemorySize ?? 1024,
+      architecture: asList<string>(p.Architectures)[0] ?? 'x86_64',
+      logging: p.LoggingConfig ?? {},
       env: resolve(p.Environment?.Variables ?? {}),
       statements,
     };

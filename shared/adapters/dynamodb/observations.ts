@@ -104,6 +104,8 @@ export interface ObservationSinkOptions {
  */
 export class DynamoObservationSink implements ObservationSink {
   private pending = new Map<string, Pending>();
+  /** Event ids aggregated into `pending`. */
+  private pendingEvents = new Set<string>();
   private inflight: Promise<void> | null = null;
   private backgroundError: unknown = null;
   /** With eventMarkers: observations waiting for their marker, in arrival order. */
@@ -124,6 +126,12 @@ export class DynamoObservationSink implements ObservationSink {
   }
 
   private aggregate(obs: Observation): void {
+    // The same event twice in one buffer (EventBridge redelivering to a warm container that buffers across
+    // invocations) counts once; across flushes the lastEventId condition below catches single events.
+    if (obs.eventId) {
+      if (this.pendingEvents.has(obs.eventId)) return;
+      this.pendingEvents.add(obs.eventId);
+    }
     const key = `${obs.identity}\u0000${obs.principal}`;
     const p = this.pending.get(key);
     if (!p) {
@@ -198,6 +206,7 @@ export class DynamoObservationSink implements ObservationSink {
     await this.markEvents();
     const batch = [...this.pending.values()];
     this.pending = new Map();
+    this.pendingEvents = new Set();
     if (batch.length === 0) return;
     const lastUsed = new Map<string, Observation>();
     for (const p of batch) {
@@ -205,11 +214,31 @@ export class DynamoObservationSink implements ObservationSink {
       if (!cur || ts(p.last) > ts(cur)) lastUsed.set(p.identity, p.last);
     }
     const limit = this.opts.concurrency ?? 8;
-    await mapLimit(batch, limit, (p) => this.writeOne(p));
+    const written = new Set<Pending>();
+    try {
+      await mapLimit(batch, limit, (p) => this.writeOne(p, written));
+    } catch (err) {
+      // Aggregates not counted yet go back into the buffer (merged with anything recorded since), so the
+      // next flush retries them; those already counted are not written twice.
+      for (const p of batch) if (!written.has(p)) this.requeue(p);
+      throw err;
+    }
     await mapLimit([...lastUsed.entries()], limit, ([identity, o]) => this.touchLastUsed(identity, o));
   }
 
-  private async writeOne(p: Pending): Promise<void> {
+  private requeue(p: Pending): void {
+    const key = `${p.identity}\u0000${p.principal}`;
+    const cur = this.pending.get(key);
+    if (!cur) {
+      this.pending.set(key, p);
+      return;
+    }
+    cur.count += p.count;
+    if (ts(p.first) < ts(cur.first)) cur.first = p.first;
+    if (ts(p.last) >= ts(cur.last)) cur.last = p.last;
+  }
+
+  private async writeOne(p: Pending, written: Set<Pending>): Promise<void> {
     const key = { pk: observationPk(p.identity), sk: observationSk(p.principal) };
     const common = {
       ':n': p.count,
@@ -246,6 +275,7 @@ export class DynamoObservationSink implements ObservationSink {
         },
       });
       oldFirst = out.Attributes?.firstSeen;
+      written.add(p);
     } catch (err) {
       if (!(err instanceof ConditionFailedError)) throw err;
       try {
@@ -264,8 +294,12 @@ export class DynamoObservationSink implements ObservationSink {
             : { ExpressionAttributeValues: common }),
         });
         oldFirst = out.Attributes?.firstSeen;
+        written.add(p);
       } catch (again) {
-        if (once && again instanceof ConditionFailedError) return; // the same event again: counted already
+        if (once && again instanceof ConditionFailedError) {
+          written.add(p);
+          return; // the same event again: counted already
+        }
         throw again;
       }
     }
