@@ -41,7 +41,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'fast', include: ALL, exclude: [...configDefaults.exclude, ...SLOW] },
+        test: {
+          name: 'fast',
+          include: ALL,
+          exclude: [...configDefaults.exclude, ...SLOW],
+          // Worker threads start cheaper than forked processes (~10% less CPU over this project). The slow
+          // project keeps forks: its soak tests measure a process's heap and its suites handle signals.
+          pool: 'threads',
+        },
       },
       {
         extends: true,
