@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { eventBridgeSource, SIGN_IN_DETAIL_TYPES } from '../../shared/core/eventbridge/patterns.js';
 
-/** A public CloudTrail record from test/fixtures/deploy (see its README). */
+/** A public CloudTrail record from test/fixtures/cloudtrail-public (origins and licences in its README). */
 export function fixture(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`../fixtures/deploy/${name}`, import.meta.url), 'utf8'));
+  return JSON.parse(readFileSync(new URL(`../fixtures/cloudtrail-public/${name}`, import.meta.url), 'utf8'));
 }
 
 /** Wraps a CloudTrail record the way CloudTrail delivers it to EventBridge. */

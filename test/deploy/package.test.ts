@@ -227,6 +227,8 @@ describe('the packaged detect artefact', () => {
       IAMWATCH_BASELINE_CACHE_SECONDS: '0',
       POWERTOOLS_SERVICE_NAME: 'iamwatch',
       POWERTOOLS_METRICS_NAMESPACE: 'iamwatch',
+      // As in Lambda: metrics on (test/helpers/setup.ts turns them off for the other tests).
+      POWERTOOLS_METRICS_DISABLED: 'false',
     });
     // The exact file Lambda would run, next to node_modules so the runtime-provided AWS SDK resolves.
     const dir = join(OUT, 'run-in-process');

@@ -27,7 +27,9 @@ function ev(raw: unknown): NormalisedEvent {
 }
 
 function sample(name: string): NormalisedEvent {
-  return ev(JSON.parse(readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8')));
+  return ev(
+    JSON.parse(readFileSync(new URL(`../fixtures/cloudtrail-public/${name}`, import.meta.url), 'utf8')),
+  );
 }
 
 const PLAN = 'ASIAPLAN000000000001';

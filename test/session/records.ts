@@ -1,4 +1,4 @@
-/** Hand-made CloudTrail records (real shapes, see test/session/samples) for lineage tests. */
+/** Hand-made CloudTrail records (real shapes, see test/fixtures/cloudtrail-public) for lineage tests. */
 let n = 0;
 const ACCOUNT = '111122223333';
 
