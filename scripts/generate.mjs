@@ -3,7 +3,7 @@
 //   1. shared/core/rules/registry.ts   the rule list, from the rule folders   (scripts/rule-registry.mjs)
 //   2. docs/coverage.md                from docs/coverage-catalogue.json        (scripts/coverage.mjs)
 //   3. infra/generated/eventbridge-rules.yml, infra/regional-forwarder.yml, infra/org-member-forwarder.yml
-//      (vitest file snapshots, `-u`) and test/golden/slack/*.json (UPDATE_GOLDEN=1)
+//      (vitest file snapshots, `--update`) and test/golden/slack/*.json (UPDATE_GOLDEN=1)
 //   4. test/eval/eval-output.golden.txt  (the CLI bundle, then `iamwatch eval --update-golden`)
 // Review the diff (`git status`, `git diff`) and commit it with the change that caused it.
 import { spawnSync } from 'node:child_process';
@@ -18,7 +18,7 @@ const STEPS = [
   ['docs/coverage.md', [node, 'scripts/coverage.mjs']],
   [
     'infra/ and Slack goldens',
-    [node, vitest, 'run', '-u', 'test/deploy/generated.test.ts', 'test/delivery/render-slack.test.ts'],
+    [node, vitest, 'run', 'test/deploy/generated.test.ts', 'test/delivery/render-slack.test.ts', '--update'],
     { UPDATE_GOLDEN: '1' },
   ],
   ['CLI bundle', [node, 'scripts/build.mjs']],
