@@ -4,7 +4,8 @@
 //   2. docs/coverage.md                from docs/coverage-catalogue.json        (scripts/coverage.mjs)
 //   3. infra/generated/eventbridge-rules.yml, infra/regional-forwarder.yml, infra/org-member-forwarder.yml
 //      (vitest file snapshots, `--update`) and test/golden/slack/*.json (UPDATE_GOLDEN=1)
-//   4. test/eval/eval-output.golden.txt  (the CLI bundle, then `iamwatch eval --update-golden`)
+//   4. README.md's Rule catalogue: a row for a rule that has none, from its meta (scripts/readme-rules.mjs)
+//   5. test/eval/eval-output.golden.txt  (the CLI bundle, then `iamwatch eval --update-golden`)
 // Review the diff (`git status`, `git diff`) and commit it with the change that caused it.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +23,7 @@ const STEPS = [
     { UPDATE_GOLDEN: '1' },
   ],
   ['CLI bundle', [node, 'scripts/build.mjs']],
+  ['README rule rows', [node, 'scripts/readme-rules.mjs']],
   // The table it prints is the golden file it writes: keep stdout quiet.
   ['eval golden', [node, 'bin/iamwatch.mjs', 'eval', '--update-golden'], {}, 'ignore'],
 ];

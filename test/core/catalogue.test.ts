@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { README, readmeRuleIds } from '../../scripts/readme-rules.mjs';
 import { expectedRegistry, REGISTRY } from '../../scripts/rule-registry.mjs';
 import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
 import { DetectionPipeline, evaluateWithSessions } from '../../shared/app/detect.js';
@@ -10,27 +10,14 @@ import { catalogueSelectors, RULES } from '../../shared/core/rules/index.js';
 import { isSeverity } from '../../shared/core/severity.js';
 import { fixtureBaseline, fixturesOf, ruleFolders } from '../helpers/rule-fixtures.js';
 
-const README = fileURLToPath(new URL('../../README.md', import.meta.url));
-
-/**
- * The rule ids of README's "Rule catalogue" table, in table order. DESIGN.md makes that table (with
- * `iamwatch rules list`) the catalogue of record and its ids stable once released; it is the one
- * hand-written list of ids, so a rule renamed or removed without the table changing fails here.
- */
-function readmeRuleIds(text: string): string[] {
-  const start = text.indexOf('\n## Rule catalogue\n');
-  if (start < 0) throw new Error('README.md has no "## Rule catalogue" section');
-  const end = text.indexOf('\n## ', start + 1);
-  const section = text.slice(start, end < 0 ? undefined : end);
-  return [...section.matchAll(/^\| `([a-z0-9-]+)` \|/gm)].map((m) => m[1] as string);
-}
-
 describe('rule catalogue', () => {
   it('shared/core/rules/registry.ts lists every rule folder (npm run generate)', () => {
     const stale = 'shared/core/rules/registry.ts is stale: run `npm run generate` and commit the result';
     expect(readFileSync(REGISTRY, 'utf8'), stale).toBe(expectedRegistry());
   });
 
+  // README's Rule catalogue table is the catalogue of record and the one hand-written list of ids: a rule
+  // renamed or removed while its row stays fails here (released ids are a contract).
   it("README's Rule catalogue table lists every rule once, and only rules", () => {
     const documented = readmeRuleIds(readFileSync(README, 'utf8'));
     const ids = RULES.map((r) => r.meta.id);
@@ -43,10 +30,7 @@ describe('rule catalogue', () => {
         ),
       ...ids
         .filter((id) => !documented.includes(id))
-        .map(
-          (id) =>
-            `${id}: no row in README's Rule catalogue table (add one: id | events | raises when | severity)`,
-        ),
+        .map((id) => `${id}: no row in README's Rule catalogue table (npm run generate adds one)`),
     ];
     expect(offenders).toEqual([]);
   });

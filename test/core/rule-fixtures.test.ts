@@ -1,11 +1,12 @@
 /**
- * The rule fixture loader (test/helpers/rule-fixtures.ts) and the registry generator
- * (scripts/rule-registry.mjs), on a throwaway rules folder.
+ * The rule fixture loader (test/helpers/rule-fixtures.ts), the registry generator (scripts/rule-registry.mjs)
+ * on a throwaway rules folder, and the README rule rows `npm run generate` adds (scripts/readme-rules.mjs).
  */
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { addMissingRows, readmeRuleIds } from '../../scripts/readme-rules.mjs';
 import {
   catalogueOrder,
   expectedRegistry,
@@ -13,6 +14,7 @@ import {
   registryOrder,
   renderRegistry,
 } from '../../scripts/rule-registry.mjs';
+import { RULES } from '../../shared/core/rules/index.js';
 import { FixtureError, fixturesOf } from '../helpers/rule-fixtures.js';
 
 const GOOD = {
@@ -111,5 +113,40 @@ describe('rule registry generator', () => {
     expect(expectedRegistry(dir, file)).toBe(readFileSync(file, 'utf8'));
     mkdirSync(path.join(dir, 'rule-0'));
     expect(registryOrder(expectedRegistry(dir, file))).toEqual(['rule-b', 'rule-a', 'rule-0']);
+  });
+});
+
+describe('README rule rows', () => {
+  const README = [
+    '# x',
+    '## Rule catalogue',
+    '',
+    '| id | events | raises when | severity |',
+    '|---|---|---|---|',
+    '| `root-activity` | any call by root | always | critical |',
+    '| `retired-rule` | X | words | low |',
+    '',
+    '## Next',
+    '| `not-a-rule-row` | elsewhere | - | - |',
+    '',
+  ].join('\n');
+  const meta = (id: string) => RULES.find((r) => r.meta.id === id)!.meta;
+
+  it('reads the ids of the Rule catalogue table only', () => {
+    expect(readmeRuleIds(README)).toEqual(['root-activity', 'retired-rule']);
+  });
+
+  it('appends a row from the meta for a rule without one, keeping every row there is', () => {
+    const next = addMissingRows(README, [meta('root-activity'), meta('iam-user-created')]);
+    expect(next.split('\n').slice(5, 9)).toEqual([
+      '| `root-activity` | any call by root | always | critical |',
+      '| `retired-rule` | X | words | low |',
+      '| `iam-user-created` | CreateUser | IAM user created | medium |',
+      '',
+    ]);
+    expect(addMissingRows(next, [meta('iam-user-created')])).toBe(next);
+    expect(addMissingRows(README, [{ ...meta('root-activity'), id: 'r', title: 'a | b' }])).toContain(
+      '| `r` | any event | a \\| b | critical |',
+    );
   });
 });
