@@ -132,7 +132,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   if (process.argv.includes('--check')) {
     const current = readFileSync(OUTPUT, 'utf8');
     if (current !== text) {
-      process.stderr.write('docs/coverage.md is stale: run `npm run coverage` and commit the result\n');
+      process.stderr.write('docs/coverage.md is stale: run `npm run generate` and commit the result\n');
       process.exit(1);
     }
   } else {

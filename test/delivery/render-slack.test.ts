@@ -23,8 +23,10 @@ function golden(name: string, msg: SlackMessage) {
   const actual = `${JSON.stringify(msg, null, 2)}\n`;
   if (process.env.UPDATE_GOLDEN === '1') writeFileSync(file, actual);
   if (!existsSync(file))
-    throw new Error(`missing golden file ${file}; run with UPDATE_GOLDEN=1 to create it`);
-  expect(actual).toBe(readFileSync(file, 'utf8'));
+    throw new Error(`missing golden file ${file}; run \`npm run generate\` to create it`);
+  expect(actual, `${file} is stale: if the change is intended, run \`npm run generate\``).toBe(
+    readFileSync(file, 'utf8'),
+  );
 }
 
 function assertWithinLimits(msg: SlackMessage) {

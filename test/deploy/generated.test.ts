@@ -1,6 +1,6 @@
 /**
  * The CloudFormation in infra/ is generated from the rule catalogue. When this test fails, a rule's
- * eventNames changed: regenerate with `npx vitest run test/deploy/generated.test.ts -u` and commit.
+ * eventNames changed: regenerate with `npm run generate` (it runs this file with `-u`) and commit.
  */
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
@@ -14,8 +14,7 @@ import { deployedPatterns } from '../../shared/core/eventbridge/patterns.js';
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation and EMF JSON are untyped; tests read them loosely.
 type Json = any;
 
-const REGENERATE =
-  'infra/ is stale: run `npx vitest run test/deploy/generated.test.ts -u` and commit the result';
+const REGENERATE = 'infra/ is stale: run `npm run generate` and commit the result';
 
 function render(doc: unknown): string {
   return `${GENERATED_NOTICE}\n${stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })}`;

@@ -1,5 +1,5 @@
 /**
- * docs/coverage.md is generated from docs/coverage-catalogue.json (`npm run coverage`): it must be up to date,
+ * docs/coverage.md is generated from docs/coverage-catalogue.json (`npm run generate`): it must be up to date,
  * every covered row must name a registered rule and an existing fixture that raises it; no row is "pending".
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -26,8 +26,10 @@ const data = load() as { catalogues: Array<{ id: string; rules: Row[] }> };
 const ids = new Set(RULES.map((r) => r.meta.id));
 
 describe('docs/coverage.md', () => {
-  it('is up to date with docs/coverage-catalogue.json (npm run coverage)', () => {
-    expect(readFileSync(OUTPUT, 'utf8')).toBe(render(load(CATALOGUE)));
+  it('is up to date with docs/coverage-catalogue.json (npm run generate)', () => {
+    expect(readFileSync(OUTPUT, 'utf8'), 'docs/coverage.md is stale: run `npm run generate`').toBe(
+      render(load(CATALOGUE)),
+    );
   });
 
   it('every row is complete, every covered row names a rule and a fixture that raises it (all offenders at once)', () => {

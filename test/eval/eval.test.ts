@@ -23,7 +23,7 @@ describe('iamwatch eval on test/datasets', () => {
     if (run.stdout !== golden) {
       expect.fail(
         `eval output differs from test/eval/eval-output.golden.txt (- golden, + now):\n${lineDiff(golden, run.stdout)}\n\n` +
-          'If the change in detection is intended, run `npm run eval -- --update-golden` and review the diff.',
+          'If the change in detection is intended, run `npm run generate` and review the diff.',
       );
     }
   });
