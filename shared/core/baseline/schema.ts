@@ -4,6 +4,7 @@
  * `parse.ts` maps the validated file to the camelCase domain of `types.ts`.
  */
 import { z } from 'zod';
+import { PARTITION, parseArn } from '../arn.js';
 import { SEVERITIES } from '../severity.js';
 import { suggest } from './suggest.js';
 import { ENVIRONMENTS, IDENTITY_KINDS, PASS_TARGETS } from './types.js';
@@ -11,8 +12,6 @@ import { ENVIRONMENTS, IDENTITY_KINDS, PASS_TARGETS } from './types.js';
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_TIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
-const IAM_ARN = /^arn:([^:]*):iam::([^:]*):(.*)$/;
-const PARTITION = /^aws(?:-[a-z]+)*$/;
 const IAM_NAME_PATH = /^[A-Za-z0-9+=,.@_/-]+$/;
 const TEAM_TARGET = /^(?:ssm:\/\S+|secret:\S+|env:[A-Za-z_][A-Za-z0-9_]*|https:\/\/\S+)$/;
 
@@ -54,9 +53,10 @@ export function expiryMs(expires: string): number {
  * null when it is one.
  */
 export function identityArnProblem(arn: string): string | null {
-  const m = IAM_ARN.exec(arn);
-  if (m === null) return 'must be an IAM ARN like arn:aws:iam::111122223333:role/NAME or …:user/NAME';
-  const [, partition = '', account = '', resource = ''] = m;
+  const p = parseArn(arn);
+  if (p === null || p.service !== 'iam' || p.region !== '')
+    return 'must be an IAM ARN like arn:aws:iam::111122223333:role/NAME or …:user/NAME';
+  const { partition, account, resource } = p;
   if (!PARTITION.test(partition))
     return `unknown partition "${partition}" (expected aws, aws-cn, aws-us-gov…)`;
   if (account !== '*' && !/^\d{12}$/.test(account)) return 'the account field must be 12 digits or *';

@@ -1,3 +1,4 @@
+import { type IdentityKey, identityKeyOf, parseIdentityArn } from '../../arn.js';
 import type { BaselineIdentity } from '../../baseline/types.js';
 import {
   groupName,
@@ -154,28 +155,25 @@ function grantReasons(e: NormalisedEvent): string[] {
   return out;
 }
 
-/** `{ account, kind, name }` of a role or user ARN (path dropped; IAM names are case-insensitive). */
-function identityOf(arn: string | null | undefined): { account: string; kind: string; name: string } | null {
-  if (!arn) return null;
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[2] !== 'iam') return null;
-  const resource = parts.slice(5).join(':');
-  const kind = resource.split('/')[0] ?? '';
-  if (kind !== 'role' && kind !== 'user') return null;
-  return { account: parts[4] ?? '', kind, name: shortName(resource).toLowerCase() };
-}
-
-/** The call changes the caller's own role or user (a role attaching to itself, a user adding itself to a group). */
+/**
+ * The call changes the caller's own role or user (a role attaching to itself, a user adding itself to a group).
+ * Both sides must be IAM role/user ARNs (path dropped; IAM names are case-insensitive): a session ARN is not.
+ */
 function editsItself(e: NormalisedEvent): boolean {
-  const actor = identityOf(e.actor.arn);
-  const target = identityOf(e.target?.arn);
+  const actor = iamIdentityKey(e.actor.arn);
+  const target = iamIdentityKey(e.target?.arn);
   return (
     actor !== null &&
     target !== null &&
     actor.account === target.account &&
-    actor.kind === target.kind &&
+    actor.type === target.type &&
     actor.name === target.name
   );
+}
+
+function iamIdentityKey(arn: string | null | undefined): IdentityKey | null {
+  const kind = parseIdentityArn(arn)?.kind;
+  return kind === 'role' || kind === 'user' ? identityKeyOf(arn) : null;
 }
 
 /**
