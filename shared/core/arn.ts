@@ -190,6 +190,18 @@ export function isServiceLinkedRole(arn: string | null | undefined): boolean {
   return id?.kind === 'role' && id.path.startsWith('/aws-service-role/');
 }
 
+const AWS_MANAGED_POLICY = /^arn:aws(?:-[a-z0-9-]+)?:iam::aws:policy\/(.+)$/i;
+
+/**
+ * Path and name of an AWS managed policy ARN (`arn:PARTITION:iam::aws:policy/job-function/ViewOnlyAccess` →
+ * `job-function/ViewOnlyAccess`), in any partition; null for customer policies (a 12-digit account) and
+ * anything else. The path is part of a policy's identity, so it is kept; the case is kept too.
+ */
+export function awsManagedPolicyName(arn: string | null | undefined): string | null {
+  if (typeof arn !== 'string') return null;
+  return AWS_MANAGED_POLICY.exec(arn)?.[1] ?? null;
+}
+
 /** `arn:PARTITION:iam::ACCOUNT:TYPE/NAME`. */
 export function iamArn(
   partition: string,
@@ -198,6 +210,17 @@ export function iamArn(
   name: string,
 ): string {
   return `arn:${partition}:iam::${account}:${type}/${name}`;
+}
+
+/** `arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST` taken apart (HOST may hold a path); null for anything else. */
+export function parseOidcProviderArn(
+  arn: string | null | undefined,
+): { partition: string; account: string; host: string } | null {
+  const p = parseArn(arn);
+  if (p === null || p.service !== 'iam' || p.region !== '' || !p.resource.startsWith('oidc-provider/'))
+    return null;
+  const host = p.resource.slice('oidc-provider/'.length);
+  return host === '' ? null : { partition: p.partition, account: p.account, host };
 }
 
 /** Host part of an OIDC provider ARN or URL: `…:oidc-provider/token.actions.githubusercontent.com` → host. */

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  awsManagedPolicyName,
   identityKeyOf,
   identityKeyString,
   isServiceLinkedRole,
   PARTITION,
   parseArn,
   parseIdentityArn,
+  parseOidcProviderArn,
   parsePrincipal,
   resourceName,
   roleArnFromSession,
@@ -200,5 +202,34 @@ describe('helpers', () => {
     ['AWS', false],
   ])('PARTITION %s', (p, ok) => {
     expect(PARTITION.test(p)).toBe(ok);
+  });
+});
+
+describe('policy and provider ARNs', () => {
+  it.each([
+    ['arn:aws:iam::aws:policy/AdministratorAccess', 'AdministratorAccess'],
+    ['arn:aws-us-gov:iam::aws:policy/job-function/ViewOnlyAccess', 'job-function/ViewOnlyAccess'],
+    ['arn:aws-cn:iam::aws:policy/AWSDenyAll', 'AWSDenyAll'],
+    [`arn:aws:iam::${A}:policy/AdministratorAccess`, null],
+    ['AdministratorAccess', null],
+    ['arn:aws:iam::aws:policy/', null],
+  ])('awsManagedPolicyName(%s)', (arn, want) => {
+    expect(awsManagedPolicyName(arn)).toBe(want);
+  });
+
+  it.each([
+    [
+      `arn:aws:iam::${A}:oidc-provider/token.actions.githubusercontent.com`,
+      { partition: 'aws', account: A, host: 'token.actions.githubusercontent.com' },
+    ],
+    [
+      `arn:aws-cn:iam::${A}:oidc-provider/oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC`,
+      { partition: 'aws-cn', account: A, host: 'oidc.eks.cn-north-1.amazonaws.com.cn/id/ABC' },
+    ],
+    [`arn:aws:iam::${A}:oidc-provider/`, null],
+    [`arn:aws:iam::${A}:saml-provider/x`, null],
+    ['token.actions.githubusercontent.com', null],
+  ])('parseOidcProviderArn(%s)', (arn, want) => {
+    expect(parseOidcProviderArn(arn)).toEqual(want);
   });
 });

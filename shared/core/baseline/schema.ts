@@ -4,7 +4,7 @@
  * `parse.ts` maps the validated file to the camelCase domain of `types.ts`.
  */
 import { z } from 'zod';
-import { PARTITION, parseArn } from '../arn.js';
+import { PARTITION, parseArn, parseOidcProviderArn } from '../arn.js';
 import { SEVERITIES } from '../severity.js';
 import { suggest } from './suggest.js';
 import { ENVIRONMENTS, IDENTITY_KINDS, PASS_TARGETS } from './types.js';
@@ -72,8 +72,6 @@ export function identityArnProblem(arn: string): string | null {
   return null;
 }
 
-const OIDC_PROVIDER_ARN = /^arn:([^:]*):iam::([^:]*):oidc-provider\/(.+)$/;
-
 /**
  * Why a value is not an OIDC provider as the baseline names it, or null. The host part of the
  * provider ARN is the canonical form; a whole `…:oidc-provider/HOST` ARN is accepted too (and
@@ -82,14 +80,14 @@ const OIDC_PROVIDER_ARN = /^arn:([^:]*):iam::([^:]*):oidc-provider\/(.+)$/;
 export function providerProblem(value: string): string | null {
   let v = value;
   if (v.startsWith('arn:')) {
-    const m = OIDC_PROVIDER_ARN.exec(v);
+    const m = parseOidcProviderArn(v);
     if (m === null) {
       return 'must be the host of an OIDC provider (e.g. token.actions.githubusercontent.com) or its ARN arn:aws:iam::ACCOUNT:oidc-provider/HOST';
     }
-    if (!PARTITION.test(m[1] ?? '') || !/^\d{12}$/.test(m[2] ?? '')) {
-      return `not a valid OIDC provider ARN; write the host part instead (e.g. "${m[3]}")`;
+    if (!PARTITION.test(m.partition) || !/^\d{12}$/.test(m.account)) {
+      return `not a valid OIDC provider ARN; write the host part instead (e.g. "${m.host}")`;
     }
-    v = m[3] ?? '';
+    v = m.host;
   }
   if (/^[a-z]+:\/\//i.test(v)) {
     return `write the host part of the provider ARN, without the scheme (e.g. "${v.replace(/^[a-z]+:\/\//i, '')}")`;
@@ -100,8 +98,7 @@ export function providerProblem(value: string): string | null {
 
 /** `arn:aws:iam::A:oidc-provider/HOST` → `HOST`; any other (valid) value unchanged. */
 export function normaliseProvider(v: string): string {
-  const m = OIDC_PROVIDER_ARN.exec(v);
-  return m === null ? v : (m[3] ?? v);
+  return parseOidcProviderArn(v)?.host ?? v;
 }
 
 /** Aliases people write for an environment; the closed set is ENVIRONMENTS. */
