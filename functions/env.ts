@@ -29,21 +29,27 @@ export function requiredVar(env: Env, names: readonly [string, ...string[]], wha
 }
 
 /**
- * A number of `unit` in `name`, `fallback` when unset or blank; it must be finite and at least `min`
- * (`positive`: greater than 0).
+ * A number of `unit` in `name`, `fallback` when unset or blank; it must be finite, at least `min` and at most
+ * `max` when given (`positive`: greater than 0).
  * @throws ConfigError naming the variable and the value found.
  */
 export function numberVar(
   env: Env,
   name: string,
-  opts: { fallback: number; unit: string; min?: number; positive?: boolean },
+  opts: { fallback: number; unit: string; min?: number; max?: number; positive?: boolean },
 ): number {
   const raw = env[name]?.trim();
   if (!raw) return opts.fallback;
   const n = Number(raw);
   const min = opts.min ?? 0;
-  if (!Number.isFinite(n) || n < min || (opts.positive === true && n <= 0)) {
-    const bound = opts.positive === true ? 'greater than 0' : `at least ${min}`;
+  const max = opts.max ?? Number.POSITIVE_INFINITY;
+  if (!Number.isFinite(n) || n < min || n > max || (opts.positive === true && n <= 0)) {
+    const bound =
+      opts.positive === true
+        ? 'greater than 0'
+        : opts.max !== undefined
+          ? `from ${min} to ${opts.max}`
+          : `at least ${min}`;
     throw new ConfigError(`${name} must be a number of ${opts.unit}, ${bound} (got "${raw.slice(0, 40)}")`);
   }
   return n;

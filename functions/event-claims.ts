@@ -7,19 +7,20 @@ import { randomUUID } from 'node:crypto';
 import { EventClaimSession } from '../shared/app/event-claims.js';
 import type { EventClaimStore, Log } from '../shared/ports.js';
 import type { DetectRuntime } from './detect/build-handler.js';
-import { DetectConfigError } from './detect/config.js';
+import { type Env, optionalVar } from './env.js';
+import { ConfigError } from './errors.js';
 
 /** How CloudTrail reaches detection (serverless.yml `ingestMode`). */
 export type IngestMode = 'eventbridge' | 's3' | 'both';
 
 /**
  * IAMWATCH_INGEST_MODE: `eventbridge` (default), `s3` or `both`.
- * @throws DetectConfigError naming the variable.
+ * @throws ConfigError naming the variable.
  */
-export function readIngestMode(env: Record<string, string | undefined>): IngestMode {
-  const v = env.IAMWATCH_INGEST_MODE?.trim() || 'eventbridge';
+export function readIngestMode(env: Env): IngestMode {
+  const v = optionalVar(env, 'IAMWATCH_INGEST_MODE') ?? 'eventbridge';
   if (v === 'eventbridge' || v === 's3' || v === 'both') return v;
-  throw new DetectConfigError('IAMWATCH_INGEST_MODE must be eventbridge, s3 or both');
+  throw new ConfigError('IAMWATCH_INGEST_MODE must be eventbridge, s3 or both');
 }
 
 /**

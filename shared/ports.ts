@@ -5,6 +5,7 @@
 import type { Alert } from './core/alert/alert.js';
 import type { Baseline, BaselineIdentity, IncidentWindow } from './core/baseline/types.js';
 import type { BaselineView } from './core/baseline/view.js';
+import { IamwatchError } from './core/errors.js';
 import type { SessionAction, SessionRecord } from './core/session/record.js';
 
 /** Something that receives alerts: stdout, SNS, Slack, EventBridge. Must be idempotent by alert id. */
@@ -113,12 +114,20 @@ export interface Log {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-/** Errors at adapter boundaries say whether a retry can help. */
-export class AdapterError extends Error {
+/**
+ * Errors at adapter boundaries say whether a retry can help; the base of every adapter error class
+ * (shared/adapters/errors.ts). The message starts `<adapter>: ` unless `prefix: false` (the message already
+ * says where, e.g. a file path).
+ */
+export class AdapterError extends IamwatchError {
   readonly retryable: boolean;
   readonly adapter: string;
-  constructor(adapter: string, message: string, opts: { retryable: boolean; cause?: unknown }) {
-    super(`${adapter}: ${message}`, { cause: opts.cause });
+  constructor(
+    adapter: string,
+    message: string,
+    opts: { retryable: boolean; cause?: unknown; prefix?: boolean },
+  ) {
+    super(opts.prefix === false ? message : `${adapter}: ${message}`, { cause: opts.cause });
     this.name = 'AdapterError';
     this.adapter = adapter;
     this.retryable = opts.retryable;

@@ -21,6 +21,7 @@ import {
   objectsOf,
 } from '../../shared/app/ingest.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
+import { FunctionError } from '../errors.js';
 
 /** What one invocation needs; built on first use, then reused. */
 export interface IngestRuntime {
@@ -77,7 +78,7 @@ export interface IngestResult {
 export const RESULT_LIMIT_BYTES = 240 * 1024;
 
 /** A results-mode batch's alerts do not fit the state output and there is no bucket to write them to. */
-export class IngestResultTooLargeError extends Error {
+export class IngestResultTooLargeError extends FunctionError {
   constructor(readonly bytes: number) {
     super(
       `the batch's results are ${bytes} bytes, over the ${RESULT_LIMIT_BYTES}-byte state output limit, ` +
@@ -102,7 +103,7 @@ export function resultsKey(manifest: unknown, keys: readonly string[]): string {
 }
 
 /** Raised to Step Functions when objects of a batch failed (the map's Retry takes over). */
-export class IngestBatchError extends Error {
+export class IngestBatchError extends FunctionError {
   constructor(
     readonly failed: string[],
     cause?: unknown,

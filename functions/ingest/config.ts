@@ -1,5 +1,6 @@
 /** The ingest function's settings, read once from the environment. */
-import { type DetectConfig, DetectConfigError, readDetectConfig } from '../detect/config.js';
+import { type DetectConfig, readDetectConfig } from '../detect/config.js';
+import { type Env, optionalVar, requiredVar } from '../env.js';
 import { type IngestMode, readIngestMode } from '../event-claims.js';
 
 export interface IngestConfig extends DetectConfig {
@@ -17,17 +18,15 @@ export interface IngestConfig extends DetectConfig {
  * The detect function's variables (functions/detect/config.ts) plus IAMWATCH_TRAIL_BUCKET and
  * IAMWATCH_TRAIL_PREFIX (default empty), IAMWATCH_INGEST_MODE (default eventbridge) and
  * IAMWATCH_BACKFILL_BUCKET (optional).
- * @throws DetectConfigError naming the variable.
+ * @throws ConfigError naming the variable.
  */
-export function readIngestConfig(env: Record<string, string | undefined>): IngestConfig {
+export function readIngestConfig(env: Env): IngestConfig {
   const base = readDetectConfig(env);
-  const bucket = env.IAMWATCH_TRAIL_BUCKET?.trim();
-  if (!bucket) throw new DetectConfigError('environment variable IAMWATCH_TRAIL_BUCKET is required');
   return {
     ...base,
-    trailBucket: bucket,
-    trailPrefix: env.IAMWATCH_TRAIL_PREFIX?.trim() ?? '',
+    trailBucket: requiredVar(env, ['IAMWATCH_TRAIL_BUCKET'], 'the CloudTrail bucket'),
+    trailPrefix: optionalVar(env, 'IAMWATCH_TRAIL_PREFIX') ?? '',
     ingestMode: readIngestMode(env),
-    backfillBucket: env.IAMWATCH_BACKFILL_BUCKET?.trim() || null,
+    backfillBucket: optionalVar(env, 'IAMWATCH_BACKFILL_BUCKET') ?? null,
   };
 }

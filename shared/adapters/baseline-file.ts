@@ -10,16 +10,17 @@ import { readFile } from 'node:fs/promises';
 import { type ParseOptions, parseBaseline } from '../core/baseline/parse.js';
 import type { Baseline, BaselineIssue } from '../core/baseline/types.js';
 import { RULES } from '../core/rules/index.js';
+import { AdapterError } from './errors.js';
 
 /** Larger than any sane baseline; protects the CLI from being pointed at an archive. */
 const MAX_BYTES = 16 * 1024 * 1024;
 
 /** The file could not be read (missing, a directory, unreadable). `code` is the Node error code when known. */
-export class BaselineFileError extends Error {
+export class BaselineFileError extends AdapterError {
   readonly path: string;
   readonly code: string | undefined;
   constructor(path: string, message: string, opts: { cause?: unknown; code?: string } = {}) {
-    super(`${path}: ${message}`, { cause: opts.cause });
+    super('baseline-file', `${path}: ${message}`, { retryable: false, cause: opts.cause, prefix: false });
     this.name = 'BaselineFileError';
     this.path = path;
     this.code = opts.code;

@@ -38,6 +38,7 @@ import {
   type Timing,
   withRetry,
 } from './delivery-retry.js';
+import { AdapterError } from './errors.js';
 import { createWebhookResolver, type WebhookResolver } from './webhook-resolver.js';
 
 /** Default Slack retry policy: 6 attempts, 1 s doubling to 30 s, 2 minutes in all. */
@@ -72,24 +73,24 @@ export interface SlackPostOptions {
   sinkName?: string;
 }
 
-class HttpStatusError extends Error {
+class HttpStatusError extends AdapterError {
   constructor(
     readonly status: number,
     readonly body: string,
     readonly retryAfterMs: number | undefined,
   ) {
-    super(`HTTP ${status}`);
+    super('slack', `HTTP ${status}`, { retryable: status === 429 || status >= 500, prefix: false });
     this.name = 'HttpStatusError';
   }
 }
 
 /** One attempt ran out of time (our own timer, not a caller's abort). */
-class AttemptTimeoutError extends Error {
+class AttemptTimeoutError extends AdapterError {
   constructor(
     readonly timeoutMs: number,
     opts?: { cause?: unknown },
   ) {
-    super(`timeout after ${timeoutMs} ms`, opts);
+    super('slack', `timeout after ${timeoutMs} ms`, { retryable: true, cause: opts?.cause, prefix: false });
     this.name = 'AttemptTimeoutError';
   }
 }

@@ -8,6 +8,7 @@
  * a reason.
  */
 import type { TeamRoute } from '../core/baseline/types.js';
+import { AdapterError } from './errors.js';
 
 /** Where to post, or why there is nowhere. */
 export type WebhookResolution =
@@ -45,9 +46,9 @@ export interface WebhookResolverOptions {
 }
 
 /** Raised when a route reference is malformed or names a value that does not exist. */
-export class WebhookRouteError extends Error {
+export class WebhookRouteError extends AdapterError {
   constructor(message: string, opts?: { cause?: unknown }) {
-    super(message, opts);
+    super('webhook-resolver', message, { retryable: false, cause: opts?.cause, prefix: false });
     this.name = 'WebhookRouteError';
   }
 }

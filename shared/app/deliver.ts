@@ -12,10 +12,12 @@
  * An alert a sink did not even attempt (its circuit breaker was open, `heldBack` on the error) is parked
  * the same way and counted apart, so a summary can tell "failed" from "not tried".
  */
+
 import type { Alert } from '../core/alert/alert.js';
 import { type DeadLetter, type DeadLetterSink, scrubSecrets } from '../core/alert/dead-letter.js';
 import { type CountThreshold, raiseForCount } from '../core/detection/aggregate.js';
 import type { AlertSink, Clock, DedupeDecision, DedupeStore, Log } from '../ports.js';
+import { AppError } from './errors.js';
 
 export interface DeliverDeps {
   /** Absent: no dedupe (e.g. `replay --no-dedupe`, or slack-notify where dedupe happened upstream). */
@@ -66,7 +68,7 @@ export interface DeliveryReport {
 }
 
 /** The dead-letter sink itself failed: alerts may be lost unless the invocation is retried. */
-export class DeliveryError extends Error {
+export class DeliveryError extends AppError {
   readonly retryable = true;
   readonly failures: Array<{ alertId: string | null; sink: string; reason: string }>;
   constructor(failures: DeliveryError['failures'], cause?: unknown) {

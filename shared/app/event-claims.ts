@@ -12,7 +12,9 @@
  * the detect function skips the record, because in `both` mode the trail object always follows and the
  * ingest function judges it then if nobody settled it.
  */
+
 import type { EventClaimOutcome, EventClaimStore } from '../ports.js';
+import { AppError } from './errors.js';
 
 /** The claim key of a raw record, or null when it lacks `recipientAccountId`/`eventID` (judged unclaimed). */
 export function eventClaimKey(raw: unknown): string | null {
@@ -61,7 +63,7 @@ export class EventClaimSession {
 }
 
 /** Raised for an object holding records another attempt is still judging: retry it after the lease. */
-export class EventClaimBusyError extends Error {
+export class EventClaimBusyError extends AppError {
   constructor(readonly busy: number) {
     super(`${busy} record(s) claimed by another attempt whose lease has not run out; retried later`);
     this.name = 'EventClaimBusyError';

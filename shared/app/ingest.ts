@@ -9,6 +9,7 @@
  * judged by both the EventBridge and the S3 mode raises one alert. Records repeated within one
  * invocation (recipientAccountId + eventID) are judged once.
  */
+
 import {
   type ObjectInput,
   readCloudTrailObjects,
@@ -18,6 +19,7 @@ import type { Alert } from '../core/alert/alert.js';
 import type { BaselineIdentity } from '../core/baseline/types.js';
 import type { DeliveryReport } from './deliver.js';
 import type { DetectionPipeline, DetectorResult } from './detect.js';
+import { AppError } from './errors.js';
 import { EventClaimBusyError, type EventClaimSession } from './event-claims.js';
 
 /** Needles for the rules that read every event: root activity and break-glass identities. */
@@ -106,7 +108,7 @@ export interface IngestDeps {
 }
 
 /** The body of `ref` could not be read (GET failed): the notification is retried. */
-export class IngestReadError extends Error {
+export class IngestReadError extends AppError {
   constructor(
     readonly ref: ObjectRef,
     cause: unknown,

@@ -1,5 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 
+/** Commands import CliError from here; it lives in the CLI layer's errors.ts. */
+export { CliError } from './errors.js';
+
 /**
  * Exit codes (DESIGN.md): 0 done; 1 --fail-on reached; 2 usage/config/baseline error; 3 runtime or I/O
  * failure; 130 interrupted (Ctrl-C), as shells report a SIGINT.
@@ -20,14 +23,4 @@ export interface CliContext {
    * EXIT.interrupted; while nobody listens, Ctrl-C ends the process at once with 130.
    */
   signal?: AbortSignal;
-}
-
-/** Thrown by commands to end with a message on stderr and an exit code; never prints a stack. */
-export class CliError extends Error {
-  readonly exitCode: number;
-  constructor(exitCode: number, message: string, opts?: { cause?: unknown }) {
-    super(message, { cause: opts?.cause });
-    this.name = 'CliError';
-    this.exitCode = exitCode;
-  }
 }

@@ -1,11 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  BaselineIndex,
-  buildIndex,
-  identityKeyOf,
-  sameIdentity,
-} from '../../shared/core/baseline/in-memory-view.js';
+import { identityKeyOf, sameIdentity } from '../../shared/core/arn.js';
+import { BaselineIndex, buildIndex } from '../../shared/core/baseline/in-memory-view.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import type { Baseline, BaselineIdentity } from '../../shared/core/baseline/types.js';
 

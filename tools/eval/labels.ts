@@ -2,10 +2,12 @@
  * The `labels.json` files of the evaluation datasets (test/datasets/*): read leniently (extra keys
  * are ignored), but a missing or mistyped field the eval relies on is an error naming the file.
  */
+
 import { z } from 'zod';
+import { ToolError } from '../errors.js';
 
 /** A dataset's labels file is missing, not JSON, or lacks a field the eval reads. */
-export class EvalDatasetError extends Error {
+export class EvalDatasetError extends ToolError {
   constructor(message: string, opts?: { cause?: unknown }) {
     super(message, { cause: opts?.cause });
     this.name = 'EvalDatasetError';

@@ -6,6 +6,7 @@
  * records as they fill, so memory holds at most one buffer per account and region.
  */
 
+import { ToolError } from '../errors.js';
 import { type Activity, benignMix, World } from './activities.js';
 import { type PlannedIncident, renderBaseline } from './baseline.js';
 import { type Draft, iso, serialise } from './cloudtrail.js';
@@ -20,7 +21,7 @@ import {
 } from './scenarios.js';
 
 /** Error in generator options (the CLI maps it to a usage error). */
-export class GenerateOptionsError extends Error {
+export class GenerateOptionsError extends ToolError {
   constructor(message: string, opts?: { cause?: unknown }) {
     super(message, opts);
     this.name = 'GenerateOptionsError';

@@ -5,11 +5,13 @@
  * the next; output bytes do not depend on timing (objects are written in generation order,
  * gzip headers carry no time).
  */
+
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzip as gzipCb } from 'node:zlib';
+import { ToolError } from '../errors.js';
 import type { GenerateStats, Generation } from './generator.js';
 
 const gzip = promisify(gzipCb);
@@ -18,7 +20,7 @@ const gzip = promisify(gzipCb);
 export const MARKER = '.iamwatch-generated';
 
 /** Output directory already holds files and may not be replaced. */
-export class GenerateOutputError extends Error {
+export class GenerateOutputError extends ToolError {
   constructor(message: string, opts?: { cause?: unknown }) {
     super(message, opts);
     this.name = 'GenerateOutputError';

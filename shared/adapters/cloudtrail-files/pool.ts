@@ -12,7 +12,7 @@
  * the in-thread output.
  */
 import { Worker } from 'node:worker_threads';
-import { CloudTrailReadError } from './errors.js';
+import { CloudTrailReadError } from '../errors.js';
 import type { FileChunk, FromWorker, ToWorker, WorkerConfig } from './types.js';
 
 /** Reads a file's pieces in the calling thread, as a worker would have sent them. */

@@ -13,7 +13,7 @@
  * are counted and never `JSON.parse`d.
  */
 import { createReadStream } from 'node:fs';
-import { CloudTrailReadError } from './errors.js';
+import { CloudTrailReadError } from '../errors.js';
 import { isEmptyFilter, recordPasses, type TrailFilter } from './layout.js';
 import { JOBS_PER_WORKER, Job, WorkerPool } from './pool.js';
 import { readSource } from './source.js';
@@ -31,7 +31,7 @@ import {
 } from './types.js';
 import { type InputItem, walkInputs } from './walk.js';
 
-export { CloudTrailReadError } from './errors.js';
+export { CloudTrailReadError } from '../errors.js';
 export type { TrailFilter } from './layout.js';
 export type { ReadStats, RelevanceTest, SourceProblem, SourceRecord } from './types.js';
 

@@ -4,7 +4,7 @@
  * parallelism, in key order, for the same reader as local files.
  */
 import { GetObjectCommand, ListObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
-import { CloudTrailReadError } from './errors.js';
+import { CloudTrailReadError } from '../errors.js';
 import { dirAdmits, fileAdmits, isEmptyFilter, skipMarker, type TrailFilter } from './layout.js';
 import type { ObjectInput } from './read.js';
 import { ioReason } from './text.js';

@@ -8,6 +8,7 @@ import { closeSync, createReadStream, fstatSync, openSync, readSync } from 'node
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzipSync } from 'node:zlib';
+import { AdapterError } from '../errors.js';
 import { splitRecordBytes } from './record-split.js';
 import { bracketDepth, isBlank, isSingleObject, processText, type TextSink } from './scanner.js';
 import { clip, ioReason } from './text.js';
@@ -31,9 +32,9 @@ const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
 const WHOLE_TEXT_BYTES = 64 * 1024 * 1024;
 
 /** A failure of the underlying byte stream (not of gzip). */
-class ByteStreamError extends Error {
+class ByteStreamError extends AdapterError {
   constructor(cause: unknown) {
-    super('read failed', { cause });
+    super('cloudtrail-files', 'read failed', { retryable: false, cause, prefix: false });
     this.name = 'ByteStreamError';
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Incident-response queries over the table: who owns an identity, what may assume it, what did.
  */
+import { sessionToRoleArn } from '../../core/arn.js';
 import {
   admittingPatterns,
   type Principal,
@@ -73,12 +74,6 @@ export interface StaleEntry {
   reasons: Array<'review-overdue' | 'unused'>;
 }
 
-/** Session ARN → role ARN; anything else unchanged. */
-export function normaliseIdentityArn(arn: string): string {
-  const m = /^arn:([^:]+):sts::(\d{12}|\*):assumed-role\/([^/]+)\/.+$/.exec(arn.trim());
-  return m ? `arn:${m[1]}:iam::${m[2]}:role/${m[3]}` : arn.trim();
-}
-
 /**
  * Whether a subject pattern can match some subject of `repo` (owner/name).
  * @deprecated kept for callers of v0.1; the answer is `subjectPatternCoversRepository` in core.
@@ -128,7 +123,7 @@ export class StoreQueries {
   }
 
   async show(identityArg: string, opts: { recent?: number } = {}): Promise<ShowResult> {
-    const arn = normaliseIdentityArn(identityArg);
+    const arn = sessionToRoleArn(identityArg);
     const [r, obs, incidents] = await Promise.all([
       this.resolve(arn),
       this.observationsOf(arn),
@@ -215,7 +210,7 @@ export class StoreQueries {
 
   /** Principals that used `identity` with lastSeen at or after `sinceMs`, flagged against the baseline. */
   async seen(identityArg: string, sinceMs: number): Promise<SeenResult> {
-    const arn = normaliseIdentityArn(identityArg);
+    const arn = sessionToRoleArn(identityArg);
     const [r, obs] = await Promise.all([this.resolve(arn), this.observationsOf(arn)]);
     const since = new Date(sinceMs).toISOString();
     return {

@@ -1,5 +1,7 @@
+import { AppError } from '../errors.js';
+
 /** A duration flag that cannot be read (`--for`, `--since`). */
-export class DurationError extends Error {
+export class DurationError extends AppError {
   constructor(flag: string, value: string) {
     super(`${flag} must be a duration like 30m, 2h or 7d, not "${value}"`);
     this.name = 'DurationError';

@@ -1,13 +1,15 @@
 /**
  * Live break-glass incident windows: opened from the CLI, consulted by `break-glass-used`.
  */
+
 import type { BaselineIdentity, IncidentWindow } from '../../core/baseline/types.js';
 import type { BaselineStore, Clock } from '../../ports.js';
+import { AppError } from '../errors.js';
 
 /** Longest window `incident open --for` accepts: an incident is not a standing exception. */
 export const MAX_INCIDENT_MS = 7 * 86_400_000;
 
-export class IncidentRequestError extends Error {
+export class IncidentRequestError extends AppError {
   constructor(message: string) {
     super(message);
     this.name = 'IncidentRequestError';

@@ -5,7 +5,7 @@
  * Roles assumed through SAML or named `AWSReservedSSO_*` (IAM Identity Center permission sets) are
  * proposed as `human`; roles seen only acting (as a session issuer) are proposed too.
  */
-import { identityKeyOf } from '../../core/baseline/in-memory-view.js';
+import { identityKeyOf, identityKeyString, isServiceLinkedRole, parseIdentityArn } from '../../core/arn.js';
 import { assumeCaller } from '../../core/cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../../core/cloudtrail/types.js';
 import { parseSubject } from '../../core/oidc/subject.js';
@@ -46,9 +46,6 @@ const GITHUB_TAG = /^(repo:[^:]+:ref:refs\/tags\/)[^:]+$/;
 /** IAM Identity Center permission-set roles are named `AWSReservedSSO_<set>_<hash>`. */
 const SSO_ROLE = /^AWSReservedSSO_/;
 
-/** AWS creates and assumes service-linked roles itself; nobody owns them in a baseline. */
-const SERVICE_LINKED = /:role\/aws-service-role\//;
-
 /**
  * The subject pattern a learned baseline proposes for an observed subject: the subject itself,
  * except that a GitHub release tag becomes `refs/tags/*` (each release has a new tag).
@@ -70,7 +67,7 @@ export class BaselineLearner {
 
   private role(arn: string): LearnedRole {
     const key = identityKeyOf(arn);
-    const id = key === null ? arn : `${key.partition}:${key.account}:${key.type}:${key.name}`;
+    const id = key === null ? arn : identityKeyString(key);
     const known = this.roles.get(this.byKey.get(id) ?? arn);
     if (known) {
       // Prefer the ARN with its path (what an assumption names) over a shorter spelling.
@@ -110,7 +107,14 @@ export class BaselineLearner {
     this.events++;
     // A role session acting: the role exists and is used, whether or not its assumption is in view.
     const issuer = e.actor.type === 'AssumedRole' ? e.actor.arn : null;
-    if (issuer !== null && /^arn:[^:]*:iam::\d{12}:role\//.test(issuer) && !SERVICE_LINKED.test(issuer)) {
+    // AWS creates and assumes service-linked roles itself; nobody owns them in a baseline.
+    const id = parseIdentityArn(issuer);
+    if (
+      issuer !== null &&
+      id?.kind === 'role' &&
+      /^\d{12}$/.test(id.account) &&
+      !isServiceLinkedRole(issuer)
+    ) {
       const r = this.role(issuer);
       r.acted++;
       if (e.eventSource === 'iam.amazonaws.com' && e.readOnly === false) r.iamWrites++;

@@ -1,6 +1,6 @@
+import { parseArn, parseIdentityArn } from '../arn.js';
 import type { BaselineIdentity } from '../baseline/types.js';
 import type { BaselineView } from '../baseline/view.js';
-import { parseArn } from '../cloudtrail/arn.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
 import type { Finding } from '../detection/engine.js';
 import type { RuleContext } from '../detection/rule.js';
@@ -59,18 +59,17 @@ export function buildAlert(e: NormalisedEvent, f: Finding, ctx: RuleContext, vie
  */
 export function alertActor(e: NormalisedEvent, view: Pick<BaselineView, 'accounts'>): AlertActor {
   const a = e.actor;
-  const session = parseArn(a.sessionArn);
+  const session = parseIdentityArn(a.sessionArn);
   let ownSession: string | null = null;
   let roleName: string | null = null;
-  if (session?.resource.startsWith('assumed-role/')) {
-    const segs = session.resource.split('/');
-    roleName = segs[1] || null;
-    ownSession = segs.slice(2).join('/') || null;
-  } else if (session?.resource.startsWith('federated-user/')) {
-    ownSession = session.resource.slice('federated-user/'.length) || null;
+  if (session?.kind === 'assumed-role') {
+    roleName = session.role;
+    ownSession = session.session || null;
+  } else if (session?.kind === 'federated-user') {
+    ownSession = session.name;
   }
-  const issuer = parseArn(a.arn);
-  if (issuer?.resource.startsWith('role/')) roleName = issuer.resource.split('/').pop() || roleName;
+  const issuer = parseIdentityArn(a.arn);
+  if (issuer?.kind === 'role') roleName = issuer.name;
   const sessionName =
     ownSession ??
     a.sessionName ??

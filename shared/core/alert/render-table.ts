@@ -12,7 +12,7 @@
  *   ~100k arguments).
  */
 
-import { parseArn } from '../cloudtrail/arn.js';
+import { parseArn } from '../arn.js';
 import { originLine } from '../session/origin.js';
 import type { Alert } from './alert.js';
 import { sanitizeText } from './escape.js';

@@ -5,7 +5,7 @@
  * do nothing) and placeholders left in (warnings: `owner: TODO`, a `review_after` already past).
  * Pure: the reference time and the rule ids are passed in.
  */
-import { identityKeyOf, sameIdentity } from './in-memory-view.js';
+import { identityKeyOf, sameIdentity } from '../arn.js';
 import { matchArn } from './patterns.js';
 import { suggest } from './suggest.js';
 import type { Baseline, BaselineIssue } from './types.js';

@@ -3,6 +3,7 @@
  * (`oidc-unexpected-subject`, `oidc-untrusted-context`, `role-unexpected-caller`), the observation flag
  * recorded at detect time, and `baseline show|seen|who` all ask {@link principalExpected}.
  */
+import { parseIdentityArn } from '../arn.js';
 import { assumeCaller } from '../cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
 import { parseSubject } from '../oidc/subject.js';
@@ -291,8 +292,8 @@ export function subjectPatternCoversRepository(pattern: string, repo: string): b
 }
 
 function shortName(arn: string): string {
-  const m = /:(?:role|user)\/(?:.*\/)?([^/]+)$/.exec(arn);
-  return m?.[1] ?? arn;
+  const id = parseIdentityArn(arn);
+  return id?.kind === 'role' || id?.kind === 'user' ? id.name : arn;
 }
 
 function describe(caller: string | null): string {

@@ -2,59 +2,11 @@
  * In-memory BaselineView over a parsed baseline: identity lookups by ARN (role, user, assumed-role
  * session; paths and `*` accounts honoured), known owners, and incident windows.
  */
+import { identityKeyOf, sameIdentity } from '../arn.js';
 import { parseSubject } from '../oidc/subject.js';
 import { hasWildcard, matchArn } from './patterns.js';
 import type { Baseline, BaselineIdentity, IncidentWindow, RuleOverride, Suppression } from './types.js';
 import type { BaselineView } from './view.js';
-
-/** The parts of an identity ARN that decide who it is. */
-export interface IdentityKey {
-  partition: string;
-  /** 12 digits, or `*` (baseline entries only). */
-  account: string;
-  type: 'role' | 'user';
-  /** Last segment of the name, lower-cased (IAM names are unique regardless of case). */
-  name: string;
-}
-
-const IAM = /^arn:([^:]*):iam::([^:]*):(role|user)\/(.+)$/;
-const STS = /^arn:([^:]*):sts::([^:]*):assumed-role\/([^/]+)\/.*$/;
-
-/**
- * Key of an IAM role/user ARN or an STS assumed-role session ARN (→ its role), ignoring the path:
- * `role/path/name` and `role/name` are the same role. Null for anything else.
- */
-export function identityKeyOf(arn: string): IdentityKey | null {
-  const iam = IAM.exec(arn);
-  if (iam !== null) {
-    const [, partition = '', account = '', type, rest = ''] = iam;
-    const name = rest.slice(rest.lastIndexOf('/') + 1);
-    if (name === '') return null;
-    return { partition, account, type: type as 'role' | 'user', name: name.toLowerCase() };
-  }
-  const sts = STS.exec(arn);
-  if (sts !== null) {
-    const [, partition = '', account = '', name = ''] = sts;
-    return { partition, account, type: 'role', name: name.toLowerCase() };
-  }
-  return null;
-}
-
-/**
- * True when `pattern` (a baseline ARN, `*` allowed in the account field) names the same identity
- * as `arn` (any role/user/session ARN).
- */
-export function sameIdentity(pattern: string, arn: string): boolean {
-  const p = identityKeyOf(pattern);
-  const a = identityKeyOf(arn);
-  if (p === null || a === null) return false;
-  return (
-    p.partition === a.partition &&
-    p.type === a.type &&
-    p.name === a.name &&
-    (p.account === '*' || p.account === a.account)
-  );
-}
 
 interface Window {
   w: IncidentWindow;
@@ -79,7 +31,7 @@ export class BaselineIndex implements BaselineView {
     for (const identity of baseline.identities) {
       const key = identityKeyOf(identity.arn);
       if (key === null) continue;
-      const k = `${key.partition}:${key.type}:${key.name}`;
+      const k = `${key.partition}:${key.type}:${key.name}`; // the account is chosen in lookup()
       const list = this.byKey.get(k);
       if (list === undefined) this.byKey.set(k, [identity]);
       else list.push(identity);

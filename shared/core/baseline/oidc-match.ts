@@ -2,9 +2,9 @@
  * Does an OIDC assumption (or an AssumeRole caller) fit what the baseline declares for the role?
  * Pure, and explains every "no" in a sentence for the alert's `reasons`.
  */
+import { identityKeyOf, parseIdentityArn, roleArnFromSession, sameIdentity } from '../arn.js';
 import { parseSubject } from '../oidc/subject.js';
 import type { SubjectClaims } from '../oidc/types.js';
-import { identityKeyOf, sameIdentity } from './in-memory-view.js';
 import { arnParts, hasWildcard, matchArn, matchPattern } from './patterns.js';
 import type { OidcTrust } from './types.js';
 
@@ -146,11 +146,9 @@ export function matchCaller(patterns: readonly string[], caller: string): boolea
   if (typeof caller !== 'string' || caller === '') return false;
   if (/^\d{12}$/.test(caller)) return patterns.some((p) => matchesAccount(p, caller));
   const forms = [caller];
-  const key = identityKeyOf(caller);
-  if (key !== null && !caller.includes(':iam::')) {
-    // Session ARN → its role ARN (no path is recorded in a session ARN).
-    forms.push(`arn:${key.partition}:iam::${key.account}:role/${caller.split('/')[1] ?? ''}`);
-  }
+  // Session ARN → its role ARN (no path is recorded in a session ARN).
+  const role = roleArnFromSession(caller);
+  if (role !== null) forms.push(role);
   return patterns.some(
     (p) =>
       forms.some((f) => matchArn(p, f)) ||
@@ -220,8 +218,9 @@ function immutableHint(subject: string, patterns: readonly string[]): string | n
 
 function displayName(identity: string | undefined): string {
   if (identity === undefined || identity === '') return 'this role';
-  const m = /:assumed-role\/([^/]+)/.exec(identity) ?? /:(?:role|user)\/(?:.*\/)?([^/]+)$/.exec(identity);
-  return clean(m?.[1] ?? identity);
+  const id = parseIdentityArn(identity);
+  if (id?.kind === 'assumed-role') return clean(id.role);
+  return clean(id?.kind === 'role' || id?.kind === 'user' ? id.name : identity);
 }
 
 function count(n: number, noun: string): string {

@@ -19,8 +19,8 @@ import {
   type Node as YamlNode,
 } from 'yaml';
 import type { z } from 'zod';
+import { identityKeyOf, identityKeyString } from '../arn.js';
 import { baselineChecks, type CheckOptions } from './checks.js';
-import { identityKeyOf } from './in-memory-view.js';
 import { type BaselineFile, baselineFileSchema, KEYS_AT } from './schema.js';
 import { suggest } from './suggest.js';
 import type { Baseline, BaselineIssue, IncidentWindow } from './types.js';
@@ -291,7 +291,7 @@ function crossChecks(
     if (typeof raw.arn === 'string') {
       const key = identityKeyOf(raw.arn);
       if (key !== null) {
-        const id = `${key.partition}:${key.account}:${key.type}:${key.name}`;
+        const id = identityKeyString(key);
         const first = seen.get(id);
         if (first === undefined) seen.set(id, i);
         else {

@@ -4,6 +4,7 @@
  * `parse.ts` maps the validated file to the camelCase domain of `types.ts`.
  */
 import { z } from 'zod';
+import { PARTITION, parseArn, parseOidcProviderArn } from '../arn.js';
 import { SEVERITIES } from '../severity.js';
 import { suggest } from './suggest.js';
 import { ENVIRONMENTS, IDENTITY_KINDS, PASS_TARGETS } from './types.js';
@@ -11,8 +12,6 @@ import { ENVIRONMENTS, IDENTITY_KINDS, PASS_TARGETS } from './types.js';
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_TIME =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))$/;
-const IAM_ARN = /^arn:([^:]*):iam::([^:]*):(.*)$/;
-const PARTITION = /^aws(?:-[a-z]+)*$/;
 const IAM_NAME_PATH = /^[A-Za-z0-9+=,.@_/-]+$/;
 const TEAM_TARGET = /^(?:ssm:\/\S+|secret:\S+|env:[A-Za-z_][A-Za-z0-9_]*|https:\/\/\S+)$/;
 
@@ -54,9 +53,10 @@ export function expiryMs(expires: string): number {
  * null when it is one.
  */
 export function identityArnProblem(arn: string): string | null {
-  const m = IAM_ARN.exec(arn);
-  if (m === null) return 'must be an IAM ARN like arn:aws:iam::111122223333:role/NAME or …:user/NAME';
-  const [, partition = '', account = '', resource = ''] = m;
+  const p = parseArn(arn);
+  if (p === null || p.service !== 'iam' || p.region !== '')
+    return 'must be an IAM ARN like arn:aws:iam::111122223333:role/NAME or …:user/NAME';
+  const { partition, account, resource } = p;
   if (!PARTITION.test(partition))
     return `unknown partition "${partition}" (expected aws, aws-cn, aws-us-gov…)`;
   if (account !== '*' && !/^\d{12}$/.test(account)) return 'the account field must be 12 digits or *';
@@ -72,8 +72,6 @@ export function identityArnProblem(arn: string): string | null {
   return null;
 }
 
-const OIDC_PROVIDER_ARN = /^arn:([^:]*):iam::([^:]*):oidc-provider\/(.+)$/;
-
 /**
  * Why a value is not an OIDC provider as the baseline names it, or null. The host part of the
  * provider ARN is the canonical form; a whole `…:oidc-provider/HOST` ARN is accepted too (and
@@ -82,14 +80,14 @@ const OIDC_PROVIDER_ARN = /^arn:([^:]*):iam::([^:]*):oidc-provider\/(.+)$/;
 export function providerProblem(value: string): string | null {
   let v = value;
   if (v.startsWith('arn:')) {
-    const m = OIDC_PROVIDER_ARN.exec(v);
+    const m = parseOidcProviderArn(v);
     if (m === null) {
       return 'must be the host of an OIDC provider (e.g. token.actions.githubusercontent.com) or its ARN arn:aws:iam::ACCOUNT:oidc-provider/HOST';
     }
-    if (!PARTITION.test(m[1] ?? '') || !/^\d{12}$/.test(m[2] ?? '')) {
-      return `not a valid OIDC provider ARN; write the host part instead (e.g. "${m[3]}")`;
+    if (!PARTITION.test(m.partition) || !/^\d{12}$/.test(m.account)) {
+      return `not a valid OIDC provider ARN; write the host part instead (e.g. "${m.host}")`;
     }
-    v = m[3] ?? '';
+    v = m.host;
   }
   if (/^[a-z]+:\/\//i.test(v)) {
     return `write the host part of the provider ARN, without the scheme (e.g. "${v.replace(/^[a-z]+:\/\//i, '')}")`;
@@ -100,8 +98,7 @@ export function providerProblem(value: string): string | null {
 
 /** `arn:aws:iam::A:oidc-provider/HOST` → `HOST`; any other (valid) value unchanged. */
 export function normaliseProvider(v: string): string {
-  const m = OIDC_PROVIDER_ARN.exec(v);
-  return m === null ? v : (m[3] ?? v);
+  return parseOidcProviderArn(v)?.host ?? v;
 }
 
 /** Aliases people write for an environment; the closed set is ENVIRONMENTS. */

@@ -2,6 +2,7 @@
  * Field paths of CloudTrail records that rules read, in one place. Each accessor is total:
  * wrong types give null, never an exception.
  */
+import { iamArn, parseArn, resourceName } from '../arn.js';
 import { bool, nstr, path, str } from './fields.js';
 import type { NormalisedEvent } from './types.js';
 
@@ -285,9 +286,14 @@ export function passedRoles(e: NormalisedEvent): PassedRole[] {
 
 function roleArnOf(value: string, account: string): string | null {
   if (value.startsWith('arn:')) {
-    const m = /^arn:([^:]+):iam::(\d{12}):(role|instance-profile)\/(?:.*\/)?([^/]+)$/.exec(value);
-    if (m === null) return null;
-    return `arn:${m[1]}:iam::${m[2]}:role/${m[4]}`;
+    // An instance profile carries the role of the same name here (what the console creates).
+    const p = parseArn(value);
+    const type = p?.resource.slice(0, p.resource.indexOf('/'));
+    const name = resourceName(value);
+    if (p === null || p.service !== 'iam' || p.region !== '' || p.partition === '') return null;
+    if (!/^\d{12}$/.test(p.account) || (type !== 'role' && type !== 'instance-profile') || name === null)
+      return null;
+    return iamArn(p.partition, p.account, 'role', name);
   }
   if (!/^[\w+=,.@/-]+$/.test(value)) return null;
   const name = value.slice(value.lastIndexOf('/') + 1);

@@ -1,6 +1,13 @@
 import { createHash } from 'node:crypto';
+import {
+  iamArn,
+  parseIdentityArn,
+  partitionOf,
+  providerHost,
+  resourceName,
+  roleArnFromSession,
+} from '../arn.js';
 import { parseSubject } from '../oidc/subject.js';
-import { iamArn, parseArn, partitionOf, providerHost, resourceName, roleArnFromSession } from './arn.js';
 import { bool, isObj, nstr, type Obj, obj, path, str } from './fields.js';
 import type { Actor, NormalisedEvent, OidcInfo, RawRecord, Target } from './types.js';
 
@@ -147,9 +154,8 @@ function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor
   if (type === 'AssumedRole') {
     sessionArn = uiArn;
     arn = issuerArn ?? roleArnFromSession(uiArn);
-    const p = parseArn(uiArn);
-    if (p?.resource.startsWith('assumed-role/'))
-      sessionName = p.resource.split('/').slice(2).join('/') || null;
+    const s = parseIdentityArn(uiArn);
+    if (s?.kind === 'assumed-role') sessionName = s.session || null;
   } else if (type === 'FederatedUser') {
     sessionArn = uiArn;
     arn = issuerArn ?? uiArn;

@@ -8,12 +8,13 @@
  * `equals-ignore-case`, `wildcard`), `exists`, `wildcard`, `numeric` ranges, `cidr`, `$or`,
  * nested objects, and arrays in events (the field matches when any element matches).
  */
+import { IamwatchError } from '../errors.js';
 
 /** A parsed event pattern: nested objects whose leaves are arrays of matchers. */
 export type EventPattern = { [key: string]: unknown };
 
 /** The pattern is not one EventBridge would accept; the message names the path. */
-export class EventPatternError extends Error {
+export class EventPatternError extends IamwatchError {
   readonly path: string;
   constructor(path: string, message: string, opts?: { cause?: unknown }) {
     super(`event pattern at ${path || '<root>'}: ${message}`, { cause: opts?.cause });

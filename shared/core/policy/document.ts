@@ -1,3 +1,4 @@
+import { IamwatchError } from '../errors.js';
 import type { ConditionEntry, Effect, PolicyDocument, PolicyStatement, PrincipalSet } from './types.js';
 
 /** Longest document text we try to parse. IAM caps documents far below this (10 240 characters at most). */
@@ -80,7 +81,12 @@ function field(record: Record<string, unknown>, name: string): unknown {
 }
 
 /** Thrown internally to abandon a malformed document; never escapes {@link parsePolicyDocument}. */
-class InvalidDocument extends Error {}
+class InvalidDocumentError extends IamwatchError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidDocumentError';
+  }
+}
 
 function normaliseDocument(value: unknown): PolicyDocument | null {
   if (!isRecord(value)) return null;
@@ -95,24 +101,24 @@ function normaliseDocument(value: unknown): PolicyDocument | null {
     const statements = list.map((raw, index) => normaliseStatement(raw, index));
     return { version, id, statements };
   } catch (error) {
-    if (error instanceof InvalidDocument) return null;
+    if (error instanceof InvalidDocumentError) return null;
     throw error;
   }
 }
 
 function optionalString(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw new InvalidDocument('expected a string');
+  if (typeof value !== 'string') throw new InvalidDocumentError('expected a string');
   return value;
 }
 
 function normaliseStatement(raw: unknown, index: number): PolicyStatement {
-  if (!isRecord(raw)) throw new InvalidDocument('statement is not an object');
+  if (!isRecord(raw)) throw new InvalidDocumentError('statement is not an object');
   const sidValue = field(raw, 'Sid');
   let sid: string | null = null;
   if (typeof sidValue === 'string') sid = sidValue === '' ? null : sidValue;
   else if (typeof sidValue === 'number') sid = String(sidValue);
-  else if (sidValue !== undefined && sidValue !== null) throw new InvalidDocument('Sid');
+  else if (sidValue !== undefined && sidValue !== null) throw new InvalidDocumentError('Sid');
 
   const [action, notAction] = exclusivePair(raw, 'Action', 'NotAction', stringList);
   const [resource, notResource] = exclusivePair(raw, 'Resource', 'NotResource', stringList);
@@ -140,7 +146,7 @@ function effectOf(value: unknown): Effect {
     if (lower === 'allow') return 'Allow';
     if (lower === 'deny') return 'Deny';
   }
-  throw new InvalidDocument('Effect');
+  throw new InvalidDocumentError('Effect');
 }
 
 function exclusivePair<T>(
@@ -151,7 +157,8 @@ function exclusivePair<T>(
 ): [T | null, T | null] {
   const positive = field(raw, name);
   const negative = field(raw, notName);
-  if (positive !== undefined && negative !== undefined) throw new InvalidDocument(`${name} and ${notName}`);
+  if (positive !== undefined && negative !== undefined)
+    throw new InvalidDocumentError(`${name} and ${notName}`);
   return [
     positive === undefined ? null : convert(positive),
     negative === undefined ? null : convert(negative),
@@ -161,7 +168,7 @@ function exclusivePair<T>(
 function stringList(value: unknown): string[] {
   if (typeof value === 'string') return [value];
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return [...value];
-  throw new InvalidDocument('expected a string or a list of strings');
+  throw new InvalidDocumentError('expected a string or a list of strings');
 }
 
 const PRINCIPAL_KEYS = ['aws', 'service', 'federated', 'canonicaluser'] as const;
@@ -172,10 +179,11 @@ function principalSet(value: unknown): PrincipalSet {
     set.any = true;
     return set;
   }
-  if (!isRecord(value)) throw new InvalidDocument('Principal');
+  if (!isRecord(value)) throw new InvalidDocumentError('Principal');
   for (const [key, entry] of Object.entries(value)) {
     const lower = key.toLowerCase();
-    if (!(PRINCIPAL_KEYS as readonly string[]).includes(lower)) throw new InvalidDocument(`Principal ${key}`);
+    if (!(PRINCIPAL_KEYS as readonly string[]).includes(lower))
+      throw new InvalidDocumentError(`Principal ${key}`);
     const values = stringList(entry);
     if (lower === 'aws') set.aws.push(...values);
     else if (lower === 'service') set.service.push(...values);
@@ -186,10 +194,10 @@ function principalSet(value: unknown): PrincipalSet {
 }
 
 function conditionList(value: unknown): ConditionEntry[] {
-  if (!isRecord(value)) throw new InvalidDocument('Condition');
+  if (!isRecord(value)) throw new InvalidDocumentError('Condition');
   const entries: ConditionEntry[] = [];
   for (const [operator, block] of Object.entries(value)) {
-    if (!isRecord(block)) throw new InvalidDocument(`Condition ${operator}`);
+    if (!isRecord(block)) throw new InvalidDocumentError(`Condition ${operator}`);
     for (const [key, raw] of Object.entries(block)) {
       entries.push({ operator, key, values: conditionValues(raw) });
     }
@@ -202,6 +210,6 @@ function conditionValues(value: unknown): string[] {
   return list.map((item) => {
     if (typeof item === 'string') return item;
     if (typeof item === 'number' || typeof item === 'boolean') return String(item);
-    throw new InvalidDocument('condition value');
+    throw new InvalidDocumentError('condition value');
   });
 }

@@ -1,4 +1,5 @@
 /** Risk of an AWS managed policy, judged from its published default version. */
+import { awsManagedPolicyName } from '../arn.js';
 export interface ManagedPolicyRisk {
   level: 'admin' | 'iam-admin' | 'power-user' | 'escalation';
   /** Policy name with its path, e.g. `AdministratorAccess` or `job-function/…`. */
@@ -26,8 +27,6 @@ const RISKY: ReadonlyMap<string, ManagedPolicyRisk> = new Map<string, ManagedPol
   ).map(([name, level]) => [name.toLowerCase(), { level, name }]),
 );
 
-const MANAGED_ARN = /^arn:aws(?:-[a-z0-9-]+)?:iam::aws:policy\/(.+)$/i;
-
 /**
  * Risk level of a well-known AWS managed policy, or null for any other policy (including customer policies
  * that merely reuse a managed policy's name: their risk is in their document).
@@ -37,8 +36,7 @@ const MANAGED_ARN = /^arn:aws(?:-[a-z0-9-]+)?:iam::aws:policy\/(.+)$/i;
  */
 export function managedPolicyRisk(policyArn: string): ManagedPolicyRisk | null {
   if (typeof policyArn !== 'string') return null;
-  const match = MANAGED_ARN.exec(policyArn.trim());
-  const pathAndName = match?.[1];
+  const pathAndName = awsManagedPolicyName(policyArn.trim());
   if (!pathAndName) return null;
   const risk = RISKY.get(pathAndName.toLowerCase());
   return risk ? { ...risk } : null;

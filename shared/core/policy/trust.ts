@@ -1,3 +1,4 @@
+import { parseArn } from '../arn.js';
 import { statementAllows, statementMatchesAction } from './actions.js';
 import { allowListConditions, conditionsOn, parseOperator } from './conditions.js';
 import { shown } from './display.js';
@@ -167,7 +168,7 @@ export function principalsOf(set: PrincipalSet): TrustPrincipal[] {
 function classifyAws(value: string): TrustPrincipal {
   if (value === '*') return { kind: 'any', value };
   if (/^\d{12}$/.test(value)) return { kind: 'account', value, account: value };
-  const arn = splitArn(value);
+  const arn = parseArn(value);
   if (!arn) return { kind: 'arn', value };
   // Wildcards are not valid inside principal ARNs; if one appears, read it as broadly as it could match.
   if (hasWildcard(arn.account)) return { kind: 'any', value };
@@ -177,7 +178,7 @@ function classifyAws(value: string): TrustPrincipal {
 }
 
 function classifyFederated(value: string): TrustPrincipal {
-  const arn = splitArn(value);
+  const arn = parseArn(value);
   if (arn) {
     const account = /^\d{12}$/.test(arn.account) ? arn.account : undefined;
     const base = account ? { value, account } : { value };
@@ -187,12 +188,6 @@ function classifyFederated(value: string): TrustPrincipal {
   }
   if (BUILT_IN_WEB_IDENTITY.has(value.toLowerCase())) return { kind: 'federated-oidc', value };
   return { kind: 'federated-other', value };
-}
-
-function splitArn(value: string): { service: string; account: string; resource: string } | null {
-  const parts = value.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return null;
-  return { service: parts[2] ?? '', account: parts[4] ?? '', resource: parts.slice(5).join(':') };
 }
 
 /**

@@ -1,4 +1,6 @@
 /** Event lists and helpers shared by several rules. */
+export { isServiceLinkedRole } from '../arn.js';
+
 import type { BaselineIdentity } from '../baseline/types.js';
 import { isServiceEvent } from '../cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
@@ -105,14 +107,6 @@ export const ASSUME_ROLE_EVENTS = ['AssumeRole', 'AssumeRoleWithWebIdentity', 'A
 /** A successful AssumeRole, AssumeRoleWithWebIdentity or AssumeRoleWithSAML. */
 export function isSuccessfulAssumption(e: NormalisedEvent): boolean {
   return e.success && (ASSUME_ROLE_EVENTS as readonly string[]).includes(e.eventName);
-}
-
-/**
- * A service-linked role (`role/aws-service-role/…`): only its AWS service can assume it, so its calls are the
- * service's own housekeeping (e.g. IAM Identity Center creating its SAML provider in a member account).
- */
-export function isServiceLinkedRole(arn: string | null | undefined): boolean {
-  return typeof arn === 'string' && /:role\/aws-service-role\//.test(arn);
 }
 
 /** The event's UTC calendar date (YYYY-MM-DD), or null when the record had no usable time. */

@@ -4,6 +4,7 @@
  * hops. "Origin unknown" (a parent older than retained state, or not seen yet) is a normal answer. Pure: the
  * lookup is passed in (a Map in replay, DynamoDB in the Lambda) and answers for a moment in event time.
  */
+import { parseIdentityArn } from '../arn.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
 import {
   callerKey,
@@ -200,9 +201,10 @@ function identityCenterSession(
   at: string,
   eventId: string,
 ): SessionRecord | null {
-  const m = /^arn:([^:]+):sts::(\d{12}):assumed-role\/(AWSReservedSSO_[^/]+)\/(.+)$/.exec(sessionArn ?? '');
-  if (!m) return null;
-  const [, partition = 'aws', account = '', role = '', user = ''] = m;
+  const s = parseIdentityArn(sessionArn);
+  if (s?.kind !== 'assumed-role' || !s.role.startsWith('AWSReservedSSO_') || s.session === '') return null;
+  if (s.partition === '' || !/^\d{12}$/.test(s.account)) return null;
+  const { partition, account, role, session: user } = s;
   return {
     key,
     eventId,

@@ -3,7 +3,7 @@
  * key, which role, how it was obtained (OIDC, SAML, a parent session, a user's key, root, an AWS service),
  * the parent session's key, and where and when it was issued. Pure.
  */
-import { parseArn } from '../cloudtrail/arn.js';
+import { parseArn, roleArnFromSession } from '../arn.js';
 import { nstr, obj, path, str } from '../cloudtrail/fields.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
 
@@ -168,7 +168,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     identity = nstr(req?.targetPrincipal);
     identity = identity && /^\d{12}$/.test(identity) ? `arn:aws:iam::${identity}:root` : identity;
   }
-  if (identity === null && sessionArn) identity = roleOfSession(sessionArn);
+  if (identity === null && sessionArn) identity = roleArnFromSession(sessionArn);
   const tags = tagsOf(req);
   const transitive = transitiveKeysOf(req);
   return {
@@ -289,14 +289,6 @@ function parseExpiry(v: unknown, issuedMs: number): number {
     if (!Number.isNaN(utc)) return utc;
   }
   return issuedMs + HOUR_MS;
-}
-
-/** `arn:aws:sts::1:assumed-role/R/S` → `arn:aws:iam::1:role/R`. */
-function roleOfSession(sessionArn: string): string | null {
-  const p = parseArn(sessionArn);
-  if (!p?.resource.startsWith('assumed-role/')) return null;
-  const role = p.resource.split('/')[1];
-  return role ? `arn:${p.partition}:iam::${p.account}:role/${role}` : null;
 }
 
 /** Short display name of an identity ARN: the role or user name, `root`, or the ARN as given. */

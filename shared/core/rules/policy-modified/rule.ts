@@ -1,3 +1,4 @@
+import { awsManagedPolicyName } from '../../arn.js';
 import { policyArn, policyName, submittedPolicyDocument } from '../../cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
 import { defineRule } from '../../detection/rule.js';
@@ -19,12 +20,11 @@ const READ_ONLY_MANAGED = new Map<string, string>(
     n,
   ]),
 );
-const AWS_MANAGED = /^arn:aws(?:-[a-z0-9-]+)?:iam::aws:policy\/(.+)$/i;
 
 function readOnlyManaged(e: NormalisedEvent): string | null {
   if (!ATTACH.has(e.eventName)) return null;
-  const m = AWS_MANAGED.exec(policyArn(e) ?? '');
-  return m?.[1] ? (READ_ONLY_MANAGED.get(m[1].toLowerCase()) ?? null) : null;
+  const name = awsManagedPolicyName(policyArn(e));
+  return name ? (READ_ONLY_MANAGED.get(name.toLowerCase()) ?? null) : null;
 }
 
 /**

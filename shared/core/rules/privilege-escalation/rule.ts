@@ -1,3 +1,4 @@
+import { awsManagedPolicyName, type IdentityKey, identityKeyOf, parseIdentityArn } from '../../arn.js';
 import type { BaselineIdentity } from '../../baseline/types.js';
 import {
   groupName,
@@ -31,8 +32,9 @@ const DOCUMENT_EVENTS = new Set([...PUT_EVENTS, 'CreatePolicy', 'CreatePolicyVer
  * AWS managed policies that only deny (the key-leak quarantine AWS attaches, AWSDenyAll). Attaching one narrows;
  * detaching one from oneself widens — that is the escalation.
  */
-const DENY_ONLY_MANAGED =
-  /^arn:aws[a-z0-9-]*:iam::aws:policy\/(AWSCompromisedKeyQuarantine[A-Za-z0-9]*|AWSDenyAll)$/i;
+const DENY_ONLY_MANAGED_NAME = /^(?:AWSCompromisedKeyQuarantine[A-Za-z0-9]*|AWSDenyAll)$/i;
+const denyOnlyManaged = (arn: string | null): boolean =>
+  DENY_ONLY_MANAGED_NAME.test(awsManagedPolicyName(arn) ?? '');
 
 const DELETE_INLINE_EVENTS = new Set(['DeleteUserPolicy', 'DeleteGroupPolicy', 'DeleteRolePolicy']);
 const BOUNDARY_REMOVALS = new Set(['DeleteUserPermissionsBoundary', 'DeleteRolePermissionsBoundary']);
@@ -65,7 +67,7 @@ function restrictionRemoved(e: NormalisedEvent, target: BaselineIdentity | null)
   const on = `${e.target?.type ?? 'identity'} ${quoted(e.target?.name ?? shortName(e.target?.arn))}`;
   if (BOUNDARY_REMOVALS.has(n))
     return [`the permissions boundary of ${on} was removed: its permissions are no longer capped`];
-  if (DETACH_EVENTS.has(n) && DENY_ONLY_MANAGED.test(policyArn(e) ?? ''))
+  if (DETACH_EVENTS.has(n) && denyOnlyManaged(policyArn(e)))
     return [
       `the deny-only policy ${quoted(policyArn(e))} was detached from ${on}: what it denied is allowed again`,
     ];
@@ -154,28 +156,25 @@ function grantReasons(e: NormalisedEvent): string[] {
   return out;
 }
 
-/** `{ account, kind, name }` of a role or user ARN (path dropped; IAM names are case-insensitive). */
-function identityOf(arn: string | null | undefined): { account: string; kind: string; name: string } | null {
-  if (!arn) return null;
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[2] !== 'iam') return null;
-  const resource = parts.slice(5).join(':');
-  const kind = resource.split('/')[0] ?? '';
-  if (kind !== 'role' && kind !== 'user') return null;
-  return { account: parts[4] ?? '', kind, name: shortName(resource).toLowerCase() };
-}
-
-/** The call changes the caller's own role or user (a role attaching to itself, a user adding itself to a group). */
+/**
+ * The call changes the caller's own role or user (a role attaching to itself, a user adding itself to a group).
+ * Both sides must be IAM role/user ARNs (path dropped; IAM names are case-insensitive): a session ARN is not.
+ */
 function editsItself(e: NormalisedEvent): boolean {
-  const actor = identityOf(e.actor.arn);
-  const target = identityOf(e.target?.arn);
+  const actor = iamIdentityKey(e.actor.arn);
+  const target = iamIdentityKey(e.target?.arn);
   return (
     actor !== null &&
     target !== null &&
     actor.account === target.account &&
-    actor.kind === target.kind &&
+    actor.type === target.type &&
     actor.name === target.name
   );
+}
+
+function iamIdentityKey(arn: string | null | undefined): IdentityKey | null {
+  const kind = parseIdentityArn(arn)?.kind;
+  return kind === 'role' || kind === 'user' ? identityKeyOf(arn) : null;
 }
 
 /**
@@ -187,15 +186,15 @@ function editsItself(e: NormalisedEvent): boolean {
  */
 function widensOwnPermissions(e: NormalisedEvent): boolean {
   const n = e.eventName;
-  if (ATTACH_EVENTS.has(n)) return !DENY_ONLY_MANAGED.test(policyArn(e) ?? '');
-  if (DETACH_EVENTS.has(n)) return DENY_ONLY_MANAGED.test(policyArn(e) ?? '');
+  if (ATTACH_EVENTS.has(n)) return !denyOnlyManaged(policyArn(e));
+  if (DETACH_EVENTS.has(n)) return denyOnlyManaged(policyArn(e));
   if (PUT_EVENTS.has(n)) {
     const doc = parsePolicyDocument(submittedPolicyDocument(e));
     // An unreadable document is counted: we cannot show it only restricts.
     return doc === null || doc.statements.some((s) => s.effect === 'Allow');
   }
   if (n === 'PutUserPermissionsBoundary' || n === 'PutRolePermissionsBoundary') {
-    return !DENY_ONLY_MANAGED.test(permissionsBoundaryArn(e) ?? '');
+    return !denyOnlyManaged(permissionsBoundaryArn(e));
   }
   return (
     n === 'AddUserToGroup' || n === 'DeleteUserPermissionsBoundary' || n === 'DeleteRolePermissionsBoundary'
