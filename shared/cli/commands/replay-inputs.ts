@@ -3,6 +3,8 @@
  * the `--since/--until/--account/--region` filters that prune the CloudTrail key layout of both.
  * The S3 client is imported lazily: commands that read no S3 do not load it.
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import {
   type ReadOptions,
@@ -181,4 +183,31 @@ export async function checkS3Inputs(inputs: readonly string[], opts: S3Opts): Pr
       throw new CliError(EXIT.usage, (err as Error).message, { cause: err });
     }
   }
+}
+
+/**
+ * The command-line paths as inputs: `s3://` locations (and `-` for stdin, where `stdin` allows it) as
+ * given, local paths made absolute against the working directory.
+ * @throws CliError (usage) for a local path that does not exist.
+ */
+export async function resolveInputs(
+  paths: readonly string[],
+  ctx: CliContext,
+  opts: { stdin: boolean },
+): Promise<string[]> {
+  const inputs: string[] = [];
+  for (const p of paths) {
+    if ((opts.stdin && p === '-') || p.startsWith('s3://')) {
+      inputs.push(p);
+      continue;
+    }
+    const abs = path.resolve(ctx.cwd, p);
+    try {
+      await stat(abs);
+    } catch {
+      throw new CliError(EXIT.usage, `${p}: no such file or directory`);
+    }
+    inputs.push(abs);
+  }
+  return inputs;
 }

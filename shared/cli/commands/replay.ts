@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -19,6 +18,7 @@ import {
   type FilterOpts,
   type ListedTotals,
   readInputs,
+  resolveInputs,
   type S3Opts,
   trailFilter,
 } from './replay-inputs.js';
@@ -93,20 +93,7 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
   const maxProblems = Number.parseInt(opts.maxProblems, 10);
   const filter = trailFilter(opts, Date.now());
   await checkS3Inputs(paths, opts);
-  const inputs: string[] = [];
-  for (const p of paths) {
-    if (p === '-' || p.startsWith('s3://')) {
-      inputs.push(p);
-      continue;
-    }
-    const abs = path.resolve(ctx.cwd, p);
-    try {
-      await stat(abs);
-    } catch {
-      throw new CliError(EXIT.usage, `${p}: no such file or directory`);
-    }
-    inputs.push(abs);
-  }
+  const inputs = await resolveInputs(paths, ctx, { stdin: true });
 
   const started = performance.now();
   const slackWebhook = opts.slackWebhook ?? (ctx.env.IAMWATCH_SLACK_WEBHOOK || undefined);
