@@ -9,6 +9,7 @@ import type { Alert } from '../core/alert/alert.js';
 import { fitAlertJson, utf8Length } from '../core/alert/size.js';
 import type { AlertSink } from '../ports.js';
 import {
+  AWS_RETRY_POLICY,
   backoffDelay,
   classifyAwsError,
   type RetryPolicy,
@@ -16,7 +17,6 @@ import {
   SinkError,
   type Timing,
 } from './delivery-retry.js';
-import { AWS_RETRY_POLICY } from './sns-alerts.js';
 
 export const EVENTBRIDGE_SOURCE = 'iamwatch';
 export const EVENTBRIDGE_DETAIL_TYPE = 'IAM Anomaly';
