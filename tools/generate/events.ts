@@ -544,10 +544,5 @@ export function getFederationToken(
   });
 }
 
-/** A principal calling with a role session from an address and user agent. */
-export function sessionPrincipal(s: RoleSession, ip: string, ua: string): Principal {
-  return assumedRolePrincipal(s, ip, ua);
-}
-
 export type { User };
 export { iso };
