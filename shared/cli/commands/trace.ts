@@ -9,7 +9,7 @@ import type { BaselineView } from '../../core/baseline/view.js';
 import { shortIdentity } from '../../core/session/record.js';
 import { loadValidBaseline } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
-import { openCliStore } from '../store.js';
+import { openCliStore, withStoreOptions } from '../store.js';
 import { safeText } from '../text.js';
 import {
   checkS3Inputs,
@@ -29,12 +29,12 @@ interface TraceOpts extends S3Opts {
   table?: string;
   endpoint?: string;
   region?: string;
-  storeDir: string;
+  storeDir?: string;
   format: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('trace')
     .argument(
       '<id>',
@@ -59,14 +59,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option(
       '--baseline <file>',
       'with --from: judge alerts against this baseline file (default: no baseline)',
-    )
-    .option(
-      '--table <name>',
-      'DynamoDB table of the deployed stack (default: $IAMWATCH_TABLE, else the embedded store)',
-    )
-    .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
-    .option('--region <region>', 'AWS region of the table')
-    .option('--store-dir <dir>', 'directory of the embedded store', '.iamwatch')
+    );
+  withStoreOptions(cmd)
     .option('--format <fmt>', 'tree|json', 'tree')
     .action(async (id: string, opts: TraceOpts) => runTrace(id, opts, ctx));
 }
