@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Command } from 'commander';
 import {
   type ReadOptions,
   readCloudTrail,
@@ -65,6 +66,15 @@ export function collect(value: string, previous: string[] | undefined): string[]
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
   ];
+}
+
+/** Adds the record filters `--since`, `--until`, `--account`, `--region` (see {@link trailFilter}). */
+export function withFilterOptions(cmd: Command): Command {
+  return cmd
+    .option('--since <time>', 'only events at or after TIME (2026-03-01, 2026-03-01T12:00Z, 7d)')
+    .option('--until <time>', 'only events at or before TIME (a bare date means its end)')
+    .option('--account <id>', 'only this account (repeatable, or comma-separated)', collect)
+    .option('--region <region>', 'only this region (repeatable, or comma-separated)', collect);
 }
 
 /** The filter the options describe, or undefined when none is set. */
