@@ -3,15 +3,12 @@
  * configuration, AWS SDK clients and adapters (./runtime.ts, a separate chunk) are loaded on the
  * first valid event. Environment: see ./config.ts; POWERTOOLS_* configure logs and metrics.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { powertoolsLog } from '../log.js';
+
+import { powertools } from '../powertools.js';
 import { buildDetectHandler } from './build-handler.js';
 import { readDetectConfig, readObservationFlushSeconds } from './config.js';
 
-const logger = new Logger({ serviceName: 'iamwatch' });
-const metrics = new Metrics({ namespace: 'iamwatch', serviceName: 'iamwatch' });
-const log = powertoolsLog(logger);
+const { logger, metrics, log } = powertools();
 
 /** The Lambda entry point (functions.detect.handler in serverless.yml). */
 export const handler = buildDetectHandler({

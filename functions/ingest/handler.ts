@@ -3,15 +3,12 @@
  * bucket, named by SQS-delivered notifications or by the backfill state machine. Environment: see
  * ./config.ts. Clients are built on the first event (./runtime.ts).
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics } from '@aws-lambda-powertools/metrics';
-import { powertoolsLog } from '../log.js';
+
+import { powertools } from '../powertools.js';
 import { buildIngestHandler } from './build-handler.js';
 import { readIngestConfig } from './config.js';
 
-const logger = new Logger({ serviceName: 'iamwatch' });
-const metrics = new Metrics({ namespace: 'iamwatch', serviceName: 'iamwatch' });
-const log = powertoolsLog(logger);
+const { logger, metrics, log } = powertools();
 
 /** The Lambda entry point (functions.ingest.handler in serverless.yml). */
 export const handler = buildIngestHandler({

@@ -101,6 +101,54 @@ export class FailFastRetry {
   }
 }
 
+/** Retry policy of the sinks that call an AWS API (SNS, SQS, EventBridge). */
+export const AWS_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 6,
+  baseDelayMs: 200,
+  maxDelayMs: 5000,
+  maxElapsedMs: 30_000,
+};
+
+/** What a sink that sends one AWS request per delivery takes besides its client and target. */
+export interface AwsDeliveryOptions {
+  /** Overrides of {@link AWS_RETRY_POLICY}. */
+  retry?: Partial<RetryPolicy>;
+  timing?: Timing;
+  /**
+   * After a delivery that failed for good on a retryable error, later calls within this many ms try once
+   * (no backoff): one invocation pays the retry budget once, not once per alert. Default 0 (off).
+   */
+  circuitMs?: number;
+}
+
+/**
+ * Sends one AWS request per call to one target (a topic or queue) under {@link AWS_RETRY_POLICY} (with
+ * overrides) and a fail-fast circuit.
+ */
+export class AwsDelivery {
+  /** The target is a FIFO topic or queue (its ARN or URL ends in `.fifo`): messages need group ids. */
+  readonly fifo: boolean;
+  private readonly retry: FailFastRetry;
+  private readonly policy: RetryPolicy;
+  private readonly timing: Timing;
+
+  constructor(
+    private readonly sink: string,
+    target: string,
+    opts: AwsDeliveryOptions,
+  ) {
+    this.fifo = target.endsWith('.fifo');
+    this.retry = new FailFastRetry(opts.circuitMs ?? 0);
+    this.policy = { ...AWS_RETRY_POLICY, ...opts.retry };
+    this.timing = opts.timing ?? realTiming;
+  }
+
+  /** Runs `op` until it succeeds or the policy gives up (then throws {@link SinkError}). */
+  send<T>(op: () => Promise<T>): Promise<T> {
+    return this.retry.run(this.sink, op, this.policy, this.timing);
+  }
+}
+
 /**
  * Run `op` until it succeeds, `classify` says the failure is permanent, attempts run out or the elapsed
  * budget would be exceeded; then throw a {@link SinkError} naming the last reason and the attempt count.

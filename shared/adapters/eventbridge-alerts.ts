@@ -4,11 +4,16 @@
  * and 256 KiB; entries that fail with a transient error code are retried alone (the others are not
  * re-sent); what still fails is reported in a {@link SinkBatchError} for the dead-letter sink.
  */
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
 import type { Alert } from '../core/alert/alert.js';
 import { fitAlertJson, utf8Length } from '../core/alert/size.js';
 import type { AlertSink } from '../ports.js';
 import {
+  AWS_RETRY_POLICY,
   backoffDelay,
   classifyAwsError,
   type RetryPolicy,
@@ -16,7 +21,6 @@ import {
   SinkError,
   type Timing,
 } from './delivery-retry.js';
-import { AWS_RETRY_POLICY } from './sns-alerts.js';
 
 export const EVENTBRIDGE_SOURCE = 'iamwatch';
 export const EVENTBRIDGE_DETAIL_TYPE = 'IAM Anomaly';
@@ -187,12 +191,4 @@ function* chunks(items: Pending[]): Generator<Pending[]> {
     bytes += it.bytes;
   }
   if (cur.length > 0) yield cur;
-}
-
-/** Convenience for composition roots. */
-export function eventBridgeAlertSink(
-  eventBusName: string,
-  client = new EventBridgeClient({}),
-): EventBridgeAlertSink {
-  return new EventBridgeAlertSink({ client, eventBusName });
 }

@@ -8,28 +8,14 @@ import { snsMessageAttributes } from '../core/alert/attributes.js';
 import { sanitizeText } from '../core/alert/escape.js';
 import { fitAlertJson } from '../core/alert/size.js';
 import type { AlertSink } from '../ports.js';
-import { FailFastRetry, type RetryPolicy, realTiming, type Timing } from './delivery-retry.js';
-
-export const AWS_RETRY_POLICY: RetryPolicy = {
-  maxAttempts: 6,
-  baseDelayMs: 200,
-  maxDelayMs: 5000,
-  maxElapsedMs: 30_000,
-};
+import { AwsDelivery, type AwsDeliveryOptions } from './delivery-retry.js';
 
 /** Room left for attributes and subject below SNS's 256 KiB message limit. */
 const SNS_BODY_MAX = 240 * 1024;
 
-export interface SnsAlertSinkOptions {
+export interface SnsAlertSinkOptions extends AwsDeliveryOptions {
   client: SNSClient;
   topicArn: string;
-  retry?: Partial<RetryPolicy>;
-  timing?: Timing;
-  /**
-   * After a delivery that failed for good on a retryable error, later calls within this many ms try once
-   * (no backoff): one invocation pays the retry budget once, not once per alert. Default 0 (off).
-   */
-  circuitMs?: number;
 }
 
 const idChars = (s: string, max: number) => s.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, max) || 'none';
@@ -46,12 +32,10 @@ export function snsSubject(alert: Alert): string {
 /** {@link AlertSink} publishing to an SNS topic. */
 export class SnsAlertSink implements AlertSink {
   readonly name = 'sns';
-  private readonly fifo: boolean;
-  private readonly retry: FailFastRetry;
+  private readonly delivery: AwsDelivery;
 
   constructor(private readonly opts: SnsAlertSinkOptions) {
-    this.fifo = opts.topicArn.endsWith('.fifo');
-    this.retry = new FailFastRetry(opts.circuitMs ?? 0);
+    this.delivery = new AwsDelivery(this.name, opts.topicArn, opts);
   }
 
   async publish(alert: Alert): Promise<void> {
@@ -61,19 +45,13 @@ export class SnsAlertSink implements AlertSink {
       Message: json,
       Subject: snsSubject(alert),
       MessageAttributes: snsMessageAttributes(alert),
-      ...(this.fifo
+      ...(this.delivery.fifo
         ? {
             MessageGroupId: `iamwatch-${idChars(alert.team ?? 'none', 100)}`,
             MessageDeduplicationId: idChars(alert.id, 128),
           }
         : {}),
     };
-    const timing = this.opts.timing ?? realTiming;
-    await this.retry.run(
-      this.name,
-      () => this.opts.client.send(new PublishCommand(input)),
-      { ...AWS_RETRY_POLICY, ...this.opts.retry },
-      timing,
-    );
+    await this.delivery.send(() => this.opts.client.send(new PublishCommand(input)));
   }
 }

@@ -14,21 +14,13 @@ import type { Alert } from '../core/alert/alert.js';
 import { type DeadLetter, type DeadLetterSink, parkedDirectly } from '../core/alert/dead-letter.js';
 import { fitAlertJson, utf8Length } from '../core/alert/size.js';
 import type { AlertSink } from '../ports.js';
-import { FailFastRetry, type RetryPolicy, realTiming, type Timing } from './delivery-retry.js';
-import { AWS_RETRY_POLICY } from './sns-alerts.js';
+import { AwsDelivery, type AwsDeliveryOptions } from './delivery-retry.js';
 
-export interface SqsDeadLetterSinkOptions {
+export interface SqsDeadLetterSinkOptions extends AwsDeliveryOptions {
   client: SQSClient;
   queueUrl: string;
   /** Queue's maximum message size. Default 256 KiB (the SQS default). */
   maxMessageBytes?: number;
-  retry?: Partial<RetryPolicy>;
-  timing?: Timing;
-  /**
-   * After a delivery that failed for good on a retryable error, later calls within this many ms try once
-   * (no backoff): one invocation pays the retry budget once, not once per alert. Default 0 (off).
-   */
-  circuitMs?: number;
 }
 
 /** Serialise a dead letter within `maxBytes`, shortening the alert (then the raw input) when needed. */
@@ -52,12 +44,10 @@ export function encodeDeadLetter(entry: DeadLetter, maxBytes: number): string {
 /** Dead letters to an SQS queue (the stack's DLQ). Also usable as an {@link AlertSink}. */
 export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
   readonly name = 'sqs-dlq';
-  private readonly fifo: boolean;
-  private readonly retry: FailFastRetry;
+  private readonly delivery: AwsDelivery;
 
   constructor(private readonly opts: SqsDeadLetterSinkOptions) {
-    this.fifo = opts.queueUrl.endsWith('.fifo');
-    this.retry = new FailFastRetry(opts.circuitMs ?? 0);
+    this.delivery = new AwsDelivery(this.name, opts.queueUrl, opts);
   }
 
   async park(entry: DeadLetter): Promise<void> {
@@ -72,17 +62,11 @@ export class SqsDeadLetterSink implements DeadLetterSink, AlertSink {
         sink: { DataType: 'String', StringValue: entry.sink.slice(0, 100) || 'none' },
         severity: { DataType: 'String', StringValue: entry.alert?.severity ?? 'none' },
       },
-      ...(this.fifo
+      ...(this.delivery.fifo
         ? { MessageGroupId: 'iamwatch-dlq', MessageDeduplicationId: `${id}-${entry.sink}`.slice(0, 128) }
         : {}),
     };
-    const timing = this.opts.timing ?? realTiming;
-    await this.retry.run(
-      this.name,
-      () => this.opts.client.send(new SendMessageCommand(input)),
-      { ...AWS_RETRY_POLICY, ...this.opts.retry },
-      timing,
-    );
+    await this.delivery.send(() => this.opts.client.send(new SendMessageCommand(input)));
   }
 
   /** Park an alert with no failure context (used when this sink is handed to code expecting an AlertSink). */

@@ -113,16 +113,7 @@ export function actionToLog(
   if (!isSessionKey(used) || !LOGGED_SOURCES.has(e.eventSource)) return null;
   const acting = facts.issued ? facts.acting : (facts.lineage?.chain.at(-1) ?? null);
   if (acting?.key !== used) return null;
-  return {
-    key: used,
-    eventId: e.eventId,
-    eventTime: e.eventTime,
-    eventName: e.eventName,
-    eventSource: e.eventSource,
-    sourceIp: e.actor.sourceIp,
-    errorCode: e.errorCode,
-    alerts: [],
-  };
+  return sessionAction(used, e, []);
 }
 
 /**
@@ -139,6 +130,11 @@ export function alertedAction(
   const used = callerKey(e);
   const key = isSessionKey(used) ? used : (facts.issued?.key ?? null);
   if (!key) return null;
+  return sessionAction(key, e, alerts);
+}
+
+/** The entry of call `e` in the log of session `key`, with the alerts raised on it. */
+function sessionAction(key: string, e: NormalisedEvent, alerts: readonly Alert[]): SessionAction {
   return {
     key,
     eventId: e.eventId,

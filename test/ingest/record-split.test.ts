@@ -7,9 +7,9 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { inflatedSizeHint } from '../../shared/adapters/cloudtrail-files/file-bytes.js';
 import { splitRecordBytes, splitRecords } from '../../shared/adapters/cloudtrail-files/record-split.js';
 import type { TextSink } from '../../shared/adapters/cloudtrail-files/scanner.js';
-import { inflatedSizeHint } from '../../shared/adapters/cloudtrail-files/source.js';
 import { type PairsRelevance, pairsTest } from '../../shared/adapters/cloudtrail-files/types.js';
 
 const REL: PairsRelevance = pairsTest(

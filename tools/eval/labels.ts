@@ -57,12 +57,6 @@ export const labelSchemas = {
   otrf: filesOf(otrfFile),
 } as const;
 
-export type StratusLabel = z.infer<typeof stratusFile>;
-export type PantherLabel = z.infer<typeof pantherFile>;
-export type PantherTestLabel = z.infer<typeof pantherTest>;
-export type ScenarioLabel = z.infer<typeof scenarioFile>;
-export type OtrfLabel = z.infer<typeof otrfFile>;
-
 /**
  * Validates a parsed labels file; the key order of `files` is made deterministic (sorted by path).
  * @throws EvalDatasetError naming `where` and the first offending field.

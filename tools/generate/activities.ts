@@ -228,6 +228,9 @@ export class World implements CiWorld {
     const role = rng.pick(roles);
     const st = this.workload(role, t);
     const region = this.region(acct);
+    /** A call of the workload's session at `t`. */
+    const byWorkload = (service: string, name: string, readOnly: boolean, req: string) =>
+      simple(rng, t, acct, region, st.principal, service, name, readOnly, req);
     const kind = weighted(rng, [
       ['ec2', 10],
       ['monitoring', 5],
@@ -249,30 +252,15 @@ export class World implements CiWorld {
           name === 'DescribeInstances'
             ? `{"instancesSet":{"items":[{"instanceId":"i-0${rng.hex(8).slice(0, 16)}"}]},"filterSet":{}}`
             : '{"filterSet":{}}';
-        return [simple(rng, t, acct, region, st.principal, 'ec2', name, true, req)];
+        return [byWorkload('ec2', name, true, req)];
       }
       case 'monitoring':
         return [
-          simple(
-            rng,
-            t,
-            acct,
-            region,
-            st.principal,
-            'monitoring',
-            'PutMetricData',
-            false,
-            `{"namespace":"${acct.name}/${role.name}"}`,
-          ),
+          byWorkload('monitoring', 'PutMetricData', false, `{"namespace":"${acct.name}/${role.name}"}`),
         ];
       case 'logs':
         return [
-          simple(
-            rng,
-            t,
-            acct,
-            region,
-            st.principal,
+          byWorkload(
             'logs',
             'CreateLogStream',
             false,
@@ -281,12 +269,7 @@ export class World implements CiWorld {
         ];
       case 'secrets':
         return [
-          simple(
-            rng,
-            t,
-            acct,
-            region,
-            st.principal,
+          byWorkload(
             'secretsmanager',
             'GetSecretValue',
             true,
@@ -295,12 +278,7 @@ export class World implements CiWorld {
         ];
       case 'ssm':
         return [
-          simple(
-            rng,
-            t,
-            acct,
-            region,
-            st.principal,
+          byWorkload(
             'ssm',
             'GetParameter',
             true,
@@ -308,7 +286,7 @@ export class World implements CiWorld {
           ),
         ];
       default:
-        return [simple(rng, t, acct, region, st.principal, 'ecr', 'GetAuthorizationToken', true, '{}')];
+        return [byWorkload('ecr', 'GetAuthorizationToken', true, '{}')];
     }
   };
 

@@ -159,23 +159,15 @@ export function assumeRoleByService(
   service: string,
   sessionName: string,
 ): { draft: Draft; session: RoleSession } {
-  const session = newSession(rng, role, sessionName, t);
-  const draft = call(rng, {
-    t,
-    account: role.account.id,
-    region,
-    who: { ui: `{"type":"AWSService","invokedBy":${q(service)}}`, ip: q(service), ua: q(service), arn: null },
-    service: 'sts',
-    name: 'AssumeRole',
-    readOnly: true,
-    req: `{"roleArn":${q(role.arn)},"roleSessionName":${q(sessionName)}}`,
-    resp: `{"credentials":${credentials(session, t, 3600, sessionToken(rng))}}`,
-    resources: roleResource(role),
-    host: null,
-    eventVersion: '1.08',
-  });
-  draft.sharedEventId = rng.uuid();
-  return { draft, session };
+  const who = {
+    ui: `{"type":"AWSService","invokedBy":${q(service)}}`,
+    ip: q(service),
+    ua: q(service),
+    arn: null,
+  };
+  const assumed = assumeRole(rng, t, region, who, role, sessionName, true);
+  assumed.draft.sharedEventId = rng.uuid();
+  return assumed;
 }
 
 /** AssumeRole made by a role session (role chaining, e.g. into break-glass). */
@@ -187,18 +179,40 @@ export function assumeRoleBySession(
   role: Role,
   sessionName: string,
 ): { draft: Draft; session: RoleSession } {
+  return assumeRole(rng, t, region, caller, role, sessionName, false);
+}
+
+/**
+ * An AssumeRole of `role` by `who` for one hour: the new session and the call. An AWS service's call
+ * names no host, no duration and no assumed-role user.
+ */
+function assumeRole(
+  rng: Prng,
+  t: number,
+  region: string,
+  who: Principal,
+  role: Role,
+  sessionName: string,
+  byService: boolean,
+): { draft: Draft; session: RoleSession } {
   const session = newSession(rng, role, sessionName, t);
+  const creds = credentials(session, t, 3600, sessionToken(rng));
   const draft = call(rng, {
     t,
     account: role.account.id,
     region,
-    who: caller,
+    who,
     service: 'sts',
     name: 'AssumeRole',
     readOnly: true,
-    req: `{"roleArn":${q(role.arn)},"roleSessionName":${q(sessionName)},"durationSeconds":3600}`,
-    resp: `{"credentials":${credentials(session, t, 3600, sessionToken(rng))},"assumedRoleUser":${assumedRoleUser(session)}}`,
+    req: byService
+      ? `{"roleArn":${q(role.arn)},"roleSessionName":${q(sessionName)}}`
+      : `{"roleArn":${q(role.arn)},"roleSessionName":${q(sessionName)},"durationSeconds":3600}`,
+    resp: byService
+      ? `{"credentials":${creds}}`
+      : `{"credentials":${creds},"assumedRoleUser":${assumedRoleUser(session)}}`,
     resources: roleResource(role),
+    ...(byService ? { host: null } : {}),
     eventVersion: '1.08',
   });
   return { draft, session };
@@ -542,11 +556,6 @@ export function getFederationToken(
       `{"credentials":{"accessKeyId":"${keyId}","expiration":"${awsDate(t + 43200, true)}","sessionToken":${q(sessionToken(rng))}},` +
       `"federatedUser":{"arn":"arn:aws:sts::${account.id}:federated-user/${name}","federatedUserId":"${account.id}:${name}"},"packedPolicySize":4}`,
   });
-}
-
-/** A principal calling with a role session from an address and user agent. */
-export function sessionPrincipal(s: RoleSession, ip: string, ua: string): Principal {
-  return assumedRolePrincipal(s, ip, ua);
 }
 
 export type { User };

@@ -29,11 +29,6 @@ export const DEFAULT_S3_CONCURRENCY = 8;
 
 const DATA_KEY = /\.(json|jsonl|ndjson|gz)$/i;
 
-/** Whether `input` names an S3 location. */
-export function isS3Url(input: string): boolean {
-  return input.startsWith('s3://');
-}
-
 /**
  * `s3://bucket/prefix` → its parts.
  * @throws CloudTrailReadError when it is not an s3:// URL with a bucket name.

@@ -133,6 +133,8 @@ class Scanner {
   i = 0;
   status = OK;
   spans: Span[] = [];
+  /** Whether the string last walked by {@link closingQuote} holds an escape. */
+  escaped = false;
 
   constructor(
     readonly s: string,
@@ -159,13 +161,29 @@ class Scanner {
     STRING.lastIndex = i;
     if (STRING.test(this.s)) return STRING.lastIndex;
     // Escape-heavy, cut short, or with a raw newline: walk it.
+    const j = this.closingQuote(i);
+    return j < 0 ? -1 : j + 1;
+  }
+
+  /**
+   * Index of the closing quote of the string opening at `i`, walked character by character; -1 when the
+   * text ends first. Sets {@link escaped} to whether the string holds an escape.
+   */
+  closingQuote(i: number): number {
     const s = this.s;
     const n = s.length;
     let j = i + 1;
+    let escaped = false;
     while (j < n) {
       const c = s.charCodeAt(j);
-      if (c === QUOTE) return j + 1;
-      j += c === BSLASH ? 2 : 1;
+      if (c === QUOTE) {
+        this.escaped = escaped;
+        return j;
+      }
+      if (c === BSLASH) {
+        escaped = true;
+        j += 2;
+      } else j++;
     }
     return -1;
   }
@@ -232,24 +250,14 @@ class Scanner {
   /** Reads the (short) string at `i`: a key or an eventName value. */
   readString(): string | undefined {
     const s = this.s;
-    const n = s.length;
     const start = this.i;
-    let j = start + 1;
-    let escaped = false;
-    for (;;) {
-      if (j >= n) {
-        this.status = INCOMPLETE;
-        return undefined;
-      }
-      const c = s.charCodeAt(j);
-      if (c === QUOTE) break;
-      if (c === BSLASH) {
-        escaped = true;
-        j += 2;
-      } else j++;
+    const j = this.closingQuote(start);
+    if (j < 0) {
+      this.status = INCOMPLETE;
+      return undefined;
     }
     this.i = j + 1;
-    if (!escaped) return s.slice(start + 1, j);
+    if (!this.escaped) return s.slice(start + 1, j);
     try {
       return JSON.parse(s.slice(start, j + 1)) as string;
     } catch {
@@ -269,13 +277,8 @@ class Scanner {
       detail: null,
       records: 'none',
     };
-    this.i++;
-    this.skipWs();
-    if (this.i >= n) return this.failNull(INCOMPLETE);
-    if (s.charCodeAt(this.i) === RBRACE) {
-      this.i++;
-      return m;
-    }
+    const opened = this.open(RBRACE);
+    if (opened !== 'more') return opened === 'end' ? m : null;
     for (;;) {
       if (this.i >= n) return this.failNull(INCOMPLETE);
       if (s.charCodeAt(this.i) !== QUOTE) return this.failNull(MALFORMED);
@@ -290,18 +293,9 @@ class Scanner {
         if (e < 0) return this.failNull(INCOMPLETE);
         j = e - 1;
       } else {
-        j = keyStart + 1;
-        let escaped = false;
-        for (;;) {
-          if (j >= n) return this.failNull(INCOMPLETE);
-          const c = s.charCodeAt(j);
-          if (c === QUOTE) break;
-          if (c === BSLASH) {
-            escaped = true;
-            j += 2;
-          } else j++;
-        }
-        if (escaped) {
+        j = this.closingQuote(keyStart);
+        if (j < 0) return this.failNull(INCOMPLETE);
+        if (this.escaped) {
           try {
             id = decodedKeyId(JSON.parse(s.slice(keyStart, j + 1)) as string);
           } catch {
@@ -342,19 +336,8 @@ class Scanner {
         if (id === KEY_DETAIL_TYPE) m.detailType = true;
         if (!this.skipValue()) return null;
       }
-      this.skipWs();
-      if (this.i >= n) return this.failNull(INCOMPLETE);
-      const d = s.charCodeAt(this.i);
-      if (d === COMMA) {
-        this.i++;
-        this.skipWs();
-        continue;
-      }
-      if (d === RBRACE) {
-        this.i++;
-        return m;
-      }
-      return this.failNull(MALFORMED);
+      const next = this.separator(RBRACE);
+      if (next !== 'more') return next === 'end' ? m : null;
     }
   }
 
@@ -366,14 +349,8 @@ class Scanner {
   /** Scans the array at `i`, pushing one span per element. */
   elements(): boolean {
     const s = this.s;
-    const n = s.length;
-    this.i++;
-    this.skipWs();
-    if (this.i >= n) return this.fail(INCOMPLETE);
-    if (s.charCodeAt(this.i) === RBRACK) {
-      this.i++;
-      return true;
-    }
+    const opened = this.open(RBRACK);
+    if (opened !== 'more') return opened === 'end';
     for (let index = 1; ; index++) {
       const start = this.i;
       const line = this.line;
@@ -394,20 +371,42 @@ class Scanner {
           problem: `record ${index} is not an object (${typeOfStart(c)})`,
         });
       }
-      this.skipWs();
-      if (this.i >= n) return this.fail(INCOMPLETE);
-      const d = s.charCodeAt(this.i);
-      if (d === COMMA) {
-        this.i++;
-        this.skipWs();
-        continue;
-      }
-      if (d === RBRACK) {
-        this.i++;
-        return true;
-      }
-      return this.fail(MALFORMED);
+      const next = this.separator(RBRACK);
+      if (next !== 'more') return next === 'end';
     }
+  }
+
+  /**
+   * Steps into the object or array opening at `i`: `end` (past `close`) when it is empty, `more` at its
+   * first member or element, null (status set) when the text ends first.
+   */
+  open(close: number): 'more' | 'end' | null {
+    this.i++;
+    this.skipWs();
+    if (this.i >= this.s.length) return this.failNull(INCOMPLETE);
+    if (this.s.charCodeAt(this.i) !== close) return 'more';
+    this.i++;
+    return 'end';
+  }
+
+  /**
+   * After a member or element: `more` past a comma (at the next one), `end` past `close`, null (status
+   * set) when the text ends or holds anything else.
+   */
+  separator(close: number): 'more' | 'end' | null {
+    this.skipWs();
+    if (this.i >= this.s.length) return this.failNull(INCOMPLETE);
+    const d = this.s.charCodeAt(this.i);
+    if (d === COMMA) {
+      this.i++;
+      this.skipWs();
+      return 'more';
+    }
+    if (d === close) {
+      this.i++;
+      return 'end';
+    }
+    return this.failNull(MALFORMED);
   }
 
   /** The span of a record object, unwrapping an EventBridge envelope to its `detail`. */

@@ -75,14 +75,6 @@ export interface StaleEntry {
 }
 
 /**
- * Whether a subject pattern can match some subject of `repo` (owner/name).
- * @deprecated kept for callers of v0.1; the answer is `subjectPatternCoversRepository` in core.
- */
-export function patternCoversRepo(pattern: string, repo: string): boolean {
-  return subjectPatternCoversRepository(pattern, repo);
-}
-
-/**
  * Whether an observed principal is allowed by `identity` now; null when there is no baseline or it sets no
  * expectation. The verdict is core's `principalExpected`, the one the rules use.
  */

@@ -6,6 +6,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import type { SyncResult } from '../../adapters/dynamodb/baseline-store.js';
+import type { StoreHandle } from '../../adapters/dynamodb/open-store.js';
 import { BaselineLearner, renderLearnedBaseline } from '../../app/baseline/learn.js';
 import { formatIssue, parseBaseline } from '../../core/baseline/parse.js';
 import type { BaselineIssue } from '../../core/baseline/types.js';
@@ -17,12 +18,32 @@ import { type CommandDeps, clockOf, requireBaseline, withStore, withStoreOptions
 import { renderTable, safeText } from '../text.js';
 import {
   checkS3Inputs,
-  collect,
   type FilterOpts,
   readInputs,
   type S3Opts,
   trailFilter,
+  withFilterOptions,
 } from './replay-inputs.js';
+
+/**
+ * Asks the store the flags select, which must hold a baseline ({@link requireBaseline}); prints the answer as
+ * JSON for `--format json`, else through `table`.
+ */
+async function answerQuery<T>(
+  cmd: Command,
+  ctx: CliContext,
+  deps: CommandDeps,
+  format: string,
+  ask: (h: StoreHandle) => Promise<T>,
+  table: (r: T) => void,
+): Promise<void> {
+  await withStore(cmd, ctx, deps, async (h) => {
+    await requireBaseline(h);
+    const r = await ask(h);
+    if (format === 'json') json(ctx, r);
+    else table(r);
+  });
+}
 
 function json(ctx: CliContext, v: unknown): void {
   ctx.stdout.write(`${JSON.stringify(v, null, 2)}\n`);
@@ -46,6 +67,12 @@ function renderSync(r: SyncResult, verb: string): string {
 /** Registers `baseline validate|diff|sync|show|who|seen|stale|learn`. */
 export function register(program: Command, ctx: CliContext, deps: CommandDeps = {}): void {
   const baseline = program.command('baseline').description('baseline as code and incident-response queries');
+  const answer = <T>(
+    cmd: Command,
+    format: string,
+    ask: (h: StoreHandle) => Promise<T>,
+    table: (r: T) => void,
+  ): Promise<void> => answerQuery(cmd, ctx, deps, format, ask, table);
 
   baseline
     .command('validate')
@@ -159,46 +186,48 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
       .option('--format <fmt>', 'table|json', 'table'),
   ).action(async (identity: string, opts: { format?: string }, cmd: Command) => {
     const format = formatOpt(opts.format);
-    await withStore(cmd, ctx, deps, async (h) => {
-      await requireBaseline(h);
-      const r = await h.queries.show(identity);
-      if (format === 'json') return json(ctx, r);
-      const out: string[] = [];
-      const id = r.identity;
-      out.push(`identity     ${safeText(r.arn, 300)}`);
-      if (!id) out.push('baseline     none: this identity is not in the baseline');
-      else {
-        if (r.matchedEntry) out.push(`entry        ${safeText(r.matchedEntry, 300)}`);
-        out.push(`kind         ${id.kind}`);
-        out.push(`owner        ${safeText(id.owner)}`);
-        out.push(`purpose      ${safeText(id.purpose, 300)}`);
-        out.push(`environment  ${safeText(id.environment ?? '-')}`);
-        out.push(`team         ${safeText(id.team ?? '-')}`);
-        out.push(`review after ${id.reviewAfter ?? '-'}`);
-        for (const o of id.oidc) {
-          out.push(
-            `oidc         ${safeText(o.provider)}${o.audience ? ` (aud ${safeText(o.audience)})` : ''}` +
-              `${o.allowPullRequests ? ' pull requests allowed' : ''}`,
-          );
-          for (const s of o.subjects) out.push(`  subject    ${safeText(s, 300)}`);
-          for (const w of o.workflows ?? []) out.push(`  workflow   ${safeText(w, 300)}`);
+    await answer(
+      cmd,
+      format,
+      (h) => h.queries.show(identity),
+      (r) => {
+        const out: string[] = [];
+        const id = r.identity;
+        out.push(`identity     ${safeText(r.arn, 300)}`);
+        if (!id) out.push('baseline     none: this identity is not in the baseline');
+        else {
+          if (r.matchedEntry) out.push(`entry        ${safeText(r.matchedEntry, 300)}`);
+          out.push(`kind         ${id.kind}`);
+          out.push(`owner        ${safeText(id.owner)}`);
+          out.push(`purpose      ${safeText(id.purpose, 300)}`);
+          out.push(`environment  ${safeText(id.environment ?? '-')}`);
+          out.push(`team         ${safeText(id.team ?? '-')}`);
+          out.push(`review after ${id.reviewAfter ?? '-'}`);
+          for (const o of id.oidc) {
+            out.push(
+              `oidc         ${safeText(o.provider)}${o.audience ? ` (aud ${safeText(o.audience)})` : ''}` +
+                `${o.allowPullRequests ? ' pull requests allowed' : ''}`,
+            );
+            for (const s of o.subjects) out.push(`  subject    ${safeText(s, 300)}`);
+            for (const w of o.workflows ?? []) out.push(`  workflow   ${safeText(w, 300)}`);
+          }
+          for (const c of id.callers) out.push(`caller       ${safeText(c, 300)}`);
+          if (r.syncedAt) out.push(`synced       ${r.syncedAt} (revision ${r.revision})`);
         }
-        for (const c of id.callers) out.push(`caller       ${safeText(c, 300)}`);
-        if (r.syncedAt) out.push(`synced       ${r.syncedAt} (revision ${r.revision})`);
-      }
-      out.push(`incidents    ${r.incidents.length === 0 ? 'none open' : ''}`.trimEnd());
-      for (const w of r.incidents) {
-        out.push(
-          `  ${w.id}  ${safeText(w.ticket)}  ${w.from} → ${w.until}  ${safeText(w.reason ?? '')}`.trimEnd(),
-        );
-      }
-      ctx.stdout.write(`${out.join('\n')}\n`);
-      if (r.observations.length === 0) ctx.stdout.write('observations none recorded\n');
-      else {
-        ctx.stdout.write('\n');
-        ctx.stdout.write(observationTable(r.observations));
-      }
-    });
+        out.push(`incidents    ${r.incidents.length === 0 ? 'none open' : ''}`.trimEnd());
+        for (const w of r.incidents) {
+          out.push(
+            `  ${w.id}  ${safeText(w.ticket)}  ${w.from} → ${w.until}  ${safeText(w.reason ?? '')}`.trimEnd(),
+          );
+        }
+        ctx.stdout.write(`${out.join('\n')}\n`);
+        if (r.observations.length === 0) ctx.stdout.write('observations none recorded\n');
+        else {
+          ctx.stdout.write('\n');
+          ctx.stdout.write(observationTable(r.observations));
+        }
+      },
+    );
   });
 
   withStoreOptions(
@@ -209,38 +238,40 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
       .option('--format <fmt>', 'table|json', 'table'),
   ).action(async (query: string, opts: { format?: string }, cmd: Command) => {
     const format = formatOpt(opts.format);
-    await withStore(cmd, ctx, deps, async (h) => {
-      await requireBaseline(h);
-      const r = await h.queries.who(query);
-      if (format === 'json') return json(ctx, r);
-      ctx.stdout.write(`may assume (${r.allowed.length}):\n`);
-      ctx.stdout.write(
-        r.allowed.length === 0
-          ? 'none\n'
-          : renderTable(
-              ['ROLE', 'OWNER', 'KIND', 'PATTERN'],
-              r.allowed.map((a) => [a.role, a.owner ?? '-', a.identityKind ?? '-', a.pattern]),
-              [90, 30, 12, 120],
-            ),
-      );
-      ctx.stdout.write(`\nassumed (${r.observed.length}):\n`);
-      ctx.stdout.write(
-        r.observed.length === 0
-          ? 'none recorded\n'
-          : renderTable(
-              ['ROLE', 'PRINCIPAL', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'EXPECTED'],
-              r.observed.map((o) => [
-                o.identity,
-                o.principal,
-                String(o.count),
-                o.firstSeen,
-                o.lastSeen,
-                o.expected ? 'yes' : 'NO',
-              ]),
-              [90, 120, 8, 24, 24, 8],
-            ),
-      );
-    });
+    await answer(
+      cmd,
+      format,
+      (h) => h.queries.who(query),
+      (r) => {
+        ctx.stdout.write(`may assume (${r.allowed.length}):\n`);
+        ctx.stdout.write(
+          r.allowed.length === 0
+            ? 'none\n'
+            : renderTable(
+                ['ROLE', 'OWNER', 'KIND', 'PATTERN'],
+                r.allowed.map((a) => [a.role, a.owner ?? '-', a.identityKind ?? '-', a.pattern]),
+                [90, 30, 12, 120],
+              ),
+        );
+        ctx.stdout.write(`\nassumed (${r.observed.length}):\n`);
+        ctx.stdout.write(
+          r.observed.length === 0
+            ? 'none recorded\n'
+            : renderTable(
+                ['ROLE', 'PRINCIPAL', 'COUNT', 'FIRST SEEN', 'LAST SEEN', 'EXPECTED'],
+                r.observed.map((o) => [
+                  o.identity,
+                  o.principal,
+                  String(o.count),
+                  o.firstSeen,
+                  o.lastSeen,
+                  o.expected ? 'yes' : 'NO',
+                ]),
+                [90, 120, 8, 24, 24, 8],
+              ),
+        );
+      },
+    );
   });
 
   withStoreOptions(
@@ -253,16 +284,18 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
   ).action(async (identity: string, opts: { since: string; format?: string }, cmd: Command) => {
     const format = formatOpt(opts.format);
     const sinceMs = clockOf(deps).nowMs() - usageDuration(opts.since, '--since');
-    await withStore(cmd, ctx, deps, async (h) => {
-      await requireBaseline(h);
-      const r = await h.queries.seen(identity, sinceMs);
-      if (format === 'json') return json(ctx, r);
-      if (!r.inBaseline) ctx.stderr.write(`${safeText(r.identity, 300)} is not in the baseline\n`);
-      if (r.principals.length === 0) ctx.stdout.write(`nothing recorded since ${r.since}\n`);
-      else ctx.stdout.write(observationTable(r.principals));
-      const unexpected = r.principals.filter((p) => p.allowed === false).length;
-      if (unexpected > 0) ctx.stderr.write(`${unexpected} principal(s) not allowed by the baseline\n`);
-    });
+    await answer(
+      cmd,
+      format,
+      (h) => h.queries.seen(identity, sinceMs),
+      (r) => {
+        if (!r.inBaseline) ctx.stderr.write(`${safeText(r.identity, 300)} is not in the baseline\n`);
+        if (r.principals.length === 0) ctx.stdout.write(`nothing recorded since ${r.since}\n`);
+        else ctx.stdout.write(observationTable(r.principals));
+        const unexpected = r.principals.filter((p) => p.allowed === false).length;
+        if (unexpected > 0) ctx.stderr.write(`${unexpected} principal(s) not allowed by the baseline\n`);
+      },
+    );
   });
 
   withStoreOptions(
@@ -283,38 +316,38 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
         );
       }
     }
-    await withStore(cmd, ctx, deps, async (h) => {
-      await requireBaseline(h);
-      const r = await h.queries.stale(unusedDays === undefined ? {} : { unusedDays });
-      if (format === 'json') return json(ctx, r);
-      ctx.stdout.write(
-        r.length === 0
-          ? 'nothing stale\n'
-          : renderTable(
-              ['IDENTITY', 'OWNER', 'KIND', 'REVIEW AFTER', 'LAST SEEN', 'WHY'],
-              r.map((s) => [
-                s.arn,
-                s.owner,
-                s.kind,
-                s.reviewAfter ?? '-',
-                s.lastSeen ?? 'never',
-                s.reasons.join(','),
-              ]),
-              [90, 30, 12, 12, 24, 30],
-            ),
-      );
-    });
+    await answer(
+      cmd,
+      format,
+      (h) => h.queries.stale(unusedDays === undefined ? {} : { unusedDays }),
+      (r) => {
+        ctx.stdout.write(
+          r.length === 0
+            ? 'nothing stale\n'
+            : renderTable(
+                ['IDENTITY', 'OWNER', 'KIND', 'REVIEW AFTER', 'LAST SEEN', 'WHY'],
+                r.map((s) => [
+                  s.arn,
+                  s.owner,
+                  s.kind,
+                  s.reviewAfter ?? '-',
+                  s.lastSeen ?? 'never',
+                  s.reasons.join(','),
+                ]),
+                [90, 30, 12, 12, 24, 30],
+              ),
+        );
+      },
+    );
   });
 
-  baseline
-    .command('learn')
-    .argument('<paths...>', 'CloudTrail files or directories (gzip ok), s3://BUCKET/PREFIX')
-    .description('propose a baseline YAML from observed role assumptions (exact subjects/callers only)')
-    .option('--out <file>', 'write the YAML here instead of stdout')
-    .option('--since <time>', 'only events at or after TIME (as replay)')
-    .option('--until <time>', 'only events at or before TIME')
-    .option('--account <id>', 'only this account (repeatable)', collect)
-    .option('--region <region>', 'only this region (repeatable)', collect)
+  withFilterOptions(
+    baseline
+      .command('learn')
+      .argument('<paths...>', 'CloudTrail files or directories (gzip ok), s3://BUCKET/PREFIX')
+      .description('propose a baseline YAML from observed role assumptions (exact subjects/callers only)')
+      .option('--out <file>', 'write the YAML here instead of stdout'),
+  )
     .option('--aws-region <region>', 'AWS region of the S3 client')
     .option('--s3-endpoint <url>', 'S3 endpoint (a local S3 server, tests)')
     .action(async (paths: string[], opts: { out?: string } & FilterOpts & S3Opts) => {

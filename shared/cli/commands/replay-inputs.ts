@@ -3,7 +3,10 @@
  * the `--since/--until/--account/--region` filters that prune the CloudTrail key layout of both.
  * The S3 client is imported lazily: commands that read no S3 do not load it.
  */
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Command } from 'commander';
 import {
   type ReadOptions,
   readCloudTrail,
@@ -63,6 +66,15 @@ export function collect(value: string, previous: string[] | undefined): string[]
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
   ];
+}
+
+/** Adds the record filters `--since`, `--until`, `--account`, `--region` (see {@link trailFilter}). */
+export function withFilterOptions(cmd: Command): Command {
+  return cmd
+    .option('--since <time>', 'only events at or after TIME (2026-03-01, 2026-03-01T12:00Z, 7d)')
+    .option('--until <time>', 'only events at or before TIME (a bare date means its end)')
+    .option('--account <id>', 'only this account (repeatable, or comma-separated)', collect)
+    .option('--region <region>', 'only this region (repeatable, or comma-separated)', collect);
 }
 
 /** The filter the options describe, or undefined when none is set. */
@@ -181,4 +193,31 @@ export async function checkS3Inputs(inputs: readonly string[], opts: S3Opts): Pr
       throw new CliError(EXIT.usage, (err as Error).message, { cause: err });
     }
   }
+}
+
+/**
+ * The command-line paths as inputs: `s3://` locations (and `-` for stdin, where `stdin` allows it) as
+ * given, local paths made absolute against the working directory.
+ * @throws CliError (usage) for a local path that does not exist.
+ */
+export async function resolveInputs(
+  paths: readonly string[],
+  ctx: CliContext,
+  opts: { stdin: boolean },
+): Promise<string[]> {
+  const inputs: string[] = [];
+  for (const p of paths) {
+    if ((opts.stdin && p === '-') || p.startsWith('s3://')) {
+      inputs.push(p);
+      continue;
+    }
+    const abs = path.resolve(ctx.cwd, p);
+    try {
+      await stat(abs);
+    } catch {
+      throw new CliError(EXIT.usage, `${p}: no such file or directory`);
+    }
+    inputs.push(abs);
+  }
+  return inputs;
 }

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -15,12 +14,13 @@ import { type CliContext, CliError, EXIT } from '../context.js';
 import { safeText } from '../text.js';
 import {
   checkS3Inputs,
-  collect,
   type FilterOpts,
   type ListedTotals,
   readInputs,
+  resolveInputs,
   type S3Opts,
   trailFilter,
+  withFilterOptions,
 } from './replay-inputs.js';
 import { type AlertOutput, openBaselineSource, openSinks } from './replay-wiring.js';
 
@@ -44,24 +44,22 @@ interface ReplayOpts extends FilterOpts, S3Opts {
 const MAX_PRINTED_PROBLEMS_DEFAULT = 50;
 
 export function register(program: Command, ctx: CliContext): void {
-  program
-    .command('replay')
-    .description(
-      'Replay CloudTrail files (S3 objects, JSON, JSON lines, EventBridge envelopes; gzip or not) through the detection rules',
-    )
-    .argument('<paths...>', 'files or directories (walked recursively), s3://BUCKET/PREFIX; - for stdin')
-    .option('--baseline <file>', 'evaluate against this baseline file (the store is not touched)')
-    .option(
-      '--table <name>',
-      'DynamoDB table holding the baseline (default: $IAMWATCH_TABLE, else the embedded store)',
-    )
-    .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
-    .option('--aws-region <region>', 'AWS region of the table, the sinks and the S3 client')
-    .option('--store-dir <dir>', 'directory of the embedded store', '.iamwatch')
-    .option('--since <time>', 'only events at or after TIME (2026-03-01, 2026-03-01T12:00Z, 7d)')
-    .option('--until <time>', 'only events at or before TIME (a bare date means its end)')
-    .option('--account <id>', 'only this account (repeatable, or comma-separated)', collect)
-    .option('--region <region>', 'only this region (repeatable, or comma-separated)', collect)
+  withFilterOptions(
+    program
+      .command('replay')
+      .description(
+        'Replay CloudTrail files (S3 objects, JSON, JSON lines, EventBridge envelopes; gzip or not) through the detection rules',
+      )
+      .argument('<paths...>', 'files or directories (walked recursively), s3://BUCKET/PREFIX; - for stdin')
+      .option('--baseline <file>', 'evaluate against this baseline file (the store is not touched)')
+      .option(
+        '--table <name>',
+        'DynamoDB table holding the baseline (default: $IAMWATCH_TABLE, else the embedded store)',
+      )
+      .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
+      .option('--aws-region <region>', 'AWS region of the table, the sinks and the S3 client')
+      .option('--store-dir <dir>', 'directory of the embedded store', '.iamwatch'),
+  )
     .option('--concurrency <n>', 'S3 objects fetched in parallel (default 8)')
     .option('--s3-endpoint <url>', 'S3 endpoint (a local S3 server, tests)')
     .option('--format <fmt>', 'jsonl|json|table', 'jsonl')
@@ -93,20 +91,7 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
   const maxProblems = Number.parseInt(opts.maxProblems, 10);
   const filter = trailFilter(opts, Date.now());
   await checkS3Inputs(paths, opts);
-  const inputs: string[] = [];
-  for (const p of paths) {
-    if (p === '-' || p.startsWith('s3://')) {
-      inputs.push(p);
-      continue;
-    }
-    const abs = path.resolve(ctx.cwd, p);
-    try {
-      await stat(abs);
-    } catch {
-      throw new CliError(EXIT.usage, `${p}: no such file or directory`);
-    }
-    inputs.push(abs);
-  }
+  const inputs = await resolveInputs(paths, ctx, { stdin: true });
 
   const started = performance.now();
   const slackWebhook = opts.slackWebhook ?? (ctx.env.IAMWATCH_SLACK_WEBHOOK || undefined);

@@ -2,8 +2,6 @@
  * `iamwatch trace ACCESS-KEY|EVENT-ID|SESSION-ARN [--from PATH...] [--format tree|json]`: the first command a
  * responder runs from an alert. See shared/app/trace.ts.
  */
-import { stat } from 'node:fs/promises';
-import path from 'node:path';
 import type { Command } from 'commander';
 import { type TraceReport, traceFromRecords, traceFromStore } from '../../app/trace.js';
 import { buildIndex, emptyBaseline } from '../../core/baseline/in-memory-view.js';
@@ -11,8 +9,16 @@ import type { BaselineView } from '../../core/baseline/view.js';
 import { shortIdentity } from '../../core/session/record.js';
 import { loadValidBaseline } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
+import { openCliStore, withStoreOptions } from '../store.js';
 import { safeText } from '../text.js';
-import { checkS3Inputs, collect, readInputs, type S3Opts, trailFilter } from './replay-inputs.js';
+import {
+  checkS3Inputs,
+  collect,
+  readInputs,
+  resolveInputs,
+  type S3Opts,
+  trailFilter,
+} from './replay-inputs.js';
 
 interface TraceOpts extends S3Opts {
   from?: string[];
@@ -23,12 +29,12 @@ interface TraceOpts extends S3Opts {
   table?: string;
   endpoint?: string;
   region?: string;
-  storeDir: string;
+  storeDir?: string;
   format: string;
 }
 
 export function register(program: Command, ctx: CliContext): void {
-  program
+  const cmd = program
     .command('trace')
     .argument(
       '<id>',
@@ -53,14 +59,8 @@ export function register(program: Command, ctx: CliContext): void {
     .option(
       '--baseline <file>',
       'with --from: judge alerts against this baseline file (default: no baseline)',
-    )
-    .option(
-      '--table <name>',
-      'DynamoDB table of the deployed stack (default: $IAMWATCH_TABLE, else the embedded store)',
-    )
-    .option('--endpoint <url>', 'DynamoDB endpoint (DynamoDB Local, tests)')
-    .option('--region <region>', 'AWS region of the table')
-    .option('--store-dir <dir>', 'directory of the embedded store', '.iamwatch')
+    );
+  withStoreOptions(cmd)
     .option('--format <fmt>', 'tree|json', 'tree')
     .action(async (id: string, opts: TraceOpts) => runTrace(id, opts, ctx));
 }
@@ -70,7 +70,6 @@ async function runTrace(id: string, opts: TraceOpts, ctx: CliContext): Promise<v
     throw new CliError(EXIT.usage, `--format must be tree or json, not "${opts.format}"`);
   let report: TraceReport;
   if (opts.from && opts.from.length > 0) {
-    const inputs: string[] = [];
     await checkS3Inputs(opts.from, opts);
     const filter = trailFilter(
       {
@@ -80,19 +79,7 @@ async function runTrace(id: string, opts: TraceOpts, ctx: CliContext): Promise<v
       },
       Date.now(),
     );
-    for (const p of opts.from) {
-      if (p.startsWith('s3://')) {
-        inputs.push(p);
-        continue;
-      }
-      const abs = path.resolve(ctx.cwd, p);
-      try {
-        await stat(abs);
-      } catch {
-        throw new CliError(EXIT.usage, `${p}: no such file or directory`);
-      }
-      inputs.push(abs);
-    }
+    const inputs = await resolveInputs(opts.from, ctx, { stdin: false });
     const view: BaselineView = opts.baseline
       ? buildIndex((await loadValidBaseline(opts.baseline, ctx)).baseline)
       : buildIndex(emptyBaseline());
@@ -116,19 +103,7 @@ async function runTrace(id: string, opts: TraceOpts, ctx: CliContext): Promise<v
     );
     if (problems > 20) ctx.stderr.write(`${problems} input problems in all\n`);
   } else {
-    const { openStore } = await import('../../adapters/dynamodb/open-store.js');
-    const table = opts.table ?? ctx.env.IAMWATCH_TABLE;
-    let h: Awaited<ReturnType<typeof openStore>>;
-    try {
-      h = await openStore({
-        ...(table ? { table } : {}),
-        ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
-        ...(opts.region ? { region: opts.region } : {}),
-        dir: path.resolve(ctx.cwd, opts.storeDir),
-      });
-    } catch (err) {
-      throw new CliError(EXIT.runtime, err instanceof Error ? err.message : String(err), { cause: err });
-    }
+    const { handle: h } = await openCliStore(opts, ctx);
     try {
       report = await traceFromStore(id, h.sessions, Date.now());
     } catch (err) {

@@ -74,16 +74,13 @@ export function baselineChecks(b: Baseline, opts: CheckOptions = {}): BaselineCh
   });
 
   b.suppressions.forEach((s, i) => {
-    if (opts.ruleIds !== undefined && !opts.ruleIds.includes(s.rule)) {
-      const hint = suggest(s.rule, opts.ruleIds);
-      out.push({
-        field: `suppressions[${i}].rule`,
-        message:
-          `unknown rule "${s.rule}": this suppression would suppress nothing ` +
-          (hint === null ? '(see `iamwatch rules list`)' : `(did you mean "${hint}"?)`),
-        level: 'error',
-      });
-    }
+    const unknown = unknownRule(
+      `suppressions[${i}].rule`,
+      s.rule,
+      opts.ruleIds,
+      'this suppression would suppress',
+    );
+    if (unknown) out.push(unknown);
     if (isPlaceholder(s.owner)) {
       out.push({
         field: `suppressions[${i}].owner`,
@@ -94,15 +91,8 @@ export function baselineChecks(b: Baseline, opts: CheckOptions = {}): BaselineCh
   });
 
   (b.rules ?? []).forEach((r, i) => {
-    if (opts.ruleIds === undefined || opts.ruleIds.includes(r.rule)) return;
-    const hint = suggest(r.rule, opts.ruleIds);
-    out.push({
-      field: `rules[${i}].rule`,
-      message:
-        `unknown rule "${r.rule}": this entry would tune nothing ` +
-        (hint === null ? '(see `iamwatch rules list`)' : `(did you mean "${hint}"?)`),
-      level: 'error',
-    });
+    const unknown = unknownRule(`rules[${i}].rule`, r.rule, opts.ruleIds, 'this entry would tune');
+    if (unknown) out.push(unknown);
   });
 
   b.incidents.forEach((w, i) => {
@@ -117,6 +107,27 @@ export function baselineChecks(b: Baseline, opts: CheckOptions = {}): BaselineCh
     });
   });
   return out;
+}
+
+/**
+ * The error for a `rule` field naming no rule of `ruleIds` (with the closest id as a hint); null when it
+ * names one, or when the ids are not known. `effect` says what the entry would then do nothing of.
+ */
+function unknownRule(
+  field: string,
+  rule: string,
+  ruleIds: readonly string[] | undefined,
+  effect: string,
+): BaselineCheck | null {
+  if (ruleIds === undefined || ruleIds.includes(rule)) return null;
+  const hint = suggest(rule, ruleIds);
+  return {
+    field,
+    message:
+      `unknown rule "${rule}": ${effect} nothing ` +
+      (hint === null ? '(see `iamwatch rules list`)' : `(did you mean "${hint}"?)`),
+    level: 'error',
+  };
 }
 
 /** True when an incident's identity (an ARN or ARN pattern) covers a baseline identity's ARN. */

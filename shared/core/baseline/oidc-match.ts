@@ -3,7 +3,7 @@
  * Pure, and explains every "no" in a sentence for the alert's `reasons`.
  */
 import { identityKeyOf, parseIdentityArn, roleArnFromSession, sameIdentity } from '../arn.js';
-import { parseSubject } from '../oidc/subject.js';
+import { normaliseHost, parseSubject } from '../oidc/subject.js';
 import type { SubjectClaims } from '../oidc/types.js';
 import { arnParts, hasWildcard, matchArn, matchPattern } from './patterns.js';
 import type { OidcTrust } from './types.js';
@@ -53,7 +53,7 @@ export function matchOidc(
   opts: MatchOidcOptions = {},
 ): OidcVerdict {
   const who = displayName(opts.identity);
-  const provider = normaliseProvider(oidc.provider);
+  const provider = normaliseHost(oidc.provider);
   const subject = oidc.subject;
   const claims =
     oidc.claims ?? (subject === null || subject === undefined ? null : parseSubject(subject, oidc.provider));
@@ -61,8 +61,7 @@ export function matchOidc(
   const isPullRequest = claims?.pullRequest === true;
   const reasons: string[] = [];
 
-  const byProvider =
-    provider === null ? [] : trusts.filter((t) => normaliseProvider(t.provider) === provider);
+  const byProvider = provider === null ? [] : trusts.filter((t) => normaliseHost(t.provider) === provider);
   const byAudience = byProvider.filter((t) => t.audience === undefined || t.audience === oidc.audience);
   const bySubject =
     subject === null || subject === undefined
@@ -195,16 +194,6 @@ function subjectForms(subject: string): string[] {
   const j = rest.indexOf(':');
   const stripped = subject.slice(0, i) + (j >= 0 ? rest.slice(j) : '');
   return [subject, stripped];
-}
-
-function normaliseProvider(p: string | null | undefined): string | null {
-  if (typeof p !== 'string') return null;
-  const n = p
-    .trim()
-    .replace(/^https?:\/\//i, '')
-    .replace(/\/+$/, '')
-    .toLowerCase();
-  return n === '' ? null : n;
 }
 
 /** When the subject carries immutable ids and the name-only form is listed, say so. */

@@ -81,6 +81,52 @@ const SOURCE_OVERRIDES: Record<string, string> = { monitoring: 'aws.cloudwatch' 
 
 const sorted = (xs: Iterable<string>): string[] => [...new Set(xs)].sort();
 
+/** A rule of its own for one event source's catalogue events (its name suffix is its key). */
+interface SourceRule extends Pick<DeployedRule, 'logicalId' | 'description' | 'state' | 'delivery'> {
+  key: 'iam' | 'sts' | 'signin';
+  eventSource: string;
+  pattern(eventNames: string[]): EventPattern;
+}
+
+/** The event sources with a rule of their own, in deployment order. */
+const SOURCE_RULES: readonly SourceRule[] = [
+  {
+    key: 'iam',
+    eventSource: 'iam.amazonaws.com',
+    logicalId: 'IamEventsRule',
+    description:
+      'iamwatch: IAM API calls read by the rule catalogue (IAM events reach EventBridge in us-east-1 only)',
+    state: 'ENABLED',
+    pattern: (names) => apiCallPattern('iam.amazonaws.com', names),
+    delivery: 'us-east-1',
+  },
+  {
+    key: 'sts',
+    eventSource: 'sts.amazonaws.com',
+    logicalId: 'StsEventsRule',
+    description: 'iamwatch: STS calls read by the rule catalogue (AssumeRole* are read-only events)',
+    state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
+    pattern: (names) => apiCallPattern('sts.amazonaws.com', names),
+    delivery: 'every-region',
+  },
+  {
+    key: 'signin',
+    eventSource: 'signin.amazonaws.com',
+    logicalId: 'SignInEventsRule',
+    description: 'iamwatch: console sign-in events read by the rule catalogue',
+    state: 'ENABLED',
+    pattern: (names) => ({
+      source: ['aws.signin'],
+      // GetSigninToken (session-to-console) is logged as an API call (eventType AwsApiCall), not a sign-in.
+      'detail-type': names.includes('GetSigninToken')
+        ? [...SIGN_IN_DETAIL_TYPES, API_CALL_DETAIL_TYPE]
+        : [...SIGN_IN_DETAIL_TYPES],
+      detail: { eventSource: ['signin.amazonaws.com'], eventName: names },
+    }),
+    delivery: 'every-region',
+  },
+];
+
 /**
  * The rules to deploy for the given catalogue selectors (default: the whole catalogue).
  * IAM, STS and sign-in events get a rule each; every other service's events share one rule
@@ -102,53 +148,18 @@ export function deployedPatterns(selectors: readonly Selector[] = catalogueSelec
   };
   const out: DeployedRule[] = [];
 
-  const iam = take('iam.amazonaws.com');
-  if (iam) {
+  for (const r of SOURCE_RULES) {
+    const names = take(r.eventSource);
+    if (!names) continue;
     out.push({
-      key: 'iam',
-      logicalId: 'IamEventsRule',
-      nameSuffix: 'iam',
-      description:
-        'iamwatch: IAM API calls read by the rule catalogue (IAM events reach EventBridge in us-east-1 only)',
-      state: 'ENABLED',
-      pattern: apiCallPattern('iam.amazonaws.com', iam),
-      selects: [{ eventSource: 'iam.amazonaws.com', eventNames: iam }],
-      delivery: 'us-east-1',
-    });
-  }
-
-  const sts = take('sts.amazonaws.com');
-  if (sts) {
-    out.push({
-      key: 'sts',
-      logicalId: 'StsEventsRule',
-      nameSuffix: 'sts',
-      description: 'iamwatch: STS calls read by the rule catalogue (AssumeRole* are read-only events)',
-      state: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
-      pattern: apiCallPattern('sts.amazonaws.com', sts),
-      selects: [{ eventSource: 'sts.amazonaws.com', eventNames: sts }],
-      delivery: 'every-region',
-    });
-  }
-
-  const signin = take('signin.amazonaws.com');
-  if (signin) {
-    out.push({
-      key: 'signin',
-      logicalId: 'SignInEventsRule',
-      nameSuffix: 'signin',
-      description: 'iamwatch: console sign-in events read by the rule catalogue',
-      state: 'ENABLED',
-      pattern: {
-        source: ['aws.signin'],
-        // GetSigninToken (session-to-console) is logged as an API call (eventType AwsApiCall), not a sign-in.
-        'detail-type': signin.includes('GetSigninToken')
-          ? [...SIGN_IN_DETAIL_TYPES, API_CALL_DETAIL_TYPE]
-          : [...SIGN_IN_DETAIL_TYPES],
-        detail: { eventSource: ['signin.amazonaws.com'], eventName: signin },
-      },
-      selects: [{ eventSource: 'signin.amazonaws.com', eventNames: signin }],
-      delivery: 'every-region',
+      key: r.key,
+      logicalId: r.logicalId,
+      nameSuffix: r.key,
+      description: r.description,
+      state: r.state,
+      pattern: r.pattern(names),
+      selects: [{ eventSource: r.eventSource, eventNames: names }],
+      delivery: r.delivery,
     });
   }
 

@@ -103,8 +103,11 @@ export function providerOfHost(host: string): Provider | null {
   return null;
 }
 
-/** Lower-cased host part, without scheme or trailing slash; null when empty. */
-function normaliseHost(host: string | null | undefined): string | null {
+/**
+ * An OIDC provider host as compared: trimmed, lower-cased, without scheme or trailing slash; null when
+ * empty or not a string.
+ */
+export function normaliseHost(host: string | null | undefined): string | null {
   if (typeof host !== 'string') return null;
   const h = host
     .trim()

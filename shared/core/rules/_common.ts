@@ -5,7 +5,6 @@ import type { BaselineIdentity } from '../baseline/types.js';
 import { isServiceEvent } from '../cloudtrail/accessors.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
 import { shown } from '../policy/display.js';
-import type { Severity } from '../severity.js';
 
 export const IAM = 'iam.amazonaws.com';
 export const STS = 'sts.amazonaws.com';
@@ -60,10 +59,6 @@ export function shortName(arn: string | null | undefined): string {
 export function actorLabel(e: NormalisedEvent): string {
   if (e.actor.type === 'Root') return `root of account ${e.actor.accountId ?? e.account}`;
   return e.actor.arn ?? e.actor.sessionArn ?? e.actor.subject ?? e.actor.accountId ?? e.actor.type;
-}
-
-export function raiseIf(cond: boolean, base: Severity, raised: Severity): Severity {
-  return cond ? raised : base;
 }
 
 /** True for calls made by AWS on its own (service events), which no person or workload made. */
