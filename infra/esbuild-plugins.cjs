@@ -54,4 +54,102 @@ const unusedSdkModules = {
   },
 };
 
-module.exports = [zodLocalesStub, envCredentialsOnly, unusedSdkModules];
+// Each SDK client imports its whole package.json (~2.4 KB minified each) for one field: the version in the
+// user agent. Only `version` is kept.
+const sdkPackageVersionOnly = {
+  name: 'iamwatch-sdk-package-version-only',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]@aws-sdk[\\/][^\\/]+[\\/]package\.json$/ }, async (args) => {
+      const { version } = JSON.parse(await require('node:fs/promises').readFile(args.path, 'utf8'));
+      return { contents: JSON.stringify({ version }), loader: 'json' };
+    });
+  },
+};
+
+// Event streams (Transcribe, Bedrock, S3 Select…) are loaded by the SDK's protocols with a dynamic import
+// when an operation has an event-stream member; no operation of DynamoDB, SNS, SQS, EventBridge, S3, SSM
+// or Secrets Manager has one. The ~14 KB chunk is replaced by a module that throws if ever loaded.
+const noEventStreams = {
+  name: 'iamwatch-no-event-streams',
+  setup(build) {
+    build.onResolve({ filter: /^@smithy\/core\/event-streams$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'iamwatch-unused' } : undefined,
+    );
+  },
+};
+
+// DynamoDB's endpoint-discovery cache (built with every client, used only when endpoint discovery is on,
+// which iamwatch never turns on) takes mnemonist's LRU cache (~7 KB with its helpers). The same bounded
+// cache over a Map: get/set/has/peek/clear, least recently used evicted first.
+const smallLruCache = {
+  name: 'iamwatch-small-lru-cache',
+  setup(build) {
+    build.onResolve({ filter: /^mnemonist\/lru-cache(\.js)?$/ }, () => ({
+      path: 'lru-cache',
+      namespace: 'iamwatch-lru',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'iamwatch-lru' }, () => ({
+      contents: `export default class LRUCache {
+  constructor(capacity) { this.capacity = capacity; this.items = new Map(); }
+  get(key) {
+    if (!this.items.has(key)) return undefined;
+    const value = this.items.get(key);
+    this.items.delete(key);
+    this.items.set(key, value);
+    return value;
+  }
+  peek(key) { return this.items.get(key); }
+  has(key) { return this.items.has(key); }
+  set(key, value) {
+    this.items.delete(key);
+    this.items.set(key, value);
+    if (this.items.size > this.capacity) this.items.delete(this.items.keys().next().value);
+    return this;
+  }
+  clear() { this.items.clear(); }
+  get size() { return this.items.size; }
+}
+`,
+      loader: 'js',
+    }));
+  },
+};
+
+// Each client registers every modelled error of its service (~60 KB of classes and schemas for four
+// clients) so that an error response becomes an instance of its own class. iamwatch tells errors apart by
+// `name` (shared/adapters/dynamodb/client.ts, shared/adapters/delivery-retry.ts), never by class, and an
+// unregistered error still arrives with its service's name: the protocol throws the service's base
+// exception (DynamoDBServiceException, …) with `name` set to the error code, the `$fault` of its HTTP
+// status, the message and the response's fields. So only the base exception stays registered.
+const baseExceptionsOnly = {
+  name: 'iamwatch-base-exceptions-only',
+  setup(build) {
+    build.onLoad(
+      { filter: /[\\/]@aws-sdk[\\/]client-[^\\/]+[\\/]dist-es[\\/]schemas[\\/]schemas_0\.js$/ },
+      async (args) => {
+        const source = await require('node:fs/promises').readFile(args.path, 'utf8');
+        // The schemas' traits are objects with computed keys (`{ [_xN]: _AWSAIc }`) over the file's string
+        // constants; esbuild cannot prove a computed key pure, so it keeps every schema of the service, used
+        // or not. Written as the literal keys they are, the unused schemas are tree-shaken.
+        const strings = new Map();
+        for (const m of source.matchAll(/^const (_\w+) = ("[^"\\]*");$/gm)) strings.set(m[1], m[2]);
+        const contents = source
+          .replace(/^\w+_registry\.registerError\((\w+)\$, \1\);$/gm, (line, name) =>
+            name.endsWith('ServiceException') ? line : '',
+          )
+          .replace(/\[(_\w+)\]:/g, (key, name) => (strings.has(name) ? `${strings.get(name)}:` : key));
+        return { contents, loader: 'js' };
+      },
+    );
+  },
+};
+
+module.exports = [
+  baseExceptionsOnly,
+  zodLocalesStub,
+  envCredentialsOnly,
+  unusedSdkModules,
+  sdkPackageVersionOnly,
+  noEventStreams,
+  smallLruCache,
+];
