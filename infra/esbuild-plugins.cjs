@@ -144,7 +144,49 @@ const baseExceptionsOnly = {
   },
 };
 
+// SNS, SQS and EventBridge: the functions publish alerts and park dead letters (Publish, PutEvents,
+// SendMessage); the full clients with their Query/JSON protocols and error models are ~45 KB of the
+// bundle for three calls. infra/lambda-clients/ signs and sends those calls with the SDK's own signer and
+// HTTP handler (already in the bundle for DynamoDB). The CLI and the tests from source keep the SDK clients.
+const smallDeliveryClients = {
+  name: 'iamwatch-small-delivery-clients',
+  setup(build) {
+    const dir = require('node:path').join(__dirname, 'lambda-clients');
+    build.onResolve({ filter: /^@aws-sdk\/client-(sns|sqs|eventbridge)$/ }, (args) => ({
+      path: require('node:path').join(dir, `${args.path.slice('@aws-sdk/client-'.length)}.mjs`),
+    }));
+  },
+};
+
+// Code of the SDK that never runs in a Lambda function: the pure-JavaScript SHA-256 (used only where
+// node:crypto is missing), the instance-metadata region lookup (Lambda always sets AWS_REGION), and the
+// rate limiter of the adaptive retry mode (the clients make one attempt; the adapters retry). Each is
+// replaced by a module that fails loudly if it is ever used.
+const lambdaDeadSdkCode = {
+  name: 'iamwatch-lambda-dead-sdk-code',
+  setup(build) {
+    const replaced = {
+      Sha256Js:
+        'export class Sha256Js { constructor() { throw new Error("Sha256Js: node:crypto is required"); } }',
+      getInstanceMetadataRegion: 'export const getInstanceMetadataRegion = async () => undefined;',
+      DefaultRateLimiter:
+        'export class DefaultRateLimiter { constructor() { throw new Error("AWS_RETRY_MODE=adaptive is not supported by the iamwatch Lambda bundles"); } }',
+    };
+    build.onResolve({ filter: /\/(Sha256Js|getInstanceMetadataRegion|DefaultRateLimiter)$/ }, (args) =>
+      /[\\/]@smithy[\\/]core[\\/]/.test(args.importer)
+        ? { path: args.path.split('/').pop(), namespace: 'iamwatch-dead-sdk-code' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'iamwatch-dead-sdk-code' }, (args) => ({
+      contents: replaced[args.path],
+      loader: 'js',
+    }));
+  },
+};
+
 module.exports = [
+  smallDeliveryClients,
+  lambdaDeadSdkCode,
   baseExceptionsOnly,
   zodLocalesStub,
   envCredentialsOnly,
