@@ -155,6 +155,11 @@ const smallDeliveryClients = {
     build.onResolve({ filter: /^@aws-sdk\/client-(sns|sqs|eventbridge)$/ }, (args) => ({
       path: require('node:path').join(dir, `${args.path.slice('@aws-sdk/client-'.length)}.mjs`),
     }));
+    // lib-dynamodb's aggregated client keeps every DynamoDB command alive: the same marshalling over the
+    // seven commands the adapters send (infra/lambda-clients/lib-dynamodb.mjs).
+    build.onResolve({ filter: /^@aws-sdk\/lib-dynamodb$/ }, () => ({
+      path: require('node:path').join(dir, 'lib-dynamodb.mjs'),
+    }));
   },
 };
 

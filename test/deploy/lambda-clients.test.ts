@@ -267,3 +267,114 @@ describe('small Lambda clients: errors as the adapters read them', () => {
     c.destroy();
   });
 });
+
+describe('small Lambda document client: the same marshalling as @aws-sdk/lib-dynamodb', () => {
+  const item = {
+    pk: 'ID#arn:aws:iam::111122223333:role/x',
+    sk: 'OBS#2026-12-01',
+    n: 42,
+    f: 1.5,
+    b: true,
+    nul: null,
+    gone: undefined,
+    tags: ['a', { k: 'v', deep: [1, 'two', false] }],
+    set: new Set(['x', 'y']),
+    m: { a: { b: { c: 'd' } }, empty: {} },
+  };
+  const stored = {
+    pk: { S: 'p' },
+    sk: { S: 's' },
+    n: { N: '42' },
+    b: { BOOL: true },
+    nul: { NULL: true },
+    l: { L: [{ S: 'a' }, { M: { k: { S: 'v' } } }] },
+    ss: { SS: ['x', 'y'] },
+  };
+  const cases: Array<[string, unknown, unknown]> = [
+    ['GetCommand', { TableName: 't', Key: { pk: 'p', sk: 's' }, ConsistentRead: true }, { Item: stored }],
+    [
+      'PutCommand',
+      {
+        TableName: 't',
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':now': 1764583200 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+      {},
+    ],
+    [
+      'UpdateCommand',
+      {
+        TableName: 't',
+        Key: { pk: 'p', sk: 's' },
+        UpdateExpression: 'ADD #c :one SET #l = list_append(if_not_exists(#l, :e), :v)',
+        ExpressionAttributeNames: { '#c': 'count', '#l': 'l' },
+        ExpressionAttributeValues: { ':one': 1, ':e': [], ':v': [{ at: 'x' }] },
+        ReturnValues: 'ALL_NEW',
+      },
+      { Attributes: stored },
+    ],
+    [
+      'DeleteCommand',
+      { TableName: 't', Key: { pk: 'p', sk: 's' }, ReturnValues: 'ALL_OLD' },
+      { Attributes: stored },
+    ],
+    [
+      'QueryCommand',
+      {
+        TableName: 't',
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': 'p', ':p': 'OBS#' },
+        ExclusiveStartKey: { pk: 'p', sk: 'OBS#1' },
+        Limit: 2,
+      },
+      { Items: [stored, stored], Count: 2, LastEvaluatedKey: { pk: { S: 'p' }, sk: { S: 'OBS#2' } } },
+    ],
+    [
+      'BatchGetCommand',
+      {
+        RequestItems: {
+          t: {
+            Keys: [
+              { pk: 'p', sk: 's' },
+              { pk: 'q', sk: 's' },
+            ],
+          },
+        },
+      },
+      { Responses: { t: [stored] }, UnprocessedKeys: { t: { Keys: [{ pk: { S: 'q' }, sk: { S: 's' } }] } } },
+    ],
+    [
+      'BatchWriteCommand',
+      {
+        RequestItems: {
+          t: [{ PutRequest: { Item: item } }, { DeleteRequest: { Key: { pk: 'p', sk: 's' } } }],
+        },
+      },
+      { UnprocessedItems: { t: [{ PutRequest: { Item: stored } }] } },
+    ],
+  ];
+
+  it.each(cases)('%s: the same request body and the same output', async (name, input, answer) => {
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const lib: Any = await import('@aws-sdk/lib-dynamodb');
+    const small = await load('lib-dynamodb');
+    reply = json(200, answer, 'application/x-amz-json-1.0');
+    const options = { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } };
+    const out: Any[] = [];
+    captured.length = 0;
+    for (const mod of [lib, small]) {
+      const client = new DynamoDBClient(config());
+      const doc = mod.DynamoDBDocumentClient.from(client, options);
+      const { $metadata: _, ...rest } = await doc.send(new mod[name](input));
+      out.push(rest);
+      client.destroy();
+    }
+    expect(captured).toHaveLength(2);
+    expect(captured[1]!.headers['x-amz-target']).toBe(captured[0]!.headers['x-amz-target']);
+    expect(JSON.parse(captured[1]!.body)).toEqual(JSON.parse(captured[0]!.body));
+    expect(out[1]).toEqual(out[0]);
+  });
+});
