@@ -460,7 +460,7 @@ export async function benchLambda(opts = {}) {
         `  variant ${v.name}: cold start through its first event`,
         fmt(median(v.ms) - base, 0),
         'ms',
-        `median of ${rounds}`,
+        `median of ${rounds}; min ${fmt(Math.min(...v.ms) - base, 0)}`,
         split(v.parts),
       );
     row(
