@@ -2,7 +2,10 @@
 // CloudTrail management events from counts measured on the generated organisation.
 //
 //   node bench/lambda.mjs [--events 1000000] [--quick] [--sample 12000] [--rounds 9] [--time-scale k]
-//     [--package DIR (an osls package output to measure instead)] [--variants DIR,… (more bundles to cold-start)]
+//     [--package DIR (an osls package output to measure instead)]
+//     [--variants DIR[@K=V;…],@K=V;…,… (more bundles, or the same bundle with another environment, to cold-start)]
+//     [--cold-only (cold start only, no bill)]
+//   A CPU profile of the first event: IAMWATCH_BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=DIR' with --cold-only.
 //   (or from bench/run.mjs, one call line)
 //
 // Everything runs the bundle `osls package --stage prod` ships, unpacked beside node_modules (so the
@@ -325,12 +328,12 @@ export async function benchLambda(opts = {}) {
     `--max-old-space-size=${fn.memoryMb}`,
     ...(process.env.IAMWATCH_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
   ];
-  const spawnChild = (mode, events, tag, file = handlerFile) => {
+  const spawnChild = (mode, events, tag, file = handlerFile, env = {}) => {
     const ev = path.join(tmp, `${tag}.events.json`);
     writeFileSync(ev, JSON.stringify(events));
     return run(process.execPath, [...nodeArgs, child, mode, file, ev, path.join(tmp, `${tag}.result.json`)], {
       cwd: path.dirname(path.dirname(path.dirname(file))),
-      env: childEnv,
+      env: { ...childEnv, ...env },
     });
   };
 
@@ -411,7 +414,7 @@ export async function benchLambda(opts = {}) {
     for (let i = 0; i < rounds; i++) {
       empty.push((await spawnChild('empty', [], 'empty')).ms);
       for (const v of variants) {
-        const r = await spawnChild('cold', [benign], 'variant', v.handler);
+        const r = await spawnChild('cold', [benign], 'variant', v.handler ?? handlerFile, v.env);
         if (r.status !== 0) throw new Error(`cold start of ${v.name} failed: ${r.stderr.slice(-800)}`);
         v.ms.push(r.ms);
         v.parts.push(JSON.parse(readFileSync(path.join(tmp, 'variant.result.json'), 'utf8')));
@@ -457,7 +460,7 @@ export async function benchLambda(opts = {}) {
         `  variant ${v.name}: cold start through its first event`,
         fmt(median(v.ms) - base, 0),
         'ms',
-        `median of ${rounds}`,
+        `median of ${rounds}; min ${fmt(Math.min(...v.ms) - base, 0)}`,
         split(v.parts),
       );
     row(
@@ -468,6 +471,8 @@ export async function benchLambda(opts = {}) {
       `median of ${rounds}`,
       'SNS + bus + dedupe too',
     );
+
+    if (opts.coldOnly) return { coldMs: overB, coldAlertMs: overA, emptyMs: base, codeKb: codeBytes / 1024 };
 
     // The bill: one warm container over a contiguous slice of the delivered events, in event time; then
     // the same events through an SQS queue with a batching window (batches of up to 10).
@@ -600,6 +605,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const events = val('--events');
   await benchLambda({
     quick: args.includes('--quick'),
+    coldOnly: args.includes('--cold-only'),
     ...(events ? { dataDir: path.join(benchOut, `gen-${events}`) } : {}),
     ...(val('--sample') ? { sample: Number(val('--sample')) } : {}),
     ...(val('--rounds') ? { rounds: Number(val('--rounds')) } : {}),
@@ -616,12 +622,24 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     ...(val('--package') ? { packageDir: path.resolve(val('--package')) } : {}),
     ...(val('--variants')
       ? {
+          // DIR (an unpacked detect zip), DIR@K=V;K=V (with that environment too), or @K=V;K=V (the bundle
+          // under test with that environment: e.g. @NODE_OPTIONS= to compare without the template's).
           variants: val('--variants')
             .split(',')
-            .map((d) => ({
-              name: path.basename(d),
-              handler: path.resolve(d, 'functions/detect/handler.mjs'),
-            })),
+            .map((spec) => {
+              const [d, kv] = spec.split('@');
+              const env =
+                kv === undefined
+                  ? {}
+                  : Object.fromEntries(
+                      kv.split(';').map((x) => [x.slice(0, x.indexOf('=')), x.slice(x.indexOf('=') + 1)]),
+                    );
+              return {
+                name: d ? `${path.basename(d)}${kv !== undefined ? `@${kv}` : ''}` : `@${kv}`,
+                ...(d ? { handler: path.resolve(d, 'functions/detect/handler.mjs') } : {}),
+                env,
+              };
+            }),
         }
       : {}),
   });

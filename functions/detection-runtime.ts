@@ -1,21 +1,17 @@
 /**
  * What the detect and ingest functions share: the store over one DynamoDB client, the detector, and
  * delivery to the alerts topic and bus with the alert-delivery dead-letter queue, every client and
- * retry within the budgets of ./budgets.ts.
+ * retry within the budgets of ./budgets.ts. The delivery clients (./delivery-sinks.ts) are loaded with
+ * the first alert: an invocation that raises none loads only the DynamoDB client.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { createStoreHandle, type StoreHandle } from '../shared/adapters/dynamodb/open-store.js';
-import { EventBridgeAlertSink } from '../shared/adapters/eventbridge-alerts.js';
-import { SnsAlertSink } from '../shared/adapters/sns-alerts.js';
-import { SqsDeadLetterSink } from '../shared/adapters/sqs-dlq.js';
 import { type DeliveryReport, deliverAlerts } from '../shared/app/deliver.js';
 import { createDetector } from '../shared/app/detect.js';
 import type { Alert } from '../shared/core/alert/alert.js';
 import type { Log } from '../shared/ports.js';
-import { AWS_SINK_RETRY, DYNAMO_CIRCUIT_MS, DYNAMO_RETRY, lambdaClientConfig } from './budgets.js';
+import { DYNAMO_CIRCUIT_MS, DYNAMO_RETRY, lambdaClientConfig } from './budgets.js';
+import type { buildSinks } from './delivery-sinks.js';
 
 export interface DetectionConfig {
   table: string;
@@ -53,36 +49,29 @@ export function buildDetectionRuntime(
     sessions: store.sessions,
     log,
   });
-  const sinks = [
-    new SnsAlertSink({
-      client: new SNSClient(sdk),
-      topicArn: config.topicArn,
-      retry: AWS_SINK_RETRY,
-      circuitMs: DYNAMO_CIRCUIT_MS,
-    }),
-    new EventBridgeAlertSink({
-      client: new EventBridgeClient(sdk),
-      eventBusName: config.eventBus,
-      retry: AWS_SINK_RETRY,
-    }),
-  ];
-  const deadLetter = new SqsDeadLetterSink({
-    client: new SQSClient(sdk),
-    queueUrl: config.deadLetterUrl,
-    retry: AWS_SINK_RETRY,
-    circuitMs: DYNAMO_CIRCUIT_MS,
-  });
+  let loading: Promise<ReturnType<typeof buildSinks>> | null = null;
+  const loadSinks = () => {
+    loading ??= import('./delivery-sinks.js')
+      .then((m) => m.buildSinks(config))
+      .catch((err: unknown) => {
+        loading = null; // a later delivery tries again
+        throw err;
+      });
+    return loading;
+  };
   return {
     store,
     detector,
-    deliver: (alerts) =>
-      deliverAlerts(alerts, {
+    deliver: async (alerts) => {
+      const { sinks, deadLetter } = await loadSinks();
+      return deliverAlerts(alerts, {
         dedupe: store.dedupe,
         windowMinutes: (rule) => detector.pipeline.windowMinutes(rule),
         countThresholds: async (rule) => detector.pipeline.countThresholds(rule, await store.store.view()),
         sinks,
         log,
         deadLetter,
-      }),
+      });
+    },
   };
 }

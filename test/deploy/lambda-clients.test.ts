@@ -1,0 +1,380 @@
+/**
+ * The small SNS, SQS and EventBridge clients of the Lambda bundles (infra/lambda-clients, put in place of
+ * the SDK clients by infra/esbuild-plugins.cjs) send the same requests as the SDK clients and fail the
+ * way the adapters expect: checked side by side against a local capturing server.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as sdkEventBridge from '@aws-sdk/client-eventbridge';
+import * as sdkSns from '@aws-sdk/client-sns';
+import * as sdkSqs from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// biome-ignore lint/suspicious/noExplicitAny: the clients are plain JavaScript modules; read loosely.
+type Any = any;
+const load = (name: string): Promise<Any> =>
+  import(pathToFileURL(join(import.meta.dirname, '../../infra/lambda-clients', `${name}.mjs`)).href);
+
+interface Captured {
+  headers: IncomingMessage['headers'];
+  body: string;
+}
+type Reply = (res: ServerResponse, req: Captured) => void;
+
+let server: Server;
+let url = '';
+const captured: Captured[] = [];
+let reply: Reply = (res) => res.end('{}');
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const c = { headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+      captured.push(c);
+      reply(res, c);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((r) => server.close(() => r()));
+});
+
+const config = () => ({
+  region: 'eu-west-1',
+  endpoint: url,
+  credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
+  maxAttempts: 1,
+});
+
+/** Sends `input` through the SDK's client and the small one; the two captured requests. */
+async function both(
+  sdk: { Client: Any; Command: Any },
+  small: { Client: Any; Command: Any },
+  input: unknown,
+): Promise<[Captured, Captured, Any, Any]> {
+  captured.length = 0;
+  const a = new sdk.Client(config());
+  const b = new small.Client(config());
+  try {
+    const outA = await a.send(new sdk.Command(input));
+    const outB = await b.send(new small.Command(input));
+    expect(captured).toHaveLength(2);
+    return [captured[0]!, captured[1]!, outA, outB];
+  } finally {
+    a.destroy();
+    b.destroy();
+  }
+}
+
+const json = (status: number, body: unknown, type: string, headers: Record<string, string> = {}): Reply => {
+  return (res) => {
+    res.writeHead(status, { 'content-type': type, 'x-amzn-requestid': 'req-1', ...headers });
+    res.end(JSON.stringify(body));
+  };
+};
+
+const signedFor = (c: Captured, service: string) =>
+  expect(String(c.headers.authorization)).toMatch(
+    new RegExp(`^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/\\d{8}/eu-west-1/${service}/aws4_request, `),
+  );
+
+describe('small Lambda clients: the same requests as the SDK', () => {
+  it('SNS Publish: the same form, signed for sns; MessageId read from the XML answer', async () => {
+    const small = await load('sns');
+    reply = (res) => {
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(
+        '<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>m-1&amp;2</MessageId></PublishResult><ResponseMetadata><RequestId>r-1</RequestId></ResponseMetadata></PublishResponse>',
+      );
+    };
+    const input = {
+      TopicArn: 'arn:aws:sns:eu-west-1:111122223333:alerts.fifo',
+      Message: '{"rule":"x","text":"a & b <c> é"}',
+      Subject: 'iamwatch: high',
+      MessageGroupId: 'iamwatch-team',
+      MessageDeduplicationId: 'abc',
+      MessageAttributes: {
+        severity: { DataType: 'String', StringValue: 'high' },
+        team: { DataType: 'String', StringValue: 'platform & co' },
+      },
+    };
+    const [a, b, outA, outB] = await both(
+      { Client: sdkSns.SNSClient, Command: sdkSns.PublishCommand },
+      { Client: small.SNSClient, Command: small.PublishCommand },
+      input,
+    );
+    const form = (c: Captured) => Object.fromEntries(new URLSearchParams(c.body));
+    expect(form(b)).toEqual(form(a));
+    expect(b.headers['content-type']).toBe(a.headers['content-type']);
+    signedFor(b, 'sns');
+    expect(outB.MessageId).toBe(outA.MessageId);
+    expect(outB.MessageId).toBe('m-1&2');
+  });
+
+  it('EventBridge PutEvents: the same target and JSON (Time in epoch seconds), signed for events', async () => {
+    const small = await load('eventbridge');
+    reply = json(200, { FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] }, 'application/x-amz-json-1.1');
+    const input = {
+      Entries: [
+        {
+          EventBusName: 'iamwatch-alerts',
+          Source: 'iamwatch',
+          DetailType: 'iamwatch alert',
+          Detail: '{"a":1}',
+          Time: new Date('2026-12-01T10:02:03.500Z'),
+        },
+      ],
+    };
+    const [a, b, outA, outB] = await both(
+      { Client: sdkEventBridge.EventBridgeClient, Command: sdkEventBridge.PutEventsCommand },
+      { Client: small.EventBridgeClient, Command: small.PutEventsCommand },
+      input,
+    );
+    expect(JSON.parse(b.body)).toEqual(JSON.parse(a.body));
+    expect(b.headers['x-amz-target']).toBe(a.headers['x-amz-target']);
+    expect(b.headers['content-type']).toBe(a.headers['content-type']);
+    signedFor(b, 'events');
+    expect(outB.Entries).toEqual(outA.Entries);
+    expect(outB.$metadata.httpStatusCode).toBe(200);
+  });
+
+  it('SQS SendMessage: the same target and JSON, signed for sqs; a wrong MD5 fails like the SDK', async () => {
+    const small = await load('sqs');
+    const { createHash } = await import('node:crypto');
+    reply = (res, req) => {
+      const body = JSON.parse(req.body) as { MessageBody: string };
+      json(
+        200,
+        { MessageId: 'q-1', MD5OfMessageBody: createHash('md5').update(body.MessageBody).digest('hex') },
+        'application/x-amz-json-1.0',
+      )(res, req);
+    };
+    const input = {
+      QueueUrl: `${url}/111122223333/iamwatch-dlq`,
+      MessageBody: '{"alert":"é"}',
+      MessageAttributes: { sink: { DataType: 'String', StringValue: 'sns' } },
+    };
+    const [a, b, outA, outB] = await both(
+      { Client: sdkSqs.SQSClient, Command: sdkSqs.SendMessageCommand },
+      { Client: small.SQSClient, Command: small.SendMessageCommand },
+      input,
+    );
+    expect(JSON.parse(b.body)).toEqual(JSON.parse(a.body));
+    expect(b.headers['x-amz-target']).toBe(a.headers['x-amz-target']);
+    signedFor(b, 'sqs');
+    expect(outB.MessageId).toBe(outA.MessageId);
+
+    reply = json(200, { MessageId: 'q-2', MD5OfMessageBody: '0'.repeat(32) }, 'application/x-amz-json-1.0');
+    const c = new small.SQSClient(config());
+    await expect(c.send(new small.SendMessageCommand(input))).rejects.toThrow(/MD5/);
+    c.destroy();
+  });
+});
+
+describe('small Lambda clients: errors as the adapters read them', () => {
+  it('a JSON protocol error has the SDK name, fault, status and message', async () => {
+    const small = await load('sqs');
+    reply = json(
+      400,
+      { __type: 'com.amazonaws.sqs#QueueDoesNotExist', message: 'The specified queue does not exist.' },
+      'application/x-amz-json-1.0',
+      { 'x-amzn-query-error': 'AWS.SimpleQueueService.NonExistentQueue;Sender' },
+    );
+    const input = { QueueUrl: `${url}/111122223333/gone`, MessageBody: 'x' };
+    const sdk = new sdkSqs.SQSClient(config());
+    const mine = new small.SQSClient(config());
+    const errA: Any = await sdk.send(new sdkSqs.SendMessageCommand(input)).catch((e: unknown) => e);
+    const errB: Any = await mine.send(new small.SendMessageCommand(input)).catch((e: unknown) => e);
+    sdk.destroy();
+    mine.destroy();
+    expect(errB).toBeInstanceOf(Error);
+    expect({
+      name: errB.name,
+      fault: errB.$fault,
+      status: errB.$metadata.httpStatusCode,
+      message: errB.message,
+    }).toEqual({
+      name: errA.name,
+      fault: errA.$fault,
+      status: errA.$metadata.httpStatusCode,
+      message: errA.message,
+    });
+    expect(errB.name).toBe('QueueDoesNotExist');
+  });
+
+  it('a 5xx is a server fault; the error code names it', async () => {
+    const small = await load('eventbridge');
+    reply = json(500, { __type: 'InternalException', message: 'boom' }, 'application/x-amz-json-1.1');
+    const c = new small.EventBridgeClient(config());
+    const err: Any = await c.send(new small.PutEventsCommand({ Entries: [] })).catch((e: unknown) => e);
+    c.destroy();
+    expect([err.name, err.$fault, err.$metadata.httpStatusCode, err.message]).toEqual([
+      'InternalException',
+      'server',
+      500,
+      'boom',
+    ]);
+  });
+
+  it('an SNS XML error is named by its code, with its message and status', async () => {
+    const small = await load('sns');
+    reply = (res) => {
+      res.writeHead(403, { 'content-type': 'text/xml' });
+      res.end(
+        '<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>User is not authorized &lt;x&gt;</Message></Error><RequestId>r</RequestId></ErrorResponse>',
+      );
+    };
+    const c = new small.SNSClient(config());
+    const err: Any = await c
+      .send(new small.PublishCommand({ TopicArn: 'arn:aws:sns:eu-west-1:111122223333:t', Message: 'm' }))
+      .catch((e: unknown) => e);
+    c.destroy();
+    expect([err.name, err.$fault, err.$metadata.httpStatusCode, err.message]).toEqual([
+      'AuthorizationError',
+      'client',
+      403,
+      'User is not authorized <x>',
+    ]);
+  });
+
+  it('a request that is never answered fails with TimeoutError within the request timeout', async () => {
+    const small = await load('sns');
+    reply = () => {}; // accept, never answer
+    const c = new small.SNSClient({
+      ...config(),
+      requestHandler: { connectionTimeout: 1000, requestTimeout: 200, throwOnRequestTimeout: true },
+    });
+    const err: Any = await c
+      .send(new small.PublishCommand({ TopicArn: 'arn:aws:sns:eu-west-1:111122223333:t', Message: 'm' }))
+      .catch((e: unknown) => e);
+    c.destroy();
+    expect(err.name).toBe('TimeoutError');
+  });
+
+  it('refuses a Publish field it does not serialise rather than dropping it', async () => {
+    const small = await load('sns');
+    const c = new small.SNSClient(config());
+    await expect(
+      c.send(new small.PublishCommand({ TopicArn: 't', Message: 'm', MessageAttributes: {}, Foo: 1 })),
+    ).rejects.toThrow(/Foo is not supported/);
+    c.destroy();
+  });
+});
+
+describe('small Lambda document client: the same marshalling as @aws-sdk/lib-dynamodb', () => {
+  const item = {
+    pk: 'ID#arn:aws:iam::111122223333:role/x',
+    sk: 'OBS#2026-12-01',
+    n: 42,
+    f: 1.5,
+    b: true,
+    nul: null,
+    gone: undefined,
+    tags: ['a', { k: 'v', deep: [1, 'two', false] }],
+    set: new Set(['x', 'y']),
+    m: { a: { b: { c: 'd' } }, empty: {} },
+  };
+  const stored = {
+    pk: { S: 'p' },
+    sk: { S: 's' },
+    n: { N: '42' },
+    b: { BOOL: true },
+    nul: { NULL: true },
+    l: { L: [{ S: 'a' }, { M: { k: { S: 'v' } } }] },
+    ss: { SS: ['x', 'y'] },
+  };
+  const cases: Array<[string, unknown, unknown]> = [
+    ['GetCommand', { TableName: 't', Key: { pk: 'p', sk: 's' }, ConsistentRead: true }, { Item: stored }],
+    [
+      'PutCommand',
+      {
+        TableName: 't',
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now',
+        ExpressionAttributeValues: { ':now': 1764583200 },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
+      {},
+    ],
+    [
+      'UpdateCommand',
+      {
+        TableName: 't',
+        Key: { pk: 'p', sk: 's' },
+        UpdateExpression: 'ADD #c :one SET #l = list_append(if_not_exists(#l, :e), :v)',
+        ExpressionAttributeNames: { '#c': 'count', '#l': 'l' },
+        ExpressionAttributeValues: { ':one': 1, ':e': [], ':v': [{ at: 'x' }] },
+        ReturnValues: 'ALL_NEW',
+      },
+      { Attributes: stored },
+    ],
+    [
+      'DeleteCommand',
+      { TableName: 't', Key: { pk: 'p', sk: 's' }, ReturnValues: 'ALL_OLD' },
+      { Attributes: stored },
+    ],
+    [
+      'QueryCommand',
+      {
+        TableName: 't',
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+        ExpressionAttributeValues: { ':pk': 'p', ':p': 'OBS#' },
+        ExclusiveStartKey: { pk: 'p', sk: 'OBS#1' },
+        Limit: 2,
+      },
+      { Items: [stored, stored], Count: 2, LastEvaluatedKey: { pk: { S: 'p' }, sk: { S: 'OBS#2' } } },
+    ],
+    [
+      'BatchGetCommand',
+      {
+        RequestItems: {
+          t: {
+            Keys: [
+              { pk: 'p', sk: 's' },
+              { pk: 'q', sk: 's' },
+            ],
+          },
+        },
+      },
+      { Responses: { t: [stored] }, UnprocessedKeys: { t: { Keys: [{ pk: { S: 'q' }, sk: { S: 's' } }] } } },
+    ],
+    [
+      'BatchWriteCommand',
+      {
+        RequestItems: {
+          t: [{ PutRequest: { Item: item } }, { DeleteRequest: { Key: { pk: 'p', sk: 's' } } }],
+        },
+      },
+      { UnprocessedItems: { t: [{ PutRequest: { Item: stored } }] } },
+    ],
+  ];
+
+  it.each(cases)('%s: the same request body and the same output', async (name, input, answer) => {
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const lib: Any = await import('@aws-sdk/lib-dynamodb');
+    const small = await load('lib-dynamodb');
+    reply = json(200, answer, 'application/x-amz-json-1.0');
+    const options = { marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false } };
+    const out: Any[] = [];
+    captured.length = 0;
+    for (const mod of [lib, small]) {
+      const client = new DynamoDBClient(config());
+      const doc = mod.DynamoDBDocumentClient.from(client, options);
+      const { $metadata: _, ...rest } = await doc.send(new mod[name](input));
+      out.push(rest);
+      client.destroy();
+    }
+    expect(captured).toHaveLength(2);
+    expect(captured[1]!.headers['x-amz-target']).toBe(captured[0]!.headers['x-amz-target']);
+    expect(JSON.parse(captured[1]!.body)).toEqual(JSON.parse(captured[0]!.body));
+    expect(out[1]).toEqual(out[0]);
+  });
+});
