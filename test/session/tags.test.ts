@@ -27,7 +27,7 @@ function ev(raw: unknown): NormalisedEvent {
   return n.event;
 }
 const sample = (name: string) =>
-  ev(JSON.parse(readFileSync(new URL(`./samples/${name}`, import.meta.url), 'utf8')));
+  ev(JSON.parse(readFileSync(new URL(`../fixtures/cloudtrail-public/${name}`, import.meta.url), 'utf8')));
 
 /** First hop: an IAM user's AssumeRole with tags, two of them transitive, and a sourceIdentity. */
 function firstHop(): Record<string, unknown> {
