@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 const ALL = ['test/**/*.test.ts', 'shared/**/*.test.ts', 'functions/**/*.test.ts'];
@@ -52,6 +53,10 @@ export default defineConfig({
           // Worker threads start cheaper than forked processes (~10% less CPU over this project). The slow
           // project keeps forks: its soak tests measure a process's heap and its suites handle signals.
           pool: 'threads',
+          // Vitest's default is one worker fewer than the cores: one worker on a 2-core machine, which left
+          // a core idle for the whole run. These suites are CPU-bound and isolated (ephemeral ports, their
+          // own temp dirs and tables), so they use every core.
+          maxWorkers: availableParallelism(),
         },
       },
       {
