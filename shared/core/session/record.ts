@@ -303,7 +303,14 @@ function parseExpiry(v: unknown, issuedMs: number): number {
   return issuedMs + HOUR_MS;
 }
 
-const MONTH_INDEX: ReadonlyMap<string, number> = new Map(MONTHS.map((m, i) => [m, i]));
+/** Three ASCII characters at `i` as one number (-1 when one is not ASCII): a month looked up without a slice. */
+function code3(s: string, i: number): number {
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  const c = s.charCodeAt(i + 2);
+  return a < 128 && b < 128 && c < 128 ? (a << 14) | (b << 7) | c : -1;
+}
+const MONTH_INDEX: ReadonlyMap<number, number> = new Map(MONTHS.map((m, i) => [code3(m, 0), i]));
 
 /** The value of an ASCII digit at `i`, or -1. */
 function digit(s: string, i: number): number {
@@ -318,7 +325,7 @@ function digit(s: string, i: number): number {
 function parseAwsDate(s: string): number {
   const n = s.length;
   if (n < 23 || n > 25 || s.charCodeAt(3) !== 32) return -1;
-  const month = MONTH_INDEX.get(s.slice(0, 3));
+  const month = MONTH_INDEX.get(code3(s, 0));
   if (month === undefined) return -1;
   // Day: one or two digits, then ", ".
   let i = 4;
