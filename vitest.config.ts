@@ -57,6 +57,8 @@ export default defineConfig({
           // a core idle for the whole run. These suites are CPU-bound and isolated (ephemeral ports, their
           // own temp dirs and tables), so they use every core.
           maxWorkers: availableParallelism(),
+          // Projects with different worker counts run one after the other: fast first.
+          sequence: { groupOrder: 0 },
         },
       },
       {
@@ -64,6 +66,7 @@ export default defineConfig({
         test: {
           name: 'slow',
           include: SLOW,
+          sequence: { groupOrder: 1 },
           // `npm run package` once per run; test/deployed runs the bundles it produces.
           globalSetup: ['test/deployed/global-setup.ts'],
         },

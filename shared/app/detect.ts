@@ -62,7 +62,8 @@ export class DetectionPipeline {
     if (observations) recordObservation(e, context, observations);
     const alerts: Alert[] = [];
     const suppressed: EvaluateResult['suppressed'] = [];
-    const concerns = session ? originConcerns(session, view) : [];
+    // Only when something fired: most events raise nothing, and their lineage needs no verdict.
+    const concerns = session && findings.length > 0 ? originConcerns(session, view) : [];
     for (const f of findings) {
       let alert = buildAlert(e, f, context, view);
       if (concerns.length > 0) {

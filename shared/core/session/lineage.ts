@@ -88,14 +88,19 @@ function* extend(newestFirst: SessionRecord[], maxHops: number): Walk<Lineage> {
     newestFirst.push(parent);
     cur = parent;
   }
-  if (cur.via === 'caller') {
+  return firstHopReached(newestFirst, cur);
+}
+
+/** The lineage of a chain whose oldest session `first` has no parent key: an origin, or a caller unseen. */
+function firstHopReached(newestFirst: SessionRecord[], first: SessionRecord): Lineage {
+  if (first.via === 'caller') {
     return done(
       newestFirst,
       false,
-      `origin unknown: the first visible hop was made by ${cur.caller ?? 'an unseen caller'} without a visible session key`,
+      `origin unknown: the first visible hop was made by ${first.caller ?? 'an unseen caller'} without a visible session key`,
     );
   }
-  return done(newestFirst, true, originSentence(cur));
+  return done(newestFirst, true, originSentence(first));
 }
 
 /** Drives a walk over a synchronous lookup. */
@@ -252,11 +257,15 @@ export function lineageOfEventSync(
   get: SyncSessionLookup,
   maxHops = MAX_HOPS,
 ): EventSession {
-  // Most events neither issue a session nor use one: no walk to start (replay's per-record cost).
-  if (
-    !(e.eventSource === 'sts.amazonaws.com' && ISSUING_EVENTS.has(e.eventName)) &&
-    !isSessionKey(callerKey(e))
-  )
+  if (e.eventSource === 'sts.amazonaws.com' && ISSUING_EVENTS.has(e.eventName)) {
+    // Most issuing calls are first hops (an AWS service, OIDC, SAML, a user's key): nothing to look up, so
+    // no walk to drive — the lineage {@link eventWalk} would give, built directly (one per STS event).
+    const issued = sessionFromEvent(e);
+    if (issued && !issued.parentKey)
+      return { issued, lineage: firstHopReached([issued], issued), acting: null };
+  } else if (!isSessionKey(callerKey(e))) {
+    // Most events neither issue a session nor use one: no walk to start (replay's per-record cost).
     return NO_SESSION;
+  }
   return runSync(eventWalk(e, maxHops), e.eventTimeMs, get);
 }

@@ -169,11 +169,22 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     identity = identity && /^\d{12}$/.test(identity) ? `arn:aws:iam::${identity}:root` : identity;
   }
   if (identity === null && sessionArn) identity = roleArnFromSession(sessionArn);
-  const tags = tagsOf(req);
-  const transitive = transitiveKeysOf(req);
-  return {
-    ...(tags ? { tags } : {}),
-    ...(transitive ? { transitiveTagKeys: transitive } : {}),
+  // Tags are rare: the readers (and their allocations) run only when the request carries any.
+  const tagged =
+    req !== null &&
+    (req.tags !== undefined ||
+      req.principalTags !== undefined ||
+      req.incomingTransitiveTags !== undefined ||
+      req.transitiveTagKeys !== undefined);
+  const tags = tagged ? tagsOf(req) : null;
+  const transitive = tagged ? transitiveKeysOf(req) : null;
+  const sourceIdentity =
+    nstr(req?.sourceIdentity) ??
+    nstr(path(ui, 'sessionContext', 'sourceIdentity')) ??
+    nstr(path(res, 'sourceIdentity'));
+  // One object literal of one shape (replay builds one per issuing event); the rare tagged record keeps
+  // `tags` and `transitiveTagKeys` first, as it always had them.
+  const rec: SessionRecord = {
     key,
     eventId: e.eventId,
     eventName: e.eventName,
@@ -188,10 +199,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     caller,
     user,
     parentKey,
-    sourceIdentity:
-      nstr(req?.sourceIdentity) ??
-      nstr(path(ui, 'sessionContext', 'sourceIdentity')) ??
-      nstr(path(res, 'sourceIdentity')),
+    sourceIdentity,
     sharedEventId: nstr(e.raw.sharedEventID),
     sourceIp: a.sourceIp,
     userAgent: a.userAgent,
@@ -200,6 +208,8 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     expiresMs,
     rank,
   };
+  if (!tags && !transitive) return rec;
+  return { ...(tags ? { tags } : {}), ...(transitive ? { transitiveTagKeys: transitive } : {}), ...rec };
 }
 
 /** At most this many tags per session (AWS allows 50 session tags). */
@@ -276,6 +286,8 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 function parseExpiry(v: unknown, issuedMs: number): number {
   const s = str(v);
   if (s) {
+    const fast = parseAwsDate(s);
+    if (fast >= 0) return fast;
     const m = AWS_DATE.exec(s);
     if (m) {
       const [, mon = '', d = '', y = '', h = '', mi = '', sec = '', ampm = ''] = m;
@@ -289,6 +301,70 @@ function parseExpiry(v: unknown, issuedMs: number): number {
     if (!Number.isNaN(utc)) return utc;
   }
   return issuedMs + HOUR_MS;
+}
+
+/** Three ASCII characters at `i` as one number (-1 when one is not ASCII): a month looked up without a slice. */
+function code3(s: string, i: number): number {
+  const a = s.charCodeAt(i);
+  const b = s.charCodeAt(i + 1);
+  const c = s.charCodeAt(i + 2);
+  return a < 128 && b < 128 && c < 128 ? (a << 14) | (b << 7) | c : -1;
+}
+const MONTH_INDEX: ReadonlyMap<number, number> = new Map(MONTHS.map((m, i) => [code3(m, 0), i]));
+
+/** The value of an ASCII digit at `i`, or -1. */
+function digit(s: string, i: number): number {
+  const c = s.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : -1;
+}
+
+/**
+ * {@link AWS_DATE} without the regular expression (one per issuing event in replay): the same time when `s`
+ * has that shape and one of {@link MONTHS} as written, else -1 (the caller then takes the general path).
+ */
+function parseAwsDate(s: string): number {
+  const n = s.length;
+  if (n < 23 || n > 25 || s.charCodeAt(3) !== 32) return -1;
+  const month = MONTH_INDEX.get(code3(s, 0));
+  if (month === undefined) return -1;
+  // Day: one or two digits, then ", ".
+  let i = 4;
+  let day = digit(s, i++);
+  if (day < 0) return -1;
+  const d2 = digit(s, i);
+  if (d2 >= 0) {
+    day = day * 10 + d2;
+    i += 1;
+  }
+  if (s.charCodeAt(i) !== 44 || s.charCodeAt(i + 1) !== 32) return -1;
+  i += 2;
+  let year = 0;
+  for (let k = 0; k < 4; k++) {
+    const x = digit(s, i++);
+    if (x < 0) return -1;
+    year = year * 10 + x;
+  }
+  if (s.charCodeAt(i) !== 44 || s.charCodeAt(i + 1) !== 32) return -1;
+  i += 2;
+  let hour = digit(s, i++);
+  if (hour < 0) return -1;
+  const h2 = digit(s, i);
+  if (h2 >= 0) {
+    hour = hour * 10 + h2;
+    i += 1;
+  }
+  // ":MM:SS AM" or ":MM:SS PM" (any case) to the end.
+  if (n - i !== 9 || s.charCodeAt(i) !== 58 || s.charCodeAt(i + 3) !== 58 || s.charCodeAt(i + 6) !== 32)
+    return -1;
+  const m1 = digit(s, i + 1);
+  const m2 = digit(s, i + 2);
+  const s1 = digit(s, i + 4);
+  const s2 = digit(s, i + 5);
+  if (m1 < 0 || m2 < 0 || s1 < 0 || s2 < 0) return -1;
+  const ap = s.charCodeAt(i + 7) | 32;
+  if ((ap !== 97 && ap !== 112) || (s.charCodeAt(i + 8) | 32) !== 109) return -1;
+  hour = (hour % 12) + (ap === 112 ? 12 : 0);
+  return Date.UTC(year, month, day, hour, m1 * 10 + m2, s1 * 10 + s2);
 }
 
 /** Short display name of an identity ARN: the role or user name, `root`, or the ARN as given. */
