@@ -20,6 +20,8 @@ export class BaselineIndex implements BaselineView {
   readonly baseline: Baseline;
   private readonly byKey = new Map<string, BaselineIdentity[]>();
   private readonly owners = new Set<string>();
+  /** Accounts with at least one `human` identity; `*` when one is declared for every account. */
+  private readonly humanAccounts = new Set<string>();
   private readonly windows: Window[];
 
   /**
@@ -36,6 +38,7 @@ export class BaselineIndex implements BaselineView {
       if (list === undefined) this.byKey.set(k, [identity]);
       else list.push(identity);
       this.collectOwners(identity);
+      if (identity.kind === 'human') this.humanAccounts.add(key.account);
     }
     this.windows = [...baseline.incidents, ...(opts.incidents ?? [])]
       .map((w) => ({ w, from: Date.parse(w.from), until: Date.parse(w.until) }))
@@ -75,8 +78,9 @@ export class BaselineIndex implements BaselineView {
     return this.baseline.defaults.signIn?.iamUsers ?? null;
   }
 
-  declaresHumans(): boolean {
-    return this.baseline.identities.some((i) => i.kind === 'human');
+  /** True when a `human` identity is declared in `account`, or in every account (`*` account field). */
+  declaresHumans(account: string): boolean {
+    return this.humanAccounts.has(account) || this.humanAccounts.has('*');
   }
 
   suppressions(): readonly Suppression[] {

@@ -13,8 +13,12 @@ export interface BaselineView {
   defaultTeam(): string | undefined;
   /** `defaults.sign_in.iam_users`: false when humans are declared to sign in through SSO only; null when unset. */
   iamUserSignIn(): boolean | null;
-  /** True when the baseline declares at least one `human` identity (its people are listed). */
-  declaresHumans(): boolean;
+  /**
+   * True when the baseline declares at least one `human` identity in `account` (a 12-digit account id): the
+   * account's people are listed. A `human` identity whose ARN has `*` in the account field declares people
+   * for every account.
+   */
+  declaresHumans(account: string): boolean;
   suppressions(): readonly Suppression[];
   /** `rules:` tuning entries in file order (later entries win); applied by the detection engine. */
   ruleOverrides(): readonly RuleOverride[];

@@ -1,3 +1,4 @@
+import { identityKeyOf } from '../../arn.js';
 import type { NormalisedEvent } from '../../cloudtrail/types.js';
 import { defineRule } from '../../detection/rule.js';
 import { actorLabel, quoted, SIGNIN } from '../_common.js';
@@ -7,6 +8,11 @@ function identity(e: NormalisedEvent): string | null {
   return e.actor.arn;
 }
 
+/** The account signed in to: the identity ARN's account, else the record's `recipientAccountId`. */
+function accountOf(e: NormalisedEvent): string {
+  return identityKeyOf(e.actor.arn)?.account ?? e.account;
+}
+
 export default defineRule({
   meta: {
     id: 'console-login-unknown-identity',
@@ -14,9 +20,11 @@ export default defineRule({
     description:
       'A person signed in to the console — as an IAM user, or as a role session federated through SAML or ' +
       'Identity Center (both are logged as ConsoleLogin by the session) — as an identity ' +
-      'absent from the baseline, in an account whose baseline declares its people (at least one human ' +
-      'identity). Quiet when the baseline declares no human, so an empty baseline is not noisy. Root sign-ins ' +
-      'are root-activity’s.',
+      'absent from the baseline, in an account whose baseline declares its people: at least one `human` ' +
+      'identity in that account (the identity ARN’s account, else the record’s recipientAccountId). A ' +
+      '`human` identity with `*` in its account field declares people for every account. Quiet in an ' +
+      'account with no declared human (even when another account declares its people), so an empty ' +
+      'baseline or a partly baselined organisation is not noisy. Root sign-ins are root-activity’s.',
     severity: 'medium',
     appliesTo: { eventSources: [SIGNIN], eventNames: ['ConsoleLogin'] },
     attack: ['T1078.004'],
@@ -30,7 +38,7 @@ export default defineRule({
   },
   match: (e, { baseline, actor }) => {
     if (!e.success || e.actor.type === 'Root') return false;
-    if (!baseline.declaresHumans() || identity(e) === null) return false;
+    if (identity(e) === null || !baseline.declaresHumans(accountOf(e))) return false;
     return (e.actor.type === 'IAMUser' || e.actor.type === 'AssumedRole') && actor === null;
   },
   reasons: (e) => [
