@@ -14,12 +14,13 @@
 // forwards DynamoDB to dynalite (the organisation's baseline synced into it) and answers SNS, SQS and
 // EventBridge itself. Prices: us-east-1 list prices (PRICES below, each with its page).
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { listGz } from './replay-shapes.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const benchOut = path.join(root, 'bench/out');
@@ -73,19 +74,6 @@ function fmtDefault(n, digits = 0) {
   return Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 const usd = (x) => `$${x < 0.01 ? x.toFixed(4) : x.toFixed(3)}`;
-
-function listGz(dir) {
-  const files = [];
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.json.gz')) files.push(p);
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 function run(cmd, argv, opts = {}) {
   return new Promise((resolve) => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { listGz } from './replay-shapes.mjs';
 
 // Quiet the AWS SDK's Node version notice here and in the processes the bench starts.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -32,19 +33,6 @@ function row(section, name, value, unit, ref = '', ratio = '', target = '', ok =
 
 function fmt(n, digits = 0) {
   return Number(n).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
-}
-
-function listGz(dir) {
-  const files = [];
-  const walk = (d) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.json.gz')) files.push(p);
-    }
-  };
-  walk(dir);
-  return files;
 }
 
 function ensureData(events) {
