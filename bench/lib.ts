@@ -5,7 +5,7 @@ export { openStore } from '../shared/adapters/dynamodb/open-store.js';
 export { MemorySessionStore } from '../shared/adapters/memory-sessions.js';
 export { createDetector, DetectionPipeline } from '../shared/app/detect.js';
 export { replay } from '../shared/app/replay.js';
-export { buildIndex } from '../shared/core/baseline/in-memory-view.js';
+export { buildIndex, emptyBaseline } from '../shared/core/baseline/in-memory-view.js';
 export { parseBaseline } from '../shared/core/baseline/parse.js';
 export { normaliseRecord } from '../shared/core/cloudtrail/normalise.js';
 export { matchesPattern } from '../shared/core/eventbridge/match.js';

