@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const CATALOGUE = `${root}docs/coverage-catalogue.json`;
 export const OUTPUT = `${root}docs/coverage.md`;
+/** Panther negatives iamwatch alerts on by design, with one line of reasoning each (read by `iamwatch eval`). */
+export const DISAGREEMENTS = `${root}tools/eval/panther-disagreements.json`;
 
 /** Rule ids added by issue 12 (and the lineage work): "before" counts rows covered without them. */
 export const NEW_IN_ISSUE_12 = [
@@ -54,8 +56,8 @@ export function counts(cat) {
   };
 }
 
-/** The whole docs/coverage.md text for a parsed catalogue file. */
-export function render(data) {
+/** The whole docs/coverage.md text for a parsed catalogue file (and the list of Panther disagreements). */
+export function render(data, disagreements = { disagreements: [] }) {
   const out = [];
   out.push('# Coverage of public AWS detection catalogues');
   out.push('');
@@ -120,6 +122,23 @@ export function render(data) {
     }
   }
   out.push('');
+  out.push('## Panther negatives iamwatch alerts on');
+  out.push('');
+  out.push(
+    'Panther tests labelled "no alert" on which iamwatch alerts at medium or above, on purpose. `npm run eval` ' +
+      'reports two kinds, and counts neither as noise: **contested** tests, whose record has the same content ' +
+      '(call, caller kind, parameters, error, sign-in outcome) as a positive of another Panther rule, found from ' +
+      'the data; and the **documented disagreements** below, kept in `tools/eval/panther-disagreements.json`, ' +
+      'which the eval reads (an entry that no longer matches is reported as stale).',
+  );
+  out.push('');
+  out.push('| Panther test | iamwatch | why iamwatch alerts |');
+  out.push('|---|---|---|');
+  for (const d of disagreements.disagreements)
+    out.push(
+      `| \`${cell(d.test)}\` | ${d.iamwatch.map((id) => `\`${cell(id)}\``).join(', ')} | ${cell(d.reason)} |`,
+    );
+  out.push('');
   return out.join('\n');
 }
 
@@ -127,8 +146,12 @@ export function load(file = CATALOGUE) {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
+export function loadDisagreements(file = DISAGREEMENTS) {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = render(load());
+  const text = render(load(), loadDisagreements());
   if (process.argv.includes('--check')) {
     const current = readFileSync(OUTPUT, 'utf8');
     if (current !== text) {
