@@ -36,7 +36,13 @@ const CALLS: ReadonlyArray<{ source: string; to: PassTarget; names: readonly str
     // Agent runtimes, code interpreters, browsers and harnesses run code as the role they are given.
     source: 'bedrock-agentcore.amazonaws.com',
     to: 'bedrock-agentcore',
-    names: ['CreateAgentRuntime', 'UpdateAgentRuntime', 'CreateCodeInterpreter', 'CreateBrowser', 'CreateHarness'],
+    names: [
+      'CreateAgentRuntime',
+      'UpdateAgentRuntime',
+      'CreateCodeInterpreter',
+      'CreateBrowser',
+      'CreateHarness',
+    ],
   },
 ];
 
