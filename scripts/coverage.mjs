@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const CATALOGUE = `${root}docs/coverage-catalogue.json`;
 export const OUTPUT = `${root}docs/coverage.md`;
+/** Panther negatives iamwatch alerts on by design, with one line of reasoning each (read by `iamwatch eval`). */
+export const DISAGREEMENTS = `${root}tools/eval/panther-disagreements.json`;
 
 /** Rule ids added by issue 12 (and the lineage work): "before" counts rows covered without them. */
 export const NEW_IN_ISSUE_12 = [
@@ -54,8 +56,8 @@ export function counts(cat) {
   };
 }
 
-/** The whole docs/coverage.md text for a parsed catalogue file. */
-export function render(data) {
+/** The whole docs/coverage.md text for a parsed catalogue file (and the list of Panther disagreements). */
+export function render(data, disagreements = { disagreements: [] }) {
   const out = [];
   out.push('# Coverage of public AWS detection catalogues');
   out.push('');
@@ -88,11 +90,13 @@ export function render(data) {
     'Sources: ' +
       data.catalogues.map((c) => `${c.name} \`${c.repository}\` \`${c.root}\``).join('; ') +
       '. Sigma and Elastic are listed from a public-repository index (paths over the repositories’ history, ' +
-      'deduplicated; the Elastic listing stops at the first 100 files alphabetically, up to `defense_evasion_v…`; ' +
-      '47 rules after that point were verified one by one by path and added (renamed copies, e.g. `impact_` → ' +
-      '`defense_evasion_` or `defense_evasion_` → `privilege_escalation_`, are listed under one name). The index ' +
-      'offers no paging past 100 files, so rules after `defense_evasion_v…` whose names were not known in advance ' +
-      'may still be missing (the index holds 424 paths over the folder’s history). Panther: the rules with ' +
+      'deduplicated). The index lists at most 100 files of a folder (the Elastic folder holds 424 paths over its ' +
+      'history; the listing stops at `defense_evasion_w…`) and offers no paging or name filter, so the Elastic rules ' +
+      'after that point were found another way: 47 by name, checked by exact path, in two earlier passes; then 51 ' +
+      'more in a third pass (issue 12): 5 named after Elastic’s rule-name reports and checked by exact path, 46 ' +
+      'cited by path on public pages (rule lists of the repository, articles linking rule files). Renamed copies (e.g. ' +
+      '`impact_` → `defense_evasion_` or `defense_evasion_` → `privilege_escalation_`) are listed under one name. ' +
+      'Rules after `defense_evasion_w…` that no public page cites may still be missing. Panther: the rules with ' +
       'CloudTrail unit tests at commit daa10c8.',
   );
   for (const cat of data.catalogues) {
@@ -120,6 +124,23 @@ export function render(data) {
     }
   }
   out.push('');
+  out.push('## Panther negatives iamwatch alerts on');
+  out.push('');
+  out.push(
+    'Panther tests labelled "no alert" on which iamwatch alerts at medium or above, on purpose. `npm run eval` ' +
+      'reports two kinds, and counts neither as noise: **contested** tests, whose record has the same content ' +
+      '(call, caller kind, parameters, error, sign-in outcome) as a positive of another Panther rule, found from ' +
+      'the data; and the **documented disagreements** below, kept in `tools/eval/panther-disagreements.json`, ' +
+      'which the eval reads (an entry that no longer matches is reported as stale).',
+  );
+  out.push('');
+  out.push('| Panther test | iamwatch | why iamwatch alerts |');
+  out.push('|---|---|---|');
+  for (const d of disagreements.disagreements)
+    out.push(
+      `| \`${cell(d.test)}\` | ${d.iamwatch.map((id) => `\`${cell(id)}\``).join(', ')} | ${cell(d.reason)} |`,
+    );
+  out.push('');
   return out.join('\n');
 }
 
@@ -127,8 +148,12 @@ export function load(file = CATALOGUE) {
   return JSON.parse(readFileSync(file, 'utf8'));
 }
 
+export function loadDisagreements(file = DISAGREEMENTS) {
+  return JSON.parse(readFileSync(file, 'utf8'));
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const text = render(load());
+  const text = render(load(), loadDisagreements());
   if (process.argv.includes('--check')) {
     const current = readFileSync(OUTPUT, 'utf8');
     if (current !== text) {

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 // @ts-expect-error: plain ESM script without types
-import { CATALOGUE, load, OUTPUT, render } from '../../scripts/coverage.mjs';
+import { CATALOGUE, load, loadDisagreements, OUTPUT, render } from '../../scripts/coverage.mjs';
 import { RULES } from '../../shared/core/rules/index.js';
 import { RULES_DIR } from '../helpers/rule-fixtures.js';
 
@@ -28,8 +28,16 @@ const ids = new Set(RULES.map((r) => r.meta.id));
 describe('docs/coverage.md', () => {
   it('is up to date with docs/coverage-catalogue.json (npm run generate)', () => {
     expect(readFileSync(OUTPUT, 'utf8'), 'docs/coverage.md is stale: run `npm run generate`').toBe(
-      render(load(CATALOGUE)),
+      render(load(CATALOGUE), loadDisagreements()),
     );
+  });
+
+  it('lists every documented Panther disagreement the eval reads, with its reason', () => {
+    const text = readFileSync(OUTPUT, 'utf8');
+    const list = loadDisagreements() as { disagreements: Array<{ test: string; reason: string }> };
+    expect(list.disagreements.length).toBeGreaterThan(0);
+    for (const d of list.disagreements) expect(text).toContain(`| \`${d.test}\` |`);
+    expect(text).toContain(list.disagreements[0]?.reason);
   });
 
   it('every row is complete, every covered row names a rule and a fixture that raises it (all offenders at once)', () => {

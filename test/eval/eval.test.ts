@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { RawItem } from '../../shared/app/replay.js';
 import { findRepoRoot } from '../../shared/cli/commands/eval.js';
 import { parseBaseline } from '../../shared/core/baseline/parse.js';
-import { EvalDatasetError } from '../../tools/eval/labels.js';
+import { EvalDatasetError, parseDisagreements } from '../../tools/eval/labels.js';
 import { renderEvalReport } from '../../tools/eval/render.js';
 import { type DatasetReader, runEval } from '../../tools/eval/run.js';
 import { STRATUS_TECHNIQUES } from '../../tools/eval/scope.js';
@@ -43,10 +43,15 @@ describe('iamwatch eval on test/datasets', () => {
       );
     // Every Panther test of an in-scope rule has a row; every disagreement is MISS/FP or carries a why.
     for (const p of report.panther.rows) {
-      if (p.verdict === 'n/a' || p.verdict === 'unreadable')
+      if (['n/a', 'unreadable', 'contested', 'disagreement'].includes(p.verdict))
         expect(p.why, `${p.rule}:${p.line}`).toBeTruthy();
-      else expect(p.why).toBeNull();
+      else if (p.verdict !== 'FP') expect(p.why).toBeNull();
     }
+    // Issue 12: no Panther negative alerts at >= medium without a contest or a listed reason, and the
+    // list holds nothing that is not needed.
+    expect(report.totals.pantherNegatives.unexplained).toBe(0);
+    expect(report.panther.staleDisagreements).toEqual([]);
+    expect(report.totals.pantherNegatives.contested).toBeGreaterThan(0);
     expect(report.totals.ruleFailures).toBe(0);
   });
 
@@ -195,6 +200,92 @@ describe('runEval over an in-memory dataset tree', () => {
     expect(text).toContain('unclassified: technique not in STRATUS_TECHNIQUES');
     expect(text).toContain('benign, alerting: otrf-cloud-breach-s3/y.jsonl:1 CreateAccessKey');
     expect(text).not.toMatch(/\d+\.\d+ s\b/); // no timings in the deterministic part
+  });
+
+  it('calls a negative contested when another Panther rule labels the same content positive', async () => {
+    // Prepare: the same key for bob, a positive of rule A at line 1, a negative of rule B at line 1 (with
+    // another time and address: not part of the content), and a negative of B with other parameters.
+    const later = { ...keyForBob, eventTime: '2025-01-01T00:00:00Z', sourceIPAddress: '192.0.2.9' };
+    const keyForCarol = {
+      ...keyForBob,
+      requestParameters: { userName: 'carol' },
+      responseElements: { accessKey: { userName: 'carol', status: 'Active', accessKeyId: 'AKIAEXAMPLE2' } },
+    };
+    const files = tree({
+      'panther-rule-tests/labels.json': {
+        files: {
+          'events/A.jsonl': {
+            rule_id: 'AWS.IAM.Backdoor.User.Keys',
+            display_name: 'd',
+            tests: [{ line: 1, test_name: 'key for bob', expected_alert: true }],
+          },
+          'events/B.jsonl': {
+            rule_id: 'AWS.IAM.CreateUser',
+            display_name: 'd',
+            tests: [
+              { line: 1, test_name: 'not a CreateUser', expected_alert: false },
+              { line: 2, test_name: 'not a CreateUser either', expected_alert: false },
+            ],
+          },
+        },
+      },
+      'panther-rule-tests/events/A.jsonl': [keyForBob],
+      'panther-rule-tests/events/B.jsonl': [later, keyForCarol],
+    });
+    // Act
+    const report = await runEval({ reader: memoryReader(files), baseline: empty(), disagreements: [] });
+    // Assess
+    const b = report.panther.rows.filter((r) => r.rule === 'AWS.IAM.CreateUser');
+    expect(b.map((r) => [r.line, r.verdict, r.contestedBy])).toEqual([
+      [1, 'contested', ['AWS.IAM.Backdoor.User.Keys:1']],
+      [2, 'FP', []],
+    ]);
+    expect(report.totals.pantherNegatives).toMatchObject({ alerting: 2, contested: 1, unexplained: 1 });
+    expect(renderEvalReport(report)).toContain(
+      'AWS.IAM.CreateUser:1 -> access-key-created:critical; positive for AWS.IAM.Backdoor.User.Keys:1',
+    );
+  });
+
+  it('explains a listed negative with its reason, and reports stale or too-narrow entries', async () => {
+    const reason = 'a key for another user is persistence whatever the label';
+    const report = await runEval({
+      reader: memoryReader(tree()),
+      baseline: empty(),
+      disagreements: [
+        { test: 'AWS.IAM.Backdoor.User.Keys:2', iamwatch: ['access-key-created'], reason },
+        { test: 'AWS.IAM.Backdoor.User.Keys:1', iamwatch: ['access-key-created'], reason },
+      ],
+    });
+    const line2 = report.panther.rows.find((r) => r.line === 2);
+    expect([line2?.verdict, line2?.why]).toEqual(['disagreement', reason]);
+    expect(report.panther.staleDisagreements).toEqual(['AWS.IAM.Backdoor.User.Keys:1']);
+    expect(report.totals.pantherNegatives).toMatchObject({ disagreements: 1, unexplained: 0, stale: 1 });
+    const text = renderEvalReport(report);
+    expect(text).toContain(`AWS.IAM.Backdoor.User.Keys:2 -> access-key-created:critical; ${reason}`);
+    expect(text).toContain('stale: AWS.IAM.Backdoor.User.Keys:1 is listed');
+
+    // An entry that does not name every rule raised does not explain the alert.
+    const narrow = await runEval({
+      reader: memoryReader(tree()),
+      baseline: empty(),
+      disagreements: [{ test: 'AWS.IAM.Backdoor.User.Keys:2', iamwatch: ['policy-modified'], reason }],
+    });
+    const row = narrow.panther.rows.find((r) => r.line === 2);
+    expect(row?.verdict).toBe('FP');
+    expect(row?.why).toMatch(/lists policy-modified for this test, not access-key-created/);
+  });
+
+  it('rejects a malformed or duplicated disagreement entry naming the field', () => {
+    expect(() =>
+      parseDisagreements(
+        { disagreements: [{ test: 'X', iamwatch: ['a'], reason: 'long enough reason' }] },
+        'd.json',
+      ),
+    ).toThrow(/d\.json: disagreements\.0\.test: expected "PantherRuleId:line"/);
+    const e = { test: 'X:1', iamwatch: ['a'], reason: 'long enough reason' };
+    expect(() => parseDisagreements({ disagreements: [e, e] }, 'd.json')).toThrow(
+      /disagreements\.1\.test: X:1 listed twice/,
+    );
   });
 
   it('names the labels file and field when a label is malformed', async () => {

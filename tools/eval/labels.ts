@@ -77,3 +77,36 @@ export function parseLabels<K extends keyof typeof labelSchemas>(
     .sort()
     .map((k) => [k, files[k] as z.infer<(typeof labelSchemas)[K]>['files'][string]]);
 }
+
+const disagreementsFile = z.object({
+  disagreements: z.array(
+    z.object({
+      test: z.string().regex(/^[^:]+:[1-9][0-9]*$/, 'expected "PantherRuleId:line"'),
+      iamwatch: z.array(z.string().min(1)).min(1),
+      reason: z.string().min(10),
+    }),
+  ),
+});
+
+/**
+ * Validates the list of documented disagreements with Panther negatives (tools/eval/panther-disagreements.json).
+ * @throws EvalDatasetError naming `where`, the offending field, or a test listed twice.
+ */
+export function parseDisagreements(
+  data: unknown,
+  where: string,
+): z.infer<typeof disagreementsFile>['disagreements'] {
+  const r = disagreementsFile.safeParse(data);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const at = issue ? issue.path.map(String).join('.') : '';
+    throw new EvalDatasetError(`${where}: ${at ? `${at}: ` : ''}${issue?.message ?? 'invalid list'}`);
+  }
+  const seen = new Set<string>();
+  for (const [i, d] of r.data.disagreements.entries()) {
+    if (seen.has(d.test))
+      throw new EvalDatasetError(`${where}: disagreements.${i}.test: ${d.test} listed twice`);
+    seen.add(d.test);
+  }
+  return r.data.disagreements;
+}

@@ -80,6 +80,8 @@ export function renderEvalReport(r: EvalReport): string {
     ),
   );
   out.push('');
+  out.push(...negatives(r));
+  out.push('');
   out.push('Panther rules out of scope (service: rules):');
   const bySource = new Map<string, string[]>();
   for (const o of r.panther.outOfScope) {
@@ -127,8 +129,9 @@ export function renderEvalReport(r: EvalReport): string {
         ],
         [
           'Panther negatives in scope: alerting',
-          `${pn.alerting}/${pn.of} (n/a with a why ${pn.explained}, unexplained FP ${pn.unexplained})`,
+          `${pn.alerting}/${pn.of} (contested ${pn.contested}, documented disagreements ${pn.disagreements}, unexplained FP ${pn.unexplained})`,
         ],
+        ['Stale disagreement entries', String(pn.stale)],
         [
           'Scenario benign records: alerting',
           `${t.scenarioBenign.alerting}/${t.scenarioBenign.of} (by design ${t.scenarioBenign.explained})`,
@@ -148,6 +151,34 @@ export function renderEvalReport(r: EvalReport): string {
   for (const p of r.problems)
     out.push(`problem: ${p.file}${p.line === null ? '' : `:${p.line}`}: ${clean(p.reason, 200)}`);
   return `${out.join('\n')}\n`;
+}
+
+/** The Panther negatives that alert at >= the minimum severity, grouped by how they are explained. */
+function negatives(r: EvalReport): string[] {
+  const alerting = r.panther.rows.filter((p) => !p.expected && p.raised.length > 0);
+  const out = [`Panther negatives alerting at >= ${r.minSeverity}: ${alerting.length}`];
+  const group = (verdict: string, head: string, line: (p: (typeof alerting)[number]) => string) => {
+    const rows = alerting.filter((p) => p.verdict === verdict);
+    out.push(`  ${head}: ${rows.length}`);
+    for (const p of rows)
+      out.push(`    ${clean(`${p.rule}:${p.line} -> ${list(p.raised)}; ${line(p)}`, 300)}`);
+  };
+  group(
+    'contested',
+    'contested (another Panther rule labels a record of the same content positive: same call, caller kind, parameters, error and sign-in outcome; not noise)',
+    (p) => `positive for ${p.contestedBy.join(', ')}`,
+  );
+  group(
+    'disagreement',
+    'documented disagreements (alert on purpose; tools/eval/panther-disagreements.json)',
+    (p) => p.why ?? '',
+  );
+  group('FP', 'unexplained (false positives)', (p) => p.why ?? 'no contest, not listed');
+  for (const t of r.panther.staleDisagreements)
+    out.push(
+      `  stale: ${clean(t, 120)} is listed in tools/eval/panther-disagreements.json but is not an alerting, uncontested negative`,
+    );
+  return out;
 }
 
 function labelled(rows: LabelledFileRow[]): string[] {

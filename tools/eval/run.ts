@@ -14,7 +14,8 @@ import type { BaselineView } from '../../shared/core/baseline/view.js';
 import type { Rule } from '../../shared/core/detection/rule.js';
 import { RULES } from '../../shared/core/rules/index.js';
 import { atLeast, SEVERITIES, type Severity } from '../../shared/core/severity.js';
-import { parseLabels } from './labels.js';
+import { parseDisagreements, parseLabels } from './labels.js';
+import DISAGREEMENTS_JSON from './panther-disagreements.json' with { type: 'json' };
 import {
   BY_DESIGN_ON_BENIGN,
   EVAL_MIN_SEVERITY,
@@ -27,6 +28,7 @@ import type {
   EvalReport,
   EvalTotals,
   LabelledFileRow,
+  PantherDisagreement,
   PantherOutOfScope,
   PantherRow,
   RecordResult,
@@ -58,7 +60,12 @@ export interface EvalDeps {
   baseline: { name: string; baseline: Baseline };
   /** Defaults to the catalogue (RULES). */
   rules?: readonly Rule[];
+  /** Panther negatives alerting on purpose; defaults to tools/eval/panther-disagreements.json. */
+  disagreements?: readonly PantherDisagreement[];
 }
+
+/** Where the default list of disagreements lives, as named in errors and in the report. */
+export const DISAGREEMENTS_FILE = 'tools/eval/panther-disagreements.json';
 
 interface Ctx {
   deps: EvalDeps;
@@ -81,8 +88,9 @@ export async function runEval(deps: EvalDeps): Promise<EvalReport> {
     failures: [],
     problems: [],
   };
+  const disagreements = deps.disagreements ?? parseDisagreements(DISAGREEMENTS_JSON, DISAGREEMENTS_FILE);
   const stratus = await evalStratus(ctx, rules);
-  const panther = await evalPanther(ctx);
+  const panther = await evalPanther(ctx, disagreements);
   const scenarios = await evalScenarios(ctx);
   const otrf = await evalOtrf(ctx);
   return {
@@ -93,7 +101,7 @@ export async function runEval(deps: EvalDeps): Promise<EvalReport> {
     panther,
     scenarios,
     otrf,
-    totals: totalsOf(stratus, panther.rows, scenarios, otrf, ctx),
+    totals: totalsOf(stratus, panther.rows, panther.staleDisagreements, scenarios, otrf, ctx),
     failures: ctx.failures,
     problems: ctx.problems,
   };
@@ -226,13 +234,78 @@ async function evalStratus(ctx: Ctx, rules: readonly Rule[]): Promise<StratusRow
 const MOCKED_WHY =
   "Panther's verdict rests on mocked lookups (allow-lists, geo-IP, prior events) that are not in the record";
 
-async function evalPanther(ctx: Ctx): Promise<{ rows: PantherRow[]; outOfScope: PantherOutOfScope[] }> {
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const field = (v: unknown, key: string): unknown => (isObject(v) ? v[key] : undefined);
+
+/** JSON with object keys sorted at every level, so equal content gives equal text. */
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (!isObject(v)) return v ?? null;
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, canonical(v[k])]),
+  );
+}
+
+/**
+ * What a record says happened, without who, when or from where: the call (source, name), the kind of caller
+ * and whether its session had MFA, the parameters, the error, and for sign-ins the MFA flag and outcome.
+ * Two Panther tests whose records share this key describe the same behaviour.
+ */
+export function contentKey(raw: Record<string, unknown>): string {
+  const ui = raw.userIdentity;
+  return JSON.stringify(
+    canonical([
+      raw.eventSource,
+      raw.eventName,
+      field(ui, 'type'),
+      field(field(field(ui, 'sessionContext'), 'attributes'), 'mfaAuthenticated'),
+      raw.errorCode,
+      raw.requestParameters,
+      field(raw.additionalEventData, 'MFAUsed'),
+      field(raw.responseElements, 'ConsoleLogin'),
+    ]),
+  );
+}
+
+/** Content key of every Panther test record → the positive tests (`rule:line`) with that content. */
+async function positivesByContent(
+  ctx: Ctx,
+  dir: string,
+  labels: ReturnType<typeof parseLabels<'panther'>>,
+): Promise<{ positives: Map<string, Array<{ rule: string; test: string }>>; keys: Map<string, string> }> {
+  const positives = new Map<string, Array<{ rule: string; test: string }>>();
+  const keys = new Map<string, string>();
+  for (const [file, label] of labels) {
+    const expected = new Map(label.tests.map((t) => [t.line, t.expected_alert]));
+    for await (const batch of ctx.deps.reader.records(`${dir}/${file}`, () => {})) {
+      for (const item of batch) {
+        if (!expected.has(item.line)) continue;
+        const key = contentKey(item.raw);
+        const test = `${label.rule_id}:${item.line}`;
+        keys.set(test, key);
+        if (expected.get(item.line))
+          positives.set(key, [...(positives.get(key) ?? []), { rule: label.rule_id, test }]);
+      }
+    }
+  }
+  return { positives, keys };
+}
+
+async function evalPanther(
+  ctx: Ctx,
+  disagreements: readonly PantherDisagreement[],
+): Promise<EvalReport['panther']> {
   const dir = DATASETS.panther;
   const labels = parseLabels(
     'panther',
     await ctx.deps.reader.readJson(`${dir}/labels.json`),
     `${dir}/labels.json`,
   );
+  const listed = new Map(disagreements.map((d) => [d.test, d]));
+  const content = await positivesByContent(ctx, dir, labels);
   const rows: PantherRow[] = [];
   const outOfScope: PantherOutOfScope[] = [];
   for (const [file, label] of labels) {
@@ -251,23 +324,44 @@ async function evalPanther(ctx: Ctx): Promise<{ rows: PantherRow[]; outOfScope: 
     for (const t of [...label.tests].sort((a, b) => a.line - b.line)) {
       const rec = byLine.get(t.line);
       const raised = rec ? summarise(counted(rec)) : [];
+      const id = `${label.rule_id}:${t.line}`;
       const note = scope.lines?.[t.line];
       let verdict: PantherRow['verdict'];
       let why: string | null = null;
+      let contestedBy: string[] = [];
       if (!rec || rec.problem) {
         verdict = 'unreadable';
         why = rec?.problem ?? 'no record at this line';
       } else if (t.expected_alert === raised.length > 0) {
         verdict = 'ok';
+      } else if (t.expected_alert) {
+        // A positive that iamwatch misses needs its own reason.
+        why = note?.missWhy ?? scope.missWhy ?? null;
+        verdict = why ? 'n/a' : 'MISS';
       } else {
-        // A mocked lookup can only explain an extra alert (Panther's allow-list said no); a positive that
-        // iamwatch misses needs its own reason.
-        why = t.expected_alert
-          ? (note?.missWhy ?? scope.missWhy ?? null)
-          : (note?.extraWhy ??
-            scope.extraWhy ??
-            (t.panther_mocks || t.panther_enrichment_dependent ? MOCKED_WHY : null));
-        verdict = why ? 'n/a' : t.expected_alert ? 'MISS' : 'FP';
+        // A negative that alerts: contested when another Panther rule calls the same content positive,
+        // a documented disagreement when listed for every rule it raises, else a false positive.
+        const key = content.keys.get(id);
+        contestedBy = (key ? (content.positives.get(key) ?? []) : [])
+          .filter((p) => p.rule !== label.rule_id)
+          .map((p) => p.test);
+        const entry = listed.get(id);
+        const raisedRules = raised.map((r) => r.slice(0, r.lastIndexOf(':')));
+        if (contestedBy.length > 0) {
+          verdict = 'contested';
+          why = `the same content is a positive of ${contestedBy.join(', ')}`;
+        } else if (entry && raisedRules.every((r) => entry.iamwatch.includes(r))) {
+          verdict = 'disagreement';
+          why = entry.reason;
+        } else {
+          verdict = 'FP';
+          if (entry)
+            why = `${DISAGREEMENTS_FILE} lists ${entry.iamwatch.join(', ')} for this test, not ${raisedRules
+              .filter((r) => !entry.iamwatch.includes(r))
+              .join(', ')}`;
+          else if (t.panther_mocks || t.panther_enrichment_dependent)
+            why = `${MOCKED_WHY} (not listed in ${DISAGREEMENTS_FILE})`;
+        }
       }
       rows.push({
         rule: label.rule_id,
@@ -278,9 +372,15 @@ async function evalPanther(ctx: Ctx): Promise<{ rows: PantherRow[]; outOfScope: 
         raised,
         verdict,
         why,
+        contestedBy,
       });
     }
   }
+  // A listed test that is contested, or no longer alerts, is stale: the list must say only what is needed.
+  const disagreeing = new Set(
+    rows.filter((r) => r.verdict === 'disagreement').map((r) => `${r.rule}:${r.line}`),
+  );
+  const staleDisagreements = disagreements.map((d) => d.test).filter((t) => !disagreeing.has(t));
   // Out-of-scope rules: name the services their positive tests come from (read, not evaluated).
   for (const o of outOfScope) {
     const sources = new Set<string>();
@@ -303,7 +403,7 @@ async function evalPanther(ctx: Ctx): Promise<{ rows: PantherRow[]; outOfScope: 
         : 'service not watched by iamwatch';
     }
   }
-  return { rows, outOfScope };
+  return { rows, outOfScope, staleDisagreements };
 }
 
 function labelledRow(
@@ -386,6 +486,7 @@ async function evalOtrf(ctx: Ctx): Promise<LabelledFileRow[]> {
 function totalsOf(
   stratus: StratusRow[],
   panther: PantherRow[],
+  staleDisagreements: readonly string[],
   scenarios: LabelledFileRow[],
   otrf: LabelledFileRow[],
   ctx: Ctx,
@@ -410,8 +511,10 @@ function totalsOf(
     },
     pantherNegatives: {
       alerting: neg.filter((r) => r.raised.length > 0).length,
-      explained: neg.filter((r) => r.verdict === 'n/a').length,
+      contested: neg.filter((r) => r.verdict === 'contested').length,
+      disagreements: neg.filter((r) => r.verdict === 'disagreement').length,
       unexplained: neg.filter((r) => r.verdict === 'FP').length,
+      stale: staleDisagreements.length,
       of: neg.length,
     },
     scenarioMalicious: {

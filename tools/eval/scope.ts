@@ -114,10 +114,8 @@ export interface PantherScope {
   counterpart: readonly string[];
   /** Why a Panther positive may raise nothing at >= medium in iamwatch (the case then reads "n/a"). */
   missWhy?: string;
-  /** Why a Panther negative may still alert in iamwatch (the case then reads "n/a"). */
-  extraWhy?: string;
-  /** Per test line: overrides of the two notes above for single cases. */
-  lines?: Readonly<Record<number, { missWhy?: string; extraWhy?: string }>>;
+  /** Per test line: overrides of `missWhy` for single cases. */
+  lines?: Readonly<Record<number, { missWhy?: string }>>;
 }
 
 /**
@@ -131,53 +129,30 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
   'AWS.CloudTrail.SecurityConfigurationChange': { counterpart: ['logging-disabled'] },
   'AWS.CloudTrail.VPCE.SensitiveAPICalls': {
     counterpart: ['logging-disabled'],
-    extraWhy: 'logging-disabled reports UpdateTrail whatever network path the call took',
   },
   // IAM changes
   'AWS.CloudTrail.IAMAnythingChanged': { counterpart: ['policy-modified'] },
   'AWS.IAM.PolicyModified': { counterpart: ['policy-modified'] },
   'AWS.CloudTrail.IAMCompromisedKeyQuarantine': {
     counterpart: ['access-key-exposed', 'policy-modified'],
-    extraWhy:
-      "policy-modified reports every IAM policy edit (DESIGN: any edit); Panther's rule only looks for AWS's quarantine policy",
   },
   'AWS.IAM.AccessKeyCompromised': {
     counterpart: ['access-key-exposed', 'policy-modified'],
-    extraWhy:
-      "policy-modified reports every PutUserPolicy (DESIGN: any edit); Panther's rule only looks for AWS's quarantine deny policy",
   },
   'AWS.IAM.AttachAdminRolePolicy': {
     counterpart: ['privilege-escalation', 'policy-modified'],
-    extraWhy:
-      'policy-modified reports every attachment at medium (DESIGN: any edit); the admin-specific verdict is privilege-escalation',
   },
   'AWS.IAM.AttachAdminUserPolicy': {
     counterpart: ['privilege-escalation', 'policy-modified'],
-    extraWhy:
-      'policy-modified reports every attachment at medium (DESIGN: any edit); the admin-specific verdict is privilege-escalation',
   },
   'AWS.IAM.BackdoorRole': {
     counterpart: ['trust-policy-weak', 'trust-policy-modified'],
-    extraWhy:
-      'trust-policy-modified reports every trust policy change at medium (DESIGN); the weak-trust verdict is trust-policy-weak',
   },
   'AWS.IAM.CreateRole': {
     counterpart: ['trust-policy-modified'],
-    lines: {
-      2: {
-        extraWhy:
-          "the negative attaches AdministratorAccess to a user: iamwatch's policy rules rightly alert (Panther's rule only looks at CreateRole)",
-      },
-    },
   },
   'AWS.IAM.CreateUser': {
     counterpart: ['iam-user-created'],
-    lines: {
-      2: {
-        extraWhy:
-          "the negative attaches AdministratorAccess to a user: iamwatch's policy rules rightly alert (Panther's rule only looks at CreateUser)",
-      },
-    },
   },
   'AWS.CloudTrail.IAMEntityCreatedWithoutCloudFormation': {
     counterpart: ['iam-user-created'],
@@ -191,52 +166,18 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
   },
   'AWS.IAM.Backdoor.User.Keys': {
     counterpart: ['access-key-created'],
-    lines: {
-      1: {
-        extraWhy:
-          'access-key-created reports every new long-lived key (DESIGN: any, high); a key for another user is raised to critical',
-      },
-    },
   },
   'AWS.CloudTrail.RootAccessKeyCreated': {
     counterpart: ['access-key-created', 'root-activity'],
-    lines: {
-      2: {
-        extraWhy:
-          "root-activity reports every root call and access-key-created every new key; Panther's rule only covers keys for root itself",
-      },
-    },
   },
   'AWS.CloudTrail.LoginProfileCreatedOrModified': {
     counterpart: ['login-profile-modified'],
-    lines: {
-      1: {
-        extraWhy:
-          'a role session named like the user is not the user: session names are chosen by the caller, so iamwatch counts this as a password set for another user',
-      },
-    },
   },
   'AWS.User.Login.Profile.Modified': {
     counterpart: ['login-profile-modified'],
-    lines: {
-      1: {
-        extraWhy:
-          'a role session named like the user is not the user: session names are chosen by the caller, so iamwatch counts this as a password set for another user',
-      },
-      3: {
-        extraWhy:
-          'login-profile-modified reports a password set for another user even with a reset required: the setter knows the password until the user signs in',
-      },
-    },
   },
   'AWS.Suspicious.SAML.Activity': {
     counterpart: ['identity-provider-modified'],
-    lines: {
-      5: {
-        extraWhy:
-          'identity-provider-modified reports every provider change, including those IAM Identity Center makes (suppress them in the baseline)',
-      },
-    },
   },
   'AWS.IAM.CredentialsUpdated': {
     counterpart: ['login-profile-modified', 'mfa-device-modified'],
@@ -254,32 +195,16 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
   // Sign-in
   'AWS.Console.LoginWithoutMFA': {
     counterpart: ['console-login-without-mfa', 'root-activity'],
-    lines: {
-      6: {
-        extraWhy:
-          'a refused sign-in where MFA was asked means the password was accepted: console-login-failures rightly reports it high',
-      },
-    },
   },
   'AWS.Console.RootLogin': { counterpart: ['root-activity', 'console-login-without-mfa'] },
   'AWS.Console.RootLoginFailed': {
     counterpart: ['root-activity'],
-    lines: {
-      2: {
-        extraWhy:
-          "the negative is a successful root sign-in without MFA: iamwatch's root-activity and console-login-without-mfa rightly alert",
-      },
-    },
   },
   'AWS.Root.Activity': {
     counterpart: ['root-activity'],
-    extraWhy:
-      "root-activity reports every call made with root credentials (DESIGN: always), including read-only, failed and service-linked-role calls Panther's rule skips",
   },
   'AWS.CloudTrail.RootPasswordChanged': {
     counterpart: ['root-activity'],
-    extraWhy:
-      'root-activity reports every call made with root credentials (DESIGN: always), failed ones included',
   },
   'AWS.Console.LoginWithoutSAML': {
     counterpart: [],
@@ -289,30 +214,22 @@ export const PANTHER_IN_SCOPE: Readonly<Record<string, PantherScope>> = {
     counterpart: ['console-login-failures', 'root-activity'],
     missWhy:
       'console-login-failures folds failed sign-ins per source address into one alert with a count, but each failure alone is low: the spraying threshold needs counts across events',
-    extraWhy:
-      "the negative is a console sign-in without MFA: console-login-without-mfa alerts on it whatever Panther's rule is about",
   },
   'AWS.Unsuccessful.MFA.attempt': { counterpart: ['console-login-failures'] },
   'Standard.BruteForceByIP': {
     counterpart: ['console-login-failures'],
     missWhy:
       'brute force needs counts of failures across events (mocked in Panther); console-login-failures folds them per address with a count, each failure alone low',
-    extraWhy:
-      "the negative is a console sign-in without MFA: console-login-without-mfa alerts on it whatever Panther's rule is about",
   },
   'Standard.BruteForceByUser': {
     counterpart: ['console-login-failures'],
     missWhy:
       'brute force needs counts of failures across events (mocked in Panther); console-login-failures folds them per address with a count, each failure alone low',
-    extraWhy:
-      "the negative is a console sign-in without MFA: console-login-without-mfa alerts on it whatever Panther's rule is about",
   },
   'Standard.ImpossibleTravel.Login': {
     counterpart: [],
     missWhy:
       'impossible travel needs geo-IP and sign-in history (mocked in Panther); iamwatch does no geolocation',
-    extraWhy:
-      "the negative is a console sign-in without MFA: console-login-without-mfa alerts on it whatever Panther's rule is about",
   },
   'Standard.SignInFromRogueState': {
     counterpart: [],

@@ -50,8 +50,24 @@ export interface PantherRow {
   test: string;
   expected: boolean;
   raised: string[];
-  verdict: 'ok' | 'MISS' | 'FP' | 'n/a' | 'unreadable';
+  /**
+   * `contested`: a negative whose record has the same content as a positive of another Panther rule
+   * (`contestedBy`); `disagreement`: a negative alerting on purpose, with the reason from
+   * tools/eval/panther-disagreements.json in `why`.
+   */
+  verdict: 'ok' | 'MISS' | 'FP' | 'n/a' | 'unreadable' | 'contested' | 'disagreement';
   why: string | null;
+  /** For a negative: the other Panther tests (`rule:line`) whose positive record has the same content. */
+  contestedBy: string[];
+}
+
+/** A Panther negative on which iamwatch alerts on purpose (tools/eval/panther-disagreements.json). */
+export interface PantherDisagreement {
+  /** `PantherRuleId:line` of the negative test. */
+  test: string;
+  /** iamwatch rules allowed to raise on it. */
+  iamwatch: string[];
+  reason: string;
 }
 
 export interface PantherOutOfScope {
@@ -83,7 +99,18 @@ export interface EvalTotals {
   stratus: { pass: number; inScope: number; outOfScope: number; unclassified: number };
   /** Panther positives in scope: `unreadable` ones (no eventSource: Panther data-model tests) are not judged. */
   pantherPositives: { alerted: number; explained: number; missed: number; unreadable: number; of: number };
-  pantherNegatives: { alerting: number; explained: number; unexplained: number; of: number };
+  /**
+   * Panther negatives in scope: `contested` (another Panther rule labels the same content positive) and
+   * `disagreements` (listed with a reason) are explained; `stale` counts list entries matching no alerting negative.
+   */
+  pantherNegatives: {
+    alerting: number;
+    contested: number;
+    disagreements: number;
+    unexplained: number;
+    stale: number;
+    of: number;
+  };
   scenarioMalicious: Ratio;
   scenarioBenign: { alerting: number; explained: number; of: number };
   otrfMalicious: Ratio & { outOfScope: number };
@@ -103,7 +130,12 @@ export interface EvalReport {
   baseline: string;
   minSeverity: Severity;
   stratus: StratusRow[];
-  panther: { rows: PantherRow[]; outOfScope: PantherOutOfScope[] };
+  panther: {
+    rows: PantherRow[];
+    outOfScope: PantherOutOfScope[];
+    /** Disagreement entries that match no alerting negative (`test`): fix or drop them. */
+    staleDisagreements: string[];
+  };
   scenarios: LabelledFileRow[];
   otrf: LabelledFileRow[];
   totals: EvalTotals;

@@ -52,6 +52,7 @@ export const PASS_TARGETS = [
   'sagemaker',
   'codebuild',
   'cloudformation',
+  'bedrock-agentcore',
 ] as const;
 export type PassTarget = (typeof PASS_TARGETS)[number];
 

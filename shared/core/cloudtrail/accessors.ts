@@ -246,11 +246,13 @@ const PASS_ROLE_FIELDS: Readonly<Record<string, readonly string[]>> = {
   'codebuild.amazonaws.com': ['serviceRole'],
   'cloudformation.amazonaws.com': ['roleARN'],
   'ecs.amazonaws.com': ['taskRoleArn', 'executionRoleArn'],
+  'bedrock-agentcore.amazonaws.com': ['roleArn', 'executionRoleArn'],
 };
 
 /**
  * The roles a compute call passes (`iam:PassRole` without `AssumeRole`): Lambda `role`, Glue `roleArn`/`role`,
  * SageMaker `roleArn`, CodeBuild `serviceRole`, CloudFormation `roleARN`, ECS `taskRoleArn`/`executionRoleArn`,
+ * Bedrock AgentCore `roleArn`/`executionRoleArn`,
  * EC2 instance profiles (RunInstances `iamInstanceProfile`, Associate/ReplaceIamInstanceProfileAssociation).
  * CloudTrail shows an EC2 call's instance profile, not its role: the role is taken to share the profile's
  * name (what the console and most IaC modules create), and marked `viaInstanceProfile`.

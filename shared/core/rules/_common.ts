@@ -66,6 +66,18 @@ export function bySomeone(e: NormalisedEvent): boolean {
   return !isServiceEvent(e) && e.actor.type !== 'AWSService';
 }
 
+/** An EC2 instance id as the EC2 service names instance-profile sessions (`i-` and 8 or 17 hex digits). */
+const INSTANCE_ID = /^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/**
+ * True when a role session is named like an EC2 instance id: EC2 names instance-profile sessions so, and
+ * such credentials belong to a machine (stolen from the instance metadata service when used elsewhere).
+ * The session name is caller-chosen, so this may only make an alert louder, never quieter.
+ */
+export function instanceSession(e: NormalisedEvent): boolean {
+  return e.actor.type === 'AssumedRole' && INSTANCE_ID.test(e.actor.sessionName ?? '');
+}
+
 export const SIGNIN = 'signin.amazonaws.com';
 export const CLOUDTRAIL = 'cloudtrail.amazonaws.com';
 export const EVENTS = 'events.amazonaws.com';

@@ -32,6 +32,18 @@ const CALLS: ReadonlyArray<{ source: string; to: PassTarget; names: readonly str
   },
   { source: 'codebuild.amazonaws.com', to: 'codebuild', names: ['CreateProject', 'UpdateProject'] },
   { source: 'cloudformation.amazonaws.com', to: 'cloudformation', names: ['CreateStack', 'UpdateStack'] },
+  {
+    // Agent runtimes, code interpreters, browsers and harnesses run code as the role they are given.
+    source: 'bedrock-agentcore.amazonaws.com',
+    to: 'bedrock-agentcore',
+    names: [
+      'CreateAgentRuntime',
+      'UpdateAgentRuntime',
+      'CreateCodeInterpreter',
+      'CreateBrowser',
+      'CreateHarness',
+    ],
+  },
 ];
 
 function serviceOf(e: NormalisedEvent): PassTarget | null {
@@ -69,7 +81,7 @@ export default defineRule({
     title: 'Role passed to compute by an unexpected principal',
     description:
       'A role was handed to a compute service (Lambda, EC2 instance profile, ECS task, Glue, SageMaker, ' +
-      'CodeBuild, CloudFormation) by a principal or to a service its baseline does not expect (`passed_by`, ' +
+      'CodeBuild, CloudFormation, Bedrock AgentCore) by a principal or to a service its baseline does not expect (`passed_by`, ' +
       '`passed_to`). Whoever controls that compute gets the role’s credentials without ever calling AssumeRole.',
     severity: 'high',
     appliesTo: appliesToPairs(Object.fromEntries(CALLS.map((c) => [c.source, c.names]))),

@@ -1,5 +1,6 @@
 import { defineRule } from '../../detection/rule.js';
 import { chainReasons } from '../../session/origin.js';
+import { instanceSession } from '../_common.js';
 
 const KINDS = new Set(['ci', 'workload', 'vendor']);
 const SIGNIN = 'signin.amazonaws.com';
@@ -12,7 +13,8 @@ export default defineRule({
       'A session of a `ci`, `workload` or `vendor` role asked the federation endpoint for a sign-in token ' +
       '(GetSigninToken) or signed in to the AWS console. Machines have no use for the console; stolen session ' +
       'credentials are turned into a browser session this way (aws_consoler, pacu) to act outside the API ' +
-      'logs a detector watches.',
+      'logs a detector watches. A session named like an EC2 instance id (`i-…`, an instance profile) counts as ' +
+      'a machine session even when its role is not in the baseline.',
     severity: 'high',
     appliesTo: { eventSources: [SIGNIN], eventNames: ['GetSigninToken', 'ConsoleLogin'] },
     attack: ['T1550.001', 'T1078.004'],
@@ -25,13 +27,19 @@ export default defineRule({
   match: (e, { actor }) =>
     e.success &&
     (e.actor.type === 'AssumedRole' || e.actor.type === 'FederatedUser') &&
-    actor !== null &&
-    KINDS.has(actor.kind),
+    (actor !== null
+      ? KINDS.has(actor.kind) || (instanceSession(e) && actor.kind !== 'human')
+      : instanceSession(e)),
   severity: (_e, { actor }) => (actor?.environment === 'production' ? 'critical' : 'high'),
   reasons: (e, { actor, session }) => [
-    `the ${actor?.kind} session ${e.actor.sessionArn ?? e.actor.arn} ${
+    `the ${actor && KINDS.has(actor.kind) ? actor.kind : 'EC2 instance'} session ${e.actor.sessionArn ?? e.actor.arn} ${
       e.eventName === 'GetSigninToken' ? 'asked for a console sign-in token' : 'signed in to the console'
     } from ${e.actor.sourceIp ?? 'an unknown address'}`,
+    ...(instanceSession(e)
+      ? [
+          'the session is named like an EC2 instance id: instance credentials belong to a machine, not a person',
+        ]
+      : []),
     ...(session?.lineage ? chainReasons(session.lineage) : []),
   ],
 });
