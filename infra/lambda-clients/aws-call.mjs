@@ -127,8 +127,11 @@ export function awsJson(value) {
   });
 }
 
-/** One AWS JSON protocol call (`X-Amz-Target: {prefix}.{operation}`); the parsed answer or a thrown error. */
-export async function jsonCall(caller, version, target, input) {
+/**
+ * One AWS JSON protocol call (`X-Amz-Target: {prefix}.{operation}`); the parsed answer or a thrown error.
+ * `opts.decode(text, data)` may rewrite a successful answer in place (DynamoDB's binary values).
+ */
+export async function jsonCall(caller, version, target, input, opts = {}) {
   const res = await caller.post(
     { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': target },
     awsJson(input),
@@ -143,6 +146,7 @@ export async function jsonCall(caller, version, target, input) {
     const { __type: _type, message, Message, ...fields } = data ?? {};
     throw serviceError(res, jsonErrorCode(res, data), message ?? Message, fields);
   }
+  opts.decode?.(res.text, data);
   return { ...data, $metadata: metadata(res) };
 }
 
