@@ -563,6 +563,37 @@ describe('small DynamoDB client: the same requests and answers as @aws-sdk/clien
     expect(seen(errB)).toEqual(seen(errA));
   });
 
+  it('FIPS or dual-stack asked for without an endpoint: refused, naming the variable, nothing sent', async () => {
+    const small = await load('client-dynamodb');
+    const names = [
+      'AWS_ENDPOINT_URL',
+      'AWS_ENDPOINT_URL_DYNAMODB',
+      'AWS_USE_FIPS_ENDPOINT',
+      'AWS_USE_DUALSTACK_ENDPOINT',
+    ];
+    const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+    try {
+      for (const k of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB']) delete process.env[k];
+      for (const v of ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT']) {
+        process.env[v] = 'true';
+        captured.length = 0;
+        const { endpoint: _, ...noEndpoint } = config();
+        const c = new small.DynamoDBClient(noEndpoint);
+        await expect(c.send(new small.GetItemCommand({ TableName: 't', Key: key }))).rejects.toThrow(
+          new RegExp(`${v}=true is not supported .* AWS_ENDPOINT_URL_DYNAMODB`),
+        );
+        c.destroy();
+        expect(captured).toHaveLength(0);
+        delete process.env[v];
+      }
+    } finally {
+      for (const [n, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[n];
+        else process.env[n] = v;
+      }
+    }
+  });
+
   it('a request that is never answered fails with TimeoutError within the request timeout', async () => {
     const small = await load('client-dynamodb');
     reply = () => {}; // accept, never answer
