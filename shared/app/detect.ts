@@ -18,7 +18,14 @@ import { type EventSession, lineageOfEvent } from '../core/session/lineage.js';
 import { lineageConcerns } from '../core/session/origin.js';
 import { maxSeverity, SEVERITIES, type Severity } from '../core/severity.js';
 import type { Log, ObservationSink, SessionStore, SyncSessionStore } from '../ports.js';
-import { alertedAction, keysToMark, recordAlerts, trackSessionSync, worthWriting } from './sessions.js';
+import {
+  alertedAction,
+  keysToMark,
+  recordAlerts,
+  trackSessionSync,
+  worthWriting,
+  worthWritingWithoutBaseline,
+} from './sessions.js';
 
 export interface EvaluateResult {
   alerts: Alert[];
@@ -129,19 +136,25 @@ function raise(s: Severity): Severity {
 export interface SessionLookup {
   facts: EventSession;
   problem: string | null;
+  /** The issued session's record was written already (its write did not depend on the baseline). */
+  written: boolean;
 }
 
 /**
- * The lineage of `e` ({@link lineageOfEvent}: one GetItem per hop). It needs no baseline, so the detector
- * starts it with the baseline read (a cold container's first event pays one round trip, not two). Never
- * rejects: trouble is the `problem` (origin unknown).
+ * The lineage of `e` ({@link lineageOfEvent}: one GetItem per hop), then the write of the session it issued
+ * when that does not depend on the baseline ({@link worthWritingWithoutBaseline}). Neither needs the
+ * baseline, so the detector starts this with the baseline read (a cold container's first event pays its
+ * round trips once, not one after the other). Never rejects: trouble is the `problem` (origin unknown).
  */
 export async function lookupSession(e: NormalisedEvent, store: SessionStore): Promise<SessionLookup> {
   try {
-    return { facts: await lineageOfEvent(e, (k, at) => store.get(k, at)), problem: null };
+    const facts = await lineageOfEvent(e, (k, at) => store.get(k, at));
+    const write = facts.issued ? worthWritingWithoutBaseline(facts.issued) : false;
+    if (write && facts.issued) await store.put(facts.issued);
+    return { facts, problem: null, written: write === true };
   } catch (err) {
     const problem = describeProblem(err);
-    return { facts: unknownOrigin(problem), problem };
+    return { facts: unknownOrigin(problem), problem, written: false };
   }
 }
 
@@ -167,8 +180,8 @@ export async function evaluateWithSessions(
   log?: Log,
   looked?: Promise<SessionLookup>,
 ): Promise<EvaluateResult & { sessionProblem: string | null }> {
-  let { facts, problem } = await (looked ?? lookupSession(e, store));
-  if (problem === null && facts.issued && worthWriting(facts.issued, view)) {
+  let { facts, problem, written } = await (looked ?? lookupSession(e, store));
+  if (problem === null && !written && facts.issued && worthWriting(facts.issued, view)) {
     // The issued session's record (as trackSession writes it); a failed write is a session store failure.
     try {
       await store.put(facts.issued);

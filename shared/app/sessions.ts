@@ -17,9 +17,16 @@ import type { SessionStore, SyncSessionStore } from '../ports.js';
  * service itself.
  */
 export function worthWriting(rec: SessionRecord, view: BaselineView): boolean {
+  return worthWritingWithoutBaseline(rec) ?? baselined(view, rec.identity);
+}
+
+/**
+ * {@link worthWriting} when the answer does not depend on the baseline (every session but one an AWS
+ * service obtained); null when it does. The detector writes such a record without waiting for the baseline.
+ */
+export function worthWritingWithoutBaseline(rec: SessionRecord): boolean | null {
   if (!rec.key) return false;
-  if (rec.via === 'service' && !baselined(view, rec.identity)) return false;
-  return true;
+  return rec.via === 'service' ? null : true;
 }
 
 /** Whether `arn` has a baseline, memoised per view (service sessions repeat a few roles endlessly). */

@@ -7,7 +7,7 @@
  */
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStoreHandle, type StoreHandle } from '../../shared/adapters/dynamodb/open-store.js';
 import { ensureTable } from '../../shared/adapters/dynamodb/table.js';
@@ -20,6 +20,7 @@ import { chainAssume, oidcAssume, sessionCall } from './records.js';
 const TABLE = 'iamwatch-first-event';
 const PLAN = 'ASIAPLAN000000000031';
 const APPLY = 'ASIAAPPLY00000000032';
+const NEXT = 'ASIANEXT000000000033';
 const FALLBACK_MS = 10_000;
 
 interface Seen {
@@ -38,6 +39,30 @@ const pkOf = (body: Record<string, unknown>): string => {
   return b.Key?.pk?.S ?? b.ExpressionAttributeValues?.[':pk']?.S ?? b.Item?.pk?.S ?? '';
 };
 
+/** An EC2 instance profile session for `role`, as CloudTrail logs it (AWSService caller). */
+function serviceAssume(role: string, key: string, time: string): Record<string, unknown> {
+  const roleArn = `arn:aws:iam::111122223333:role/${role}`;
+  return {
+    eventVersion: '1.08',
+    userIdentity: { type: 'AWSService', invokedBy: 'ec2.amazonaws.com' },
+    eventTime: time,
+    eventSource: 'sts.amazonaws.com',
+    eventName: 'AssumeRole',
+    awsRegion: 'us-east-1',
+    sourceIPAddress: 'ec2.amazonaws.com',
+    userAgent: 'ec2.amazonaws.com',
+    requestParameters: { roleArn, roleSessionName: 'i-0579f8e03f973a70b' },
+    responseElements: {
+      credentials: { accessKeyId: key, sessionToken: 'x', expiration: 'Nov 2, 2026, 11:30:00 PM' },
+    },
+    eventID: `svc-${key}`,
+    readOnly: true,
+    resources: [{ accountId: '111122223333', type: 'AWS::IAM::Role', ARN: roleArn }],
+    eventType: 'AwsApiCall',
+    recipientAccountId: '111122223333',
+  };
+}
+
 let backend: EmbeddedStore;
 let gate: Server;
 let gateUrl = '';
@@ -46,7 +71,9 @@ let inFlight = 0;
 /** Decides per request: `hold` until released, `fail` with an AWS error, or pass it on. */
 let rule: (op: string, body: Record<string, unknown>) => 'hold' | 'fail' | 'pass' = () => 'pass';
 let held: Array<() => void> = [];
-let releasedBy: 'session-read' | 'fallback' | null = null;
+let releasedBy: 'session-call' | 'fallback' | null = null;
+/** The request that releases the held ones (a session read or write arriving while they are held). */
+let releaseWhen: (op: string, body: Record<string, unknown>) => boolean = () => false;
 
 function forward(method: string, url: string, headers: Record<string, unknown>, body: Buffer) {
   const up = new URL(backend.endpoint);
@@ -80,8 +107,8 @@ beforeAll(async () => {
       inFlight++;
       seen.push({ op, body, inFlight });
       const verdict = rule(op, body);
-      if (op === 'GetItem' && pkOf(body).startsWith('SESSION#') && held.length > 0) {
-        releasedBy ??= 'session-read';
+      if (releaseWhen(op, body) && held.length > 0) {
+        releasedBy ??= 'session-call';
         for (const go of held.splice(0)) go();
       }
       if (verdict === 'hold') {
@@ -161,6 +188,7 @@ beforeEach(async () => {
   releasedBy = null;
   warnings.length = 0;
   rule = () => 'pass';
+  releaseWhen = () => false;
 });
 
 const isBaselineQuery = (op: string, body: Record<string, unknown>) =>
@@ -171,11 +199,12 @@ const isSessionRead = (op: string, body: Record<string, unknown>) =>
 describe("the first event's DynamoDB calls (issue 14)", () => {
   it('the lineage lookup is issued while the baseline read is in flight', async () => {
     rule = (op, body) => (isBaselineQuery(op, body) ? 'hold' : 'pass');
+    releaseWhen = isSessionRead;
     const detector = createDetector({ baseline: () => h.store.view(), sessions: h.sessions, log });
     const out = await detector.evaluate(
       sessionCall('tf-apply', APPLY, 'CreateAccessKey', { time: '2026-11-02T10:05:00Z' }),
     );
-    expect(releasedBy).toBe('session-read');
+    expect(releasedBy).toBe('session-call');
     expect(seen.some((s) => isBaselineQuery(s.op, s.body))).toBe(true);
     expect(seen.some((s) => isSessionRead(s.op, s.body))).toBe(true);
     // Both results were used: the baseline (not degraded) and the chain the session store holds.
@@ -183,6 +212,32 @@ describe("the first event's DynamoDB calls (issue 14)", () => {
     expect(alert?.degraded ?? []).toEqual([]);
     expect(alert?.origin?.chain.map((c) => c.key)).toEqual([PLAN, APPLY]);
   }, 30_000);
+
+  it('the record of a session issued by a caller is written while the baseline read is in flight', async () => {
+    rule = (op, body) => (isBaselineQuery(op, body) ? 'hold' : 'pass');
+    releaseWhen = (op, body) => op === 'PutItem' && pkOf(body) === `SESSION#${NEXT}`;
+    const detector = createDetector({ baseline: () => h.store.view(), sessions: h.sessions, log });
+    const out = await detector.evaluate(
+      chainAssume('tf-apply', APPLY, 'gha-plan', NEXT, { time: '2026-11-02T10:06:00Z' }),
+    );
+    expect(out.problem).toBeNull();
+    expect(releasedBy).toBe('session-call');
+    // Written once, with its parent's chain.
+    expect(seen.filter((s) => s.op === 'PutItem' && pkOf(s.body) === `SESSION#${NEXT}`)).toHaveLength(1);
+    const { Item } = await direct.send(
+      new GetItemCommand({ TableName: TABLE, Key: { pk: { S: `SESSION#${NEXT}` }, sk: { S: 'S' } } }),
+    );
+    expect(Item?.session?.M?.parentKey?.S).toBe(APPLY);
+  }, 30_000);
+
+  it('a session an AWS service obtained is written only for a baselined role, as before', async () => {
+    const detector = createDetector({ baseline: () => h.store.view(), sessions: h.sessions, log });
+    await detector.evaluate(serviceAssume('batch-worker', 'ASIASERVICE000000041', '2026-11-02T10:07:00Z'));
+    await detector.evaluate(serviceAssume('tf-apply', 'ASIASERVICE000000042', '2026-11-02T10:08:00Z'));
+    const written = seen.filter((s) => s.op === 'PutItem').map((s) => pkOf(s.body));
+    expect(written).not.toContain('SESSION#ASIASERVICE000000041');
+    expect(written).toContain('SESSION#ASIASERVICE000000042');
+  });
 
   it('a failed lineage lookup beside a good baseline read: origin unknown, said so, baseline used', async () => {
     rule = (op, body) => (isSessionRead(op, body) ? 'fail' : 'pass');
