@@ -1,7 +1,7 @@
 // One Lambda container for bench/lambda.mjs: a fresh node process that imports the packaged handler and
 // invokes it like the runtime does.
 // argv: <mode> <handler module> <events JSON file> <result JSON file>
-//   empty: does nothing (the reference: node starting and exiting).
+//   empty: does nothing (the reference: node starting and exiting); records its CPU time.
 //   cold:  imports the handler and invokes it once with the first event, then exits (cold start to first event).
 //   bill:  invokes it once per event, in order (one warm container). The clock (Date.now) follows each
 //          event's EventBridge `time`, so cache periods and buffering delays run in event time; per
@@ -10,7 +10,15 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 
 const [mode, file, eventsFile, resultFile] = process.argv.slice(2);
-if (mode === 'empty') process.exit(0);
+/** CPU milliseconds (user + system) this process used so far, node's own start included. */
+const cpuMs = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1000;
+};
+if (mode === 'empty') {
+  writeFileSync(resultFile, JSON.stringify({ cpuMs: cpuMs() }));
+  process.exit(0);
+}
 const t0 = performance.now();
 const mod = await import(pathToFileURL(file).href);
 const importMs = performance.now() - t0;
@@ -28,7 +36,7 @@ if (mode === 'cold') {
   const t1 = performance.now();
   const r = await mod.handler(events[0], context(0));
   const invokeMs = performance.now() - t1;
-  writeFileSync(resultFile, JSON.stringify({ importMs, invokeMs, bootMs: t0, summary: r }));
+  writeFileSync(resultFile, JSON.stringify({ importMs, invokeMs, bootMs: t0, cpuMs: cpuMs(), summary: r }));
   process.exit(0);
 }
 const realNow = Date.now.bind(Date);

@@ -389,8 +389,13 @@ export async function benchLambda(opts = {}) {
     const coldAlert = [];
     const variants = (opts.variants ?? []).map((v) => ({ ...v, ms: [], parts: [] }));
     const benignParts = [];
+    // CPU time (user + system) of each child, node's start included: less at the mercy of a shared machine
+    // than wall time.
+    const cpu = { empty: [], benign: [], alert: [] };
+    const cpuOf = (tag) => JSON.parse(readFileSync(path.join(tmp, `${tag}.result.json`), 'utf8')).cpuMs;
     for (let i = 0; i < rounds; i++) {
       empty.push((await spawnChild('empty', [], 'empty')).ms);
+      cpu.empty.push(cpuOf('empty'));
       for (const v of variants) {
         const r = await spawnChild('cold', [benign], 'variant', v.handler ?? handlerFile, v.env);
         if (r.status !== 0) throw new Error(`cold start of ${v.name} failed: ${r.stderr.slice(-800)}`);
@@ -400,6 +405,7 @@ export async function benchLambda(opts = {}) {
       const b = await spawnChild('cold', [benign], 'cold');
       if (b.status !== 0) throw new Error(`cold start failed: ${b.stderr.slice(-800)}`);
       coldBenign.push(b.ms);
+      cpu.benign.push(cpuOf('cold'));
       benignParts.push({
         ...JSON.parse(readFileSync(path.join(tmp, 'cold.result.json'), 'utf8')),
         dynamo: counter.calls.splice(0).map((c) => `${c.op} ${Math.round(c.ms)}ms ${c.bytes}B`),
@@ -408,8 +414,10 @@ export async function benchLambda(opts = {}) {
       const a = await spawnChild('cold', [w.envelope(fresh)], 'cold-alert');
       if (a.status !== 0) throw new Error(`cold start failed: ${a.stderr.slice(-800)}`);
       coldAlert.push(a.ms);
+      cpu.alert.push(cpuOf('cold-alert'));
     }
     const base = median(empty);
+    const cpuBase = median(cpu.empty);
     const overB = median(coldBenign) - base;
     const overA = median(coldAlert) - base;
     row(
@@ -439,7 +447,7 @@ export async function benchLambda(opts = {}) {
         fmt(median(v.ms) - base, 0),
         'ms',
         `median of ${rounds}; min ${fmt(Math.min(...v.ms) - base, 0)}`,
-        split(v.parts),
+        `${split(v.parts)}; CPU over empty node ${fmt(median(v.parts.map((p) => p.cpuMs)) - cpuBase, 0)} ms (min ${fmt(Math.min(...v.parts.map((p) => p.cpuMs)) - cpuBase, 0)})`,
       );
     row(
       'l',
@@ -449,8 +457,21 @@ export async function benchLambda(opts = {}) {
       `median of ${rounds}`,
       'SNS + bus + dedupe too',
     );
+    row(
+      'l',
+      'CPU of the cold start through its first event, over empty node (user + sys)',
+      fmt(median(cpu.benign) - cpuBase, 0),
+      'ms',
+      `median of ${rounds}; min ${fmt(Math.min(...cpu.benign) - cpuBase, 0)}`,
+      `empty node ${fmt(cpuBase, 0)} ms; alerting first event ${fmt(median(cpu.alert) - cpuBase, 0)} ms over it`,
+    );
+    const cpuMedians = {
+      coldCpuMs: median(cpu.benign) - cpuBase,
+      coldAlertCpuMs: median(cpu.alert) - cpuBase,
+    };
 
-    if (opts.coldOnly) return { coldMs: overB, coldAlertMs: overA, emptyMs: base, codeKb: codeBytes / 1024 };
+    if (opts.coldOnly)
+      return { coldMs: overB, coldAlertMs: overA, emptyMs: base, codeKb: codeBytes / 1024, ...cpuMedians };
 
     // The bill: one warm container over a contiguous slice of the delivered events, in event time; then
     // the same events through an SQS queue with a batching window (batches of up to 10).
@@ -566,7 +587,15 @@ export async function benchLambda(opts = {}) {
     }
     const totalUsd = b1.total;
     const items = b1.items;
-    return { totalUsd, items, coldMs: overB, coldAlertMs: overA, emptyMs: base, codeKb: codeBytes / 1024 };
+    return {
+      totalUsd,
+      items,
+      coldMs: overB,
+      coldAlertMs: overA,
+      emptyMs: base,
+      codeKb: codeBytes / 1024,
+      ...cpuMedians,
+    };
   } finally {
     await proxy.close();
     await counter.close();

@@ -160,6 +160,11 @@ const smallDeliveryClients = {
     build.onResolve({ filter: /^@aws-sdk\/lib-dynamodb$/ }, () => ({
       path: require('node:path').join(dir, 'lib-dynamodb.mjs'),
     }));
+    // DynamoDB itself: the SDK client's protocol parser and middleware stack cost the first event more CPU
+    // than the JSON they read, and ~130 KB of bundle (infra/lambda-clients/client-dynamodb.mjs, issue 14).
+    build.onResolve({ filter: /^@aws-sdk\/client-dynamodb$/ }, () => ({
+      path: require('node:path').join(dir, 'client-dynamodb.mjs'),
+    }));
   },
 };
 

@@ -6,7 +6,8 @@
 //
 // Kept from the SDK: region from the config or AWS_REGION; credentials from the config or the
 // environment (the Lambda role); endpoint from the config, AWS_ENDPOINT_URL_<SERVICE> or AWS_ENDPOINT_URL,
-// else the service's regional endpoint; the request handler options (connection and request timeouts,
+// else the service's regional endpoint (AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT set to true
+// without an endpoint are refused, not ignored); the request handler options (connection and request timeouts,
 // throwOnRequestTimeout); errors named by the service's error code with `$fault` and
 // `$metadata.httpStatusCode`. No retries (the adapters retry: functions/budgets.ts).
 import { fromEnv } from '@aws-sdk/credential-provider-env';
@@ -48,6 +49,15 @@ export class AwsCaller {
       (typeof this.config.endpoint === 'string' ? this.config.endpoint : undefined) ??
       process.env[`AWS_ENDPOINT_URL_${this.service.env}`] ??
       process.env.AWS_ENDPOINT_URL;
+    if (configured === undefined) {
+      // The SDK clients would pick a FIPS or dual-stack endpoint here; these clients know only the regional
+      // one, and refuse rather than quietly send elsewhere than the environment asks.
+      for (const v of ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT'])
+        if (process.env[v]?.trim().toLowerCase() === 'true')
+          throw new Error(
+            `${v}=true is not supported by the iamwatch Lambda clients: set AWS_ENDPOINT_URL_${this.service.env} to the endpoint to use`,
+          );
+    }
     return new URL(configured ?? `https://${this.service.prefix}.${this.region}.${dnsSuffix(this.region)}`);
   }
 
@@ -127,8 +137,11 @@ export function awsJson(value) {
   });
 }
 
-/** One AWS JSON protocol call (`X-Amz-Target: {prefix}.{operation}`); the parsed answer or a thrown error. */
-export async function jsonCall(caller, version, target, input) {
+/**
+ * One AWS JSON protocol call (`X-Amz-Target: {prefix}.{operation}`); the parsed answer or a thrown error.
+ * `opts.decode(text, data)` may rewrite a successful answer in place (DynamoDB's binary values).
+ */
+export async function jsonCall(caller, version, target, input, opts = {}) {
   const res = await caller.post(
     { 'content-type': `application/x-amz-json-${version}`, 'x-amz-target': target },
     awsJson(input),
@@ -143,6 +156,7 @@ export async function jsonCall(caller, version, target, input) {
     const { __type: _type, message, Message, ...fields } = data ?? {};
     throw serviceError(res, jsonErrorCode(res, data), message ?? Message, fields);
   }
+  opts.decode?.(res.text, data);
   return { ...data, $metadata: metadata(res) };
 }
 

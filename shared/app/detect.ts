@@ -14,11 +14,18 @@ import { Engine, type RuleFailure } from '../core/detection/engine.js';
 import type { Rule, RuleContext } from '../core/detection/rule.js';
 import { findSuppression } from '../core/detection/suppress.js';
 import { RULES } from '../core/rules/index.js';
-import type { EventSession } from '../core/session/lineage.js';
+import { type EventSession, lineageOfEvent } from '../core/session/lineage.js';
 import { lineageConcerns } from '../core/session/origin.js';
 import { maxSeverity, SEVERITIES, type Severity } from '../core/severity.js';
 import type { Log, ObservationSink, SessionStore, SyncSessionStore } from '../ports.js';
-import { alertedAction, keysToMark, recordAlerts, trackSession, trackSessionSync } from './sessions.js';
+import {
+  alertedAction,
+  keysToMark,
+  recordAlerts,
+  trackSessionSync,
+  worthWriting,
+  worthWritingWithoutBaseline,
+} from './sessions.js';
 
 export interface EvaluateResult {
   alerts: Alert[];
@@ -125,7 +132,45 @@ function raise(s: Severity): Severity {
   return maxSeverity(s, SEVERITIES[Math.min(i + 1, SEVERITIES.length - 1)] ?? s);
 }
 
-/** Lineage, evaluation and the alerted mark for one event; lineage trouble fails open (origin unknown). */
+/** What the lineage lookup of an event found: its session facts, or why the session store failed. */
+export interface SessionLookup {
+  facts: EventSession;
+  problem: string | null;
+  /** The issued session's record was written already (its write did not depend on the baseline). */
+  written: boolean;
+}
+
+/**
+ * The lineage of `e` ({@link lineageOfEvent}: one GetItem per hop), then the write of the session it issued
+ * when that does not depend on the baseline ({@link worthWritingWithoutBaseline}). Neither needs the
+ * baseline, so the detector starts this with the baseline read (a cold container's first event pays its
+ * round trips once, not one after the other). Never rejects: trouble is the `problem` (origin unknown).
+ */
+export async function lookupSession(e: NormalisedEvent, store: SessionStore): Promise<SessionLookup> {
+  try {
+    const facts = await lineageOfEvent(e, (k, at) => store.get(k, at));
+    const write = facts.issued ? worthWritingWithoutBaseline(facts.issued) : false;
+    if (write && facts.issued) await store.put(facts.issued);
+    return { facts, problem: null, written: write === true };
+  } catch (err) {
+    const problem = describeProblem(err);
+    return { facts: unknownOrigin(problem), problem, written: false };
+  }
+}
+
+const describeProblem = (err: unknown) =>
+  err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 200) : String(err);
+
+const unknownOrigin = (problem: string): EventSession => ({
+  issued: null,
+  acting: null,
+  lineage: { chain: [], complete: false, why: `origin unknown: session store unavailable (${problem})` },
+});
+
+/**
+ * Lineage, evaluation and the alerted mark for one event; lineage trouble fails open (origin unknown).
+ * `looked`: the lineage lookup already started ({@link lookupSession}); otherwise it is made here.
+ */
 export async function evaluateWithSessions(
   pipeline: DetectionPipeline,
   e: NormalisedEvent,
@@ -133,19 +178,20 @@ export async function evaluateWithSessions(
   store: SessionStore,
   observations?: ObservationSink,
   log?: Log,
+  looked?: Promise<SessionLookup>,
 ): Promise<EvaluateResult & { sessionProblem: string | null }> {
-  let facts: EventSession;
-  let problem: string | null = null;
-  try {
-    facts = await trackSession(e, view, store);
-  } catch (err) {
-    problem = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 200) : String(err);
+  let { facts, problem, written } = await (looked ?? lookupSession(e, store));
+  if (problem === null && !written && facts.issued && worthWriting(facts.issued, view)) {
+    // The issued session's record (as trackSession writes it); a failed write is a session store failure.
+    try {
+      await store.put(facts.issued);
+    } catch (err) {
+      problem = describeProblem(err);
+    }
+  }
+  if (problem !== null) {
     log?.warn('session store unavailable; origin unknown', { eventId: e.eventId, error: problem });
-    facts = {
-      issued: null,
-      acting: null,
-      lineage: { chain: [], complete: false, why: `origin unknown: session store unavailable (${problem})` },
-    };
+    facts = unknownOrigin(problem);
   }
   const out = pipeline.evaluate(e, view, observations, facts);
   if (problem === null) {
@@ -215,6 +261,8 @@ export function createDetector(deps: DetectorDeps) {
     async evaluate(raw: unknown): Promise<DetectorResult> {
       const n = normaliseRecord(raw);
       if (!n.ok) return { alerts: [], failures: [], suppressed: [], problem: n.reason, event: null };
+      // The lineage lookup needs no baseline: both start now (the first event's round trips overlap).
+      const looked = deps.sessions ? lookupSession(n.event, deps.sessions) : undefined;
       let view: BaselineView;
       let unavailable: string | null = null;
       try {
@@ -233,7 +281,15 @@ export function createDetector(deps: DetectorDeps) {
         view = lastGood?.view ?? EMPTY_BASELINE;
       }
       const out = deps.sessions
-        ? await evaluateWithSessions(pipeline, n.event, view, deps.sessions, deps.observations, deps.log)
+        ? await evaluateWithSessions(
+            pipeline,
+            n.event,
+            view,
+            deps.sessions,
+            deps.observations,
+            deps.log,
+            looked,
+          )
         : pipeline.evaluate(n.event, view, deps.observations);
       for (const f of out.failures)
         deps.log?.error('rule failed', { rule: f.rule, eventId: f.eventId, error: f.error });

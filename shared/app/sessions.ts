@@ -17,9 +17,16 @@ import type { SessionStore, SyncSessionStore } from '../ports.js';
  * service itself.
  */
 export function worthWriting(rec: SessionRecord, view: BaselineView): boolean {
+  return worthWritingWithoutBaseline(rec) ?? baselined(view, rec.identity);
+}
+
+/**
+ * {@link worthWriting} when the answer does not depend on the baseline (every session but one an AWS
+ * service obtained); null when it does. The detector writes such a record without waiting for the baseline.
+ */
+export function worthWritingWithoutBaseline(rec: SessionRecord): boolean | null {
   if (!rec.key) return false;
-  if (rec.via === 'service' && !baselined(view, rec.identity)) return false;
-  return true;
+  return rec.via === 'service' ? null : true;
 }
 
 /** Whether `arn` has a baseline, memoised per view (service sessions repeat a few roles endlessly). */
@@ -80,7 +87,7 @@ export function keysToMark(e: NormalisedEvent, facts: EventSession, alerts: read
   return keys;
 }
 
-/** Marks the sessions of {@link keysToMark}. */
+/** Marks the sessions of {@link keysToMark}, together (each write is independent; see {@link settleAll}). */
 export async function markAlerted(
   e: NormalisedEvent,
   facts: EventSession,
@@ -88,7 +95,17 @@ export async function markAlerted(
   alerts: readonly Alert[],
 ): Promise<void> {
   if (!store.markAlerted) return;
-  for (const k of keysToMark(e, facts, alerts)) await store.markAlerted(k);
+  await settleAll(keysToMark(e, facts, alerts).map((k) => store.markAlerted?.(k)));
+}
+
+/**
+ * Waits for every write, then throws the first failure: the writes run together (one round trip, not one
+ * each), a failed one does not stop the others, and nothing is still in flight when this returns.
+ */
+async function settleAll(writes: Array<void | Promise<void> | undefined>): Promise<void> {
+  const settled = await Promise.allSettled(writes);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
 
 /** Sources whose calls a session's log keeps (what the rules select: IAM, STS, sign-in). */
@@ -147,14 +164,17 @@ function sessionAction(key: string, e: NormalisedEvent, alerts: readonly Alert[]
   };
 }
 
-/** Marks the sessions of {@link keysToMark} and logs the call ({@link actionToLog}). */
+/** Marks the sessions of {@link keysToMark} and logs the call ({@link actionToLog}), the writes together. */
 export async function recordAlerts(
   e: NormalisedEvent,
   facts: EventSession,
   store: SessionStore,
   alerts: readonly Alert[],
 ): Promise<void> {
-  if (alerts.length > 0) await markAlerted(e, facts, store, alerts);
+  const writes: Array<void | Promise<void> | undefined> = [];
+  if (alerts.length > 0 && store.markAlerted)
+    for (const k of keysToMark(e, facts, alerts)) writes.push(store.markAlerted(k));
   const action = store.logAction ? actionToLog(e, facts, alerts) : null;
-  if (action) await store.logAction?.(action);
+  if (action) writes.push(store.logAction?.(action));
+  await settleAll(writes);
 }

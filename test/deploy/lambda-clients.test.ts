@@ -378,3 +378,233 @@ describe('small Lambda document client: the same marshalling as @aws-sdk/lib-dyn
     expect(out[1]).toEqual(out[0]);
   });
 });
+
+describe('small DynamoDB client: the same requests and answers as @aws-sdk/client-dynamodb', () => {
+  const key = { pk: { S: 'ID#arn:aws:iam::111122223333:role/x' }, sk: { S: 'ID' } };
+  const bytes = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
+  /** An item with every AttributeValue type, binary ones at the top and nested in a list and a map. */
+  const stored = {
+    ...key,
+    n: { N: '42.5' },
+    s: { S: 'é "quoted" \\ back' },
+    b: { B: Buffer.from('bin\u0000ary').toString('base64') },
+    bs: { BS: [Buffer.from('one').toString('base64'), Buffer.from('two').toString('base64')] },
+    l: { L: [{ B: Buffer.from('in list').toString('base64') }, { NULL: true }, { BOOL: false }] },
+    m: { M: { deep: { M: { b: { B: Buffer.from('in map').toString('base64') } } }, ns: { NS: ['1', '2'] } } },
+    ss: { SS: ['x', 'y'] },
+  };
+  const cases: Array<[string, string, unknown, unknown]> = [
+    ['GetItem', 'GetItemCommand', { TableName: 't', Key: key, ConsistentRead: true }, { Item: stored }],
+    [
+      'Query',
+      'QueryCommand',
+      {
+        TableName: 't',
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :id)',
+        ExpressionAttributeValues: { ':pk': { S: 'BASELINE' }, ':id': { S: 'ID#' } },
+        ExclusiveStartKey: key,
+        ConsistentRead: false,
+        Limit: 2,
+      },
+      { Items: [stored, key], Count: 2, ScannedCount: 2, LastEvaluatedKey: key },
+    ],
+    [
+      'PutItem',
+      'PutItemCommand',
+      {
+        TableName: 't',
+        Item: { ...key, b: { B: bytes('written') }, bs: { BS: [bytes('a'), bytes('b')] }, n: { N: '1' } },
+        ConditionExpression: 'attribute_not_exists(pk) OR #rank < :rank',
+        ExpressionAttributeNames: { '#rank': 'rank' },
+        ExpressionAttributeValues: { ':rank': { N: '3' } },
+      },
+      {},
+    ],
+    [
+      'UpdateItem',
+      'UpdateItemCommand',
+      {
+        TableName: 't',
+        Key: key,
+        UpdateExpression: 'ADD #c :one',
+        ExpressionAttributeNames: { '#c': 'count' },
+        ExpressionAttributeValues: { ':one': { N: '1' } },
+        ReturnValues: 'ALL_NEW',
+      },
+      { Attributes: stored },
+    ],
+    [
+      'BatchGetItem',
+      'BatchGetItemCommand',
+      { RequestItems: { t: { Keys: [key, key], ConsistentRead: true } } },
+      { Responses: { t: [stored] }, UnprocessedKeys: { t: { Keys: [stored] } } },
+    ],
+    [
+      'BatchWriteItem',
+      'BatchWriteItemCommand',
+      { RequestItems: { t: [{ PutRequest: { Item: key } }, { DeleteRequest: { Key: key } }] } },
+      { UnprocessedItems: { t: [{ PutRequest: { Item: stored } }, { DeleteRequest: { Key: stored } }] } },
+    ],
+  ];
+
+  it.each(cases)(
+    '%s: the same target, JSON and signature scope; the same answer',
+    async (op, name, input, answer) => {
+      const sdk: Any = await import('@aws-sdk/client-dynamodb');
+      const small = await load('client-dynamodb');
+      reply = json(200, answer, 'application/x-amz-json-1.0');
+      const [a, b, outA, outB] = await both(
+        { Client: sdk.DynamoDBClient, Command: sdk[name] },
+        { Client: small.DynamoDBClient, Command: small[name] },
+        input,
+      );
+      expect(b.headers['x-amz-target']).toBe(`DynamoDB_20120810.${op}`);
+      expect(b.headers['x-amz-target']).toBe(a.headers['x-amz-target']);
+      expect(b.headers['content-type']).toBe(a.headers['content-type']);
+      expect(JSON.parse(b.body)).toEqual(JSON.parse(a.body));
+      signedFor(b, 'dynamodb');
+      const { $metadata: metaA, ...restA } = outA;
+      const { $metadata: metaB, ...restB } = outB;
+      expect(restB).toEqual(restA);
+      expect(metaB.httpStatusCode).toBe(metaA.httpStatusCode);
+    },
+  );
+
+  it('binary values come back as bytes, as from the SDK client', async () => {
+    const small = await load('client-dynamodb');
+    reply = json(200, { Item: stored }, 'application/x-amz-json-1.0');
+    const c = new small.DynamoDBClient(config());
+    const out: Any = await c.send(new small.GetItemCommand({ TableName: 't', Key: key }));
+    c.destroy();
+    expect(out.Item.b.B).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(out.Item.b.B).toString('utf8')).toBe('bin\u0000ary');
+    expect(out.Item.bs.BS.map((x: Uint8Array) => Buffer.from(x).toString('utf8'))).toEqual(['one', 'two']);
+    expect(Buffer.from(out.Item.m.M.deep.M.b.B).toString('utf8')).toBe('in map');
+  });
+
+  it('under the small document client, items read as with the SDK client', async () => {
+    const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
+    const lib: Any = await import('@aws-sdk/lib-dynamodb');
+    const smallDoc = await load('lib-dynamodb');
+    const small = await load('client-dynamodb');
+    reply = json(200, { Items: [stored, stored], Count: 2 }, 'application/x-amz-json-1.0');
+    const input = {
+      TableName: 't',
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': 'BASELINE' },
+    };
+    const a = new DynamoDBClient(config());
+    const b = new small.DynamoDBClient(config());
+    try {
+      const { $metadata: _a, ...outA } = await lib.DynamoDBDocumentClient.from(a).send(
+        new lib.QueryCommand(input),
+      );
+      const { $metadata: _b, ...outB } = await smallDoc.DynamoDBDocumentClient.from(b).send(
+        new smallDoc.QueryCommand(input),
+      );
+      expect(outB).toEqual(outA);
+    } finally {
+      a.destroy();
+      b.destroy();
+    }
+  });
+
+  const errorCases: Array<[string, number, Record<string, unknown>, Record<string, string>]> = [
+    [
+      'a lost condition',
+      400,
+      {
+        __type: 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException',
+        message: 'The conditional request failed',
+      },
+      {},
+    ],
+    [
+      'throttling named by the header',
+      400,
+      {
+        __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
+        message: 'slow down',
+      },
+      { 'x-amzn-errortype': 'ProvisionedThroughputExceededException:http://internal.amazon.com/' },
+    ],
+    [
+      'access denied',
+      400,
+      { __type: 'com.amazon.coral.service#AccessDeniedException', Message: 'denied' },
+      {},
+    ],
+    [
+      'a server error',
+      500,
+      { __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'x' },
+      {},
+    ],
+  ];
+
+  it.each(errorCases)('%s: the SDK name, fault, status and message', async (_what, status, body, headers) => {
+    const sdk: Any = await import('@aws-sdk/client-dynamodb');
+    const small = await load('client-dynamodb');
+    reply = json(status, body, 'application/x-amz-json-1.0', headers);
+    const input = { TableName: 't', Item: key, ConditionExpression: 'attribute_not_exists(pk)' };
+    const a = new sdk.DynamoDBClient(config());
+    const b = new small.DynamoDBClient(config());
+    const errA: Any = await a.send(new sdk.PutItemCommand(input)).catch((e: unknown) => e);
+    const errB: Any = await b.send(new small.PutItemCommand(input)).catch((e: unknown) => e);
+    a.destroy();
+    b.destroy();
+    expect(errB).toBeInstanceOf(Error);
+    const seen = (e: Any) => ({
+      name: e.name,
+      fault: e.$fault,
+      status: e.$metadata.httpStatusCode,
+      message: e.message,
+    });
+    expect(seen(errB)).toEqual(seen(errA));
+  });
+
+  it('FIPS or dual-stack asked for without an endpoint: refused, naming the variable, nothing sent', async () => {
+    const small = await load('client-dynamodb');
+    const names = [
+      'AWS_ENDPOINT_URL',
+      'AWS_ENDPOINT_URL_DYNAMODB',
+      'AWS_USE_FIPS_ENDPOINT',
+      'AWS_USE_DUALSTACK_ENDPOINT',
+    ];
+    const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+    try {
+      for (const k of ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_DYNAMODB']) delete process.env[k];
+      for (const v of ['AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT']) {
+        process.env[v] = 'true';
+        captured.length = 0;
+        const { endpoint: _, ...noEndpoint } = config();
+        const c = new small.DynamoDBClient(noEndpoint);
+        await expect(c.send(new small.GetItemCommand({ TableName: 't', Key: key }))).rejects.toThrow(
+          new RegExp(`${v}=true is not supported .* AWS_ENDPOINT_URL_DYNAMODB`),
+        );
+        c.destroy();
+        expect(captured).toHaveLength(0);
+        delete process.env[v];
+      }
+    } finally {
+      for (const [n, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[n];
+        else process.env[n] = v;
+      }
+    }
+  });
+
+  it('a request that is never answered fails with TimeoutError within the request timeout', async () => {
+    const small = await load('client-dynamodb');
+    reply = () => {}; // accept, never answer
+    const c = new small.DynamoDBClient({
+      ...config(),
+      requestHandler: { connectionTimeout: 1000, requestTimeout: 200, throwOnRequestTimeout: true },
+    });
+    const err: Any = await c
+      .send(new small.GetItemCommand({ TableName: 't', Key: key }))
+      .catch((e: unknown) => e);
+    c.destroy();
+    expect(err.name).toBe('TimeoutError');
+  });
+});
