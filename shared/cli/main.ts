@@ -1,14 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { register as registerBackfill } from './commands/backfill.js';
-import { register as registerBaseline } from './commands/baseline.js';
-import { register as registerDoctor } from './commands/doctor.js';
-import { register as registerEval } from './commands/eval.js';
-import { register as registerGenerate } from './commands/generate.js';
-import { register as registerIncident } from './commands/incident.js';
-import { register as registerRedrive } from './commands/redrive.js';
-import { register as registerReplay } from './commands/replay.js';
-import { register as registerRules } from './commands/rules.js';
-import { register as registerTrace } from './commands/trace.js';
 import { type CliContext, CliError, EXIT } from './context.js';
 import { safeText } from './text.js';
 
@@ -17,7 +7,37 @@ export const VERSION = '0.1.0';
 /** Optional command modules; each registers itself when present in the build. */
 type Register = (program: Command, ctx: CliContext) => void;
 
-export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
+/**
+ * The commands in help order, each module loaded with import() only when needed: `iamwatch replay …`
+ * loads (and, in the split build, compiles) the replay module and what it imports, never the DynamoDB,
+ * generator or eval code of the other commands. Help, `help CMD` and unknown words load them all.
+ */
+const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
+  replay: () => import('./commands/replay.js'),
+  baseline: () => import('./commands/baseline.js'),
+  incident: () => import('./commands/incident.js'),
+  rules: () => import('./commands/rules.js'),
+  generate: () => import('./commands/generate.js'),
+  doctor: () => import('./commands/doctor.js'),
+  eval: () => import('./commands/eval.js'),
+  redrive: () => import('./commands/redrive.js'),
+  trace: () => import('./commands/trace.js'),
+  backfill: () => import('./commands/backfill.js'),
+};
+
+/** The command modules `argv` needs: the one it names, none for --version alone, else all of them. */
+export function commandsFor(argv: readonly string[]): string[] {
+  const first = argv[0];
+  if (first !== undefined && Object.hasOwn(COMMANDS, first)) return [first];
+  if (argv.length === 1 && (first === '--version' || first === '-V')) return [];
+  return Object.keys(COMMANDS);
+}
+
+export async function buildProgram(
+  ctx: CliContext,
+  extra: Register[] = [],
+  names: readonly string[] = Object.keys(COMMANDS),
+): Promise<Command> {
   const program = new Command('iamwatch')
     .description('Detect unexpected use and change of AWS IAM identities from CloudTrail')
     .version(VERSION)
@@ -27,27 +47,15 @@ export function buildProgram(ctx: CliContext, extra: Register[] = []): Command {
       writeErr: (s) => ctx.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)');
-  for (const reg of [
-    registerReplay,
-    registerBaseline,
-    registerIncident,
-    registerRules,
-    registerGenerate,
-    registerDoctor,
-    registerEval,
-    registerRedrive,
-    registerTrace,
-    registerBackfill,
-    ...extra,
-  ])
-    reg(program, ctx);
+  const modules = await Promise.all(names.map((n) => COMMANDS[n]!()));
+  for (const reg of [...modules.map((m) => m.register), ...extra]) reg(program, ctx);
   return program;
 }
 
 /** Runs the CLI in-process; returns the exit code (never throws, never prints a stack unless IAMWATCH_DEBUG). */
 export async function main(argv: string[], ctx: CliContext, extra: Register[] = []): Promise<number> {
-  const program = buildProgram(ctx, extra);
   try {
+    const program = await buildProgram(ctx, extra, commandsFor(argv));
     await program.parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
