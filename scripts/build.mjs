@@ -1,6 +1,6 @@
 // Bundles the CLI (split into chunks) and the ingest worker with esbuild into dist/ (well under a second).
-// The options are in cli-build.mjs; dist/iamwatch.meta.json is esbuild's metafile of the CLI build.
-import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// The options are in cli-build.mjs (shared with the tests that build the CLI).
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { CHUNK_FILE, cliOptions, workerOptions } from './cli-build.mjs';
 
@@ -27,4 +27,3 @@ const [cli] = await Promise.all([
 // Chunk names are content hashes, so a new build does not overwrite the old ones: remove those it did not write.
 const written = new Set(Object.keys(cli.metafile.outputs).map((o) => path.basename(o)));
 for (const f of readdirSync(dist)) if (CHUNK_FILE.test(f) && !written.has(f)) rmSync(path.join(dist, f));
-writeFileSync(path.join(dist, 'iamwatch.meta.json'), JSON.stringify(cli.metafile));

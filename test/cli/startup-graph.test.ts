@@ -5,12 +5,13 @@
  * a static import of the AWS SDK, the DynamoDB store or another command's code on those paths fails here
  * instead of silently adding to every run's start-up. No timing: the module graph is the contract.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BuiltCli, bareEnv, buildCli, runBuilt } from '../helpers/built-cli.js';
+import { type BuiltCli, bareEnv, buildCli, type ProcRun, runBuilt } from '../helpers/built-cli.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const demo = path.join(root, 'examples/demo');
@@ -94,53 +95,68 @@ describe('the split CLI bundle (metafile)', () => {
   });
 });
 
+/**
+ * Runs `replay --baseline` over the demo through `bin` (the built entry, or a link to it) in `cwd`, with a
+ * module loader hook (node:module register) that lists every file the process and its workers load.
+ */
+async function tracedReplay(bin: string, cwd: string): Promise<{ run: ProcRun; loaded: string[] }> {
+  const log = path.join(cwd, 'loaded.txt');
+  const hooks = path.join(cwd, 'hooks.mjs');
+  const register = path.join(cwd, 'register.mjs');
+  writeFileSync(log, '');
+  writeFileSync(
+    hooks,
+    [
+      "import { appendFileSync } from 'node:fs';",
+      'export async function load(url, context, next) {',
+      `  if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, url + '\\n');`,
+      '  return next(url, context);',
+      '}',
+    ].join('\n'),
+  );
+  writeFileSync(
+    register,
+    `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
+  );
+  const args = ['replay', path.join(demo, 'cloudtrail'), '--baseline', path.join(demo, 'baseline.yaml')];
+  const run = await runBuilt({ ...cli, bin }, [...args, '--workers', '2', '--quiet'], {
+    cwd,
+    env: bareEnv(cwd),
+    nodeArgs: ['--import', register],
+  });
+  const loaded = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((u) => u.startsWith('file:'))
+    .map((u) => path.relative(root, fileURLToPath(u)));
+  return { run, loaded };
+}
+
 describe('a replay --baseline process', () => {
   it('loads no chunk holding the SDK, the DynamoDB store, delivery or tools, and still finds the worker', async () => {
     const dir = path.dirname(cli.bin);
-    const log = path.join(dir, 'loaded.txt');
-    const hooks = path.join(dir, 'hooks.mjs');
-    writeFileSync(log, '');
-    // A module loader hook (node:module register) that lists every file the process loads.
-    writeFileSync(
-      hooks,
-      [
-        "import { appendFileSync } from 'node:fs';",
-        'export async function load(url, context, next) {',
-        `  if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, url + '\\n');`,
-        '  return next(url, context);',
-        '}',
-      ].join('\n'),
-    );
-    const register = path.join(dir, 'register.mjs');
-    writeFileSync(
-      register,
-      `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`,
-    );
-    const run = await runBuilt(
-      cli,
-      [
-        'replay',
-        path.join(demo, 'cloudtrail'),
-        '--baseline',
-        path.join(demo, 'baseline.yaml'),
-        '--workers',
-        '2',
-        '--quiet',
-      ],
-      { env: bareEnv(dir), nodeArgs: ['--import', register] },
-    );
+    const { run, loaded } = await tracedReplay(cli.bin, dir);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout.trim().split('\n').length).toBeGreaterThan(5);
-
-    const loaded = readFileSync(log, 'utf8')
-      .split('\n')
-      .filter((u) => u.startsWith('file:'))
-      .map((u) => path.relative(root, fileURLToPath(u)));
     const chunks = loaded.filter((f) => f in cli.metafile.outputs);
     expect(chunks).toContain(path.relative(root, cli.bin));
     expect(heavyIn(cli.metafile, chunks)).toEqual([]);
-    // The worker threads found ingest-worker.mjs beside the chunks (not re-parsing in the main thread).
+    // The worker threads found ingest-worker.mjs beside the chunks (not parsing in the main thread).
     expect(loaded).toContain(path.relative(root, path.join(dir, 'ingest-worker.mjs')));
+  });
+
+  it('runs through a symlink (an npm bin) from another working directory, chunks and worker found', async () => {
+    const elsewhere = mkdtempSync(path.join(tmpdir(), 'iamwatch-bin-'));
+    try {
+      const link = path.join(elsewhere, 'iamwatch');
+      symlinkSync(cli.bin, link);
+      const { run, loaded } = await tracedReplay(link, elsewhere);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout.trim().split('\n').length).toBeGreaterThan(5);
+      expect(loaded).toContain(path.relative(root, path.join(path.dirname(cli.bin), 'ingest-worker.mjs')));
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 });
