@@ -25,18 +25,76 @@ const COMMANDS: Record<string, () => Promise<{ register: Register }>> = {
   backfill: () => import('./commands/backfill.js'),
 };
 
-/** The command modules `argv` needs: the one it names, none for --version alone, else all of them. */
-export function commandsFor(argv: readonly string[]): string[] {
-  const first = argv[0];
+/**
+ * What `iamwatch --help` lists for each command (commander's term and description), so that top-level help
+ * loads no command module. test/cli/startup-graph.test.ts fails when this differs from what the modules
+ * register; copy the new text from its message.
+ */
+export const SUMMARIES: ReadonlyArray<readonly [term: string, description: string]> = [
+  [
+    'replay [options] <paths...>',
+    'Replay CloudTrail files (S3 objects, JSON, JSON lines, EventBridge envelopes; gzip or not) through the detection rules',
+  ],
+  ['baseline', 'baseline as code and incident-response queries'],
+  ['incident', 'break-glass incident windows'],
+  ['rules', 'List and describe detection rules'],
+  [
+    'generate [options]',
+    'write deterministic synthetic CloudTrail of an organisation (S3-style gzip objects), its baseline.yaml and the planted attacks (scenarios.json)',
+  ],
+  [
+    'doctor [options]',
+    'Check that the deployed EventBridge rules are enabled, unchanged and still target iamwatch',
+  ],
+  [
+    'eval [options]',
+    'Replay the labelled public datasets (test/datasets) and print recall and false positives',
+  ],
+  ['redrive [options]', 'list parked alerts and deliver them again (dead-letter file and queues)'],
+  [
+    'trace [options] <id>',
+    'Show a session: its chain up to the origin (OIDC token, SAML, user key, root, service), its IAM/STS/sign-in calls in time order, and the alerts raised on them',
+  ],
+  [
+    'backfill',
+    'Organisation-wide backfill of an Organization trail on the stack (Step Functions Distributed Map)',
+  ],
+];
+
+/** Registers each command as its SUMMARIES entry only: enough for top-level help, nothing to run. */
+function registerSummaries(program: Command): void {
+  for (const [term, description] of SUMMARIES) {
+    const [name = '', ...rest] = term.split(' ');
+    const cmd = program.command(name).description(description);
+    for (const word of rest) {
+      if (word === '[options]') cmd.option('--options', 'stands for the options of the command');
+      else cmd.argument(word);
+    }
+  }
+}
+
+/**
+ * The command modules `argv` needs: the one it names (also as `help CMD`); none for --version or for
+ * top-level help (null: SUMMARIES stand in); else, for anything commander must judge, all of them.
+ */
+export function commandsFor(argv: readonly string[]): string[] | null {
+  const [first, second] = argv;
   if (first !== undefined && Object.hasOwn(COMMANDS, first)) return [first];
+  if (first === 'help' && argv.length === 2 && second !== undefined && Object.hasOwn(COMMANDS, second))
+    return [second];
   if (argv.length === 1 && (first === '--version' || first === '-V')) return [];
+  if (argv.length === 0 || (argv.length === 1 && (first === '--help' || first === '-h'))) return null;
   return Object.keys(COMMANDS);
 }
 
+/**
+ * The program with the modules of `names` registered (all by default); null registers SUMMARIES instead
+ * (top-level help), then `extra`.
+ */
 export async function buildProgram(
   ctx: CliContext,
   extra: Register[] = [],
-  names: readonly string[] = Object.keys(COMMANDS),
+  names: readonly string[] | null = Object.keys(COMMANDS),
 ): Promise<Command> {
   const program = new Command('iamwatch')
     .description('Detect unexpected use and change of AWS IAM identities from CloudTrail')
@@ -47,7 +105,8 @@ export async function buildProgram(
       writeErr: (s) => ctx.stderr.write(s),
     })
     .showHelpAfterError('(run with --help for usage)');
-  const modules = await Promise.all(names.map((n) => COMMANDS[n]!()));
+  if (names === null) registerSummaries(program);
+  const modules = await Promise.all((names ?? []).map((n) => COMMANDS[n]!()));
   for (const reg of [...modules.map((m) => m.register), ...extra]) reg(program, ctx);
   return program;
 }
