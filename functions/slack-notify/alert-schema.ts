@@ -2,7 +2,7 @@
  * Validation of alert JSON arriving from the SNS topic (untrusted at this edge: anyone allowed to publish to
  * the topic could send anything). Unknown keys are dropped; missing optional keys stay absent.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Alert } from '../../shared/core/alert/alert.js';
 import { IDENTITY_KINDS } from '../../shared/core/baseline/types.js';
 import { SEVERITIES } from '../../shared/core/severity.js';

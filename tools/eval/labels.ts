@@ -3,7 +3,7 @@
  * are ignored), but a missing or mistyped field the eval relies on is an error naming the file.
  */
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { ToolError } from '../errors.js';
 
 /** A dataset's labels file is missing, not JSON, or lacks a field the eval reads. */
