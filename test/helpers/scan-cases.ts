@@ -25,6 +25,7 @@ type Rng = () => number;
 const int = (r: Rng, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
 const pick = <T>(r: Rng, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
+/** Pieces of JSON string contents, escapes written out. */
 const PIECES = [
   'x',
   'abc',
@@ -41,7 +42,7 @@ const PIECES = [
   'é',
   '😀',
   '日本',
-  '"eventName":"CreateUser"',
+  '\\"eventName\\":\\"CreateUser\\"',
   'eventSource',
   ' ',
 ];
@@ -71,7 +72,7 @@ function strBody(r: Rng): string {
     const c = r();
     if (c < 0.15) s += '\\'.repeat(2 * int(r, 0, 40)) + pick(r, ['\\"', '\\n', '', 'z']);
     else if (c < 0.25) s += 'y'.repeat(int(r, 0, 70));
-    else s += pick(r, PIECES).replace(/"/g, '\\"');
+    else s += pick(r, PIECES);
   }
   // Unescaped pieces above may end in a lone backslash: make the run even.
   const run = /\\*$/.exec(s)?.[0].length ?? 0;
@@ -118,15 +119,16 @@ function object(r: Rng, depth: number, p: number): string {
 const MUTATE = ['{', '}', '[', ']', '"', '\\', ',', ':', ' ', 'x', '1', 'é'];
 
 /**
- * One array body (what sits between `{"Records":[` and `]}`): `elements` records, whitespace with
- * probability `p`, then with probability `mutate` a few byte edits or a truncation.
+ * One array body (what sits between `{"Records":[` and `]}`): `elements` records (with probability
+ * `junk` each an element that is not an object, or two objects with no comma), whitespace with probability
+ * `p`, then with probability `mutate` a few byte edits or a truncation.
  */
-export function body(r: Rng, elements: number, p: number, mutate: number): Buffer {
+export function body(r: Rng, elements: number, p: number, mutate: number, junk = 0.03): Buffer {
   const xs: string[] = [];
   for (let i = 0; i < elements; i++) {
     const c = r();
     // Mostly records; now and then an element that is not an object, or two objects with no comma.
-    if (c < 0.03) xs.push(pick(r, ['1', '"s"', '[]', 'null', '{}{}', '']));
+    if (c < junk) xs.push(pick(r, ['1', '"s"', '[]', 'null', '{}{}', '']));
     else xs.push(ws(r, p) + object(r, 1, p) + ws(r, p));
   }
   let s = xs.join(',');
