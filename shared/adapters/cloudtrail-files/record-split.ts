@@ -5,7 +5,8 @@
  */
 import { type Finder, findersOf } from './finder.js';
 import { emitElement, isWs, jsonReason, NL, RBRACE, RBRACK, type TextSink } from './json.js';
-import { type Elements, elementSpansOfBytes } from './scan/reference.js';
+import type { Elements, SpanScan } from './scan/reference.js';
+import { pickSpanScan } from './scan/wasm.js';
 import type { PairsRelevance } from './types.js';
 
 /** Texts up to this size may be split or parsed whole (CloudTrail's S3 objects are a few MB). */
@@ -29,10 +30,18 @@ interface Hay {
 /** Node's Buffer has latin1Slice (the fast path under toString('latin1')); @types/node leaves it out. */
 type LatinSlicer = Buffer & { latin1Slice(from: number, to: number): string };
 
+let spanScan: SpanScan | undefined;
+
+/** The depth scan of this thread: WebAssembly when it runs here (chosen, and compiled, on first use). */
+function scanOf(): SpanScan {
+  spanScan ??= pickSpanScan();
+  return spanScan;
+}
+
 function bytesHay(b: Buffer): Hay {
   return {
     length: b.length,
-    spans: (from, to) => elementSpansOfBytes(b, from, to),
+    spans: (from, to) => scanOf()(b, from, to),
     code: (i) => b[i] ?? -1,
     find: (f, from) => f.nextByte(b, from),
     // Pieces start at `{` and end after `}`, so a cut never splits a UTF-8 sequence.
