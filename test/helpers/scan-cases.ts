@@ -6,7 +6,7 @@
  * truncated) so the null and undecided answers are exercised too.
  */
 import { type Elements, elementSpansOfBytes } from '../../shared/adapters/cloudtrail-files/scan/reference.js';
-import { wasmElementSpans } from '../../shared/adapters/cloudtrail-files/scan/wasm.js';
+import { chunkedSpans, wasmElementSpans } from '../../shared/adapters/cloudtrail-files/scan/wasm.js';
 
 /** A small seeded PRNG (mulberry32): the same seed, the same cases. */
 export function prng(seed: number): () => number {
@@ -164,11 +164,18 @@ export function plain(e: Elements | null): PlainElements | null {
   };
 }
 
-/** Both scans of `b[from, to)`, as plain arrays. */
+/**
+ * Both scans of `b[from, to)`, as plain arrays; the WebAssembly one also with chunks of 64 and 192
+ * bytes, which must agree with its usual chunks (else `wasm` says so).
+ */
 export function both(
   b: Buffer,
   from = 0,
   to = b.length,
-): { js: PlainElements | null; wasm: PlainElements | null } {
-  return { js: plain(elementSpansOfBytes(b, from, to)), wasm: plain(wasmElementSpans(b, from, to)) };
+): { js: PlainElements | null; wasm: PlainElements | 'chunks disagree' | null } {
+  const wasm = plain(wasmElementSpans(b, from, to));
+  const same = [64, 192].every(
+    (chunk) => JSON.stringify(plain(chunkedSpans(b, from, to, chunk))) === JSON.stringify(wasm),
+  );
+  return { js: plain(elementSpansOfBytes(b, from, to)), wasm: same ? wasm : 'chunks disagree' };
 }

@@ -3,14 +3,16 @@
 ;; when the two differ). The JS reference is elementSpansOfBytes (./reference.ts): this scan returns
 ;; exactly its results, or says "ask the reference" where it would not be sure.
 ;;
-;; Memory: the caller copies the array body [from, to) to offset 0 (length $n) followed by 64 zero bytes,
-;; and calls scan($n). Each element is written as four i32 at out0 = (n + 79) & ~15, relative to offset 0:
-;; start, end (after the closing bracket), nameFrom, nameTo. nameFrom is -1 when undecided and -2 when this
-;; scan leaves the decision to the reference (a top-level eventName/eventSource key in an unusual
-;; position). scan returns the element count, -1 for null (an element that is not an object, junk between
-;; elements, unbalanced brackets, an unterminated string), -2 when the whole body must go to the reference
-;; (a backslash outside a string: the reference does not let it escape the next byte, stage 1 would), and
-;; -3 when memory could not grow.
+;; Memory: reset(out0) starts a body; then the caller copies the body [from, to) chunk by chunk to offset 0
+;; (length $n, a multiple of 64 but for the last chunk), followed by 64 zero bytes, and calls
+;; scan($n, $off, $last) with the chunk's offset in the body; the depth, the carries and the current
+;; element go from one call to the next in globals. Each element is written as four i32 from out0 on,
+;; offsets in the body: start, end (after the closing bracket), nameFrom, nameTo. nameFrom is -1 when
+;; undecided and -2 when this scan leaves the decision to the reference (a top-level eventName/eventSource
+;; key in an unusual position, or next to a chunk boundary). scan returns the element count so far, -1 for
+;; null (an element that is not an object, junk between elements, unbalanced brackets, an unterminated
+;; string), -2 when the whole body must go to the reference (a backslash outside a string: the reference
+;; does not let it escape the next byte, stage 1 would), and -3 when memory could not grow.
 ;;
 ;; Stage 1, per 64-byte block: bitmasks of quotes, backslashes (only for a block that has one) and
 ;; brackets (i8x16.eq + i8x16.bitmask; `{[` and `}]` are one class, OR-ed with 0x20); quotes escaped by an
@@ -37,6 +39,14 @@
   ;; Output cursor and element count.
   (global $outp (mut i32) (i32.const 0))
   (global $count (mut i32) (i32.const 0))
+  ;; Carried from one chunk to the next: the offset of the chunk in the body, the depth, the current
+  ;; element's start, a closing bracket too many, the escape and in-string carries.
+  (global $off (mut i32) (i32.const 0))
+  (global $depth (mut i32) (i32.const 0))
+  (global $start (mut i32) (i32.const 0))
+  (global $neg (mut i32) (i32.const 0))
+  (global $escCarry (mut i64) (i64.const 0))
+  (global $strCarry (mut i64) (i64.const 0))
 
   ;; JSON whitespace: space, tab, CR, LF.
   (func $ws (param $c i32) (result i32)
@@ -60,7 +70,7 @@
   (func $key (param $p i32) (param $n i32)
     (local $kind i32) (local $close i32) (local $r i32) (local $j i32) (local $c i32)
       (block $done
-        (br_if $done (i32.lt_u (local.get $p) (global.get $consumed)))
+        (br_if $done (i32.lt_u (i32.add (local.get $p) (global.get $off)) (global.get $consumed)))
         (local.set $kind (i32.const 0))
         ;; "eventNam" and "eventSou", little-endian.
         (if (i64.eq (i64.load offset=1 (local.get $p)) (i64.const 0x6d614e746e657665))
@@ -83,6 +93,8 @@
         (local.set $r (i32.sub (local.get $p) (i32.const 1)))
         (block $back_done
           (loop $back
+            ;; Before this chunk: the reference will tell.
+            (if (i32.lt_s (local.get $r) (i32.const 0)) (then (global.set $slow (i32.const 1)) (br $done)))
             (br_if $back_done (i32.eqz (call $ws (i32.load8_u (local.get $r)))))
             (local.set $r (i32.sub (local.get $r) (i32.const 1)))
             (br $back)))
@@ -112,12 +124,12 @@
                 (local.set $r
                   (i32.add (local.get $r) (i32.add (i32.const 1) (i32.eq (local.get $c) (i32.const 92)))))
                 (br $str)))
-            (global.set $consumed (local.get $r))
+            (global.set $consumed (i32.add (local.get $r) (global.get $off)))
             (if (i32.eq (local.get $kind) (i32.const 2))
               (then
                 (global.set $names (i32.add (global.get $names) (i32.const 1)))
-                (global.set $nameFrom (i32.add (local.get $j) (i32.const 1)))
-                (global.set $nameTo (local.get $r)))
+                (global.set $nameFrom (i32.add (i32.add (local.get $j) (i32.const 1)) (global.get $off)))
+                (global.set $nameTo (i32.add (local.get $r) (global.get $off))))
               (else (global.set $sources (i32.add (global.get $sources) (i32.const 1)))))
             (br $done)))
         ;; `,` `:` `}` `]` after the colon: the reference's counters go their own way; ask it.
@@ -154,7 +166,20 @@
     (global.set $count (i32.add (global.get $count) (i32.const 1)))
     (i32.const 0))
 
-  (func (export "scan") (param $n i32) (result i32)
+  ;; Starts a body: output at $out0 (after the chunk area), nothing carried.
+  (func (export "reset") (param $out0 i32)
+    (global.set $outp (local.get $out0))
+    (global.set $count (i32.const 0))
+    (global.set $consumed (i32.const 0))
+    (global.set $slow (i32.const 0))
+    (global.set $depth (i32.const 0))
+    (global.set $neg (i32.const 0))
+    (global.set $escCarry (i64.const 0))
+    (global.set $strCarry (i64.const 0)))
+
+  ;; Scans the next chunk of the body: $n bytes at offset 0 (a multiple of 64 unless $last), which sit at
+  ;; $off in the body. Returns the element count so far, or -1, -2, -3 as above.
+  (func (export "scan") (param $n i32) (param $off i32) (param $last i32) (result i32)
     (local $base i32) (local $depth i32) (local $start i32) (local $k i32) (local $isOpen i32) (local $neg i32)
     (local $c i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
@@ -169,10 +194,12 @@
     ;; `{` and `[` are 0x7b when OR-ed with 0x20, `}` and `]` 0x7d.
     (local.set $open (i8x16.splat (i32.const 123)))
     (local.set $close (i8x16.splat (i32.const 125)))
-    (global.set $outp (i32.and (i32.add (local.get $n) (i32.const 79)) (i32.const -16)))
-    (global.set $count (i32.const 0))
-    (global.set $consumed (i32.const 0))
-    (global.set $slow (i32.const 0))
+    (global.set $off (local.get $off))
+    (local.set $depth (global.get $depth))
+    (local.set $start (global.get $start))
+    (local.set $neg (global.get $neg))
+    (local.set $escCarry (global.get $escCarry))
+    (local.set $strCarry (global.get $strCarry))
     (block $end
       (loop $blocks
         (br_if $end (i32.ge_u (local.get $base) (local.get $n)))
@@ -320,27 +347,39 @@
             (local.set $m (i64.and (local.get $m) (i64.sub (local.get $m) (i64.const 1))))
             (if (i64.eqz (i64.and (local.get $ev) (i64.shl (i64.const 1) (local.get $k64))))
               (then
-                (local.set $w (i64.load offset=1 (local.get $k)))
-                (if (i32.or (i64.eq (local.get $w) (i64.const 0x6d614e746e657665))
-                      (i64.eq (local.get $w) (i64.const 0x756f53746e657665)))
-                  (then (call $key (local.get $k) (local.get $n)))))
+                (if (i32.and (i32.gt_u (i32.add (local.get $k) (i32.const 13)) (local.get $n))
+                      (i32.eqz (local.get $last)))
+                  (then
+                    ;; The key may run on into the next chunk: the reference will tell.
+                    (global.set $slow (i32.const 1)))
+                  (else
+                    (local.set $w (i64.load offset=1 (local.get $k)))
+                    (if (i32.or (i64.eq (local.get $w) (i64.const 0x6d614e746e657665))
+                          (i64.eq (local.get $w) (i64.const 0x756f53746e657665)))
+                      (then (call $key (local.get $k) (local.get $n)))))))
               (else
                 (if (i32.and (i32.load8_u (local.get $k)) (i32.const 2))
                   (then
                     ;; An element must be an object.
                     (if (i32.eq (i32.load8_u (local.get $k)) (i32.const 91)) (then (return (i32.const -1))))
-                    (local.set $start (local.get $k))
+                    (local.set $start (i32.add (local.get $k) (local.get $off)))
                     (global.set $names (i32.const 0))
                     (global.set $sources (i32.const 0))
                     (global.set $odd (i32.const 0))
                     (global.set $slow (i32.const 0)))
                   (else
-                    (if (call $emit (local.get $start) (i32.add (local.get $k) (i32.const 1)))
+                    (if (call $emit (local.get $start) (i32.add (i32.add (local.get $k) (local.get $off)) (i32.const 1)))
                       (then (return (i32.const -3))))))))
             (br $events)))
         (local.set $base (i32.add (local.get $base) (i32.const 64)))
         (br $blocks)))
-    (if (i32.or (i64.ne (local.get $strCarry) (i64.const 0)) (i32.ne (local.get $depth) (i32.const 0)))
+    (global.set $depth (local.get $depth))
+    (global.set $start (local.get $start))
+    (global.set $neg (local.get $neg))
+    (global.set $escCarry (local.get $escCarry))
+    (global.set $strCarry (local.get $strCarry))
+    (if (i32.and (local.get $last)
+          (i32.or (i64.ne (local.get $strCarry) (i64.const 0)) (i32.ne (local.get $depth) (i32.const 0))))
       (then (return (i32.const -1))))
     (global.get $count))
 )

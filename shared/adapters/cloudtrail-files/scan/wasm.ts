@@ -1,21 +1,27 @@
 /**
  * The record split's depth scan in WebAssembly (scan.wat, 128-bit SIMD, simdjson-style stage 1): the same
  * results as the JS reference (./reference.ts) for every input, several times faster. One instance per
- * thread, made on first use; the input is copied into its memory, which grows as needed and is dropped
- * after a call that left it larger than {@link KEEP_BYTES}.
+ * thread, made on first use. The input is copied into its memory {@link CHUNK} bytes at a time (each
+ * scanned while it is still in cache, and the memory stays small whatever the object's size); the output
+ * grows as needed, and a memory left larger than {@link KEEP_BYTES} is dropped after the call.
  */
 import { type Elements, elementSpansOfBytes, type SpanScan } from './reference.js';
 import { SCAN_WASM_BASE64 } from './scan-wasm.generated.js';
 
-/** Zero bytes after the input: the scan's block loads and key tests read up to 63 bytes past its end. */
+/** Bytes copied and scanned per call (a multiple of 64, the scan's block). */
+export const CHUNK = 128 * 1024;
+/** Zero bytes after a chunk: the scan's block loads and key tests read up to 63 bytes past its end. */
 const PAD = 64;
-/** A memory that grew past this (a very large object) is not kept for the next call. */
-export const KEEP_BYTES = 32 * 1024 * 1024;
+/** Where the scan writes its output: after the chunk and its padding. */
+const OUT0 = CHUNK + PAD;
+/** A memory that grew past this (the output of some 250,000 elements) is not kept for the next call. */
+export const KEEP_BYTES = 4 * 1024 * 1024;
 const PAGE = 65536;
 
 interface ScanExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  scan(n: number): number;
+  reset(out0: number): void;
+  scan(n: number, off: number, last: number): number;
 }
 
 /** A compiled module (opaque here: the lib this project compiles against has no WebAssembly types). */
@@ -66,30 +72,44 @@ function instance(mod: WasmModule): ScanExports {
 /**
  * The elements of an array body `[from, to)` of UTF-8 bytes, exactly as {@link elementSpansOfBytes}
  * finds them. The rare shapes the WebAssembly scan leaves to the reference (a backslash outside a string,
- * an eventName key in an odd place) are handed to it, the whole body or that one element.
+ * an eventName key in an odd place or across two chunks) are handed to it, the whole body or that one
+ * element.
  */
-export const wasmElementSpans: SpanScan = (b, from, to) => {
+export const wasmElementSpans: SpanScan = (b, from, to) => chunkedSpans(b, from, to, CHUNK);
+
+/**
+ * {@link wasmElementSpans} with chunks of `chunk` bytes (a positive multiple of 64, at most
+ * {@link CHUNK}): small ones let tests put every chunk boundary everywhere.
+ */
+export function chunkedSpans(b: Uint8Array, from: number, to: number, chunk: number): Elements | null {
+  if (chunk <= 0 || chunk % 64 !== 0 || chunk > CHUNK)
+    throw new RangeError(`chunk ${chunk}: not a multiple of 64 in (0, ${CHUNK}]`);
   const mod = scanModule();
   if (mod === null) return elementSpansOfBytes(b, from, to);
   const w = instance(mod);
-  const n = to - from;
-  const out0 = (n + PAD + 15) & ~15;
-  // Room for the input, its padding, and the output of ordinary records (the scan grows it if need be).
-  const want = out0 + Math.max(PAGE, n >>> 6);
+  // Room for a chunk, its padding, and the output of a few thousand records (the scan grows it if need be).
+  const want = OUT0 + 4 * PAGE;
   const have = w.memory.buffer.byteLength;
   if (have < want) w.memory.grow(Math.ceil((want - have) / PAGE));
-  const mem = new Uint8Array(w.memory.buffer);
-  mem.set(b.subarray(from, to), 0);
-  mem.fill(0, n, n + PAD);
-  const count = w.scan(n);
+  w.reset(OUT0);
+  let count = 0;
   try {
-    if (count === -1) return null;
-    if (count < 0) return elementSpansOfBytes(b, from, to);
-    return readElements(b, from, to, new Int32Array(w.memory.buffer, out0, count * 4), count);
+    for (let off = from; ; off += chunk) {
+      const n = Math.min(chunk, to - off);
+      const last = off + n >= to;
+      const mem = new Uint8Array(w.memory.buffer);
+      mem.set(b.subarray(off, off + n), 0);
+      mem.fill(0, n, n + PAD);
+      count = w.scan(n, off - from, last ? 1 : 0);
+      if (count === -1) return null;
+      if (count < 0) return elementSpansOfBytes(b, from, to);
+      if (last) break;
+    }
+    return readElements(b, from, to, new Int32Array(w.memory.buffer, OUT0, count * 4), count);
   } finally {
     if (w.memory.buffer.byteLength > KEEP_BYTES) live = null;
   }
-};
+}
 
 function readElements(
   b: Uint8Array,
