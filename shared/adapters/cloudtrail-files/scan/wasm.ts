@@ -90,7 +90,14 @@ export function chunkedSpans(b: Uint8Array, from: number, to: number, chunk: num
   // Room for a chunk, its padding, and the output of a few thousand records (the scan grows it if need be).
   const want = OUT0 + 4 * PAGE;
   const have = w.memory.buffer.byteLength;
-  if (have < want) w.memory.grow(Math.ceil((want - have) / PAGE));
+  if (have < want) {
+    try {
+      w.memory.grow(Math.ceil((want - have) / PAGE));
+    } catch {
+      // No memory to spare for the scan: the reference needs none.
+      return elementSpansOfBytes(b, from, to);
+    }
+  }
   w.reset(OUT0);
   let count = 0;
   try {
