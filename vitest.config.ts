@@ -23,6 +23,7 @@ const SLOW = [
   'test/**/*.property.test.ts',
   'test/policy/fuzz.test.ts',
   'test/ingest/split-fuzz.test.ts',
+  'test/ingest/scan-fuzz.test.ts',
   'test/ingest/relevance.test.ts',
   // End to end over a generated organisation in s3rver, and the bundled CLI as a child process.
   'test/s3/ingest.test.ts',

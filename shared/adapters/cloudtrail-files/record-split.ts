@@ -4,24 +4,9 @@
  * records a pairs-and-needles relevance test may want; the others are counted as skipped, never built.
  */
 import { type Finder, findersOf } from './finder.js';
-import {
-  BSLASH,
-  COLON,
-  COMMA,
-  emitElement,
-  isWs,
-  jsonReason,
-  KEY_EVENT_NAME,
-  KEY_EVENT_SOURCE,
-  KEY_OTHER,
-  LBRACE,
-  LBRACK,
-  NL,
-  QUOTE,
-  RBRACE,
-  RBRACK,
-  type TextSink,
-} from './json.js';
+import { emitElement, isWs, jsonReason, NL, RBRACE, RBRACK, type TextSink } from './json.js';
+import type { Elements, SpanScan } from './scan/reference.js';
+import { pickSpanScan } from './scan/wasm.js';
 import type { PairsRelevance } from './types.js';
 
 /** Texts up to this size may be split or parsed whole (CloudTrail's S3 objects are a few MB). */
@@ -45,10 +30,18 @@ interface Hay {
 /** Node's Buffer has latin1Slice (the fast path under toString('latin1')); @types/node leaves it out. */
 type LatinSlicer = Buffer & { latin1Slice(from: number, to: number): string };
 
+let spanScan: SpanScan | undefined;
+
+/** The depth scan of this thread: WebAssembly when it runs here (chosen, and compiled, on first use). */
+function scanOf(): SpanScan {
+  spanScan ??= pickSpanScan();
+  return spanScan;
+}
+
 function bytesHay(b: Buffer): Hay {
   return {
     length: b.length,
-    spans: (from, to) => elementSpansOfBytes(b, from, to),
+    spans: (from, to) => scanOf()(b, from, to),
     code: (i) => b[i] ?? -1,
     find: (f, from) => f.nextByte(b, from),
     // Pieces start at `{` and end after `}`, so a cut never splits a UTF-8 sequence.
@@ -56,114 +49,6 @@ function bytesHay(b: Buffer): Hay {
     // Event names are ASCII: latin1 decoding is exact for them, and any other byte matches no name.
     name: (from, to) => (b as LatinSlicer).latin1Slice(from, to),
   };
-}
-
-/** What the depth scan learnt of an array body's elements. */
-interface Elements {
-  starts: number[];
-  ends: number[];
-  /**
-   * Per element, the span of its top-level `eventName` string value; -1 unless the element has exactly
-   * one top-level `eventName` and one `eventSource`, both plain strings (otherwise it is undecided).
-   */
-  nameFrom: number[];
-  nameTo: number[];
-}
-
-const EVENT_NAME = 'eventName';
-const EVENT_SOURCE = 'eventSource';
-
-/** `eventName` and `eventSource` as bytes, for the byte scan's key test. */
-const EVENT_NAME_BYTES = Buffer.from(EVENT_NAME, 'latin1');
-const EVENT_SOURCE_BYTES = Buffer.from(EVENT_SOURCE, 'latin1');
-
-/**
- * The elements of an array body `[from, to)` of UTF-8 bytes by an exact, string-aware depth scan, with
- * each element's top-level `eventName` when it is a plain string. Null when an element is not an object
- * or the brackets do not balance (the caller then parses the whole text). Strings are jumped over with
- * Buffer#indexOf for the closing quote: an inline byte loop measured 25% slower. This loop is most of the
- * split's time.
- */
-function elementSpansOfBytes(b: Uint8Array, from: number, to: number): Elements | null {
-  const el: Elements = { starts: [], ends: [], nameFrom: [], nameTo: [] };
-  let depth = 0;
-  // At depth 1 (an element's own members): is the next string a key, and which key the last one was.
-  let expectKey = false;
-  let key = KEY_OTHER;
-  // Per element: how many eventName / eventSource members were plain strings, and how many were not.
-  let names = 0;
-  let sources = 0;
-  let odd = 0;
-  let nameFrom = -1;
-  let nameTo = -1;
-  for (let i = from; i < to; i++) {
-    const c = b[i] as number;
-    if (c === QUOTE) {
-      // The closing quote is the first one not escaped by an odd run of backslashes.
-      let q = b.indexOf(QUOTE, i + 1);
-      for (;;) {
-        if (q < 0 || q >= to) return null;
-        let k = q - 1;
-        while (b[k] === BSLASH) k--;
-        if ((q - 1 - k) % 2 === 0) break;
-        q = b.indexOf(QUOTE, q + 1);
-      }
-      if (depth === 0) return null;
-      if (depth === 1) {
-        if (expectKey) key = keyOfBytes(b, i + 1, q - i - 1);
-        else if (key === KEY_EVENT_NAME) {
-          names++;
-          nameFrom = i + 1;
-          nameTo = q;
-          key = KEY_OTHER;
-        } else if (key === KEY_EVENT_SOURCE) {
-          sources++;
-          key = KEY_OTHER;
-        }
-      }
-      i = q;
-    } else if (c === LBRACE || c === LBRACK) {
-      if (depth === 0) {
-        if (c !== LBRACE) return null;
-        el.starts.push(i);
-        expectKey = true;
-        key = KEY_OTHER;
-        names = 0;
-        sources = 0;
-        odd = 0;
-      } else if (depth === 1 && key !== KEY_OTHER) {
-        odd++; // eventName or eventSource holds an object or an array
-        key = KEY_OTHER;
-      }
-      depth++;
-    } else if (c === RBRACE || c === RBRACK) {
-      if (--depth < 0) return null;
-      if (depth === 0) {
-        const decided = names === 1 && sources === 1 && odd === 0;
-        el.ends.push(i + 1);
-        el.nameFrom.push(decided ? nameFrom : -1);
-        el.nameTo.push(decided ? nameTo : -1);
-      }
-    } else if (depth === 1) {
-      if (c === COMMA) expectKey = true;
-      else if (c === COLON) expectKey = false;
-      else if (key !== KEY_OTHER && !isWs(c)) {
-        odd++; // a number, true, false or null
-        key = KEY_OTHER;
-      }
-    } else if (depth === 0 && c !== COMMA && !isWs(c)) {
-      return null;
-    }
-  }
-  return depth === 0 ? el : null;
-}
-
-/** Which of the keys the split cares about the (unescaped) key bytes at `from` are. */
-function keyOfBytes(b: Uint8Array, from: number, len: number): number {
-  const want = len === 9 ? EVENT_NAME_BYTES : len === 11 ? EVENT_SOURCE_BYTES : null;
-  if (want === null) return KEY_OTHER;
-  for (let j = 0; j < len; j++) if (b[from + j] !== want[j]) return KEY_OTHER;
-  return len === 9 ? KEY_EVENT_NAME : KEY_EVENT_SOURCE;
 }
 
 /**
@@ -175,8 +60,8 @@ function keyOfBytes(b: Uint8Array, from: number, len: number): number {
  */
 interface Plan {
   hay: Hay;
-  starts: number[];
-  ends: number[];
+  starts: ArrayLike<number>;
+  ends: ArrayLike<number>;
   wanted: Uint8Array;
   rel: PairsRelevance;
 }

@@ -1,0 +1,385 @@
+;; The record split's depth scan in WebAssembly with 128-bit SIMD (issue 14). Source of truth for
+;; scan-wasm.generated.ts (`npm run generate` assembles it with wabt; test/ingest/scan-wasm.test.ts fails
+;; when the two differ). The JS reference is elementSpansOfBytes (./reference.ts): this scan returns
+;; exactly its results, or says "ask the reference" where it would not be sure.
+;;
+;; Memory: reset(out0) starts a body; then the caller copies the body [from, to) chunk by chunk to offset 0
+;; (length $n, a multiple of 64 but for the last chunk), followed by 64 zero bytes, and calls
+;; scan($n, $off, $last) with the chunk's offset in the body; the depth, the carries and the current
+;; element go from one call to the next in globals. Each element is written as four i32 from out0 on,
+;; offsets in the body: start, end (after the closing bracket), nameFrom, nameTo. nameFrom is -1 when
+;; undecided and -2 when this scan leaves the decision to the reference (a top-level eventName/eventSource
+;; key in an unusual position, or next to a chunk boundary). scan returns the element count so far, -1 for
+;; null (an element that is not an object, junk between elements, unbalanced brackets, an unterminated
+;; string), -2 when the whole body must go to the reference (a backslash outside a string: the reference
+;; does not let it escape the next byte, stage 1 would), and -3 when memory could not grow.
+;;
+;; Stage 1, per 64-byte block: bitmasks of quotes, backslashes (only for a block that has one) and
+;; brackets (i8x16.eq + i8x16.bitmask; `{[` and `}]` are one class, OR-ed with 0x20); quotes escaped by an
+;; odd backslash run (simdjson's subtraction trick, carried across blocks); the in-string mask by prefix
+;; xor (set on an opening quote and inside, clear on the closing one). Stage 2 walks only the bracket bits,
+;; branch-free: the depth, the bytes at depth 0 and 1 between brackets, element starts and ends. Bytes at
+;; depth 0 must be whitespace or commas. At depth 1 only opening quotes followed by "eventNam" or
+;; "eventSou" are looked at, their key/value shape checked by a few scalar steps ($key).
+;;
+;; Measured (issue 14, CPU time on the bench shapes, copy included): 1.4-2.0 GB/s; the reference 0.45-0.6.
+(module
+  (memory (export "memory") 1)
+
+  ;; Per element: plain-string eventName / eventSource values, other values of those keys, "ask the
+  ;; reference", the eventName value's span, and the end of the last value string read (a candidate
+  ;; before it is inside that value).
+  (global $names (mut i32) (i32.const 0))
+  (global $sources (mut i32) (i32.const 0))
+  (global $odd (mut i32) (i32.const 0))
+  (global $slow (mut i32) (i32.const 0))
+  (global $nameFrom (mut i32) (i32.const 0))
+  (global $nameTo (mut i32) (i32.const 0))
+  (global $consumed (mut i32) (i32.const 0))
+  ;; Output cursor and element count.
+  (global $outp (mut i32) (i32.const 0))
+  (global $count (mut i32) (i32.const 0))
+  ;; Carried from one chunk to the next: the offset of the chunk in the body, the depth, the current
+  ;; element's start, a closing bracket too many, the escape and in-string carries.
+  (global $off (mut i32) (i32.const 0))
+  (global $depth (mut i32) (i32.const 0))
+  (global $start (mut i32) (i32.const 0))
+  (global $neg (mut i32) (i32.const 0))
+  (global $escCarry (mut i64) (i64.const 0))
+  (global $strCarry (mut i64) (i64.const 0))
+
+  ;; JSON whitespace: space, tab, CR, LF.
+  (func $ws (param $c i32) (result i32)
+    (i32.or
+      (i32.or (i32.eq (local.get $c) (i32.const 32)) (i32.eq (local.get $c) (i32.const 9)))
+      (i32.or (i32.eq (local.get $c) (i32.const 13)) (i32.eq (local.get $c) (i32.const 10)))))
+
+  ;; The first index >= $i that is not whitespace, or $n.
+  (func $skipWs (param $i i32) (param $n i32) (result i32)
+    (block $done
+      (loop $more
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (br_if $done (i32.eqz (call $ws (i32.load8_u (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $more)))
+    (local.get $i))
+
+  ;; The opening quote at $p, at depth 1 of the current element: a key spelling eventName or eventSource
+  ;; right after `{` or `,` followed by `:` and a value is counted as the reference counts it; any other
+  ;; placement of such a string leaves the element to the reference.
+  (func $key (param $p i32) (param $n i32)
+    (local $kind i32) (local $close i32) (local $r i32) (local $j i32) (local $c i32)
+      (block $done
+        (br_if $done (i32.lt_u (i32.add (local.get $p) (global.get $off)) (global.get $consumed)))
+        (local.set $kind (i32.const 0))
+        ;; "eventNam" and "eventSou", little-endian.
+        (if (i64.eq (i64.load offset=1 (local.get $p)) (i64.const 0x6d614e746e657665))
+          (then
+            ;; e"
+            (if (i32.eq (i32.load16_u offset=9 (local.get $p)) (i32.const 0x2265))
+              (then
+                (local.set $kind (i32.const 2))
+                (local.set $close (i32.add (local.get $p) (i32.const 10))))))
+          (else
+            (if (i64.eq (i64.load offset=1 (local.get $p)) (i64.const 0x756f53746e657665))
+              (then
+                ;; rce"
+                (if (i32.eq (i32.load offset=9 (local.get $p)) (i32.const 0x22656372))
+                  (then
+                    (local.set $kind (i32.const 1))
+                    (local.set $close (i32.add (local.get $p) (i32.const 12)))))))))
+        (br_if $done (i32.eqz (local.get $kind)))
+        ;; A key for sure only right after the element's `{` or a comma (whitespace aside).
+        (local.set $r (i32.sub (local.get $p) (i32.const 1)))
+        (block $back_done
+          (loop $back
+            ;; Before this chunk: the reference will tell.
+            (if (i32.lt_s (local.get $r) (i32.const 0)) (then (global.set $slow (i32.const 1)) (br $done)))
+            (br_if $back_done (i32.eqz (call $ws (i32.load8_u (local.get $r)))))
+            (local.set $r (i32.sub (local.get $r) (i32.const 1)))
+            (br $back)))
+        (local.set $c (i32.load8_u (local.get $r)))
+        (if (i32.and (i32.ne (local.get $c) (i32.const 44)) (i32.ne (local.get $c) (i32.const 123)))
+          (then (global.set $slow (i32.const 1)) (br $done)))
+        ;; Then `:` and the value.
+        (local.set $j (call $skipWs (i32.add (local.get $close) (i32.const 1)) (local.get $n)))
+        (if (i32.ge_u (local.get $j) (local.get $n))
+          (then (global.set $slow (i32.const 1)) (br $done)))
+        (if (i32.ne (i32.load8_u (local.get $j)) (i32.const 58))
+          (then (global.set $slow (i32.const 1)) (br $done)))
+        (local.set $j (call $skipWs (i32.add (local.get $j) (i32.const 1)) (local.get $n)))
+        (if (i32.ge_u (local.get $j) (local.get $n))
+          (then (global.set $slow (i32.const 1)) (br $done)))
+        (local.set $c (i32.load8_u (local.get $j)))
+        (if (i32.eq (local.get $c) (i32.const 34))
+          (then
+            ;; A string value: its closing quote is the first one not escaped.
+            (local.set $r (i32.add (local.get $j) (i32.const 1)))
+            (block $end
+              (loop $str
+                (if (i32.ge_u (local.get $r) (local.get $n))
+                  (then (global.set $slow (i32.const 1)) (br $done)))
+                (local.set $c (i32.load8_u (local.get $r)))
+                (br_if $end (i32.eq (local.get $c) (i32.const 34)))
+                (local.set $r
+                  (i32.add (local.get $r) (i32.add (i32.const 1) (i32.eq (local.get $c) (i32.const 92)))))
+                (br $str)))
+            (global.set $consumed (i32.add (local.get $r) (global.get $off)))
+            (if (i32.eq (local.get $kind) (i32.const 2))
+              (then
+                (global.set $names (i32.add (global.get $names) (i32.const 1)))
+                (global.set $nameFrom (i32.add (i32.add (local.get $j) (i32.const 1)) (global.get $off)))
+                (global.set $nameTo (i32.add (local.get $r) (global.get $off))))
+              (else (global.set $sources (i32.add (global.get $sources) (i32.const 1)))))
+            (br $done)))
+        ;; `,` `:` `}` `]` after the colon: the reference's counters go their own way; ask it.
+        (if (i32.or
+              (i32.or (i32.eq (local.get $c) (i32.const 44)) (i32.eq (local.get $c) (i32.const 58)))
+              (i32.eq (i32.or (local.get $c) (i32.const 32)) (i32.const 125)))
+          (then (global.set $slow (i32.const 1)) (br $done)))
+        ;; An object, an array, a number, true, false, null or anything else: not a plain string.
+        (global.set $odd (i32.add (global.get $odd) (i32.const 1)))))
+
+  ;; Writes the current element [$start, $end). 0, or 1 when memory could not grow.
+  (func $emit (param $start i32) (param $end i32) (result i32)
+    (local $p i32) (local $from i32) (local $to i32)
+    (local.set $p (global.get $outp))
+    (if (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (i32.shl (memory.size) (i32.const 16)))
+      (then
+        (if (i32.lt_s (memory.grow (i32.add (i32.shr_u (memory.size) (i32.const 1)) (i32.const 1)))
+                      (i32.const 0))
+          (then (return (i32.const 1))))))
+    (local.set $from (i32.const -1))
+    (local.set $to (i32.const -1))
+    (if (global.get $slow)
+      (then (local.set $from (i32.const -2)) (local.set $to (i32.const -2)))
+      (else
+        (if (i32.and
+              (i32.and (i32.eq (global.get $names) (i32.const 1)) (i32.eq (global.get $sources) (i32.const 1)))
+              (i32.eqz (global.get $odd)))
+          (then (local.set $from (global.get $nameFrom)) (local.set $to (global.get $nameTo))))))
+    (i32.store (local.get $p) (local.get $start))
+    (i32.store offset=4 (local.get $p) (local.get $end))
+    (i32.store offset=8 (local.get $p) (local.get $from))
+    (i32.store offset=12 (local.get $p) (local.get $to))
+    (global.set $outp (i32.add (local.get $p) (i32.const 16)))
+    (global.set $count (i32.add (global.get $count) (i32.const 1)))
+    (i32.const 0))
+
+  ;; Starts a body: output at $out0 (after the chunk area), nothing carried.
+  (func (export "reset") (param $out0 i32)
+    (global.set $outp (local.get $out0))
+    (global.set $count (i32.const 0))
+    (global.set $consumed (i32.const 0))
+    (global.set $slow (i32.const 0))
+    (global.set $depth (i32.const 0))
+    (global.set $neg (i32.const 0))
+    (global.set $escCarry (i64.const 0))
+    (global.set $strCarry (i64.const 0)))
+
+  ;; Scans the next chunk of the body: $n bytes at offset 0 (a multiple of 64 unless $last), which sit at
+  ;; $off in the body. Returns the element count so far, or -1, -2, -3 as above.
+  (func (export "scan") (param $n i32) (param $off i32) (param $last i32) (result i32)
+    (local $base i32) (local $depth i32) (local $start i32) (local $k i32) (local $isOpen i32) (local $neg i32)
+    (local $c i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
+    (local $quote v128) (local $bslash v128) (local $lower v128) (local $open v128) (local $close v128)
+    (local $q i64) (local $bs i64) (local $esc i64) (local $s i64) (local $pe i64) (local $br i64)
+    (local $qo i64) (local $bit i64) (local $k64 i64) (local $from i64) (local $valid i64) (local $seg i64)
+    (local $d0 i64) (local $d1 i64) (local $ev i64) (local $m i64) (local $w i64)
+    (local $escCarry i64) (local $strCarry i64)
+    (local.set $quote (i8x16.splat (i32.const 34)))
+    (local.set $bslash (i8x16.splat (i32.const 92)))
+    (local.set $lower (i8x16.splat (i32.const 32)))
+    ;; `{` and `[` are 0x7b when OR-ed with 0x20, `}` and `]` 0x7d.
+    (local.set $open (i8x16.splat (i32.const 123)))
+    (local.set $close (i8x16.splat (i32.const 125)))
+    (global.set $off (local.get $off))
+    (local.set $depth (global.get $depth))
+    (local.set $start (global.get $start))
+    (local.set $neg (global.get $neg))
+    (local.set $escCarry (global.get $escCarry))
+    (local.set $strCarry (global.get $strCarry))
+    (block $end
+      (loop $blocks
+        (br_if $end (i32.ge_u (local.get $base) (local.get $n)))
+        ;; Stage 1.
+        (local.set $v0 (v128.load (local.get $base)))
+        (local.set $v1 (v128.load offset=16 (local.get $base)))
+        (local.set $v2 (v128.load offset=32 (local.get $base)))
+        (local.set $v3 (v128.load offset=48 (local.get $base)))
+        (local.set $q
+          (i64.or
+            (i64.or
+              (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v0) (local.get $quote))))
+              (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v1) (local.get $quote)))) (i64.const 16)))
+            (i64.or
+              (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v2) (local.get $quote)))) (i64.const 32))
+              (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v3) (local.get $quote)))) (i64.const 48)))))
+        ;; Backslashes: their mask only for a block that has one.
+        (local.set $bs (i64.const 0))
+        (if (v128.any_true
+              (v128.or
+                (v128.or (i8x16.eq (local.get $v0) (local.get $bslash)) (i8x16.eq (local.get $v1) (local.get $bslash)))
+                (v128.or (i8x16.eq (local.get $v2) (local.get $bslash)) (i8x16.eq (local.get $v3) (local.get $bslash)))))
+          (then
+            (local.set $bs
+          (i64.or
+            (i64.or
+              (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v0) (local.get $bslash))))
+              (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v1) (local.get $bslash)))) (i64.const 16)))
+            (i64.or
+              (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v2) (local.get $bslash)))) (i64.const 32))
+              (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v3) (local.get $bslash)))) (i64.const 48)))))))
+        ;; Brackets of both kinds in one mask (stage 2 reads the kind from the byte).
+        (local.set $v0 (v128.or (local.get $v0) (local.get $lower)))
+        (local.set $v1 (v128.or (local.get $v1) (local.get $lower)))
+        (local.set $v2 (v128.or (local.get $v2) (local.get $lower)))
+        (local.set $v3 (v128.or (local.get $v3) (local.get $lower)))
+        (local.set $br
+          (i64.or
+            (i64.or
+              (i64.extend_i32_u (i8x16.bitmask (v128.or (i8x16.eq (local.get $v0) (local.get $open)) (i8x16.eq (local.get $v0) (local.get $close)))))
+              (i64.shl (i64.extend_i32_u (i8x16.bitmask (v128.or (i8x16.eq (local.get $v1) (local.get $open)) (i8x16.eq (local.get $v1) (local.get $close))))) (i64.const 16)))
+            (i64.or
+              (i64.shl (i64.extend_i32_u (i8x16.bitmask (v128.or (i8x16.eq (local.get $v2) (local.get $open)) (i8x16.eq (local.get $v2) (local.get $close))))) (i64.const 32))
+              (i64.shl (i64.extend_i32_u (i8x16.bitmask (v128.or (i8x16.eq (local.get $v3) (local.get $open)) (i8x16.eq (local.get $v3) (local.get $close))))) (i64.const 48)))))
+        ;; Escaped bytes: the byte after each backslash that is not itself escaped (simdjson's
+        ;; subtraction trick over odd and even runs; the carry is bit 0 of the next block).
+        (if (i64.eqz (local.get $bs))
+          (then
+            (local.set $esc (local.get $escCarry))
+            (local.set $escCarry (i64.const 0)))
+          (else
+            (local.set $pe (i64.and (local.get $bs) (i64.xor (local.get $escCarry) (i64.const -1))))
+            (local.set $s
+              (i64.xor
+                (i64.sub
+                  (i64.or (i64.shl (local.get $pe) (i64.const 1)) (i64.const 0xaaaaaaaaaaaaaaaa))
+                  (local.get $pe))
+                (i64.const 0xaaaaaaaaaaaaaaaa)))
+            (local.set $esc (i64.xor (local.get $s) (i64.or (local.get $bs) (local.get $escCarry))))
+            (local.set $escCarry (i64.shr_u (i64.and (local.get $s) (local.get $bs)) (i64.const 63)))))
+        ;; Real quotes, then the in-string mask by prefix xor.
+        (local.set $q (i64.and (local.get $q) (i64.xor (local.get $esc) (i64.const -1))))
+        (local.set $s (local.get $q))
+        (local.set $s (i64.xor (local.get $s) (i64.shl (local.get $s) (i64.const 1))))
+        (local.set $s (i64.xor (local.get $s) (i64.shl (local.get $s) (i64.const 2))))
+        (local.set $s (i64.xor (local.get $s) (i64.shl (local.get $s) (i64.const 4))))
+        (local.set $s (i64.xor (local.get $s) (i64.shl (local.get $s) (i64.const 8))))
+        (local.set $s (i64.xor (local.get $s) (i64.shl (local.get $s) (i64.const 16))))
+        (local.set $s (i64.xor (local.get $s) (i64.shl (local.get $s) (i64.const 32))))
+        (local.set $s (i64.xor (local.get $s) (local.get $strCarry)))
+        (local.set $strCarry (i64.shr_s (local.get $s) (i64.const 63)))
+        ;; A backslash outside a string: the reference reads what follows differently; ask it.
+        (if (i64.ne (i64.and (local.get $bs) (i64.xor (local.get $s) (i64.const -1))) (i64.const 0))
+          (then (return (i32.const -2))))
+        (local.set $br (i64.and (local.get $br) (i64.xor (local.get $s) (i64.const -1))))
+        (local.set $qo (i64.and (local.get $q) (local.get $s)))
+        ;; Stage 2: the brackets in order, without a branch on their kind (bit 1 of the byte: set for `{`
+        ;; and `[`, clear for `}` and `]`): the depth; the bytes at depth 0 ($d0) and 1 ($d1) between them
+        ;; ($from masks the bytes after the previous bracket); the element starts (an opening bracket at
+        ;; depth 0) and ends (a closing one back to depth 0), $ev.
+        (local.set $from (i64.const -1))
+        (local.set $d0 (i64.const 0))
+        (local.set $d1 (i64.const 0))
+        (local.set $ev (i64.const 0))
+        (block $brdone
+          (loop $brackets
+            (br_if $brdone (i64.eqz (local.get $br)))
+            (local.set $k64 (i64.ctz (local.get $br)))
+            (local.set $bit (i64.shl (i64.const 1) (local.get $k64)))
+            (local.set $seg (i64.and (local.get $from) (i64.sub (local.get $bit) (i64.const 1))))
+            (local.set $d0
+              (i64.or (local.get $d0) (select (local.get $seg) (i64.const 0) (i32.eqz (local.get $depth)))))
+            (local.set $d1
+              (i64.or (local.get $d1)
+                (select (local.get $seg) (i64.const 0) (i32.eq (local.get $depth) (i32.const 1)))))
+            (local.set $isOpen
+              (i32.and
+                (i32.shr_u
+                  (i32.load8_u (i32.add (local.get $base) (i32.wrap_i64 (local.get $k64))))
+                  (i32.const 1))
+                (i32.const 1)))
+            (local.set $ev
+              (i64.or (local.get $ev)
+                (select (local.get $bit) (i64.const 0)
+                  (i32.eq (i32.add (local.get $depth) (local.get $isOpen)) (i32.const 1)))))
+            (local.set $depth
+              (i32.add (local.get $depth) (i32.sub (i32.shl (local.get $isOpen) (i32.const 1)) (i32.const 1))))
+            (local.set $neg (i32.or (local.get $neg) (i32.lt_s (local.get $depth) (i32.const 0))))
+            (local.set $from (i64.shl (i64.const -2) (local.get $k64)))
+            (local.set $br (i64.and (local.get $br) (i64.sub (local.get $br) (i64.const 1))))
+            (br $brackets)))
+        ;; The bytes after the last bracket, up to the block's end or $n.
+        (local.set $valid (i64.const -1))
+        (if (i32.lt_u (i32.sub (local.get $n) (local.get $base)) (i32.const 64))
+          (then
+            (local.set $valid
+              (i64.sub
+                (i64.shl (i64.const 1) (i64.extend_i32_u (i32.sub (local.get $n) (local.get $base))))
+                (i64.const 1)))))
+        (local.set $seg (i64.and (local.get $from) (local.get $valid)))
+        (local.set $d0
+          (i64.or (local.get $d0) (select (local.get $seg) (i64.const 0) (i32.eqz (local.get $depth)))))
+        (local.set $d1
+          (i64.or (local.get $d1)
+            (select (local.get $seg) (i64.const 0) (i32.eq (local.get $depth) (i32.const 1)))))
+        ;; A closing bracket too many.
+        (if (local.get $neg) (then (return (i32.const -1))))
+        ;; Between elements only whitespace and commas (a string, a number, anything else: not an object).
+        (block $d0done
+          (loop $d0bytes
+            (br_if $d0done (i64.eqz (local.get $d0)))
+            (local.set $c (i32.load8_u (i32.add (local.get $base) (i32.wrap_i64 (i64.ctz (local.get $d0))))))
+            (if (i32.and (i32.ne (local.get $c) (i32.const 44)) (i32.eqz (call $ws (local.get $c))))
+              (then (return (i32.const -1))))
+            (local.set $d0 (i64.and (local.get $d0) (i64.sub (local.get $d0) (i64.const 1))))
+            (br $d0bytes)))
+        ;; In order: element starts and ends, and the strings at depth 1 that may be eventName or
+        ;; eventSource keys ("eventNam" and "eventSou", little-endian, after the quote).
+        (local.set $m (i64.or (local.get $ev) (i64.and (local.get $qo) (local.get $d1))))
+        (block $evdone
+          (loop $events
+            (br_if $evdone (i64.eqz (local.get $m)))
+            (local.set $k64 (i64.ctz (local.get $m)))
+            (local.set $k (i32.add (local.get $base) (i32.wrap_i64 (local.get $k64))))
+            (local.set $m (i64.and (local.get $m) (i64.sub (local.get $m) (i64.const 1))))
+            (if (i64.eqz (i64.and (local.get $ev) (i64.shl (i64.const 1) (local.get $k64))))
+              (then
+                (if (i32.and (i32.gt_u (i32.add (local.get $k) (i32.const 13)) (local.get $n))
+                      (i32.eqz (local.get $last)))
+                  (then
+                    ;; The key may run on into the next chunk: the reference will tell.
+                    (global.set $slow (i32.const 1)))
+                  (else
+                    (local.set $w (i64.load offset=1 (local.get $k)))
+                    (if (i32.or (i64.eq (local.get $w) (i64.const 0x6d614e746e657665))
+                          (i64.eq (local.get $w) (i64.const 0x756f53746e657665)))
+                      (then (call $key (local.get $k) (local.get $n)))))))
+              (else
+                (if (i32.and (i32.load8_u (local.get $k)) (i32.const 2))
+                  (then
+                    ;; An element must be an object.
+                    (if (i32.eq (i32.load8_u (local.get $k)) (i32.const 91)) (then (return (i32.const -1))))
+                    (local.set $start (i32.add (local.get $k) (local.get $off)))
+                    (global.set $names (i32.const 0))
+                    (global.set $sources (i32.const 0))
+                    (global.set $odd (i32.const 0))
+                    (global.set $slow (i32.const 0)))
+                  (else
+                    (if (call $emit (local.get $start) (i32.add (i32.add (local.get $k) (local.get $off)) (i32.const 1)))
+                      (then (return (i32.const -3))))))))
+            (br $events)))
+        (local.set $base (i32.add (local.get $base) (i32.const 64)))
+        (br $blocks)))
+    (global.set $depth (local.get $depth))
+    (global.set $start (local.get $start))
+    (global.set $neg (local.get $neg))
+    (global.set $escCarry (local.get $escCarry))
+    (global.set $strCarry (local.get $strCarry))
+    (if (i32.and (local.get $last)
+          (i32.or (i64.ne (local.get $strCarry) (i64.const 0)) (i32.ne (local.get $depth) (i32.const 0))))
+      (then (return (i32.const -1))))
+    (global.get $count))
+)
