@@ -3,7 +3,10 @@
  * results as the JS reference (./reference.ts) for every input, several times faster. One instance per
  * thread, made on first use. The input is copied into its memory {@link CHUNK} bytes at a time (each
  * scanned while it is still in cache, and the memory stays small whatever the object's size); the output
- * grows as needed, and a memory left larger than {@link KEEP_BYTES} is dropped after the call.
+ * grows as needed, and a memory left larger than {@link KEEP_BYTES} is dropped after the call. Given needles,
+ * the scan also marks the elements one starts in ({@link Elements.hits}), as the split's Buffer#indexOf
+ * passes would: in stage 1 while each block is in registers, and here for the few starts whose hit runs
+ * past a chunk.
  */
 import { type Elements, elementSpansOfBytes, type NeedleSet, type SpanScan } from './reference.js';
 import { SCAN_WASM_BASE64 } from './scan-wasm.generated.js';
