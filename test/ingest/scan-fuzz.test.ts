@@ -4,7 +4,8 @@
  * output grows the scan's memory past the size it drops after the call.
  */
 import { describe, expect, it } from 'vitest';
-import { KEEP_BYTES, wasmElementSpans } from '../../shared/adapters/cloudtrail-files/scan/wasm.js';
+import { CHUNK, KEEP_BYTES, wasmElementSpans } from '../../shared/adapters/cloudtrail-files/scan/wasm.js';
+import { HEAD, needlesOf, sameHits } from '../helpers/needle-cases.js';
 import { body, both, plain, prng } from '../helpers/scan-cases.js';
 
 describe('WebAssembly scan = reference (fuzz)', () => {
@@ -70,5 +71,37 @@ describe('WebAssembly scan = reference (fuzz)', () => {
       nameFrom: [48, rec.length + 49],
       nameTo: [55, rec.length + 56],
     });
+  });
+});
+
+describe('needle hits of the WebAssembly scan = the old indexOf passes (fuzz)', () => {
+  it('on 3000 seeded generated bodies with needles cut from them', () => {
+    let searched = 0;
+    for (let seed = 20_000; seed < 23_000; seed++) {
+      const r = prng(seed);
+      const inner = body(r, Math.floor(r() * 20), r() < 0.5 ? 0 : 0.3, 0.1, 0.01);
+      const b = Buffer.concat([Buffer.from(HEAD), inner, Buffer.from(']}')]);
+      if (sameHits(b, HEAD.length, HEAD.length + inner.length, needlesOf(r, b), `seed ${seed}`)) searched++;
+    }
+    expect(searched).toBeGreaterThan(2000);
+  });
+
+  it('on bodies of a few MB, with needles cut across the 128 KB chunk boundaries', () => {
+    for (let seed = 1; seed <= 3; seed++) {
+      const r = prng(seed);
+      const inner = body(r, 3000, seed % 2 === 0 ? 0.3 : 0, 0, 0);
+      const b = Buffer.concat([Buffer.from(HEAD), inner, Buffer.from(']}')]);
+      const needles = ['Root'];
+      for (let at = HEAD.length + CHUNK; at < b.length - 200; at += CHUNK) {
+        const back = 1 + Math.floor(r() * 60);
+        // Cut on characters (a split UTF-8 sequence dropped at either end).
+        const s = b
+          .toString('utf8', at - back, at + 1 + Math.floor(r() * 60))
+          .replace(/^\uFFFD+|\uFFFD+$/g, '');
+        if (s.length > 1) needles.push(s);
+      }
+      expect(needles.length).toBeGreaterThan(5);
+      expect(sameHits(b, HEAD.length, b.length - 2, needles, `seed ${seed}`)).toBe(true);
+    }
   });
 });

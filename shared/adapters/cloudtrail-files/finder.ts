@@ -2,7 +2,9 @@
  * The literal finder: searches a string or UTF-8 bytes for a fixed pattern starting from the pattern's
  * rarest character, which native search finds several times faster than a quote over JSON text.
  */
+
 import { COLON, COMMA, LBRACE, LBRACK, QUOTE, RBRACE, RBRACK } from './json.js';
+import type { NeedleSet } from './scan/reference.js';
 
 /** How common a character is in CloudTrail JSON (lower is rarer), for choosing where a search starts. */
 function commonness(c: number): number {
@@ -47,6 +49,11 @@ export class Finder {
     this.tailBytes = Buffer.from(this.tail, 'utf8');
   }
 
+  /** The pattern's UTF-8 bytes, as {@link nextByte} matches them. */
+  get bytes(): Buffer {
+    return Buffer.concat([this.headBytes, this.tailBytes]);
+  }
+
   /** Index of the first occurrence at or after `from`; -1 when there is none. */
   next(text: string, from: number): number {
     const k = this.k;
@@ -80,4 +87,16 @@ export function findersOf(needles: readonly string[]): Finder[] {
     needleFinders.set(needles, f);
   }
   return f;
+}
+
+const needleSets = new WeakMap<readonly Finder[], NeedleSet>();
+
+/** The finders' patterns as bytes, for the depth scan to search on its way; built once per finder list. */
+export function needleSetOf(finders: readonly Finder[]): NeedleSet {
+  let set = needleSets.get(finders);
+  if (!set) {
+    set = { bytes: finders.map((f) => f.bytes) };
+    needleSets.set(finders, set);
+  }
+  return set;
 }

@@ -3,9 +3,9 @@
  * string-aware depth scan, reads each record's top-level `eventName` on the way, and parses only the
  * records a pairs-and-needles relevance test may want; the others are counted as skipped, never built.
  */
-import { type Finder, findersOf } from './finder.js';
+import { type Finder, findersOf, needleSetOf } from './finder.js';
 import { emitElement, isWs, jsonReason, NL, RBRACE, RBRACK, type TextSink } from './json.js';
-import type { Elements, SpanScan } from './scan/reference.js';
+import type { Elements, NeedleSet, SpanScan } from './scan/reference.js';
 import { pickSpanScan } from './scan/wasm.js';
 import type { PairsRelevance } from './types.js';
 
@@ -17,8 +17,11 @@ const RECORDS_HEAD = '{"Records":[';
 /** What the split reads of a text's UTF-8 bytes. */
 interface Hay {
   readonly length: number;
-  /** The elements of the array body [from, to); null unless all are objects and it balances. */
-  spans(from: number, to: number): Elements | null;
+  /**
+   * The elements of the array body [from, to); null unless all are objects and it balances. With
+   * `needles`, also which elements hold one, if the scan searched.
+   */
+  spans(from: number, to: number, needles?: NeedleSet): Elements | null;
   /** The byte at `i`: only ever asked of ASCII structure. */
   code(i: number): number;
   find(f: Finder, from: number): number;
@@ -41,7 +44,7 @@ function scanOf(): SpanScan {
 function bytesHay(b: Buffer): Hay {
   return {
     length: b.length,
-    spans: (from, to) => scanOf()(b, from, to),
+    spans: (from, to, needles) => scanOf()(b, from, to, needles),
     code: (i) => b[i] ?? -1,
     find: (f, from) => f.nextByte(b, from),
     // Pieces start at `{` and end after `}`, so a cut never splits a UTF-8 sequence.
@@ -74,7 +77,11 @@ function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
   if (end < headLen + 2) return null;
   if (hay.code(end - 1) !== RBRACE || hay.code(end - 2) !== RBRACK) return null;
   const bodyEnd = end - 2;
-  const spans = hay.spans(headLen, bodyEnd);
+  const finders = findersOf(rel.needles);
+  // An empty needle marks every record: no search then.
+  const everything = finders.some((f) => f.pattern.length === 0);
+  const needles = everything || finders.length === 0 ? undefined : needleSetOf(finders);
+  const spans = hay.spans(headLen, bodyEnd, needles);
   if (spans === null) return null;
   const { starts, ends } = spans;
   const n = starts.length;
@@ -91,20 +98,22 @@ function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
     const name = hay.name(from, spans.nameTo[k] as number);
     if (rel.names.has(name) || name.includes('\\')) wanted[k] = 1;
   }
-  for (const finder of findersOf(rel.needles)) {
-    if (finder.pattern.length === 0) {
-      wanted.fill(1);
-      break;
+  if (everything) wanted.fill(1);
+  else if (spans.hits !== undefined && needles !== undefined) {
+    // The scan searched for the needles on its way (the same hits as the passes below).
+    const hits = spans.hits;
+    for (k = 0; k < n; k++) if (hits[k] === 1) wanted[k] = 1;
+  } else
+    for (const finder of finders) {
+      k = 0;
+      for (let at = hay.find(finder, headLen); at >= 0 && at < bodyEnd; ) {
+        while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
+        wanted[k] = 1;
+        // One hit is enough for a record: go on from the next one.
+        if (k + 1 >= n) break;
+        at = hay.find(finder, starts[k + 1] as number);
+      }
     }
-    k = 0;
-    for (let at = hay.find(finder, headLen); at >= 0 && at < bodyEnd; ) {
-      while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
-      wanted[k] = 1;
-      // One hit is enough for a record: go on from the next one.
-      if (k + 1 >= n) break;
-      at = hay.find(finder, starts[k + 1] as number);
-    }
-  }
 
   return { hay, starts, ends, wanted, rel };
 }

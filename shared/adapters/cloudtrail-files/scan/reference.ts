@@ -27,10 +27,24 @@ export interface Elements {
    */
   nameFrom: ArrayLike<number>;
   nameTo: ArrayLike<number>;
+  /**
+   * Per element, 1 when one of the needles asked for starts in it: at or after its start and before the
+   * next element's start (for the first element, from the body's start; the last, up to the body's end),
+   * running on as far as the buffer does. Absent when the scan did not search (the reference never does).
+   */
+  hits?: Uint8Array;
 }
 
-/** A depth scan of an array body `[from, to)` of UTF-8 bytes (the reference below, or the WebAssembly one). */
-export type SpanScan = (b: Uint8Array, from: number, to: number) => Elements | null;
+/** Needles for a depth scan to search on its way: their UTF-8 bytes, none empty. */
+export interface NeedleSet {
+  readonly bytes: readonly Uint8Array[];
+}
+
+/**
+ * A depth scan of an array body `[from, to)` of UTF-8 bytes (the reference below, or the WebAssembly one),
+ * searching for `needles` on the way if it can.
+ */
+export type SpanScan = (b: Uint8Array, from: number, to: number, needles?: NeedleSet) => Elements | null;
 
 const EVENT_NAME = 'eventName';
 const EVENT_SOURCE = 'eventSource';

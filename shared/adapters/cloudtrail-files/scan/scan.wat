@@ -3,11 +3,12 @@
 ;; when the two differ). The JS reference is elementSpansOfBytes (./reference.ts): this scan returns
 ;; exactly its results, or says "ask the reference" where it would not be sure.
 ;;
-;; Memory: reset(out0) starts a body; then the caller copies the body [from, to) chunk by chunk to offset 0
+;; Memory: reset(out0, table, count) starts a body; then the caller copies the body [from, to) chunk by chunk to offset 0
 ;; (length $n, a multiple of 64 but for the last chunk), followed by 64 zero bytes, and calls
 ;; scan($n, $off, $last) with the chunk's offset in the body; the depth, the carries and the current
-;; element go from one call to the next in globals. Each element is written as four i32 from out0 on,
-;; offsets in the body: start, end (after the closing bracket), nameFrom, nameTo. nameFrom is -1 when
+;; element go from one call to the next in globals. Each element is written as five i32 from out0 on,
+;; offsets in the body: start, end (after the closing bracket), nameFrom, nameTo, and 1 when a needle hit
+;; starts in it (see below), else 0. nameFrom is -1 when
 ;; undecided and -2 when this scan leaves the decision to the reference (a top-level eventName/eventSource
 ;; key in an unusual position, or next to a chunk boundary). scan returns the element count so far, -1 for
 ;; null (an element that is not an object, junk between elements, unbalanced brackets, an unterminated
@@ -21,6 +22,14 @@
 ;; branch-free: the depth, the bytes at depth 0 and 1 between brackets, element starts and ends. Bytes at
 ;; depth 0 must be whitespace or commas. At depth 1 only opening quotes followed by "eventNam" or
 ;; "eventSou" are looked at, their key/value shape checked by a few scalar steps ($key).
+;;
+;; Needles (issue 14): the table at $table holds $count entries of 48 bytes: the needle's first byte x16,
+;; its last byte x16, the address of its bytes, its length (1 to 128). Per block, stage 1 compares the
+;; block with the first byte and the block $length - 1 bytes on with the last (Mula's SIMD substring
+;; search); candidates (rare) are verified byte by byte. A hit must end within the chunk: one that runs
+;; past it is the caller's to find, with the bytes that follow. Stage 2 takes the hits in order with the
+;; element starts and ends: a hit is the open element's, between two elements the one before's, before the
+;; first element the first's (so the element a hit at p belongs to is the last one starting at or before p).
 ;;
 ;; Measured (issue 14, CPU time on the bench shapes, copy included): 1.4-2.0 GB/s; the reference 0.45-0.6.
 (module
@@ -47,6 +56,13 @@
   (global $neg (mut i32) (i32.const 0))
   (global $escCarry (mut i64) (i64.const 0))
   (global $strCarry (mut i64) (i64.const 0))
+  ;; Needles: the table's address and its entry count (0: no needle search); whether the current element
+  ;; holds a needle hit, whether one came before the first element, whether an element is open.
+  (global $nt (mut i32) (i32.const 0))
+  (global $nn (mut i32) (i32.const 0))
+  (global $hit (mut i32) (i32.const 0))
+  (global $pre (mut i32) (i32.const 0))
+  (global $inEl (mut i32) (i32.const 0))
 
   ;; JSON whitespace: space, tab, CR, LF.
   (func $ws (param $c i32) (result i32)
@@ -144,7 +160,7 @@
   (func $emit (param $start i32) (param $end i32) (result i32)
     (local $p i32) (local $from i32) (local $to i32)
     (local.set $p (global.get $outp))
-    (if (i32.gt_u (i32.add (local.get $p) (i32.const 16)) (i32.shl (memory.size) (i32.const 16)))
+    (if (i32.gt_u (i32.add (local.get $p) (i32.const 20)) (i32.shl (memory.size) (i32.const 16)))
       (then
         (if (i32.lt_s (memory.grow (i32.add (i32.shr_u (memory.size) (i32.const 1)) (i32.const 1)))
                       (i32.const 0))
@@ -162,13 +178,20 @@
     (i32.store offset=4 (local.get $p) (local.get $end))
     (i32.store offset=8 (local.get $p) (local.get $from))
     (i32.store offset=12 (local.get $p) (local.get $to))
-    (global.set $outp (i32.add (local.get $p) (i32.const 16)))
+    (i32.store offset=16 (local.get $p) (global.get $hit))
+    (global.set $outp (i32.add (local.get $p) (i32.const 20)))
     (global.set $count (i32.add (global.get $count) (i32.const 1)))
     (i32.const 0))
 
-  ;; Starts a body: output at $out0 (after the chunk area), nothing carried.
-  (func (export "reset") (param $out0 i32)
+  ;; Starts a body: output at $out0 (after the chunk area), nothing carried; $count needles in the table
+  ;; at $table.
+  (func (export "reset") (param $out0 i32) (param $table i32) (param $count i32)
     (global.set $outp (local.get $out0))
+    (global.set $nt (local.get $table))
+    (global.set $nn (local.get $count))
+    (global.set $hit (i32.const 0))
+    (global.set $pre (i32.const 0))
+    (global.set $inEl (i32.const 0))
     (global.set $count (i32.const 0))
     (global.set $consumed (i32.const 0))
     (global.set $slow (i32.const 0))
@@ -188,6 +211,9 @@
     (local $qo i64) (local $bit i64) (local $k64 i64) (local $from i64) (local $valid i64) (local $seg i64)
     (local $d0 i64) (local $d1 i64) (local $ev i64) (local $m i64) (local $w i64)
     (local $escCarry i64) (local $strCarry i64)
+    (local $h i64) (local $cand i64) (local $kq i64) (local $t i32) (local $tEnd i32) (local $np i32)
+    (local $nl i32) (local $e i32) (local $j i32) (local $lim i32)
+    (local $fv v128) (local $lv v128) (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
     (local.set $quote (i8x16.splat (i32.const 34)))
     (local.set $bslash (i8x16.splat (i32.const 92)))
     (local.set $lower (i8x16.splat (i32.const 32)))
@@ -231,6 +257,67 @@
             (i64.or
               (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v2) (local.get $bslash)))) (i64.const 32))
               (i64.shl (i64.extend_i32_u (i8x16.bitmask (i8x16.eq (local.get $v3) (local.get $bslash)))) (i64.const 48)))))))
+        ;; Needle hits ($h): the positions where a needle starts and ends within the chunk. Candidates where
+        ;; its first and its last byte sit at their offsets (Mula's SIMD substring search), verified byte
+        ;; by byte. A hit that runs past the chunk is the caller's to find.
+        (local.set $h (i64.const 0))
+        (if (global.get $nn)
+          (then
+            (local.set $t (global.get $nt))
+            (local.set $tEnd (i32.add (local.get $t) (i32.mul (global.get $nn) (i32.const 48))))
+            (loop $needles
+              (local.set $np (i32.load offset=32 (local.get $t)))
+              (local.set $nl (i32.load offset=36 (local.get $t)))
+              (local.set $fv (v128.load (local.get $t)))
+              (local.set $lv (v128.load offset=16 (local.get $t)))
+              (local.set $e (i32.add (local.get $base) (i32.sub (local.get $nl) (i32.const 1))))
+              (local.set $c0 (v128.and (i8x16.eq (local.get $v0) (local.get $fv)) (i8x16.eq (v128.load (local.get $e)) (local.get $lv))))
+              (local.set $c1 (v128.and (i8x16.eq (local.get $v1) (local.get $fv)) (i8x16.eq (v128.load offset=16 (local.get $e)) (local.get $lv))))
+              (local.set $c2 (v128.and (i8x16.eq (local.get $v2) (local.get $fv)) (i8x16.eq (v128.load offset=32 (local.get $e)) (local.get $lv))))
+              (local.set $c3 (v128.and (i8x16.eq (local.get $v3) (local.get $fv)) (i8x16.eq (v128.load offset=48 (local.get $e)) (local.get $lv))))
+              (if (v128.any_true (v128.or (v128.or (local.get $c0) (local.get $c1)) (v128.or (local.get $c2) (local.get $c3))))
+                (then
+                  (local.set $cand
+                    (i64.or
+                      (i64.or
+                        (i64.extend_i32_u (i8x16.bitmask (local.get $c0)))
+                        (i64.shl (i64.extend_i32_u (i8x16.bitmask (local.get $c1))) (i64.const 16)))
+                      (i64.or
+                        (i64.shl (i64.extend_i32_u (i8x16.bitmask (local.get $c2))) (i64.const 32))
+                        (i64.shl (i64.extend_i32_u (i8x16.bitmask (local.get $c3))) (i64.const 48)))))
+                  ;; Only starts p with p + length <= $n.
+                  (local.set $lim (i32.add (i32.sub (i32.sub (local.get $n) (local.get $base)) (local.get $nl)) (i32.const 1)))
+                  (if (i32.le_s (local.get $lim) (i32.const 0))
+                    (then (local.set $cand (i64.const 0)))
+                    (else
+                      (if (i32.lt_s (local.get $lim) (i32.const 64))
+                        (then
+                          (local.set $cand
+                            (i64.and (local.get $cand)
+                              (i64.sub (i64.shl (i64.const 1) (i64.extend_i32_u (local.get $lim))) (i64.const 1))))))))
+                  ;; Not already a hit of an earlier needle.
+                  (local.set $cand (i64.and (local.get $cand) (i64.xor (local.get $h) (i64.const -1))))
+                  (block $cdone
+                    (loop $cands
+                      (br_if $cdone (i64.eqz (local.get $cand)))
+                      (local.set $k64 (i64.ctz (local.get $cand)))
+                      (local.set $e (i32.add (local.get $base) (i32.wrap_i64 (local.get $k64))))
+                      (local.set $j (i32.const 1))
+                      (block $differs
+                        (loop $bytes
+                          (if (i32.ge_s (local.get $j) (i32.sub (local.get $nl) (i32.const 1)))
+                            (then
+                              (local.set $h (i64.or (local.get $h) (i64.shl (i64.const 1) (local.get $k64))))
+                              (br $differs)))
+                          (br_if $differs
+                            (i32.ne (i32.load8_u (i32.add (local.get $e) (local.get $j)))
+                                    (i32.load8_u (i32.add (local.get $np) (local.get $j)))))
+                          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                          (br $bytes)))
+                      (local.set $cand (i64.and (local.get $cand) (i64.sub (local.get $cand) (i64.const 1))))
+                      (br $cands)))))
+              (local.set $t (i32.add (local.get $t) (i32.const 48)))
+              (br_if $needles (i32.lt_u (local.get $t) (local.get $tEnd))))))
         ;; Brackets of both kinds in one mask (stage 2 reads the kind from the byte).
         (local.set $v0 (v128.or (local.get $v0) (local.get $lower)))
         (local.set $v1 (v128.or (local.get $v1) (local.get $lower)))
@@ -338,15 +425,19 @@
             (br $d0bytes)))
         ;; In order: element starts and ends, and the strings at depth 1 that may be eventName or
         ;; eventSource keys ("eventNam" and "eventSou", little-endian, after the quote).
-        (local.set $m (i64.or (local.get $ev) (i64.and (local.get $qo) (local.get $d1))))
+        (local.set $kq (i64.and (local.get $qo) (local.get $d1)))
+        (local.set $m (i64.or (i64.or (local.get $ev) (local.get $kq)) (local.get $h)))
         (block $evdone
           (loop $events
             (br_if $evdone (i64.eqz (local.get $m)))
             (local.set $k64 (i64.ctz (local.get $m)))
             (local.set $k (i32.add (local.get $base) (i32.wrap_i64 (local.get $k64))))
             (local.set $m (i64.and (local.get $m) (i64.sub (local.get $m) (i64.const 1))))
-            (if (i64.eqz (i64.and (local.get $ev) (i64.shl (i64.const 1) (local.get $k64))))
+            (local.set $bit (i64.shl (i64.const 1) (local.get $k64)))
+            (if (i64.eqz (i64.and (local.get $ev) (local.get $bit)))
               (then
+               (if (i64.ne (i64.and (local.get $kq) (local.get $bit)) (i64.const 0))
+               (then
                 (if (i32.and (i32.gt_u (i32.add (local.get $k) (i32.const 13)) (local.get $n))
                       (i32.eqz (local.get $last)))
                   (then
@@ -356,7 +447,7 @@
                     (local.set $w (i64.load offset=1 (local.get $k)))
                     (if (i32.or (i64.eq (local.get $w) (i64.const 0x6d614e746e657665))
                           (i64.eq (local.get $w) (i64.const 0x756f53746e657665)))
-                      (then (call $key (local.get $k) (local.get $n)))))))
+                      (then (call $key (local.get $k) (local.get $n)))))))))
               (else
                 (if (i32.and (i32.load8_u (local.get $k)) (i32.const 2))
                   (then
@@ -366,10 +457,24 @@
                     (global.set $names (i32.const 0))
                     (global.set $sources (i32.const 0))
                     (global.set $odd (i32.const 0))
-                    (global.set $slow (i32.const 0)))
+                    (global.set $slow (i32.const 0))
+                    ;; A hit before the first element is the first element's.
+                    (global.set $hit (global.get $pre))
+                    (global.set $pre (i32.const 0))
+                    (global.set $inEl (i32.const 1)))
                   (else
                     (if (call $emit (local.get $start) (i32.add (i32.add (local.get $k) (local.get $off)) (i32.const 1)))
-                      (then (return (i32.const -3))))))))
+                      (then (return (i32.const -3))))
+                    (global.set $inEl (i32.const 0))))))
+            ;; A needle hit is the element's it starts in; between two elements, the one before.
+            (if (i64.ne (i64.and (local.get $h) (local.get $bit)) (i64.const 0))
+              (then
+                (if (global.get $inEl)
+                  (then (global.set $hit (i32.const 1)))
+                  (else
+                    (if (global.get $count)
+                      (then (i32.store (i32.sub (global.get $outp) (i32.const 4)) (i32.const 1)))
+                      (else (global.set $pre (i32.const 1))))))))
             (br $events)))
         (local.set $base (i32.add (local.get $base) (i32.const 64)))
         (br $blocks)))

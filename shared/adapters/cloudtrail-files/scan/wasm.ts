@@ -3,24 +3,33 @@
  * results as the JS reference (./reference.ts) for every input, several times faster. One instance per
  * thread, made on first use. The input is copied into its memory {@link CHUNK} bytes at a time (each
  * scanned while it is still in cache, and the memory stays small whatever the object's size); the output
- * grows as needed, and a memory left larger than {@link KEEP_BYTES} is dropped after the call.
+ * grows as needed, and a memory left larger than {@link KEEP_BYTES} is dropped after the call. Given needles,
+ * the scan also marks the elements one starts in ({@link Elements.hits}), as the split's Buffer#indexOf
+ * passes would: in stage 1 while each block is in registers, and here for the few starts whose hit runs
+ * past a chunk.
  */
-import { type Elements, elementSpansOfBytes, type SpanScan } from './reference.js';
+import { type Elements, elementSpansOfBytes, type NeedleSet, type SpanScan } from './reference.js';
 import { SCAN_WASM_BASE64 } from './scan-wasm.generated.js';
 
 /** Bytes copied and scanned per call (a multiple of 64, the scan's block). */
 export const CHUNK = 128 * 1024;
 /** Zero bytes after a chunk: the scan's block loads and key tests read up to 63 bytes past its end. */
 const PAD = 64;
-/** Where the scan writes its output: after the chunk and its padding. */
-const OUT0 = CHUNK + PAD;
+/** The needle table: after the chunk, its padding, and the 127 bytes a needle's last-byte loads run past it. */
+const NEEDLE_AT = CHUNK + PAD + 128;
+/** The table's bytes: per needle a 48-byte entry (its first and last byte x16, where its bytes are, length). */
+const NEEDLE_ROOM = 8192;
+/** Needles longer than this are searched by the caller (the scan's loads past a block stop short of it). */
+export const MAX_NEEDLE_BYTES = 128;
+/** Where the scan writes its output: after the needle table. */
+const OUT0 = NEEDLE_AT + NEEDLE_ROOM;
 /** A memory that grew past this (the output of some 250,000 elements) is not kept for the next call. */
 export const KEEP_BYTES = 4 * 1024 * 1024;
 const PAGE = 65536;
 
 interface ScanExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  reset(out0: number): void;
+  reset(out0: number, table: number, count: number): void;
   scan(n: number, off: number, last: number): number;
 }
 
@@ -75,13 +84,63 @@ function instance(mod: WasmModule): ScanExports {
  * an eventName key in an odd place or across two chunks) are handed to it, the whole body or that one
  * element.
  */
-export const wasmElementSpans: SpanScan = (b, from, to) => chunkedSpans(b, from, to, CHUNK);
+export const wasmElementSpans: SpanScan = (b, from, to, needles) => chunkedSpans(b, from, to, CHUNK, needles);
+
+/**
+ * The needle table in the scan's memory at {@link NEEDLE_AT}; false (nothing written) when the needles do
+ * not fit it: an empty one, one longer than {@link MAX_NEEDLE_BYTES}, or too many.
+ */
+function writeNeedles(mem: Uint8Array, needles: readonly Uint8Array[]): boolean {
+  let bytesAt = NEEDLE_AT + needles.length * 48;
+  let room = NEEDLE_AT + NEEDLE_ROOM - bytesAt;
+  for (const n of needles) {
+    if (n.length === 0 || n.length > MAX_NEEDLE_BYTES) return false;
+    room -= n.length;
+  }
+  if (room < 0) return false;
+  const view = new DataView(mem.buffer);
+  let t = NEEDLE_AT;
+  for (const n of needles) {
+    mem.fill(n[0] as number, t, t + 16);
+    mem.fill(n[n.length - 1] as number, t + 16, t + 32);
+    view.setInt32(t + 32, bytesAt, true);
+    view.setInt32(t + 36, n.length, true);
+    mem.set(n, bytesAt);
+    bytesAt += n.length;
+    t += 48;
+  }
+  return true;
+}
+
+/** Pushes the starts in [from, end) of the needles' hits that run past `end` (the scan does not see them). */
+function crossingHits(
+  b: Uint8Array,
+  from: number,
+  end: number,
+  needles: readonly Uint8Array[],
+  out: number[],
+) {
+  for (const n of needles) {
+    const len = n.length;
+    const stop = Math.min(end, b.length - len + 1);
+    search: for (let p = Math.max(from, end - len + 1); p < stop; p++) {
+      for (let j = 0; j < len; j++) if (b[p + j] !== n[j]) continue search;
+      out.push(p);
+    }
+  }
+}
 
 /**
  * {@link wasmElementSpans} with chunks of `chunk` bytes (a positive multiple of 64, at most
  * {@link CHUNK}): small ones let tests put every chunk boundary everywhere.
  */
-export function chunkedSpans(b: Uint8Array, from: number, to: number, chunk: number): Elements | null {
+export function chunkedSpans(
+  b: Uint8Array,
+  from: number,
+  to: number,
+  chunk: number,
+  needles?: NeedleSet,
+): Elements | null {
   if (chunk <= 0 || chunk % 64 !== 0 || chunk > CHUNK)
     throw new RangeError(`chunk ${chunk}: not a multiple of 64 in (0, ${CHUNK}]`);
   const mod = scanModule();
@@ -98,7 +157,10 @@ export function chunkedSpans(b: Uint8Array, from: number, to: number, chunk: num
       return elementSpansOfBytes(b, from, to);
     }
   }
-  w.reset(OUT0);
+  const list = needles?.bytes;
+  const search = list !== undefined && writeNeedles(new Uint8Array(w.memory.buffer), list);
+  w.reset(OUT0, NEEDLE_AT, search ? list.length : 0);
+  const crossing: number[] = [];
   let count = 0;
   try {
     for (let off = from; ; off += chunk) {
@@ -110,9 +172,15 @@ export function chunkedSpans(b: Uint8Array, from: number, to: number, chunk: num
       count = w.scan(n, off - from, last ? 1 : 0);
       if (count === -1) return null;
       if (count < 0) return elementSpansOfBytes(b, from, to);
+      if (search) crossingHits(b, off, off + n, list, crossing);
       if (last) break;
     }
-    return readElements(b, from, to, new Int32Array(w.memory.buffer, OUT0, count * 4), count);
+    const el = readElements(b, from, to, new Int32Array(w.memory.buffer, OUT0, count * 5), count);
+    if (el === null || el.hits === undefined) return el;
+    // Not searched (no needles, or they did not fit the table): say so, and the caller searches.
+    if (!search) return { starts: el.starts, ends: el.ends, nameFrom: el.nameFrom, nameTo: el.nameTo };
+    for (const p of crossing) el.hits[elementAt(el.starts, p)] = 1;
+    return el;
   } finally {
     if (w.memory.buffer.byteLength > KEEP_BYTES) live = null;
   }
@@ -126,14 +194,16 @@ function readElements(
   count: number,
 ): Elements | null {
   const starts = new Int32Array(count);
+  const hits = new Uint8Array(count);
   const ends = new Int32Array(count);
   const nameFrom = new Int32Array(count);
   const nameTo = new Int32Array(count);
-  for (let k = 0, o = 0; k < count; k++, o += 4) {
+  for (let k = 0, o = 0; k < count; k++, o += 5) {
     const start = (out[o] as number) + from;
     const end = (out[o + 1] as number) + from;
     starts[k] = start;
     ends[k] = end;
+    hits[k] = out[o + 4] as number;
     const nf = out[o + 2] as number;
     if (nf === -2) {
       // Left to the reference: the element alone, scanned as the whole body would scan it.
@@ -149,7 +219,19 @@ function readElements(
       nameTo[k] = (out[o + 3] as number) + from;
     }
   }
-  return { starts, ends, nameFrom, nameTo };
+  return { starts, ends, nameFrom, nameTo, hits };
+}
+
+/** The element a body offset belongs to: the last one starting at or before it, else the first. */
+function elementAt(starts: ArrayLike<number>, p: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] as number) <= p) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**
