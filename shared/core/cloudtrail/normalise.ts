@@ -116,11 +116,42 @@ function readEventTime(
   const v = raw[key];
   if (v === undefined || v === null) return { ok: false, reason: 'eventTime is missing' };
   if (typeof v !== 'string') return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
+  const fast = isoSecondsUtc(v);
+  if (fast >= 0) return { ok: true, eventTime: v, eventTimeMs: fast };
   const m = ISO_TIME.exec(v);
   // A time without a zone (seen in hand-written logs) is UTC, never the machine's local time.
   const ms = m === null ? Number.NaN : Date.parse(m[1] === undefined ? `${v.replace(' ', 'T')}Z` : v);
   if (Number.isNaN(ms)) return { ok: false, reason: `${key} is not an ISO-8601 time (${quote(v)})` };
   return { ok: true, eventTime: v, eventTimeMs: ms };
+}
+
+/** The value of the two ASCII digits at `i`, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * CloudTrail's own shape, `YYYY-MM-DDTHH:MM:SSZ`, read without a regular expression or `Date.parse` (once per
+ * record in replay): the same milliseconds `Date.parse` gives, or -1 for any other text or any field it
+ * might judge differently (years before 1000, days after the 28th, out-of-range times) — the caller then
+ * takes the general path.
+ */
+function isoSecondsUtc(v: string): number {
+  if (v.length !== 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84)
+    return -1;
+  if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 90) return -1;
+  const hi = twoDigits(v, 0);
+  const lo = twoDigits(v, 2);
+  const month = twoDigits(v, 5);
+  const day = twoDigits(v, 8);
+  const hour = twoDigits(v, 11);
+  const minute = twoDigits(v, 14);
+  const second = twoDigits(v, 17);
+  if (hi < 10 || lo < 0 || month < 1 || month > 12 || day < 1 || day > 28) return -1;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
+  return Date.UTC(hi * 100 + lo, month - 1, day, hour, minute, second);
 }
 
 /** A short, single-line rendering of untrusted text for a reason. */
