@@ -14,6 +14,17 @@ import type { Actor, NormalisedEvent, OidcInfo, RawRecord, Target } from './type
 export type NormaliseResult = { ok: true; event: NormalisedEvent } | { ok: false; reason: string };
 
 const ASSUME_EVENTS = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
+/** Top-level fields that must be objects when present (checked in this order). */
+const OBJECT_FIELDS = [
+  'userIdentity',
+  'requestParameters',
+  'responseElements',
+  'additionalEventData',
+] as const;
+/** Top-level fields that must be strings when present (checked in this order). */
+const STRING_FIELDS = ['eventTime', 'eventID', 'awsRegion', 'recipientAccountId', 'errorCode'] as const;
+const TRAIL_EVENT = /Trail|Logging|EventSelectors/;
+const SELF_SERVICE_EVENT = /AccessKey|LoginProfile|MFADevice/;
 
 /**
  * Parses one untrusted CloudTrail record into the event model rules read. Total: every input
@@ -29,18 +40,13 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   if (typeof eventSource !== 'string' || eventSource.length === 0) {
     return { ok: false, reason: `eventSource is ${describe(eventSource)}, expected a string` };
   }
-  for (const key of [
-    'userIdentity',
-    'requestParameters',
-    'responseElements',
-    'additionalEventData',
-  ] as const) {
+  for (const key of OBJECT_FIELDS) {
     const v = raw[key];
     if (v !== undefined && v !== null && !isObj(v)) {
       return { ok: false, reason: `${key} is ${describe(v)}, expected an object` };
     }
   }
-  for (const key of ['eventTime', 'eventID', 'awsRegion', 'recipientAccountId', 'errorCode'] as const) {
+  for (const key of STRING_FIELDS) {
     const v = raw[key];
     if (v !== undefined && v !== null && typeof v !== 'string') {
       return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
@@ -62,7 +68,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   const account = nstr(raw.recipientAccountId) ?? nstr(ui.accountId) ?? '';
   const actor = readActor(ui, raw, eventName, req);
   const errorCode = nstr(raw.errorCode);
-  const consoleResult = str(path(res, 'ConsoleLogin'));
+  const consoleResult = str(res?.ConsoleLogin);
   const event: NormalisedEvent = {
     eventId,
     eventName,
@@ -177,7 +183,8 @@ function syntheticId(raw: Obj): string | null {
 function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor {
   const type = nstr(ui.type) ?? 'Unknown';
   const uiArn = nstr(ui.arn);
-  const issuer = obj(path(ui, 'sessionContext', 'sessionIssuer'));
+  const sessionContext = obj(ui.sessionContext);
+  const issuer = obj(sessionContext?.sessionIssuer);
   const issuerArn = nstr(issuer?.arn);
   let arn: string | null = uiArn;
   let sessionArn: string | null = null;
@@ -193,7 +200,7 @@ function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor
   }
   if (ASSUME_EVENTS.has(eventName)) sessionName = str(req?.roleSessionName) ?? sessionName;
   const isWeb = type === 'WebIdentityUser';
-  const mfa = str(path(ui, 'sessionContext', 'attributes', 'mfaAuthenticated'));
+  const mfa = str(obj(sessionContext?.attributes)?.mfaAuthenticated);
   return {
     type,
     arn,
@@ -270,10 +277,10 @@ function readTarget(
     return { type: 'provider', arn: null, name: providerHost(url) };
   }
   const trail = nstr(req?.name) ?? nstr(req?.trailName);
-  if (trail && /Trail|Logging|EventSelectors/.test(eventName))
+  if (trail && TRAIL_EVENT.test(eventName))
     return { type: 'trail', arn: trail.startsWith('arn:') ? trail : null, name: trail };
   // Self-service calls without a userName act on the caller (e.g. CreateAccessKey for oneself, or root).
-  if (/AccessKey|LoginProfile|MFADevice/.test(eventName) && actor.arn) {
+  if (SELF_SERVICE_EVENT.test(eventName) && actor.arn) {
     return { type: 'user', arn: actor.arn, name: actor.userName ?? resourceName(actor.arn) };
   }
   return null;
