@@ -23,6 +23,7 @@
  * is everything after the role name, `/` included (an Identity Center user name can hold characters a
  * `RoleSessionName` cannot).
  */
+import { BoundedMemo } from './memo.js';
 
 /** An ARN split into its six fields (`arn:partition:service:region:account:resource`). */
 export interface ParsedArn {
@@ -68,11 +69,46 @@ export interface IdentityKey {
 /** The partitions AWS has, by their ARN spelling: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`, …. */
 export const PARTITION = /^aws(?:-[a-z]+)*$/;
 
+/**
+ * Parsed ARNs, identities and keys per distinct string. Replay sees the same few hundred ARNs hundreds of
+ * thousands of times; the parse is a pure function of the string, so a memo changes no result. Results are
+ * frozen because they are shared between callers. Bounded (entries and key length, see {@link BoundedMemo}).
+ */
+export const ARN_MEMO_LIMIT = 4096;
+const parsedArns = new BoundedMemo<Readonly<ParsedArn> | null>(ARN_MEMO_LIMIT);
+const identityArns = new BoundedMemo<Readonly<IdentityArn> | null>(ARN_MEMO_LIMIT);
+const identityKeys = new BoundedMemo<Readonly<IdentityKey> | null>(ARN_MEMO_LIMIT);
+
+/** Entries held by the ARN memos (tests: they stay bounded). */
+export function arnMemoSizes(): { parsed: number; identities: number; keys: number } {
+  return { parsed: parsedArns.size, identities: identityArns.size, keys: identityKeys.size };
+}
+
+/** Empties the ARN memos (tests: compare results with and without them). */
+export function clearArnMemos(): void {
+  parsedArns.clear();
+  identityArns.clear();
+  identityKeys.clear();
+}
+
+function frozen<T extends object>(v: T | null): Readonly<T> | null {
+  return v === null ? null : Object.freeze(v);
+}
+
 const SERVICE_PRINCIPAL = /^[a-z0-9][a-z0-9.-]*\.amazonaws\.com(?:\.cn)?$/;
 const ACCOUNT_ID = /^\d{12}$/;
 
-/** Split an ARN into its fields; null unless it starts `arn:` and has all six. */
-export function parseArn(arn: string | null | undefined): ParsedArn | null {
+/**
+ * Split an ARN into its fields; null unless it starts `arn:` and has all six. The result is frozen and may be
+ * shared with other callers (copy it to change it).
+ */
+export function parseArn(arn: string | null | undefined): Readonly<ParsedArn> | null {
+  if (typeof arn !== 'string' || !arn.startsWith('arn:')) return null;
+  return parsedArns.get(arn, (a) => frozen(parseArnUncached(a)));
+}
+
+/** {@link parseArn} without the memo (a new, mutable object each call). */
+export function parseArnUncached(arn: string | null | undefined): ParsedArn | null {
   if (typeof arn !== 'string' || !arn.startsWith('arn:')) return null;
   const parts = arn.split(':');
   if (parts.length < 6) return null;
@@ -83,9 +119,16 @@ export function parseArn(arn: string | null | undefined): ParsedArn | null {
 /**
  * An IAM role/user, root, STS assumed-role or federated-user ARN taken apart; null for any other ARN or
  * malformed input (a region in an IAM/STS ARN, an empty name, a session ARN without its session part).
+ * The result is frozen and may be shared with other callers.
  */
-export function parseIdentityArn(arn: string | null | undefined): IdentityArn | null {
-  const p = parseArn(arn);
+export function parseIdentityArn(arn: string | null | undefined): Readonly<IdentityArn> | null {
+  if (typeof arn !== 'string' || !arn.startsWith('arn:')) return null;
+  return identityArns.get(arn, (a) => frozen(parseIdentityArnUncached(a)));
+}
+
+/** {@link parseIdentityArn} without the memo (a new, mutable object each call). */
+export function parseIdentityArnUncached(arn: string | null | undefined): IdentityArn | null {
+  const p = parseArnUncached(arn);
   if (p === null || p.region !== '') return null;
   const { partition, account, resource } = p;
   if (p.service === 'iam') {
@@ -135,9 +178,16 @@ export function parsePrincipal(value: string | null | undefined): Principal | nu
 /**
  * Key of an IAM role/user ARN or an STS assumed-role session ARN (→ its role), ignoring the path:
  * `role/path/name` and `role/name` are the same role. Null for anything else (root, federated users).
+ * The result is frozen and may be shared with other callers.
  */
-export function identityKeyOf(arn: string | null | undefined): IdentityKey | null {
-  const id = parseIdentityArn(arn);
+export function identityKeyOf(arn: string | null | undefined): Readonly<IdentityKey> | null {
+  if (typeof arn !== 'string' || !arn.startsWith('arn:')) return null;
+  return identityKeys.get(arn, (a) => frozen(identityKeyOfUncached(a)));
+}
+
+/** {@link identityKeyOf} without the memo (a new, mutable object each call). */
+export function identityKeyOfUncached(arn: string | null | undefined): IdentityKey | null {
+  const id = parseIdentityArnUncached(arn);
   if (id === null) return null;
   const { partition, account } = id;
   if (id.kind === 'role' || id.kind === 'user') {
@@ -242,6 +292,6 @@ export function partitionOf(arn: string | null | undefined): string {
 export function resourceName(arn: string | null | undefined): string | null {
   const p = parseArn(arn);
   if (!p) return null;
-  const segs = p.resource.split('/');
-  return segs[segs.length - 1] || null;
+  const r = p.resource;
+  return r.slice(r.lastIndexOf('/') + 1) || null;
 }

@@ -180,3 +180,42 @@ describe('BaselineIndex accessors and helpers', () => {
     expect(sameIdentity('arn:aws:iam::111122223333:role/x', 'arn:aws:iam::111122223333:user/x')).toBe(false);
   });
 });
+
+describe('BaselineIndex.lookup memo', () => {
+  const arns = (b: Baseline): string[] => {
+    const out: string[] = [];
+    for (const i of b.identities) {
+      const key = identityKeyOf(i.arn);
+      if (key === null) continue;
+      for (const account of ['111122223333', '444455556666', '999999999999']) {
+        out.push(`arn:aws:iam::${account}:${key.type}/${key.name}`);
+        out.push(`arn:aws:iam::${account}:${key.type}/some/path/${key.name.toUpperCase()}`);
+        out.push(`arn:aws:sts::${account}:assumed-role/${key.name}/s`);
+      }
+    }
+    return [...out, '', 'not-an-arn', 'arn:aws:iam::111122223333:root'];
+  };
+
+  it('answers a repeated ARN as a fresh index does, also after eviction', () => {
+    const wild = baseline([
+      identity('arn:aws:iam::*:role/Shared'),
+      identity('arn:aws:iam::111122223333:role/shared'),
+    ]);
+    for (const b of [full, wild]) {
+      const warm = buildIndex(b);
+      const list = arns(b).concat(
+        'arn:aws:iam::444455556666:role/Shared',
+        'arn:aws:iam::111122223333:role/Shared',
+      );
+      for (let pass = 0; pass < 2; pass++) {
+        for (const a of list) expect([a, warm.lookup(a)]).toEqual([a, buildIndex(b).lookup(a)]);
+      }
+      // More distinct ARNs than the memo holds, then the first ones again.
+      for (let i = 0; i < 5000; i++) warm.lookup(`arn:aws:iam::111122223333:role/r${i}`);
+      for (const a of list) expect([a, warm.lookup(a)]).toEqual([a, buildIndex(b).lookup(a)]);
+    }
+    expect(buildIndex(wild).lookup('arn:aws:iam::444455556666:role/Shared')?.arn).toBe(
+      'arn:aws:iam::*:role/Shared',
+    );
+  });
+});

@@ -3,6 +3,7 @@
  * session; paths and `*` accounts honoured), known owners, and incident windows.
  */
 import { identityKeyOf, sameIdentity } from '../arn.js';
+import { BoundedMemo } from '../memo.js';
 import { parseSubject } from '../oidc/subject.js';
 import { hasWildcard, matchArn } from './patterns.js';
 import type { Baseline, BaselineIdentity, IncidentWindow, RuleOverride, Suppression } from './types.js';
@@ -19,6 +20,8 @@ export class BaselineIndex implements BaselineView {
   /** The baseline this index was built from. */
   readonly baseline: Baseline;
   private readonly byKey = new Map<string, BaselineIdentity[]>();
+  /** lookup() per ARN string: the index does not change after construction, so a hit is the same answer. */
+  private readonly lookups = new BoundedMemo<BaselineIdentity | null>(4096);
   private readonly owners = new Set<string>();
   /** Accounts with at least one `human` identity; `*` when one is declared for every account. */
   private readonly humanAccounts = new Set<string>();
@@ -48,6 +51,10 @@ export class BaselineIndex implements BaselineView {
   /** Baseline entry for a role/user/assumed-role ARN; an exact account entry wins over a `*` one. */
   lookup(arn: string | null | undefined): BaselineIdentity | null {
     if (typeof arn !== 'string') return null;
+    return this.lookups.get(arn, (a) => this.lookupUncached(a));
+  }
+
+  private lookupUncached(arn: string): BaselineIdentity | null {
     const key = identityKeyOf(arn);
     if (key === null) return null;
     const candidates = this.byKey.get(`${key.partition}:${key.type}:${key.name}`);

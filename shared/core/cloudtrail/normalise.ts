@@ -14,6 +14,17 @@ import type { Actor, NormalisedEvent, OidcInfo, RawRecord, Target } from './type
 export type NormaliseResult = { ok: true; event: NormalisedEvent } | { ok: false; reason: string };
 
 const ASSUME_EVENTS = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
+/** Top-level fields that must be objects when present (checked in this order). */
+const OBJECT_FIELDS = [
+  'userIdentity',
+  'requestParameters',
+  'responseElements',
+  'additionalEventData',
+] as const;
+/** Top-level fields that must be strings when present (checked in this order). */
+const STRING_FIELDS = ['eventTime', 'eventID', 'awsRegion', 'recipientAccountId', 'errorCode'] as const;
+const TRAIL_EVENT = /Trail|Logging|EventSelectors/;
+const SELF_SERVICE_EVENT = /AccessKey|LoginProfile|MFADevice/;
 
 /**
  * Parses one untrusted CloudTrail record into the event model rules read. Total: every input
@@ -29,18 +40,13 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   if (typeof eventSource !== 'string' || eventSource.length === 0) {
     return { ok: false, reason: `eventSource is ${describe(eventSource)}, expected a string` };
   }
-  for (const key of [
-    'userIdentity',
-    'requestParameters',
-    'responseElements',
-    'additionalEventData',
-  ] as const) {
+  for (const key of OBJECT_FIELDS) {
     const v = raw[key];
     if (v !== undefined && v !== null && !isObj(v)) {
       return { ok: false, reason: `${key} is ${describe(v)}, expected an object` };
     }
   }
-  for (const key of ['eventTime', 'eventID', 'awsRegion', 'recipientAccountId', 'errorCode'] as const) {
+  for (const key of STRING_FIELDS) {
     const v = raw[key];
     if (v !== undefined && v !== null && typeof v !== 'string') {
       return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
@@ -62,7 +68,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   const account = nstr(raw.recipientAccountId) ?? nstr(ui.accountId) ?? '';
   const actor = readActor(ui, raw, eventName, req);
   const errorCode = nstr(raw.errorCode);
-  const consoleResult = str(path(res, 'ConsoleLogin'));
+  const consoleResult = str(res?.ConsoleLogin);
   const event: NormalisedEvent = {
     eventId,
     eventName,
@@ -116,11 +122,42 @@ function readEventTime(
   const v = raw[key];
   if (v === undefined || v === null) return { ok: false, reason: 'eventTime is missing' };
   if (typeof v !== 'string') return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
+  const fast = isoSecondsUtc(v);
+  if (fast >= 0) return { ok: true, eventTime: v, eventTimeMs: fast };
   const m = ISO_TIME.exec(v);
   // A time without a zone (seen in hand-written logs) is UTC, never the machine's local time.
   const ms = m === null ? Number.NaN : Date.parse(m[1] === undefined ? `${v.replace(' ', 'T')}Z` : v);
   if (Number.isNaN(ms)) return { ok: false, reason: `${key} is not an ISO-8601 time (${quote(v)})` };
   return { ok: true, eventTime: v, eventTimeMs: ms };
+}
+
+/** The value of the two ASCII digits at `i`, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * CloudTrail's own shape, `YYYY-MM-DDTHH:MM:SSZ`, read without a regular expression or `Date.parse` (once per
+ * record in replay): the same milliseconds `Date.parse` gives, or -1 for any other text or any field it
+ * might judge differently (years before 1000, days after the 28th, out-of-range times) — the caller then
+ * takes the general path.
+ */
+function isoSecondsUtc(v: string): number {
+  if (v.length !== 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84)
+    return -1;
+  if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 90) return -1;
+  const hi = twoDigits(v, 0);
+  const lo = twoDigits(v, 2);
+  const month = twoDigits(v, 5);
+  const day = twoDigits(v, 8);
+  const hour = twoDigits(v, 11);
+  const minute = twoDigits(v, 14);
+  const second = twoDigits(v, 17);
+  if (hi < 10 || lo < 0 || month < 1 || month > 12 || day < 1 || day > 28) return -1;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
+  return Date.UTC(hi * 100 + lo, month - 1, day, hour, minute, second);
 }
 
 /** A short, single-line rendering of untrusted text for a reason. */
@@ -146,7 +183,8 @@ function syntheticId(raw: Obj): string | null {
 function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor {
   const type = nstr(ui.type) ?? 'Unknown';
   const uiArn = nstr(ui.arn);
-  const issuer = obj(path(ui, 'sessionContext', 'sessionIssuer'));
+  const sessionContext = obj(ui.sessionContext);
+  const issuer = obj(sessionContext?.sessionIssuer);
   const issuerArn = nstr(issuer?.arn);
   let arn: string | null = uiArn;
   let sessionArn: string | null = null;
@@ -162,7 +200,7 @@ function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor
   }
   if (ASSUME_EVENTS.has(eventName)) sessionName = str(req?.roleSessionName) ?? sessionName;
   const isWeb = type === 'WebIdentityUser';
-  const mfa = str(path(ui, 'sessionContext', 'attributes', 'mfaAuthenticated'));
+  const mfa = str(obj(sessionContext?.attributes)?.mfaAuthenticated);
   return {
     type,
     arn,
@@ -239,10 +277,10 @@ function readTarget(
     return { type: 'provider', arn: null, name: providerHost(url) };
   }
   const trail = nstr(req?.name) ?? nstr(req?.trailName);
-  if (trail && /Trail|Logging|EventSelectors/.test(eventName))
+  if (trail && TRAIL_EVENT.test(eventName))
     return { type: 'trail', arn: trail.startsWith('arn:') ? trail : null, name: trail };
   // Self-service calls without a userName act on the caller (e.g. CreateAccessKey for oneself, or root).
-  if (/AccessKey|LoginProfile|MFADevice/.test(eventName) && actor.arn) {
+  if (SELF_SERVICE_EVENT.test(eventName) && actor.arn) {
     return { type: 'user', arn: actor.arn, name: actor.userName ?? resourceName(actor.arn) };
   }
   return null;

@@ -31,6 +31,8 @@ export class Engine {
   readonly rules: readonly Rule[];
   private readonly byPair = new Map<string, Rule[]>();
   private readonly anyRules: Rule[] = [];
+  /** eventSource → eventName → the rules to run (pair rules and any-event rules, catalogue order). */
+  private readonly bySource = new Map<string, Map<string, readonly Rule[]>>();
 
   constructor(rules: readonly Rule[]) {
     this.rules = rules;
@@ -49,6 +51,21 @@ export class Engine {
         }
       }
     }
+    // Each pair's rules merged with the any-event rules once, in catalogue order (so output is stable),
+    // instead of per event; looked up by source then name, without building a key string per event.
+    for (const [key, specific] of this.byPair) {
+      const bar = key.indexOf('|');
+      const src = key.slice(0, bar);
+      const name = key.slice(bar + 1);
+      const wanted = new Set([...specific, ...this.anyRules]);
+      const merged = this.anyRules.length === 0 ? specific : this.rules.filter((r) => wanted.has(r));
+      let byName = this.bySource.get(src);
+      if (byName === undefined) {
+        byName = new Map();
+        this.bySource.set(src, byName);
+      }
+      byName.set(name, merged);
+    }
   }
 
   /** `eventSource|eventName` pairs some rule reads (not counting rules that read every event). */
@@ -56,13 +73,9 @@ export class Engine {
     return new Set(this.byPair.keys());
   }
 
-  applicable(e: NormalisedEvent): Rule[] {
-    const specific = this.byPair.get(`${e.eventSource}|${e.eventName}`);
-    if (!specific) return this.anyRules;
-    if (this.anyRules.length === 0) return specific;
-    // Keep catalogue order so output is stable.
-    const set = new Set([...specific, ...this.anyRules]);
-    return this.rules.filter((r) => set.has(r));
+  /** The rules to run on `e`, in catalogue order (a shared list: do not change it). */
+  applicable(e: NormalisedEvent): readonly Rule[] {
+    return this.bySource.get(e.eventSource)?.get(e.eventName) ?? this.anyRules;
   }
 
   contextFor(e: NormalisedEvent, baseline: BaselineView, session?: EventSession | null): RuleContext {

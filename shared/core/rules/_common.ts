@@ -118,10 +118,19 @@ export function isSuccessfulAssumption(e: NormalisedEvent): boolean {
 
 /** The event's UTC calendar date (YYYY-MM-DD), or null when the record had no usable time. */
 export function eventDate(e: NormalisedEvent): string | null {
-  if (!(e.eventTimeMs > 0)) return null;
-  const d = new Date(e.eventTimeMs);
-  return Number.isNaN(d.getTime()) ? null : d.toISOString().slice(0, 10);
+  const ms = e.eventTimeMs;
+  if (!(ms > 0)) return null;
+  // Events come roughly in time order: the last day's text is reused (one entry, a pure function of the day).
+  const day = Math.floor(ms / 86_400_000);
+  if (day === lastDay) return lastDayText;
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return null;
+  lastDay = day;
+  lastDayText = d.toISOString().slice(0, 10);
+  return lastDayText;
 }
+let lastDay = Number.NaN;
+let lastDayText = '';
 
 /** Whole days from `fromDate` to `toDate` (both YYYY-MM-DD, UTC); null when either does not parse. */
 export function daysBetween(fromDate: string, toDate: string): number | null {
