@@ -157,6 +157,8 @@ export class WorkerPool {
     throw new CloudTrailReadError('ingest worker pool used before configure()');
   };
   private onWorkerFailure: (message: string) => void = () => {};
+  /** Workers that died before `configure()`: told to its `onWorkerFailure`. */
+  private readonly unreported: string[] = [];
 
   /**
    * Spawns `size` workers, which load and compile their script while the caller gets ready; they read
@@ -192,12 +194,18 @@ export class WorkerPool {
     if (cfg !== undefined && reread !== undefined) this.configure(cfg, reread, onWorkerFailure);
   }
 
+  /** True once `configure()` was called. */
+  isConfigured(): boolean {
+    return this.configured;
+  }
+
   /** Hands the workers their settings (once); files can be started from now on. */
   configure(cfg: WorkerConfig, reread: Reread, onWorkerFailure?: (message: string) => void): void {
     if (this.configured) throw new CloudTrailReadError('ingest worker pool configured twice');
     this.configured = true;
     this.reread = reread;
     if (onWorkerFailure !== undefined) this.onWorkerFailure = onWorkerFailure;
+    for (const message of this.unreported.splice(0)) this.onWorkerFailure(message);
     for (const slot of this.slots) {
       const msg: ToWorker = { type: 'config', cfg, consumed: slot.consumed.buffer as SharedArrayBuffer };
       slot.worker.postMessage(msg);
@@ -229,7 +237,8 @@ export class WorkerPool {
   private onBroken(slot: Slot, message: string): void {
     if (this.closing || slot.dead) return;
     slot.dead = true;
-    this.onWorkerFailure(message);
+    if (this.configured) this.onWorkerFailure(message);
+    else this.unreported.push(message);
     for (const job of slot.jobs) job.orphan();
     slot.jobs = [];
     void slot.worker.terminate();
