@@ -9,6 +9,7 @@ import {
   emptyStats,
   type ReadOptions,
   readCloudTrail,
+  spawnWorkers,
 } from '../../shared/adapters/cloudtrail-files/read.js';
 import { gzip, sampleRecords, tempDir } from './helpers.js';
 
@@ -111,6 +112,49 @@ describe('worker threads', () => {
     const threaded = await trace([data], {
       workers: 2,
       workerUrl: pathToFileURL(bad),
+      onWorkerFailure: (m) => failures.push(m),
+    });
+    expect(threaded.log).toEqual(inThread.log);
+    expect(threaded.stats).toEqual(inThread.stats);
+    expect(failures).toHaveLength(2);
+    expect(failures[0]).toMatch(/worker failed to load/);
+  });
+
+  it('read with workers spawned ahead exactly as with their own, and only once', async () => {
+    const inThread = await trace([data], { relevantPairs: PAIRS });
+    const spawned = spawnWorkers(workerUrl, 2);
+    try {
+      const first = await trace([data], { relevantPairs: PAIRS, workers: 2, workerUrl, spawned });
+      expect(first.log).toEqual(inThread.log);
+      expect(first.stats).toEqual(inThread.stats);
+      expect(spawned.isConfigured()).toBe(true);
+      // A second read (local inputs after an s3:// one) spawns its own: the first read closed these.
+      const second = await trace([data], { relevantPairs: PAIRS, workers: 2, workerUrl, spawned });
+      expect(second.log).toEqual(inThread.log);
+    } finally {
+      await spawned.close();
+    }
+    // Spawned with another size than the read's: left alone (the caller closes it).
+    const other = spawnWorkers(workerUrl, 1);
+    try {
+      const read = await trace([data], { relevantPairs: PAIRS, workers: 2, workerUrl, spawned: other });
+      expect(read.log).toEqual(inThread.log);
+      expect(other.isConfigured()).toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('report spawned-ahead workers that die before the read starts, and lose nothing', async () => {
+    const bad = join(dir, 'bad-worker-early.mjs');
+    await writeFile(bad, "throw new Error('worker failed to load');\n");
+    const failures: string[] = [];
+    const inThread = await trace([data], {});
+    const spawned = spawnWorkers(pathToFileURL(bad), 2);
+    const threaded = await trace([data], {
+      workers: 2,
+      workerUrl: pathToFileURL(bad),
+      spawned,
       onWorkerFailure: (m) => failures.push(m),
     });
     expect(threaded.log).toEqual(inThread.log);

@@ -45,16 +45,19 @@ export class Job {
     private readonly reread: Reread,
   ) {}
 
-  push(chunk: FileChunk): void {
+  /** A piece; `last` when the file has no more. */
+  push(chunk: FileChunk, last = false): void {
     this.entries.push(chunk);
     this.received++;
+    if (last) this.finished = true;
     this.notify();
   }
 
-  /** The worker sent a piece that could not be received (or could not send it). */
-  lost(): void {
+  /** The worker sent a piece that could not be received (or could not send it); `last` as for push. */
+  lost(last = false): void {
     this.entries.push({ lost: this.received });
     this.received++;
+    if (last) this.finished = true;
     this.notify();
   }
 
@@ -141,44 +144,88 @@ interface Slot {
   worker: Worker;
   jobs: Job[];
   dead: boolean;
+  /** Pieces of this worker consumed so far (shared with it: its credit). */
+  consumed: Int32Array;
 }
 
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private nextId = 1;
   private closing = false;
+  private configured = false;
+  private reread: Reread = () => {
+    throw new CloudTrailReadError('ingest worker pool used before configure()');
+  };
+  private onWorkerFailure: (message: string) => void = () => {};
+  /** Workers that died before `configure()`: told to its `onWorkerFailure`. */
+  private readonly unreported: string[] = [];
 
   /**
+   * Spawns `size` workers, which load and compile their script while the caller gets ready; they read
+   * nothing until `configure()`. With `cfg` and `reread`, configures at once.
    * @param reread reads a file's pieces in this thread (for lost pieces and dead workers).
    * @param onWorkerFailure told once per worker that dies (its files go on in this thread).
    */
   constructor(
     url: URL,
-    size: number,
-    cfg: WorkerConfig,
-    private readonly reread: Reread,
-    private readonly onWorkerFailure: (message: string) => void = () => {},
+    readonly size: number,
+    cfg?: WorkerConfig,
+    reread?: Reread,
+    onWorkerFailure?: (message: string) => void,
   ) {
     for (let k = 0; k < size; k++) {
-      const worker = new Worker(url, { workerData: cfg, resourceLimits: WORKER_LIMITS });
-      const slot: Slot = { worker, jobs: [], dead: false };
+      const worker = new Worker(url, { resourceLimits: WORKER_LIMITS });
+      const consumed = new Int32Array(new SharedArrayBuffer(4));
+      const slot: Slot = { worker, jobs: [], dead: false, consumed };
       slot.worker.on('message', (msg: FromWorker) => this.onMessage(slot, msg));
       // Messages of one worker arrive in order, and it sends its files' pieces one file after the
       // other: a piece that cannot be received belongs to the oldest file still open on that worker.
-      slot.worker.on('messageerror', () => slot.jobs[0]?.lost());
+      // Whether it was the file's last piece is not known here: the worker says which file it finished
+      // last, after every piece it sent before.
+      slot.worker.on('messageerror', () => {
+        slot.jobs[0]?.lost();
+        const sync: ToWorker = { type: 'sync' };
+        slot.worker.postMessage(sync);
+      });
       slot.worker.on('error', (err) => this.onBroken(slot, `ingest worker failed: ${err.message}`));
       slot.worker.on('exit', (code) => this.onBroken(slot, `ingest worker exited (code ${code})`));
       this.slots.push(slot);
     }
+    if (cfg !== undefined && reread !== undefined) this.configure(cfg, reread, onWorkerFailure);
+  }
+
+  /** True once `configure()` was called. */
+  isConfigured(): boolean {
+    return this.configured;
+  }
+
+  /** Hands the workers their settings (once); files can be started from now on. */
+  configure(cfg: WorkerConfig, reread: Reread, onWorkerFailure?: (message: string) => void): void {
+    if (this.configured) throw new CloudTrailReadError('ingest worker pool configured twice');
+    this.configured = true;
+    this.reread = reread;
+    if (onWorkerFailure !== undefined) this.onWorkerFailure = onWorkerFailure;
+    for (const message of this.unreported.splice(0)) this.onWorkerFailure(message);
+    for (const slot of this.slots) {
+      const msg: ToWorker = { type: 'config', cfg, consumed: slot.consumed.buffer as SharedArrayBuffer };
+      slot.worker.postMessage(msg);
+    }
   }
 
   private onMessage(slot: Slot, msg: FromWorker): void {
+    if (msg.type === 'synced') {
+      // Files up to msg.id are finished; all their pieces arrived before this answer.
+      while (slot.jobs[0] !== undefined && slot.jobs[0].id <= msg.id) slot.jobs.shift()?.finish();
+      return;
+    }
     const at = slot.jobs.findIndex((j) => j.id === msg.id);
     const job = slot.jobs[at];
     if (job === undefined) return;
-    if (msg.type === 'chunk') job.push(msg.chunk);
-    else if (msg.type === 'lost') job.lost();
-    else if (msg.type === 'done') {
+    if (msg.type === 'chunk' || msg.type === 'lost') {
+      if (msg.last) slot.jobs.splice(at, 1);
+      if (msg.type === 'chunk') job.push(msg.chunk, msg.last);
+      else job.lost(msg.last);
+    } else if (msg.type === 'done') {
       slot.jobs.splice(at, 1);
       job.finish();
     } else {
@@ -190,7 +237,8 @@ export class WorkerPool {
   private onBroken(slot: Slot, message: string): void {
     if (this.closing || slot.dead) return;
     slot.dead = true;
-    this.onWorkerFailure(message);
+    if (this.configured) this.onWorkerFailure(message);
+    else this.unreported.push(message);
     for (const job of slot.jobs) job.orphan();
     slot.jobs = [];
     void slot.worker.terminate();
@@ -204,6 +252,7 @@ export class WorkerPool {
 
   /** Queues `path` on the least busy worker (call only when `hasIdle()`); with none left, this thread reads it. */
   start(path: string): Job {
+    if (!this.configured) throw new CloudTrailReadError('ingest worker pool used before configure()');
     let slot: Slot | undefined;
     for (const s of this.slots) {
       if (!s.dead && (slot === undefined || s.jobs.length < slot.jobs.length)) slot = s;
@@ -215,11 +264,15 @@ export class WorkerPool {
       return job;
     }
     if (slot.jobs.length >= JOBS_PER_WORKER) throw new CloudTrailReadError('no idle ingest worker');
-    const worker = slot.worker;
-    const post = (msg: ToWorker) => worker.postMessage(msg);
-    const job = new Job(id, path, () => post({ type: 'credit', id }), this.reread);
+    const consumed = slot.consumed;
+    const credit = () => {
+      Atomics.add(consumed, 0, 1);
+      Atomics.notify(consumed, 0);
+    };
+    const job = new Job(id, path, credit, this.reread);
     slot.jobs.push(job);
-    post({ type: 'job', id, path });
+    const msg: ToWorker = { type: 'job', id, path };
+    slot.worker.postMessage(msg);
     return job;
   }
 

@@ -33,6 +33,7 @@ import { type InputItem, walkInputs } from './walk.js';
 
 export { CloudTrailReadError } from '../errors.js';
 export type { TrailFilter } from './layout.js';
+export type { WorkerPool } from './pool.js';
 export type { ReadStats, RelevanceTest, SourceProblem, SourceRecord } from './types.js';
 
 /** The path shown for records and problems read from stdin (the input `-`). */
@@ -73,6 +74,11 @@ export interface ReadOptions {
   /** Told when a worker thread dies; its files are then read in the calling thread, nothing lost. */
   onWorkerFailure?: (message: string) => void;
   /**
+   * Workers spawned ahead (`spawnWorkers`), so that they load while the caller gets ready: used when it
+   * has `workers` threads and no read used it yet (the read then owns it and closes it).
+   */
+  spawned?: WorkerPool;
+  /**
    * Account, region and time filters: directories and files under the CloudTrail key layout that
    * cannot match are not read, and records outside them are dropped (counted in `stats.filtered`).
    */
@@ -84,6 +90,14 @@ export interface ObjectInput {
   path: string;
   /** The bytes, whole or as a stream; a function is called when the object's turn comes. */
   body: Buffer | AsyncIterable<Buffer> | (() => Promise<Buffer | AsyncIterable<Buffer>>);
+}
+
+/**
+ * Spawns `workers` ingest worker threads now, to hand to `readCloudTrail` as `spawned` once the read's
+ * settings are known: their start-up overlaps the caller's. Close it if it is never read with.
+ */
+export function spawnWorkers(workerUrl: URL, workers: number): WorkerPool {
+  return new WorkerPool(workerUrl, workers);
 }
 
 /** Fresh zeroed counters. */
@@ -152,9 +166,12 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
     const reread = async function* (path: string): AsyncGenerator<FileChunk> {
       for await (const chunk of readSource(path, undefined, cfg)) yield* pieces(chunk);
     };
-    const pool = new WorkerPool(
-      opts.workerUrl as URL,
-      workers,
+    const spawned = opts.spawned;
+    const pool =
+      spawned !== undefined && spawned.size === workers && !spawned.isConfigured()
+        ? spawned
+        : new WorkerPool(opts.workerUrl as URL, workers);
+    pool.configure(
       {
         relevantPairs: opts.relevantPairs !== undefined ? [...opts.relevantPairs] : null,
         needles: opts.needles ? [...opts.needles] : null,

@@ -71,15 +71,27 @@ export interface WorkerConfig {
   maxDocumentChars: number;
 }
 
-/** Messages from the main thread to a worker. */
-export type ToWorker = { type: 'job'; id: number; path: string } | { type: 'credit'; id: number };
+/**
+ * Messages from the main thread to a worker. `consumed` (in the first message) is one Int32 the main
+ * thread counts up as it consumes the worker's pieces: credit travels through shared memory, not as a
+ * message per piece. `sync` asks the worker which file it finished last (after a piece was lost on
+ * the way in, whose `last` flag the main thread never saw).
+ */
+export type ToWorker =
+  | { type: 'config'; cfg: WorkerConfig; consumed: SharedArrayBuffer }
+  | { type: 'job'; id: number; path: string }
+  | { type: 'sync' };
 
 /** Messages from a worker to the main thread. */
 export type FromWorker =
-  | { type: 'chunk'; id: number; chunk: FileChunk }
-  /** A chunk that could not be posted (structured clone failed): the main thread re-reads it. */
-  | { type: 'lost'; id: number }
+  /** A piece of file `id`; `last` when the file has no more (no separate message ends a file). */
+  | { type: 'chunk'; id: number; chunk: FileChunk; last: boolean }
+  /** A piece that could not be posted (structured clone failed): the main thread re-reads it. */
+  | { type: 'lost'; id: number; last: boolean }
+  /** A file that gave no piece at all is finished. */
   | { type: 'done'; id: number }
+  /** Answer to `sync`: every file up to `id` (0: none) is finished, all its pieces sent before this. */
+  | { type: 'synced'; id: number }
   | { type: 'failed'; id: number; message: string };
 
 export function isRecord(e: SourceRecord | SourceProblem): e is SourceRecord {

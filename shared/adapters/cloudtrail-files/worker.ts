@@ -5,28 +5,67 @@
  */
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { readSource } from './source.js';
 import {
   CHUNK_CREDITS,
+  type FileChunk,
   type FromWorker,
+  type PairsRelevance,
   pairsTest,
   pieces,
   type ToWorker,
   type WorkerConfig,
 } from './types.js';
 
-const cfg = workerData as WorkerConfig;
-const relevant = cfg.relevantPairs ? pairsTest(new Set(cfg.relevantPairs), cfg.needles) : undefined;
 const port = parentPort!;
+/** Set by the main thread's first message (it may spawn the worker before it knows the rules). */
+let cfg: WorkerConfig | null = null;
+let relevant: PairsRelevance | undefined;
+/** Pieces of this worker the main thread consumed (written by it, read here). */
+let consumed: Int32Array<ArrayBufferLike> = new Int32Array(new SharedArrayBuffer(4));
 
-// Credits are the worker's, not a file's: every chunk it sends costs one, every chunk the main
+// Credits are the worker's, not a file's: every piece it sends costs one, every piece the main
 // thread consumes gives one back. A worker that is CHUNK_CREDITS ahead waits, whatever file it is on.
-let credits = CHUNK_CREDITS;
-let wake: (() => void) | null = null;
+let sent = 0;
+/** The last file whose pieces were all sent (answer to `sync`). */
+let finishedId = 0;
+
+/** Atomics.waitAsync (Node 16+; the ES2023 lib this project targets does not declare it). */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync(
+      a: Int32Array,
+      i: number,
+      v: number,
+    ): { async: false } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
+
+async function room(): Promise<void> {
+  for (;;) {
+    const seen = Atomics.load(consumed, 0);
+    if (((sent - seen) | 0) < CHUNK_CREDITS) return;
+    const wait = waitAsync(consumed, 0, seen);
+    if (wait.async) await wait.value;
+  }
+}
 
 function post(msg: FromWorker): void {
   port.postMessage(msg);
+}
+
+/** Sends one piece of file `id`; `last` when no other follows. */
+async function send(id: number, piece: FileChunk, last: boolean): Promise<void> {
+  await room();
+  sent++;
+  if (last) finishedId = id;
+  try {
+    post({ type: 'chunk', id, chunk: piece, last });
+  } catch {
+    // Too deep to clone (stack overflow): the main thread reads this piece itself.
+    post({ type: 'lost', id, last });
+  }
 }
 
 /**
@@ -54,34 +93,33 @@ function exposedGc(): (() => void) | null {
 const gc = exposedGc();
 
 async function run(id: number, path: string): Promise<void> {
-  await read(id, path);
+  await read(id, path, cfg!);
   if (gc !== null && getHeapStatistics().external_memory > EXTERNAL_GC_BYTES) gc();
 }
 
-async function read(id: number, path: string): Promise<void> {
+async function read(id: number, path: string, c: WorkerConfig): Promise<void> {
+  // Each piece waits for the next, so that the final one can say it is final.
+  let held: FileChunk | null = null;
   try {
     for await (const chunk of readSource(path, undefined, {
       relevant,
-      maxDocumentChars: cfg.maxDocumentChars,
+      maxDocumentChars: c.maxDocumentChars,
     })) {
       for (const piece of pieces(chunk)) {
-        while (credits === 0) {
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-        }
-        credits--;
-        try {
-          post({ type: 'chunk', id, chunk: piece });
-        } catch {
-          // Too deep to clone (stack overflow): the main thread reads this piece itself.
-          post({ type: 'lost', id });
-        }
+        if (held !== null) await send(id, held, false);
+        held = piece;
       }
     }
-    post({ type: 'done', id });
   } catch (err) {
+    if (held !== null) await send(id, held, false);
+    finishedId = id;
     post({ type: 'failed', id, message: err instanceof Error ? err.message : String(err) });
+    return;
+  }
+  if (held !== null) await send(id, held, true);
+  else {
+    finishedId = id;
+    post({ type: 'done', id });
   }
 }
 
@@ -95,13 +133,15 @@ async function drainQueue(): Promise<void> {
 }
 
 port.on('message', (msg: ToWorker) => {
-  if (msg.type === 'credit') {
-    credits++;
-    const w = wake;
-    wake = null;
-    w?.();
-  } else {
+  if (msg.type === 'job') {
     queue.push({ id: msg.id, path: msg.path });
-    if (!running) void drainQueue();
+    if (!running && cfg !== null) void drainQueue();
+  } else if (msg.type === 'sync') {
+    post({ type: 'synced', id: finishedId });
+  } else {
+    cfg = msg.cfg;
+    relevant = cfg.relevantPairs ? pairsTest(new Set(cfg.relevantPairs), cfg.needles) : undefined;
+    consumed = new Int32Array(msg.consumed);
+    if (!running && queue.length > 0) void drainQueue();
   }
 });

@@ -98,14 +98,32 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
   // --region filters records; the store, sinks and S3 client take --aws-region.
   const { region: _regionFilter, ...rest } = opts;
   const awsOpts = { ...rest, ...(opts.awsRegion ? { region: opts.awsRegion } : {}) };
-  const baseline = await loadBaseline(awsOpts, ctx);
+  const local = inputs.filter((i) => !i.startsWith('s3://'));
+  const fileCount = await countFiles(local, filter);
+  const workerUrl = new URL('./ingest-worker.mjs', import.meta.url);
+  // Worker threads need the bundled worker script (dist/); running from sources, parse in-thread.
+  const canUseWorkers = existsSync(fileURLToPath(workerUrl));
+  const requested = opts.workers !== undefined ? Number.parseInt(opts.workers, 10) : fileCount >= 8 ? 2 : 0;
+  if (!Number.isInteger(requested) || requested < 0)
+    throw new CliError(EXIT.usage, '--workers must be a whole number');
+  const workers = canUseWorkers ? requested : 0;
+  // The workers load and compile their script while the baseline loads (the read configures them).
+  const spawned =
+    workers > 0 && local.length > 0
+      ? (await import('../../adapters/cloudtrail-files/read.js')).spawnWorkers(workerUrl, workers)
+      : undefined;
+  let baseline: Awaited<ReturnType<typeof loadBaseline>>;
+  try {
+    baseline = await loadBaseline(awsOpts, ctx);
+  } catch (err) {
+    await spawned?.close();
+    throw err;
+  }
   const pipeline = new DetectionPipeline();
   let sinks: AlertOutput | null = null;
   try {
     sinks = await openSinks({ ...awsOpts, slackWebhook }, ctx, (rule) => pipeline.windowMinutes(rule));
     const stats: ReadStats = { files: 0, bytes: 0, records: 0, skippedIrrelevant: 0, problems: 0 };
-    const local = inputs.filter((i) => !i.startsWith('s3://'));
-    const fileCount = await countFiles(local, filter);
     const listed: ListedTotals = { objects: fileCount, bytes: 0 };
     const progress = !opts.quiet && ctx.isTTY ? makeProgress(ctx, stats, listed, started) : null;
     const clearProgress = () => progress?.clear();
@@ -125,13 +143,6 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
         ctx.stderr.write(`${safeText(where, 300)}: ${safeText(p.reason, 200)}\n`);
       }
     };
-    const workerUrl = new URL('./ingest-worker.mjs', import.meta.url);
-    // Worker threads need the bundled worker script (dist/); running from sources, parse in-thread.
-    const canUseWorkers = existsSync(fileURLToPath(workerUrl));
-    const requested = opts.workers !== undefined ? Number.parseInt(opts.workers, 10) : fileCount >= 8 ? 2 : 0;
-    if (!Number.isInteger(requested) || requested < 0)
-      throw new CliError(EXIT.usage, '--workers must be a whole number');
-    const workers = canUseWorkers ? requested : 0;
     // Rules that read every event (root, break-glass) are served by needles: a record that mentions
     // none of them and whose eventSource/eventName no rule reads is skipped before JSON.parse.
     const source = readInputs(
@@ -145,6 +156,7 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
         needles: baseline.needles,
         workers,
         workerUrl,
+        ...(spawned ? { spawned } : {}),
         onWorkerFailure: (message) => {
           clearProgress();
           ctx.stderr.write(`warning: ${safeText(message, 200)}; its files are read in the main thread\n`);
@@ -223,6 +235,7 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
     }
     if (maxSeen) throw new CliError(EXIT.failOn, '');
   } finally {
+    await spawned?.close();
     await sinks?.close();
     await baseline.close();
   }
