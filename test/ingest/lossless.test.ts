@@ -9,11 +9,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyStats, type ReadOptions, readCloudTrail } from '../../shared/adapters/cloudtrail-files/read.js';
+import { buildIngestWorker } from '../helpers/worker-bundle.js';
 import { collect, gzip, sampleRecords, tempDir } from './helpers.js';
 
 let dir: string;
@@ -41,17 +40,7 @@ const ASSUME = 'AssumeRoleWithWebIdentity__ccbrown-cloud-snitch__github-actions.
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('iamwatch-lossless-'));
-  const outfile = join(dir, 'ingest-worker.mjs');
-  await build({
-    entryPoints: [new URL('../../shared/adapters/cloudtrail-files/worker.ts', import.meta.url).pathname],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'silent',
-  });
-  workerUrl = pathToFileURL(outfile);
+  workerUrl = await buildIngestWorker(dir);
 
   const base = (await sampleRecords()).get(ASSUME)!;
   let n = 0;

@@ -9,11 +9,11 @@
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { emptyStats, type ReadOptions, readCloudTrail } from '../../shared/adapters/cloudtrail-files/read.js';
 import { CHUNK_CREDITS, CHUNK_EVENTS } from '../../shared/adapters/cloudtrail-files/types.js';
+import { buildIngestWorker } from '../helpers/worker-bundle.js';
 import { gzip, sampleRecords, tempDir } from './helpers.js';
 
 let dir: string;
@@ -35,17 +35,7 @@ function deep(depth: number): string {
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir('iamwatch-pieces-'));
-  const outfile = join(dir, 'ingest-worker.mjs');
-  await build({
-    entryPoints: [new URL('../../shared/adapters/cloudtrail-files/worker.ts', import.meta.url).pathname],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'silent',
-  });
-  workerUrl = pathToFileURL(outfile);
+  workerUrl = await buildIngestWorker(dir);
   driver = join(dir, 'driver.mjs');
   const read = new URL('../../shared/adapters/cloudtrail-files/read.ts', import.meta.url).pathname;
   await build({

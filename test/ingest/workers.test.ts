@@ -2,7 +2,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CloudTrailReadError,
@@ -11,6 +10,7 @@ import {
   readCloudTrail,
   spawnWorkers,
 } from '../../shared/adapters/cloudtrail-files/read.js';
+import { buildIngestWorker } from '../helpers/worker-bundle.js';
 import { gzip, sampleRecords, tempDir } from './helpers.js';
 
 let dir: string;
@@ -22,17 +22,7 @@ const PAIRS = new Set(['sts.amazonaws.com|AssumeRoleWithWebIdentity', 'iam.amazo
 
 beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
-  const outfile = join(dir, 'ingest-worker.mjs');
-  await build({
-    entryPoints: [new URL('../../shared/adapters/cloudtrail-files/worker.ts', import.meta.url).pathname],
-    outfile,
-    bundle: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    logLevel: 'silent',
-  });
-  workerUrl = pathToFileURL(outfile);
+  workerUrl = await buildIngestWorker(dir);
 
   const samples = [...(await sampleRecords()).values()];
   data = join(dir, 'archive');
