@@ -87,17 +87,6 @@ export function keysToMark(e: NormalisedEvent, facts: EventSession, alerts: read
   return keys;
 }
 
-/** Marks the sessions of {@link keysToMark}, together (each write is independent; see {@link settleAll}). */
-export async function markAlerted(
-  e: NormalisedEvent,
-  facts: EventSession,
-  store: SessionStore,
-  alerts: readonly Alert[],
-): Promise<void> {
-  if (!store.markAlerted) return;
-  await settleAll(keysToMark(e, facts, alerts).map((k) => store.markAlerted?.(k)));
-}
-
 /**
  * Waits for every write, then throws the first failure: the writes run together (one round trip, not one
  * each), a failed one does not stop the others, and nothing is still in flight when this returns.

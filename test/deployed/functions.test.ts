@@ -10,7 +10,7 @@ import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
 import { DetectionPipeline } from '../../shared/app/detect.js';
 import { replay } from '../../shared/app/replay.js';
 import type { Alert } from '../../shared/core/alert/alert.js';
-import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
+import { buildIndex, emptyBaseline } from '../../shared/core/baseline/in-memory-view.js';
 import { envelope } from '../deploy/envelope.js';
 import { startS3 } from '../s3/server.js';
 import { chainAssume, oidcAssume, sessionCall } from '../session/records.js';
@@ -76,15 +76,7 @@ describe.concurrent('packaged functions run as deployed (template env, timeout, 
     }
     await replay({
       source: source(),
-      view: buildIndex({
-        version: 1,
-        accounts: {},
-        teams: {},
-        defaults: {},
-        identities: [],
-        suppressions: [],
-        incidents: [],
-      }),
+      view: buildIndex(emptyBaseline()),
       pipeline: new DetectionPipeline(),
       dedupe: false,
       sessions: new MemorySessionStore(),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MemorySessionStore, SESSION_RETENTION_MS } from '../../shared/adapters/memory-sessions.js';
 import { trackSession } from '../../shared/app/sessions.js';
-import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
+import { buildIndex, emptyBaseline } from '../../shared/core/baseline/in-memory-view.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import type { NormalisedEvent } from '../../shared/core/cloudtrail/types.js';
 import { lineageOfEvent, resolveLineage } from '../../shared/core/session/lineage.js';
@@ -10,15 +10,7 @@ import { originLine, originOf } from '../../shared/core/session/origin.js';
 import { type SessionRecord, sessionFromEvent } from '../../shared/core/session/record.js';
 import { chainAssume, oidcAssume, sessionCall } from './records.js';
 
-const EMPTY = buildIndex({
-  version: 1,
-  accounts: {},
-  teams: {},
-  defaults: {},
-  identities: [],
-  suppressions: [],
-  incidents: [],
-});
+const EMPTY = buildIndex(emptyBaseline());
 
 function ev(raw: unknown): NormalisedEvent {
   const n = normaliseRecord(raw);
