@@ -208,6 +208,17 @@ function planBytes(bytes: Buffer, relevant: RelevanceTest | undefined): Plan | n
   return planRecords(bytesHay(bytes), rel as PairsRelevance);
 }
 
+/** Pieces up to this size are joined in one buffer kept for the thread (no allocation per piece). */
+const SCRATCH_BYTES = 1 << 20;
+let scratch: Buffer | undefined;
+
+/** A buffer of at least `size` bytes to join a piece's records in (only until they are decoded). */
+function joinBuffer(size: number): Buffer {
+  if (size > SCRATCH_BYTES) return Buffer.allocUnsafe(size);
+  scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  return scratch;
+}
+
 /** One step of {@link packRecordBytes}: the wanted records of the next piece, and how many were not wanted. */
 export interface PackStep {
   packed: PackedRecords;
@@ -251,7 +262,7 @@ export function packRecordBytes(
     for (; k < n && wanted[k] === 0; k++) skipped++;
     next = k;
     if (picked.length === 0) size = 2;
-    const joined = Buffer.allocUnsafe(size);
+    const joined = joinBuffer(size);
     const meta = new Int32Array(3 * picked.length);
     joined[0] = LBRACK;
     let at = 1;
@@ -269,7 +280,7 @@ export function packRecordBytes(
     joined[at] = RBRACK;
     // Records start at `{` and end after `}`, and the joints are ASCII: each record decodes as it would
     // alone (invalid bytes included), so the one decode gives the very texts the in-thread split parses.
-    const text = joined.toString('utf8');
+    const text = joined.toString('utf8', 0, size);
     if (text.length !== size) {
       // Some multi-byte UTF-8: the UTF-16 offsets differ from the byte offsets.
       at = 1;
