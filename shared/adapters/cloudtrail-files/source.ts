@@ -14,9 +14,10 @@ import { TextProcessor } from './text-processor.js';
 import { CHUNK_EVENTS, type FileChunk, type SourceConfig } from './types.js';
 
 /**
- * Records of an S3 log object handed on at a time (each batch is one chunk; a worker cuts chunks
- * further to CHUNK_EVENTS). Larger than CHUNK_EVENTS on purpose: in-thread, a file of a few hundred
- * records then costs one round through the async generators, not two (~10% of replay on 1M records).
+ * Records of an S3 log object handed on at a time when read in this thread (each batch is one chunk;
+ * with `pack`, a piece holds up to CHUNK_EVENTS wanted records instead). Larger than CHUNK_EVENTS on
+ * purpose: a file of a few hundred records then costs one round through the async generators, not two
+ * (~10% of replay on 1M records).
  */
 const SPLIT_BATCH = 1000;
 
