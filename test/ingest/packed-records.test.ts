@@ -114,7 +114,7 @@ describe('packed records', () => {
     expect(ids(inThread.events)).toEqual([
       'plain-0',
       'utf8-0',
-      `problem 1: record 3: invalid JSON (Unexpected token '}', ..."0","x":tru}" is not valid JSON)`,
+      expect.stringMatching(/^problem 1: record 3: invalid JSON \(Unexpected token '\}'/),
       'needle-0',
       'bus-0',
       // Kept: an envelope's detail is judged without its text, and a needle test then keeps it.
@@ -123,7 +123,7 @@ describe('packed records', () => {
       'escaped-0',
       'plain-1',
       'utf8-1',
-      `problem 1: record 13: invalid JSON (Unexpected token '}', ..."1","x":tru}" is not valid JSON)`,
+      expect.stringMatching(/^problem 1: record 13: invalid JSON \(Unexpected token '\}'/),
       'needle-1',
       'bus-1',
       'bus-other-1',
