@@ -9,7 +9,9 @@
  * deep overflows the structured clone on either side) is re-read in the main thread: readSource is
  * deterministic, so piece K of the re-read is piece K the worker had. A worker that dies leaves its
  * files to the main thread from the first piece it did not deliver. Either way the output is exactly
- * the in-thread output.
+ * the in-thread output. The pieces of an S3 log object hold its wanted records as text (`packed`), which
+ * the reader parses as it consumes them; a re-read packs them the same way, so that piece K re-read
+ * unpacks exactly as the worker's piece K would have.
  */
 import { Worker } from 'node:worker_threads';
 import { CloudTrailReadError } from '../errors.js';

@@ -16,7 +16,7 @@ import { createReadStream } from 'node:fs';
 import { CloudTrailReadError } from '../errors.js';
 import { isEmptyFilter, recordPasses, type TrailFilter } from './layout.js';
 import { JOBS_PER_WORKER, Job, WorkerPool } from './pool.js';
-import { readSource } from './source.js';
+import { readSource, unpacker } from './source.js';
 import { ioReason } from './text.js';
 import {
   type FileChunk,
@@ -162,9 +162,10 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
     }
   } else {
     // Pieces as a worker cuts them, read here: for a piece that could not cross threads, and for the
-    // files of a worker that died.
+    // files of a worker that died. Packed like the worker's, so that they unpack the same way.
+    const packed: SourceConfig = { ...cfg, pack: true };
     const reread = async function* (path: string): AsyncGenerator<FileChunk> {
-      for await (const chunk of readSource(path, undefined, cfg)) yield* pieces(chunk);
+      for await (const chunk of readSource(path, undefined, packed)) yield* pieces(chunk);
     };
     const spawned = opts.spawned;
     const pool =
@@ -197,8 +198,10 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
       for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
         if (head instanceof Job) {
           stats.files++;
+          // A worker's pieces of an S3 log object hold its records as text: parsed here, in order.
+          const unpack = unpacker(head.path, cfg);
           for await (const chunk of head.drain()) {
-            yield* apply(chunk);
+            yield* apply(unpack(chunk));
             await fill();
           }
         } else if (head.kind === 'problem') {

@@ -3,11 +3,12 @@
  * string-aware depth scan, reads each record's top-level `eventName` on the way, and parses only the
  * records a pairs-and-needles relevance test may want; the others are counted as skipped, never built.
  */
+import { CloudTrailReadError } from '../errors.js';
 import { type Finder, findersOf, needleSetOf } from './finder.js';
-import { emitElement, isWs, jsonReason, NL, RBRACE, RBRACK, type TextSink } from './json.js';
+import { COMMA, emitElement, isWs, jsonReason, LBRACK, NL, RBRACE, RBRACK, type TextSink } from './json.js';
 import type { Elements, NeedleSet, SpanScan } from './scan/reference.js';
 import { pickSpanScan } from './scan/wasm.js';
-import type { PairsRelevance } from './types.js';
+import type { PackedRecords, PairsRelevance, RelevanceTest } from './types.js';
 
 /** Texts up to this size may be split or parsed whole (CloudTrail's S3 objects are a few MB). */
 export const FAST_PARSE_MAX_CHARS = 64 * 1024 * 1024;
@@ -138,16 +139,32 @@ function emitPlanned(plan: Plan, from: number, to: number, baseLine: number, sin
       sink.problem(baseLine, `record ${k + 1}: ${jsonReason(err)}`);
       continue;
     }
-    if ('detail-type' in rec && 'detail' in rec) {
-      emitElement(rec, k + 1, baseLine, sink);
-      continue;
-    }
-    const es = rec.eventSource;
-    const en = rec.eventName;
-    if (typeof es === 'string' && typeof en === 'string' && !rel(es, en, () => hay.text(start, end)))
-      sink.skip();
-    else sink.record(rec, baseLine);
+    judgeRecord(rec, k, baseLine, () => hay.text(start, end), rel, sink);
   }
+}
+
+/**
+ * What becomes of a wanted record once parsed (record `k`, 0-based, of its object), wherever it was
+ * parsed: an EventBridge envelope gives its detail; a record the full relevance test (its pair, or a
+ * needle in `text`) rejects is skipped; any other is emitted. The one place both the in-thread split
+ * and the unpacking of a worker's packed records decide it, so the two cannot differ.
+ */
+function judgeRecord(
+  rec: Record<string, unknown>,
+  k: number,
+  line: number,
+  text: () => string,
+  rel: RelevanceTest,
+  sink: TextSink,
+): void {
+  if ('detail-type' in rec && 'detail' in rec) {
+    emitElement(rec, k + 1, line, sink);
+    return;
+  }
+  const es = rec.eventSource;
+  const en = rec.eventName;
+  if (typeof es === 'string' && typeof en === 'string' && !rel(es, en, text)) sink.skip();
+  else sink.record(rec, line);
 }
 
 /**
@@ -171,11 +188,7 @@ export function splitRecords(text: string, baseLine: number, sink: TextSink, rel
  * then decodes the text and reads it as usual.
  */
 export function splitRecordBytes(bytes: Buffer, sink: TextSink): ((max: number) => boolean) | null {
-  const rel = sink.relevant as Partial<PairsRelevance> | undefined;
-  if (rel?.names === undefined || bytes.length > FAST_PARSE_MAX_CHARS) return null;
-  const nl = bytes.indexOf(NL);
-  if (nl >= 0 && nl < bytes.length - 2) return null;
-  const plan = planRecords(bytesHay(bytes), rel as PairsRelevance);
+  const plan = planBytes(bytes, sink.relevant);
   if (plan === null) return null;
   let next = 0;
   return (max) => {
@@ -184,4 +197,137 @@ export function splitRecordBytes(bytes: Buffer, sink: TextSink): ((max: number) 
     next = to;
     return next >= plan.starts.length;
   };
+}
+
+/** The plan of a whole file's bytes; null when they are not a one-line S3 log object or `rel` no pairs test. */
+function planBytes(bytes: Buffer, relevant: RelevanceTest | undefined): Plan | null {
+  const rel = relevant as Partial<PairsRelevance> | undefined;
+  if (rel?.names === undefined || bytes.length > FAST_PARSE_MAX_CHARS) return null;
+  const nl = bytes.indexOf(NL);
+  if (nl >= 0 && nl < bytes.length - 2) return null;
+  return planRecords(bytesHay(bytes), rel as PairsRelevance);
+}
+
+/** Pieces up to this size are joined in one buffer kept for the thread (no allocation per piece). */
+const SCRATCH_BYTES = 1 << 20;
+let scratch: Buffer | undefined;
+
+/** A buffer of at least `size` bytes to join a piece's records in (only until they are decoded). */
+function joinBuffer(size: number): Buffer {
+  if (size > SCRATCH_BYTES) return Buffer.allocUnsafe(size);
+  scratch ??= Buffer.allocUnsafeSlow(SCRATCH_BYTES);
+  return scratch;
+}
+
+/** One step of {@link packRecordBytes}: the wanted records of the next piece, and how many were not wanted. */
+export interface PackStep {
+  packed: PackedRecords;
+  /** Records of the piece's stretch of the object that were not wanted (skipped, never decoded). */
+  skipped: number;
+}
+
+/**
+ * The split of {@link splitRecordBytes} without the parse: each step packs the text of up to `max`
+ * more wanted records into one JSON array string (`PackedRecords`), counting the records between them
+ * that are not wanted; `unpackRecords` later gives exactly the events `splitRecordBytes` would have
+ * emitted for them. The last step's piece is `final`. Null (nothing done) in the same cases as
+ * `splitRecordBytes`.
+ * @param badUtf8 the bytes are not valid UTF-8 (passed on to the unpacking).
+ */
+export function packRecordBytes(
+  bytes: Buffer,
+  relevant: RelevanceTest | undefined,
+  badUtf8: boolean,
+): ((max: number) => PackStep) | null {
+  const plan = planBytes(bytes, relevant);
+  if (plan === null) return null;
+  const { starts, ends, wanted } = plan;
+  const n = starts.length;
+  let next = 0;
+  return (max) => {
+    const most = Math.max(1, max);
+    const picked: number[] = [];
+    let skipped = 0;
+    // The array's brackets, and a comma between records.
+    let size = 1;
+    let k = next;
+    for (; k < n && picked.length < most; k++) {
+      if (wanted[k] === 0) skipped++;
+      else {
+        picked.push(k);
+        size += (ends[k] as number) - (starts[k] as number) + 1;
+      }
+    }
+    // Records not wanted after the last one picked belong to this piece: the last piece is then final.
+    for (; k < n && wanted[k] === 0; k++) skipped++;
+    next = k;
+    if (picked.length === 0) size = 2;
+    const joined = joinBuffer(size);
+    const meta = new Int32Array(3 * picked.length);
+    joined[0] = LBRACK;
+    let at = 1;
+    for (let j = 0; j < picked.length; j++) {
+      const r = picked[j] as number;
+      if (j > 0) joined[at++] = COMMA;
+      const from = starts[r] as number;
+      const to = ends[r] as number;
+      bytes.copy(joined, at, from, to);
+      meta[3 * j] = r;
+      meta[3 * j + 1] = at;
+      meta[3 * j + 2] = at + to - from;
+      at += to - from;
+    }
+    joined[at] = RBRACK;
+    // Records start at `{` and end after `}`, and the joints are ASCII: each record decodes as it would
+    // alone (invalid bytes included), so the one decode gives the very texts the in-thread split parses.
+    const text = joined.toString('utf8', 0, size);
+    if (text.length !== size) {
+      // Some multi-byte UTF-8: the UTF-16 offsets differ from the byte offsets.
+      at = 1;
+      for (let j = 0; j < picked.length; j++) {
+        const r = picked[j] as number;
+        const len = bytes.toString('utf8', starts[r] as number, ends[r] as number).length;
+        meta[3 * j + 1] = at;
+        meta[3 * j + 2] = at + len;
+        at += len + 1;
+      }
+    }
+    return { packed: { text, meta, line: 1, badUtf8, final: next >= n }, skipped };
+  };
+}
+
+/**
+ * Emits the records of a packed piece into `sink` exactly as `splitRecordBytes` would have emitted
+ * them: parsed all at once, or (when that fails: a record is not valid JSON) one by one with each
+ * failure reported as the split reports it; then judged by `sink.relevant`, which must be the pairs
+ * test the records were packed with.
+ */
+export function unpackRecords(packed: PackedRecords, sink: TextSink): void {
+  const rel = sink.relevant;
+  if (rel === undefined)
+    throw new CloudTrailReadError('packed records are unpacked with their relevance test');
+  const { text, meta, line } = packed;
+  const n = meta.length / 3;
+  let all: unknown;
+  try {
+    all = JSON.parse(text);
+  } catch {
+    all = null;
+  }
+  const whole = Array.isArray(all) && all.length === n ? (all as unknown[]) : null;
+  for (let j = 0; j < n; j++) {
+    const k = meta[3 * j] as number;
+    const from = meta[3 * j + 1] as number;
+    const to = meta[3 * j + 2] as number;
+    let rec: Record<string, unknown>;
+    if (whole !== null) rec = whole[j] as Record<string, unknown>;
+    else
+      try {
+        rec = JSON.parse(text.slice(from, to)) as Record<string, unknown>;
+      } catch (err) {
+        sink.problem(line, `record ${k + 1}: ${jsonReason(err)}`);
+        continue;
+      }
+    judgeRecord(rec, k, line, () => text.slice(from, to), rel, sink);
+  }
 }

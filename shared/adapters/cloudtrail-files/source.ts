@@ -8,15 +8,16 @@ import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { ByteStreamError, decompressed, readSmallFile, wholeBytes, zlibCode } from './file-bytes.js';
-import { splitRecordBytes } from './record-split.js';
+import { packRecordBytes, splitRecordBytes, unpackRecords } from './record-split.js';
 import { clip, ioReason } from './text.js';
 import { TextProcessor } from './text-processor.js';
-import type { FileChunk, SourceConfig } from './types.js';
+import { CHUNK_EVENTS, type FileChunk, type SourceConfig } from './types.js';
 
 /**
- * Records of an S3 log object handed on at a time (each batch is one chunk; a worker cuts chunks
- * further to CHUNK_EVENTS). Larger than CHUNK_EVENTS on purpose: in-thread, a file of a few hundred
- * records then costs one round through the async generators, not two (~10% of replay on 1M records).
+ * Records of an S3 log object handed on at a time when read in this thread (each batch is one chunk;
+ * with `pack`, a piece holds up to CHUNK_EVENTS wanted records instead). Larger than CHUNK_EVENTS on
+ * purpose: a file of a few hundred records then costs one round through the async generators, not two
+ * (~10% of replay on 1M records).
  */
 const SPLIT_BATCH = 1000;
 
@@ -51,7 +52,18 @@ export async function* readSource(
     const content = wholeBytes(whole, Math.min(WHOLE_TEXT_BYTES, cfg.maxDocumentChars));
     // One native pass per file (simdutf): the common valid case costs nothing per record.
     if (content !== undefined && !isUtf8(content)) proc.badUtf8 = true;
-    const step = content === undefined ? null : splitRecordBytes(content, proc);
+    const pack =
+      content === undefined || !cfg.pack ? null : packRecordBytes(content, cfg.relevant, proc.badUtf8);
+    if (pack !== null) {
+      // A one-line S3 log object whose wanted records are sent as text, parsed by `unpacker`.
+      for (;;) {
+        const { packed, skipped } = pack(CHUNK_EVENTS);
+        yield { events: [], bytes: packed.final ? whole.length : 0, skipped, packed };
+        if (packed.final) return;
+      }
+    }
+    // (Not a second plan when packing found none: it would be the same.)
+    const step = content === undefined || cfg.pack ? null : splitRecordBytes(content, proc);
     if (step !== null) {
       // A one-line S3 log object, split and filtered on its bytes, emitted a batch at a time.
       for (;;) {
@@ -124,4 +136,26 @@ export async function* readSource(
   }
   proc.finish();
   yield take();
+}
+
+/**
+ * The main thread's side of `pack`: turns the chunks of one file read with `pack` (by a worker, or
+ * re-read here) into the chunks the same read without `pack` gives, in order: the same records,
+ * problems (with the same per-file limit and summary) and counters. Other chunks pass unchanged.
+ * @param path the file as it was read (records and problems name it).
+ */
+export function unpacker(path: string, cfg: SourceConfig): (chunk: FileChunk) => FileChunk {
+  let proc: TextProcessor | undefined;
+  return (chunk) => {
+    const packed = chunk.packed;
+    if (packed === undefined) return chunk;
+    proc ??= new TextProcessor(path, cfg.relevant, cfg.maxDocumentChars);
+    proc.badUtf8 = packed.badUtf8;
+    unpackRecords(packed, proc);
+    if (packed.final) proc.finish();
+    const out = proc.take(chunk.bytes);
+    out.skipped += chunk.skipped;
+    if (chunk.events.length > 0) out.events = [...chunk.events, ...out.events];
+    return out;
+  };
 }

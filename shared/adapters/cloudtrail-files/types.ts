@@ -55,6 +55,33 @@ export interface FileChunk {
   bytes: number;
   /** Records skipped as irrelevant since the previous chunk. */
   skipped: number;
+  /**
+   * Records of an S3 log object not parsed yet (only when read with `pack`; `events` is then empty):
+   * the reader of the chunk unpacks them with `unpackRecords` into the events they stand for.
+   */
+  packed?: PackedRecords;
+}
+
+/**
+ * Wanted records of an S3 log object, as text: what a worker thread sends instead of parsed objects
+ * (one string crosses threads far cheaper than the objects, and the receiver parses it about as fast
+ * as it would have deserialised them). Which records are wanted was decided on the bytes; whether
+ * each is relevant is decided after the parse, by the receiver.
+ */
+export interface PackedRecords {
+  /** The records' texts joined as a JSON array: `[r1,r2,…]`. */
+  text: string;
+  /**
+   * Three numbers a record: its 0-based index in the object's `Records`, then the start and end of its
+   * text within `text` (UTF-16 offsets), for the record-by-record parse when the whole does not parse.
+   */
+  meta: Int32Array;
+  /** The line of every record (the object's one line). */
+  line: number;
+  /** The file's bytes were not valid UTF-8 (records holding U+FFFD are reported, not evaluated). */
+  badUtf8: boolean;
+  /** The file's last piece: after it, its problems over the per-file limit are summarised. */
+  final: boolean;
 }
 
 /** Per-file settings that can cross a thread boundary (plus the in-thread-only predicate). */
@@ -62,6 +89,11 @@ export interface SourceConfig {
   relevant: RelevanceTest | undefined;
   /** Largest single document or line, in characters. */
   maxDocumentChars: number;
+  /**
+   * Send an S3 log object's wanted records as text (`FileChunk.packed`), in pieces of at most
+   * CHUNK_EVENTS records, instead of parsing them: what worker threads do.
+   */
+  pack?: boolean;
 }
 
 /** Settings handed to a worker thread through `workerData`. */
