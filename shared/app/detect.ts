@@ -222,7 +222,7 @@ export function evaluateWithSessionsSync(
     const action = store.logAction ? alertedAction(e, facts, out.alerts) : null;
     if (action) store.logAction?.(action);
   }
-  return Object.assign(out, { facts });
+  return { alerts: out.alerts, failures: out.failures, suppressed: out.suppressed, facts };
 }
 
 export interface DetectorDeps {
