@@ -62,7 +62,8 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     return { ok: false, reason: 'record has no eventID and is nested too deeply to identify' };
   }
   const account = nstr(raw.recipientAccountId) ?? nstr(ui.accountId) ?? '';
-  const actor = readActor(ui, raw, eventName, req);
+  const assume = ASSUME_EVENTS.has(eventName);
+  const actor = readActor(ui, raw, assume, req);
   const errorCode = nstr(raw.errorCode);
   const consoleResult = str(res?.ConsoleLogin);
   const event: NormalisedEvent = {
@@ -76,7 +77,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     eventType: nstr(raw.eventType),
     readOnly: bool(raw.readOnly),
     actor,
-    target: readTarget(eventName, req, res, raw, actor, account),
+    target: readTarget(eventName, assume, req, res, raw, actor, account),
     oidc: eventName === 'AssumeRoleWithWebIdentity' ? readOidc(ui, res, req) : null,
     errorCode,
     errorMessage: str(raw.errorMessage),
@@ -189,7 +190,8 @@ function syntheticId(raw: Obj): string | null {
   return `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
 }
 
-function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor {
+/** `assume`: the event is one of {@link ASSUME_EVENTS}. */
+function readActor(ui: Obj, raw: Obj, assume: boolean, req: Obj | null): Actor {
   const type = nstr(ui.type) ?? 'Unknown';
   const uiArn = nstr(ui.arn);
   const sessionContext = obj(ui.sessionContext);
@@ -207,7 +209,7 @@ function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor
     sessionArn = uiArn;
     arn = issuerArn ?? uiArn;
   }
-  if (ASSUME_EVENTS.has(eventName)) sessionName = str(req?.roleSessionName) ?? sessionName;
+  if (assume) sessionName = str(req?.roleSessionName) ?? sessionName;
   const isWeb = type === 'WebIdentityUser';
   const mfa = str(obj(sessionContext?.attributes)?.mfaAuthenticated);
   return {
@@ -251,20 +253,21 @@ function readOidc(ui: Obj, res: Obj | null, req: Obj | null): OidcInfo {
 
 function readTarget(
   eventName: string,
+  assume: boolean,
   req: Obj | null,
   res: Obj | null,
   raw: Obj,
   actor: Actor,
   account: string,
 ): Target | null {
-  const partition = partitionOf(actor.arn ?? actor.sessionArn);
-  if (ASSUME_EVENTS.has(eventName)) {
+  if (assume) {
     const arn =
       nstr(req?.roleArn) ??
       roleResourceArn(raw.resources) ??
       roleArnFromSession(str(path(res, 'assumedRoleUser', 'arn')));
     return arn ? { type: 'role', arn, name: resourceName(arn) } : { type: 'role', arn: null, name: null };
   }
+  const partition = partitionOf(actor.arn ?? actor.sessionArn);
   const userName = nstr(req?.userName) ?? nstr(path(res, 'accessKey', 'userName'));
   if (userName && account) {
     return { type: 'user', arn: iamArn(partition, account, 'user', userName), name: userName };
