@@ -69,12 +69,16 @@ const GITHUB_CLAIM_KEYS = new Set([
  */
 export function parseSubject(sub: string, providerHost?: string | null): SubjectClaims {
   const raw = typeof sub === 'string' ? sub : String(sub);
-  // The provider as given, length first: no subject text can make two pairs one key.
-  const key = typeof providerHost === 'string' ? `${providerHost.length}:${providerHost}:${raw}` : `-${raw}`;
-  return parsedSubjects.get(key, () => frozenClaims(parseSubjectUncached(raw, providerHost)));
+  // By provider as given (none: null and undefined, which normaliseHost treats alike), then by subject: no
+  // key is built per call, and no text can make two pairs one key.
+  const byProvider =
+    typeof providerHost === 'string' ? parsedByProvider.get(providerHost, newMemo) : parsedWithoutProvider;
+  return byProvider.get(raw, () => frozenClaims(parseSubjectUncached(raw, providerHost)));
 }
 
-const parsedSubjects = new BoundedMemo<SubjectClaims>(4096, 2048);
+const newMemo = () => new BoundedMemo<SubjectClaims>(1024, 2048);
+const parsedByProvider = new BoundedMemo<BoundedMemo<SubjectClaims>>(64, 512);
+const parsedWithoutProvider = newMemo();
 
 function frozenClaims(c: SubjectClaims): SubjectClaims {
   for (const pair of c.pairs) Object.freeze(pair);
