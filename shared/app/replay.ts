@@ -142,11 +142,13 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
         ids = new Set();
         seen.set(e.account, ids);
       }
-      if (ids.has(e.eventId)) {
+      // One look-up, not has() then add(): the set grows only with an id it did not hold.
+      const held = ids.size;
+      ids.add(e.eventId);
+      if (ids.size === held) {
         c.duplicates += 1;
         return null;
       }
-      ids.add(e.eventId);
     }
     return e;
   };
