@@ -65,7 +65,7 @@ const GITHUB_CLAIM_KEYS = new Set([
  *   names a known provider its parser is tried first, otherwise the subject's shape decides.
  * @returns claims with `raw` always set; `format: 'unknown'` and no pairs when nothing fits. Never throws.
  *   Frozen, and shared with other callers: CI tokens repeat a few subjects endlessly, so each (provider,
- *   subject) is parsed once (a bounded memo; replay reads a subject several times per record).
+ *   subject) is parsed once (bounded memos; replay reads a subject several times per record).
  */
 export function parseSubject(sub: string, providerHost?: string | null): SubjectClaims {
   const raw = typeof sub === 'string' ? sub : String(sub);
@@ -76,8 +76,9 @@ export function parseSubject(sub: string, providerHost?: string | null): Subject
   return byProvider.get(raw, () => frozenClaims(parseSubjectUncached(raw, providerHost)));
 }
 
-const newMemo = () => new BoundedMemo<SubjectClaims>(1024, 2048);
-const parsedByProvider = new BoundedMemo<BoundedMemo<SubjectClaims>>(64, 512);
+// At most 32 providers × 256 subjects of up to 1,024 characters: untrusted text cannot grow it further.
+const newMemo = () => new BoundedMemo<SubjectClaims>(256, 1024);
+const parsedByProvider = new BoundedMemo<BoundedMemo<SubjectClaims>>(32, 512);
 const parsedWithoutProvider = newMemo();
 
 function frozenClaims(c: SubjectClaims): SubjectClaims {
