@@ -69,8 +69,9 @@ export class DetectionPipeline {
     if (observations) recordObservation(e, context, observations);
     const alerts: Alert[] = [];
     const suppressed: EvaluateResult['suppressed'] = [];
-    // Only when something fired: most events raise nothing, and their lineage needs no verdict.
-    const concerns = session && findings.length > 0 ? originConcerns(session, view) : [];
+    // Most events raise nothing, and their lineage needs no verdict.
+    if (findings.length === 0) return { alerts, failures, suppressed };
+    const concerns = session ? originConcerns(session, view) : [];
     for (const f of findings) {
       let alert = buildAlert(e, f, context, view);
       if (concerns.length > 0) {
@@ -222,7 +223,7 @@ export function evaluateWithSessionsSync(
     const action = store.logAction ? alertedAction(e, facts, out.alerts) : null;
     if (action) store.logAction?.(action);
   }
-  return Object.assign(out, { facts });
+  return { alerts: out.alerts, failures: out.failures, suppressed: out.suppressed, facts };
 }
 
 export interface DetectorDeps {

@@ -5,6 +5,7 @@
 import type { Alert } from '../core/alert/alert.js';
 import type { BaselineView } from '../core/baseline/view.js';
 import { eventTimeProblem, normaliseRecord } from '../core/cloudtrail/normalise.js';
+import type { NormalisedEvent } from '../core/cloudtrail/types.js';
 import { Aggregator } from '../core/detection/aggregate.js';
 import type { RuleFailure } from '../core/detection/engine.js';
 import type { ObservationSink, SessionStore } from '../ports.js';
@@ -116,6 +117,81 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
       await deps.emit(a);
     }
   };
+  /**
+   * The event of a record, or null when it is not evaluated: it cannot be normalised, has no usable time
+   * (`requireEventTime`), or was evaluated already (`skipDuplicates`). Counted and reported here.
+   */
+  const admit = (item: RawItem): NormalisedEvent | null => {
+    c.evaluated += 1;
+    const n = normaliseRecord(item.raw);
+    if (!n.ok) {
+      c.invalid += 1;
+      deps.onProblem({ path: item.path, line: item.line, reason: n.reason });
+      return null;
+    }
+    const e = n.event;
+    if (deps.requireEventTime && e.eventTimeMs === 0) {
+      c.invalid += 1;
+      const reason = eventTimeProblem(item.raw) ?? 'eventTime is the epoch';
+      deps.onProblem({ path: item.path, line: item.line, reason });
+      return null;
+    }
+    if (deps.skipDuplicates) {
+      let ids = seen.get(e.account);
+      if (ids === undefined) {
+        ids = new Set();
+        seen.set(e.account, ids);
+      }
+      // One look-up, not has() then add(): the set grows only with an id it did not hold.
+      const held = ids.size;
+      ids.add(e.eventId);
+      if (ids.size === held) {
+        c.duplicates += 1;
+        return null;
+      }
+    }
+    return e;
+  };
+  /**
+   * Counts an evaluated event's result and folds its alerts: the batches to hand to `out`, in order (each as
+   * it became ready), or null when there are none — most records raise nothing, and an await per record costs
+   * a promise and a microtask turn (LateLineage.push ignores an empty, non-final batch anyway).
+   */
+  const settle = (e: NormalisedEvent, r: EvaluateResult): Alert[][] | null => {
+    c.suppressed += r.suppressed.length;
+    for (const f of r.failures) {
+      c.ruleFailures += 1;
+      deps.onRuleFailure?.(f);
+    }
+    if (!agg) return r.alerts.length > 0 ? [r.alerts] : null;
+    if (r.alerts.length === 0) {
+      if (e.eventTimeMs <= 0) return null;
+      const ready = agg.advance(e.eventTimeMs);
+      return ready.length > 0 ? [ready] : null;
+    }
+    const outs: Alert[][] = [];
+    for (const a of r.alerts) {
+      const ready = agg.add(a, e.eventTimeMs, deps.pipeline.windowMinutes(a.rule));
+      if (ready.length > 0) outs.push(ready);
+    }
+    return outs.length > 0 ? outs : null;
+  };
+  // One record, start to end, when nothing needs an await: no session store, or the in-memory one.
+  const syncStep =
+    sessions === undefined
+      ? (item: RawItem) => {
+          const e = admit(item);
+          return e === null ? null : settle(e, deps.pipeline.evaluate(e, deps.view, deps.observations));
+        }
+      : isSyncStore(sessions)
+        ? (item: RawItem) => {
+            const e = admit(item);
+            if (e === null) return null;
+            const s = evaluateWithSessionsSync(deps.pipeline, e, deps.view, sessions, deps.observations);
+            late?.note(e, s.facts, s.alerts);
+            return settle(e, s);
+          }
+        : null;
   const it = deps.source[Symbol.asyncIterator]();
   const signal = deps.signal;
   // The next batch, or STOPPED as soon as the signal aborts (the source may wait on stdin or a FIFO
@@ -149,58 +225,19 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
     }
     if (next.done) break;
     for (const item of next.value) {
-      c.evaluated += 1;
-      const n = normaliseRecord(item.raw);
-      if (!n.ok) {
-        c.invalid += 1;
-        deps.onProblem({ path: item.path, line: item.line, reason: n.reason });
-        continue;
+      // Everything up to the output is synchronous (one call per record, whole when the store is): the await
+      // below comes only with alerts to send, or for a store that answers asynchronously.
+      let outs: Alert[][] | null;
+      if (syncStep) outs = syncStep(item);
+      else {
+        const e = admit(item);
+        if (e === null) continue;
+        const r = sessions
+          ? await evaluateWithSessions(deps.pipeline, e, deps.view, sessions, deps.observations)
+          : deps.pipeline.evaluate(e, deps.view, deps.observations);
+        outs = settle(e, r);
       }
-      const e = n.event;
-      if (deps.requireEventTime && e.eventTimeMs === 0) {
-        c.invalid += 1;
-        const reason = eventTimeProblem(item.raw) ?? 'eventTime is the epoch';
-        deps.onProblem({ path: item.path, line: item.line, reason });
-        continue;
-      }
-      if (deps.skipDuplicates) {
-        let ids = seen.get(e.account);
-        if (ids === undefined) {
-          ids = new Set();
-          seen.set(e.account, ids);
-        }
-        if (ids.has(e.eventId)) {
-          c.duplicates += 1;
-          continue;
-        }
-        ids.add(e.eventId);
-      }
-      let r: EvaluateResult;
-      if (!sessions) r = deps.pipeline.evaluate(e, deps.view, deps.observations);
-      else if (isSyncStore(sessions)) {
-        const s = evaluateWithSessionsSync(deps.pipeline, e, deps.view, sessions, deps.observations);
-        late?.note(e, s.facts, s.alerts);
-        r = s;
-      } else r = await evaluateWithSessions(deps.pipeline, e, deps.view, sessions, deps.observations);
-      c.suppressed += r.suppressed.length;
-      for (const f of r.failures) {
-        c.ruleFailures += 1;
-        deps.onRuleFailure?.(f);
-      }
-      // `out` only when there is something to send: most records raise nothing, and an await per record
-      // costs a promise and a microtask turn (LateLineage.push ignores an empty, non-final batch anyway).
-      if (!agg) {
-        if (r.alerts.length > 0) await out(r.alerts);
-        continue;
-      }
-      for (const a of r.alerts) {
-        const ready = agg.add(a, e.eventTimeMs, deps.pipeline.windowMinutes(a.rule));
-        if (ready.length > 0) await out(ready);
-      }
-      if (r.alerts.length === 0 && e.eventTimeMs > 0) {
-        const ready = agg.advance(e.eventTimeMs);
-        if (ready.length > 0) await out(ready);
-      }
+      if (outs !== null) for (const alerts of outs) await out(alerts);
     }
     deps.onBatch?.(c);
   }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { path } from '../../shared/core/cloudtrail/fields.js';
 import { eventTimeProblem, normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import type { NormalisedEvent } from '../../shared/core/cloudtrail/types.js';
 import { Engine } from '../../shared/core/detection/engine.js';
 import { appliesPairs, type Rule } from '../../shared/core/detection/rule.js';
 import { eventDate } from '../../shared/core/rules/_common.js';
 import { RULES } from '../../shared/core/rules/index.js';
+import { utcMs } from '../../shared/core/utc.js';
 
 /** The event time as normalise read it before its fast path: the ISO regex, then Date.parse. */
 function referenceMs(v: string): number {
@@ -129,5 +131,86 @@ describe('Engine.applicable', () => {
     ];
     for (const e of tricky)
       expect(engine.applicable(e as NormalisedEvent).map((r) => r.meta.id)).toEqual(anyOnly);
+  });
+});
+
+describe('utcMs', () => {
+  it('gives what Date.UTC gives, month after month in any order, carries and two-digit years included', () => {
+    const wrong: string[] = [];
+    const years = [2026, 1970, 2026, 0, 99, 100, 1969, 2024, 2023, 9999, 2026];
+    for (const year of years)
+      for (const month of [0, 1, 11, 1, 0, 6])
+        for (const [day, hour, minute, second] of [
+          [1, 0, 0, 0],
+          [28, 23, 59, 59],
+          [29, 12, 30, 0],
+          [31, 11, 5, 9],
+          [0, 0, 0, 0],
+          [32, 47, 99, 99],
+        ] as const) {
+          const got = utcMs(year, month, day, hour, minute, second);
+          const want = Date.UTC(year, month, day, hour, minute, second);
+          if (got !== want)
+            wrong.push(`${year}-${month}-${day} ${hour}:${minute}:${second}: ${got} != ${want}`);
+        }
+    expect(wrong).toEqual([]);
+  });
+});
+
+describe('path', () => {
+  it('reads one or two keys deep, null as soon as a step is not an object', () => {
+    const root = { a: { b: 'x', n: null }, list: [{ b: 'y' }], s: 'text' };
+    expect(path(root, 'a')).toEqual({ b: 'x', n: null });
+    expect(path(root, 'a', 'b')).toBe('x');
+    expect(path(root, 'a', 'n')).toBeNull();
+    expect(path(root, 'a', 'missing')).toBeUndefined();
+    expect(path(root, 'missing')).toBeUndefined();
+    expect(path(root, 'missing', 'b')).toBeNull();
+    expect(path(root, 's', 'length')).toBeNull();
+    expect(path(root, 'list', '0')).toBeNull();
+    expect(path(null, 'a')).toBeNull();
+    expect(path(['x'], '0')).toBeNull();
+  });
+});
+
+describe('normaliseRecord field types', () => {
+  const base = { eventName: 'GetRole', eventSource: 'iam.amazonaws.com', eventTime: '2026-03-03T22:25:42Z' };
+  const reason = (extra: Record<string, unknown>) => {
+    const n = normaliseRecord({ ...base, ...extra });
+    return n.ok ? 'ok' : n.reason;
+  };
+
+  it('names the first field of the wrong type, objects first, then strings', () => {
+    expect(reason({ userIdentity: [] })).toBe('userIdentity is an array, expected an object');
+    expect(reason({ requestParameters: 'x' })).toBe('requestParameters is a string, expected an object');
+    expect(reason({ responseElements: 1 })).toBe('responseElements is a number, expected an object');
+    expect(reason({ additionalEventData: true })).toBe(
+      'additionalEventData is a boolean, expected an object',
+    );
+    expect(reason({ eventTime: 5 })).toBe('eventTime is a number, expected a string');
+    expect(reason({ eventID: {} })).toBe('eventID is a object, expected a string');
+    expect(reason({ awsRegion: [] })).toBe('awsRegion is an array, expected a string');
+    expect(reason({ recipientAccountId: 1 })).toBe('recipientAccountId is a number, expected a string');
+    expect(reason({ errorCode: false })).toBe('errorCode is a boolean, expected a string');
+    expect(reason({ errorCode: 1, eventID: 2, additionalEventData: 3, userIdentity: 4 })).toBe(
+      'userIdentity is a number, expected an object',
+    );
+    expect(reason({ errorCode: 1, awsRegion: 2 })).toBe('awsRegion is a number, expected a string');
+    expect(reason({ userIdentity: null, requestParameters: undefined, eventID: null, errorCode: null })).toBe(
+      'ok',
+    );
+  });
+
+  it('reads @timestamp only when eventTime is absent or null', () => {
+    const at = (extra: Record<string, unknown>) => {
+      const n = normaliseRecord({ eventName: 'GetRole', eventSource: 'iam.amazonaws.com', ...extra });
+      return n.ok ? n.event.eventTime : n.reason;
+    };
+    expect(at({ '@timestamp': '2026-03-03T22:25:42Z' })).toBe('2026-03-03T22:25:42Z');
+    expect(at({ eventTime: null, '@timestamp': '2026-03-03T22:25:42Z' })).toBe('2026-03-03T22:25:42Z');
+    expect(at({ eventTime: '2026-03-04T00:00:00Z', '@timestamp': '2026-03-03T22:25:42Z' })).toBe(
+      '2026-03-04T00:00:00Z',
+    );
+    expect(eventTimeProblem({ '@timestamp': 7 })).toBe('@timestamp is a number, expected a string');
   });
 });

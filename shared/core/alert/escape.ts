@@ -52,6 +52,14 @@ function isBreak(code: number): boolean {
   return code === 0x09 || code === 0x0a || code === 0x0d || code === 0x2028 || code === 0x2029;
 }
 
+function hasDroppedOrBreak(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const code = s.charCodeAt(i);
+    if (isDropped(code) || isBreak(code)) return true;
+  }
+  return false;
+}
+
 function transform(input: string, mode: Mode, max: number): string {
   const whole = transformUpTo(input, mode, max);
   if (whole.complete) return whole.out;
@@ -61,6 +69,10 @@ function transform(input: string, mode: Mode, max: number): string {
 }
 
 function transformUpTo(input: string, mode: Mode, max: number): { out: string; complete: boolean } {
+  // Plain text that fits and has nothing to drop or turn into a space comes out as it went in: no string
+  // built a character at a time (every alert's runbook values pass here).
+  if (mode === 'plain' && input.length <= max && !hasDroppedOrBreak(input))
+    return { out: input, complete: true };
   let out = '';
   let i = 0;
   const n = input.length;

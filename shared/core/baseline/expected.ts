@@ -83,11 +83,11 @@ export function principalExpected(
 ): Expectation {
   if (!identity) return { expected: null, reasons: [] };
   if (principal.kind === 'oidc') return oidcExpected(identity, principal);
-  const who = shortName(identity.arn);
   const expectation = callerExpectation(identity);
+  if (expectation.kind === 'any') return { expected: null, reasons: [] };
+  const who = shortName(identity.arn);
   const caller = principal.kind === 'saml' ? principal.provider : principal.caller;
   const through = principal.kind === 'saml' ? 'AssumeRoleWithSAML' : 'AssumeRole';
-  if (expectation.kind === 'any') return { expected: null, reasons: [] };
   if (expectation.kind === 'none') {
     const declared =
       expectation.why === 'declared-empty'

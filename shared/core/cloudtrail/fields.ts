@@ -27,12 +27,13 @@ export function bool(v: unknown): boolean | null {
   return null;
 }
 
-/** Reads a dotted path through nested objects; null as soon as a step is not an object. */
-export function path(root: unknown, ...keys: string[]): unknown {
-  let cur: unknown = root;
-  for (const k of keys) {
-    if (!isObj(cur)) return null;
-    cur = cur[k];
-  }
-  return cur;
+/**
+ * Reads `root[a]`, or `root[a][b]`, through nested objects; null as soon as a step is not an object. Two keys
+ * at most, as named parameters: a rest parameter would build an array per call (several calls per record).
+ */
+export function path(root: unknown, a: string, b?: string): unknown {
+  if (!isObj(root)) return null;
+  const v = root[a];
+  if (b === undefined) return v;
+  return isObj(v) ? v[b] : null;
 }

@@ -8,21 +8,13 @@ import {
   roleArnFromSession,
 } from '../arn.js';
 import { parseSubject } from '../oidc/subject.js';
+import { utcMs } from '../utc.js';
 import { bool, isObj, nstr, type Obj, obj, path, str } from './fields.js';
 import type { Actor, NormalisedEvent, OidcInfo, RawRecord, Target } from './types.js';
 
 export type NormaliseResult = { ok: true; event: NormalisedEvent } | { ok: false; reason: string };
 
 const ASSUME_EVENTS = new Set(['AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML']);
-/** Top-level fields that must be objects when present (checked in this order). */
-const OBJECT_FIELDS = [
-  'userIdentity',
-  'requestParameters',
-  'responseElements',
-  'additionalEventData',
-] as const;
-/** Top-level fields that must be strings when present (checked in this order). */
-const STRING_FIELDS = ['eventTime', 'eventID', 'awsRegion', 'recipientAccountId', 'errorCode'] as const;
 const TRAIL_EVENT = /Trail|Logging|EventSelectors/;
 const SELF_SERVICE_EVENT = /AccessKey|LoginProfile|MFADevice/;
 
@@ -40,23 +32,27 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   if (typeof eventSource !== 'string' || eventSource.length === 0) {
     return { ok: false, reason: `eventSource is ${describe(eventSource)}, expected a string` };
   }
-  for (const key of OBJECT_FIELDS) {
-    const v = raw[key];
-    if (v !== undefined && v !== null && !isObj(v)) {
-      return { ok: false, reason: `${key} is ${describe(v)}, expected an object` };
-    }
-  }
-  for (const key of STRING_FIELDS) {
-    const v = raw[key];
-    if (v !== undefined && v !== null && typeof v !== 'string') {
-      return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
-    }
-  }
+  // Each field read once, by name (a loop over the names costs a generic keyed lookup each, per record).
+  const userIdentity = raw.userIdentity;
+  const requestParameters = raw.requestParameters;
+  const responseElements = raw.responseElements;
+  const additionalEventData = raw.additionalEventData;
+  const wrongType =
+    notObject('userIdentity', userIdentity) ??
+    notObject('requestParameters', requestParameters) ??
+    notObject('responseElements', responseElements) ??
+    notObject('additionalEventData', additionalEventData) ??
+    notString('eventTime', raw.eventTime) ??
+    notString('eventID', raw.eventID) ??
+    notString('awsRegion', raw.awsRegion) ??
+    notString('recipientAccountId', raw.recipientAccountId) ??
+    notString('errorCode', raw.errorCode);
+  if (wrongType !== null) return { ok: false, reason: wrongType };
 
-  const ui = obj(raw.userIdentity) ?? {};
-  const req = obj(raw.requestParameters);
-  const res = obj(raw.responseElements);
-  const add = obj(raw.additionalEventData);
+  const ui = obj(userIdentity) ?? {};
+  const req = obj(requestParameters);
+  const res = obj(responseElements);
+  const add = obj(additionalEventData);
   const time = readEventTime(raw);
   // No usable time: kept for callers that judge one record on its own (the detect Lambda, eval);
   // replay reports it instead (see eventTimeProblem).
@@ -66,7 +62,8 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     return { ok: false, reason: 'record has no eventID and is nested too deeply to identify' };
   }
   const account = nstr(raw.recipientAccountId) ?? nstr(ui.accountId) ?? '';
-  const actor = readActor(ui, raw, eventName, req);
+  const assume = ASSUME_EVENTS.has(eventName);
+  const actor = readActor(ui, raw, assume, req);
   const errorCode = nstr(raw.errorCode);
   const consoleResult = str(res?.ConsoleLogin);
   const event: NormalisedEvent = {
@@ -80,7 +77,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     eventType: nstr(raw.eventType),
     readOnly: bool(raw.readOnly),
     actor,
-    target: readTarget(eventName, req, res, raw, actor, account),
+    target: readTarget(eventName, assume, req, res, raw, actor, account),
     oidc: eventName === 'AssumeRoleWithWebIdentity' ? readOidc(ui, res, req) : null,
     errorCode,
     errorMessage: str(raw.errorMessage),
@@ -91,6 +88,18 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     raw: raw as RawRecord,
   };
   return { ok: true, event };
+}
+
+/** Why top-level field `key` is unusable when present and not an object (an array is not one), else null. */
+function notObject(key: string, v: unknown): string | null {
+  return v === undefined || v === null || isObj(v) ? null : `${key} is ${describe(v)}, expected an object`;
+}
+
+/** Why top-level field `key` is unusable when present and not a string, else null. */
+function notString(key: string, v: unknown): string | null {
+  return v === undefined || v === null || typeof v === 'string'
+    ? null
+    : `${key} is ${describe(v)}, expected a string`;
 }
 
 function describe(v: unknown): string {
@@ -118,8 +127,9 @@ export function eventTimeProblem(raw: unknown): string | null {
 function readEventTime(
   raw: Obj,
 ): { ok: true; eventTime: string; eventTimeMs: number } | { ok: false; reason: string } {
-  const key = raw.eventTime !== undefined && raw.eventTime !== null ? 'eventTime' : '@timestamp';
-  const v = raw[key];
+  const own = raw.eventTime !== undefined && raw.eventTime !== null;
+  const key = own ? 'eventTime' : '@timestamp';
+  const v = own ? raw.eventTime : raw['@timestamp'];
   if (v === undefined || v === null) return { ok: false, reason: 'eventTime is missing' };
   if (typeof v !== 'string') return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
   const fast = isoSecondsUtc(v);
@@ -157,7 +167,7 @@ function isoSecondsUtc(v: string): number {
   const second = twoDigits(v, 17);
   if (hi < 10 || lo < 0 || month < 1 || month > 12 || day < 1 || day > 28) return -1;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
-  return Date.UTC(hi * 100 + lo, month - 1, day, hour, minute, second);
+  return utcMs(hi * 100 + lo, month - 1, day, hour, minute, second);
 }
 
 /** A short, single-line rendering of untrusted text for a reason. */
@@ -180,7 +190,8 @@ function syntheticId(raw: Obj): string | null {
   return `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
 }
 
-function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor {
+/** `assume`: the event is one of {@link ASSUME_EVENTS}. */
+function readActor(ui: Obj, raw: Obj, assume: boolean, req: Obj | null): Actor {
   const type = nstr(ui.type) ?? 'Unknown';
   const uiArn = nstr(ui.arn);
   const sessionContext = obj(ui.sessionContext);
@@ -198,7 +209,7 @@ function readActor(ui: Obj, raw: Obj, eventName: string, req: Obj | null): Actor
     sessionArn = uiArn;
     arn = issuerArn ?? uiArn;
   }
-  if (ASSUME_EVENTS.has(eventName)) sessionName = str(req?.roleSessionName) ?? sessionName;
+  if (assume) sessionName = str(req?.roleSessionName) ?? sessionName;
   const isWeb = type === 'WebIdentityUser';
   const mfa = str(obj(sessionContext?.attributes)?.mfaAuthenticated);
   return {
@@ -242,20 +253,21 @@ function readOidc(ui: Obj, res: Obj | null, req: Obj | null): OidcInfo {
 
 function readTarget(
   eventName: string,
+  assume: boolean,
   req: Obj | null,
   res: Obj | null,
   raw: Obj,
   actor: Actor,
   account: string,
 ): Target | null {
-  const partition = partitionOf(actor.arn ?? actor.sessionArn);
-  if (ASSUME_EVENTS.has(eventName)) {
+  if (assume) {
     const arn =
       nstr(req?.roleArn) ??
       roleResourceArn(raw.resources) ??
       roleArnFromSession(str(path(res, 'assumedRoleUser', 'arn')));
     return arn ? { type: 'role', arn, name: resourceName(arn) } : { type: 'role', arn: null, name: null };
   }
+  const partition = partitionOf(actor.arn ?? actor.sessionArn);
   const userName = nstr(req?.userName) ?? nstr(path(res, 'accessKey', 'userName'));
   if (userName && account) {
     return { type: 'user', arn: iamArn(partition, account, 'user', userName), name: userName };

@@ -81,6 +81,12 @@ interface Group {
 export class Aggregator {
   private readonly open = new Map<string, Group>();
   private watermark = 0;
+  /**
+   * No open group's window closes before this time (the earliest `startMs + windowMs` when last computed; a
+   * lower bound, since groups only leave): until the watermark passes it plus the grace period, `advance`
+   * has nothing to look at — the common case, a record that raises nothing and moves the watermark.
+   */
+  private earliestEndMs = Number.POSITIVE_INFINITY;
   private seq = 0;
   private readonly graceMs: number;
 
@@ -119,6 +125,7 @@ export class Aggregator {
         windowMs,
         seq: this.seq++,
       });
+      if (eventTimeMs + windowMs < this.earliestEndMs) this.earliestEndMs = eventTimeMs + windowMs;
       if (closed.length > 0) return [...closed, ...this.advance(eventTimeMs)];
     }
     return this.advance(eventTimeMs);
@@ -128,13 +135,16 @@ export class Aggregator {
   advance(eventTimeMs: number): Alert[] {
     if (eventTimeMs <= this.watermark) return [];
     this.watermark = eventTimeMs;
+    if (!(this.earliestEndMs + this.graceMs < eventTimeMs)) return [];
     const due: Group[] = [];
+    let earliest = Number.POSITIVE_INFINITY;
     for (const [key, g] of this.open) {
       if (g.startMs + g.windowMs + this.graceMs < this.watermark) {
         due.push(g);
         this.open.delete(key);
-      }
+      } else if (g.startMs + g.windowMs < earliest) earliest = g.startMs + g.windowMs;
     }
+    this.earliestEndMs = earliest;
     return sortGroups(due);
   }
 
@@ -142,6 +152,7 @@ export class Aggregator {
   flush(): Alert[] {
     const all = [...this.open.values()];
     this.open.clear();
+    this.earliestEndMs = Number.POSITIVE_INFINITY;
     return sortGroups(all);
   }
 

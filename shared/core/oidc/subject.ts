@@ -5,6 +5,7 @@
  * evaluate, and never throw. Anything that does not fit a known shape comes back as
  * `format: 'unknown'` with the raw string, which still matches baseline patterns.
  */
+import { BoundedMemo } from '../memo.js';
 import type { SubjectClaims, SubjectFormat } from './types.js';
 
 type Provider = Exclude<SubjectFormat, 'github-custom' | 'unknown'>;
@@ -63,9 +64,31 @@ const GITHUB_CLAIM_KEYS = new Set([
  * @param providerHost - host part of the provider ARN (e.g. `token.actions.githubusercontent.com`); when it
  *   names a known provider its parser is tried first, otherwise the subject's shape decides.
  * @returns claims with `raw` always set; `format: 'unknown'` and no pairs when nothing fits. Never throws.
+ *   Frozen, and shared with other callers: CI tokens repeat a few subjects endlessly, so each (provider,
+ *   subject) is parsed once (bounded memos; replay reads a subject several times per record).
  */
 export function parseSubject(sub: string, providerHost?: string | null): SubjectClaims {
   const raw = typeof sub === 'string' ? sub : String(sub);
+  // By provider as given (none: null and undefined, which normaliseHost treats alike), then by subject: no
+  // key is built per call, and no text can make two pairs one key.
+  const byProvider =
+    typeof providerHost === 'string' ? parsedByProvider.get(providerHost, newMemo) : parsedWithoutProvider;
+  return byProvider.get(raw, () => frozenClaims(parseSubjectUncached(raw, providerHost)));
+}
+
+// At most 32 providers × 256 subjects of up to 1,024 characters: untrusted text cannot grow it further.
+const newMemo = () => new BoundedMemo<SubjectClaims>(256, 1024);
+const parsedByProvider = new BoundedMemo<BoundedMemo<SubjectClaims>>(32, 512);
+const parsedWithoutProvider = newMemo();
+
+function frozenClaims(c: SubjectClaims): SubjectClaims {
+  for (const pair of c.pairs) Object.freeze(pair);
+  Object.freeze(c.pairs);
+  return Object.freeze(c);
+}
+
+/** {@link parseSubject} without the memo (new, mutable claims each call). */
+export function parseSubjectUncached(raw: string, providerHost?: string | null): SubjectClaims {
   try {
     const host = normaliseHost(providerHost);
     const hinted = host === null ? null : providerOfHost(host);
@@ -109,6 +132,13 @@ export function providerOfHost(host: string): Provider | null {
  */
 export function normaliseHost(host: string | null | undefined): string | null {
   if (typeof host !== 'string') return null;
+  // Once per provider: an OIDC assumption compares its provider with every trust entry's.
+  return normalisedHosts.get(host, normaliseHostUncached);
+}
+
+const normalisedHosts = new BoundedMemo<string | null>(1024);
+
+function normaliseHostUncached(host: string): string | null {
   const h = host
     .trim()
     .replace(/^https?:\/\//i, '')

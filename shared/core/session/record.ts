@@ -6,6 +6,7 @@
 import { parseArn, roleArnFromSession } from '../arn.js';
 import { nstr, obj, path, str } from '../cloudtrail/fields.js';
 import type { NormalisedEvent } from '../cloudtrail/types.js';
+import { utcMs } from '../utc.js';
 
 /** How a session was obtained (the `via` of an alert's `origin` chain entry). */
 export type SessionVia = 'oidc' | 'saml' | 'caller' | 'user-key' | 'root' | 'service';
@@ -364,7 +365,7 @@ function parseAwsDate(s: string): number {
   const ap = s.charCodeAt(i + 7) | 32;
   if ((ap !== 97 && ap !== 112) || (s.charCodeAt(i + 8) | 32) !== 109) return -1;
   hour = (hour % 12) + (ap === 112 ? 12 : 0);
-  return Date.UTC(year, month, day, hour, m1 * 10 + m2, s1 * 10 + s2);
+  return utcMs(year, month, day, hour, m1 * 10 + m2, s1 * 10 + s2);
 }
 
 /** Short display name of an identity ARN: the role or user name, `root`, or the ARN as given. */
