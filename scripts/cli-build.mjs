@@ -18,6 +18,10 @@ const common = {
   banner,
   mainFields: ['module', 'main'],
   external: EXTERNAL,
+  // Whitespace and syntax only (names are kept, so stack traces still name functions; dist/*.map maps
+  // them back): every process parses what it loads, ~1 MB for `replay`, and a worker its whole bundle.
+  minifyWhitespace: true,
+  minifySyntax: true,
 };
 
 /**
