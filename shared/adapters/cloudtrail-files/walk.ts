@@ -28,8 +28,8 @@ function byName(a: Dirent, b: Dirent): number {
 interface Frame {
   entries: Dirent[];
   next: number;
-  /** What an entry's name is appended to for its path: the directory's path and a separator. */
-  prefix: string;
+  /** What an entry's name is appended to for its path (the directory and a separator); null for the root. */
+  prefix: string | null;
   id: string;
 }
 
@@ -63,8 +63,9 @@ async function* walkTree(root: string, filter: TrailFilter | undefined): AsyncGe
         if (entries !== null) {
           entries.sort(byName);
           ancestors.add(id);
-          // Below the root, `dir` came from join(): normalised, so join(dir, name) is dir + sep + name.
-          stack.push({ entries, next: 0, prefix: dir === root ? '' : dir + sep, id });
+          // Below the root (entered with its parent on the stack), `dir` came from join(): normalised, so
+          // join(dir, name) is dir + sep + name. The root is as given (`logs/`, `./logs`): joined.
+          stack.push({ entries, next: 0, prefix: stack.length === 0 ? null : dir + sep, id });
         }
       }
     }
@@ -77,7 +78,7 @@ async function* walkTree(root: string, filter: TrailFilter | undefined): AsyncGe
       continue;
     }
     if (entry.name.startsWith('.')) continue;
-    const path = top.prefix === '' ? join(root, entry.name) : top.prefix + entry.name;
+    const path = top.prefix === null ? join(root, entry.name) : top.prefix + entry.name;
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {
