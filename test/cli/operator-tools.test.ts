@@ -64,6 +64,20 @@ describe('built CLI in a bare environment', () => {
 });
 
 describe('doctor --offline', () => {
+  it('reads a template with CloudFormation short-form tags without a YAML warning on stderr', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'iamwatch-tags-'));
+    const tagged = readFileSync(generated, 'utf8').replace(
+      /^Resources:\n/m,
+      'Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties:\n      TopicName: !Ref AWS::StackName\n',
+    );
+    expect(tagged).toContain('!Ref');
+    writeFileSync(path.join(dir, 'rules.yml'), tagged);
+    const r = runBuilt(['doctor', '--offline', '--patterns', 'rules.yml'], dir);
+    expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/YAMLWarning|TAG_RESOLVE_FAILED|Unresolved tag/);
+    expect(r.stdout).toMatch(/^ok {4}IamEventsRule/m);
+  });
+
   it('fails when the generated file lost an event name or changed state', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'iamwatch-tampered-'));
     const tampered = readFileSync(generated, 'utf8')

@@ -1,4 +1,4 @@
-import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,41 @@ describe('inputs', () => {
     expect(eventIds(got)).toEqual(['01-Z', '01-a1', '01-a2', '02-a', '02-b', 'top']);
     expect(got.problems).toEqual([]);
     expect(got.stats.files).toBe(5);
+  });
+
+  it('gives the same paths for a root written with a trailing slash or dot segments, problems in place', async () => {
+    const expected = await listInputFiles([dir]);
+    expect(await listInputFiles([`${dir}/`])).toEqual(expected);
+    expect(await listInputFiles([`${dir}/AWSLogs/../.`])).toEqual(expected);
+    // A dangling link deep in the tree is a problem at its place in the order; the walk goes on.
+    const deep = join(dir, 'AWSLogs', '111122223333', 'CloudTrail', 'us-east-1', '2026', '11', '01');
+    const dangling = join(deep, 'b-dangling.json');
+    await symlink(join(dir, 'nowhere'), dangling);
+    try {
+      const seen: string[] = [];
+      const files = await listInputFiles([dir], (p) => seen.push(`problem ${p.path.slice(dir.length + 1)}`));
+      expect(files).toEqual(expected);
+      const order: string[] = [];
+      for await (const r of (await import('../../shared/adapters/cloudtrail-files/walk.js')).walkInputs([
+        dir,
+      ]))
+        order.push(
+          r.kind === 'file'
+            ? r.path.slice(dir.length + 1)
+            : `${r.kind} ${'path' in r ? r.path.slice(dir.length + 1) : ''}`,
+        );
+      expect(order).toEqual([
+        'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/01/Z.json',
+        'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/01/a.jsonl',
+        'problem AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/01/b-dangling.json',
+        'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02/a.json.gz',
+        'AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/02/b.json.gz',
+        'top.ndjson',
+      ]);
+      expect(seen).toEqual(['problem AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/01/b-dangling.json']);
+    } finally {
+      await rm(dangling);
+    }
   });
 
   it('reads an explicitly named file whatever its name, and inputs in the given order', async () => {

@@ -24,22 +24,61 @@ function byName(a: Dirent, b: Dirent): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-async function* walkDir(
-  dir: string,
-  ancestors: Set<string>,
-  filter: TrailFilter | undefined,
-): AsyncGenerator<InputItem> {
-  let entries: Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    yield { kind: 'problem', path: dir, reason: ioReason(err) };
-    return;
-  }
-  entries.sort(byName);
-  for (const entry of entries) {
+/** A directory being walked: its sorted entries, the next one to look at, and its identity (dev:ino). */
+interface Frame {
+  entries: Dirent[];
+  next: number;
+  /** What an entry's name is appended to for its path (the directory and a separator); null for the root. */
+  prefix: string | null;
+  id: string;
+}
+
+/**
+ * Walks `root` depth first, entries sorted, skipping a directory that is one of its own ancestors (a
+ * symlink loop). One generator with an explicit stack, not one per directory: a file found seven
+ * directories down (the CloudTrail key layout) then costs one `yield`, not one per level.
+ */
+async function* walkTree(root: string, filter: TrailFilter | undefined): AsyncGenerator<InputItem> {
+  const ancestors = new Set<string>();
+  const stack: Frame[] = [];
+  let enter: string | null = root;
+  for (;;) {
+    if (enter !== null) {
+      const dir = enter;
+      enter = null;
+      let id: string | null = null;
+      try {
+        const st = await stat(dir);
+        id = `${st.dev}:${st.ino}`;
+      } catch (err) {
+        yield { kind: 'problem', path: dir, reason: ioReason(err) };
+      }
+      if (id !== null && !ancestors.has(id)) {
+        let entries: Dirent[] | null = null;
+        try {
+          entries = await readdir(dir, { withFileTypes: true });
+        } catch (err) {
+          yield { kind: 'problem', path: dir, reason: ioReason(err) };
+        }
+        if (entries !== null) {
+          entries.sort(byName);
+          ancestors.add(id);
+          // Below the root (entered with its parent on the stack), `dir` came from join(): normalised, so
+          // join(dir, name) is dir + sep + name. The root is as given (`logs/`, `./logs`): joined.
+          stack.push({ entries, next: 0, prefix: stack.length === 0 ? null : dir + sep, id });
+        }
+      }
+    }
+    const top = stack[stack.length - 1];
+    if (top === undefined) return;
+    const entry = top.entries[top.next++];
+    if (entry === undefined) {
+      ancestors.delete(top.id);
+      stack.pop();
+      continue;
+    }
     if (entry.name.startsWith('.')) continue;
-    const path = join(dir, entry.name);
+    const path = top.prefix === null ? join(root, entry.name) : top.prefix + entry.name;
     let isDir = entry.isDirectory();
     let isFile = entry.isFile();
     if (entry.isSymbolicLink()) {
@@ -55,34 +94,11 @@ async function* walkDir(
     if (isDir) {
       if (entry.name === DIGEST_DIR) continue;
       if (filter && !dirAdmits(path.split(sep), filter)) continue;
-      yield* walkDirOnce(path, ancestors, filter);
+      enter = path;
     } else if (isFile && DATA_FILE.test(entry.name) && !entry.name.includes('_CloudTrail-Digest_')) {
       if (filter && !fileAdmits(path.split(sep), filter)) continue;
       yield { kind: 'file', path };
     }
-  }
-}
-
-/** Walks `dir` unless it is one of its own ancestors (a symlink loop). */
-async function* walkDirOnce(
-  dir: string,
-  ancestors: Set<string>,
-  filter: TrailFilter | undefined,
-): AsyncGenerator<InputItem> {
-  let id: string;
-  try {
-    const st = await stat(dir);
-    id = `${st.dev}:${st.ino}`;
-  } catch (err) {
-    yield { kind: 'problem', path: dir, reason: ioReason(err) };
-    return;
-  }
-  if (ancestors.has(id)) return;
-  ancestors.add(id);
-  try {
-    yield* walkDir(dir, ancestors, filter);
-  } finally {
-    ancestors.delete(id);
   }
 }
 
@@ -110,7 +126,7 @@ export async function* walkInputs(
       yield { kind: 'problem', path: input, reason: ioReason(err) };
       continue;
     }
-    if (st.isDirectory()) yield* walkDirOnce(input, new Set(), filter);
+    if (st.isDirectory()) yield* walkTree(input, filter);
     else if (st.isFile()) yield { kind: 'file', path: input };
     else if (st.isFIFO() || st.isCharacterDevice()) yield { kind: 'stream', path: input };
     else yield { kind: 'problem', path: input, reason: 'not a file, directory or pipe; skipped' };

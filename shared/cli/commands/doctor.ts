@@ -208,7 +208,8 @@ export function findGeneratedRules(cwd: string, moduleUrl: string = import.meta.
 export function templateRules(text: string, file: string): TemplateRule[] {
   let doc: unknown;
   try {
-    doc = parseYaml(text);
+    // CloudFormation short-form tags (!Ref, !GetAtt) are unknown to YAML: not a problem with the rules.
+    doc = parseYaml(text, { logLevel: 'error' });
   } catch (err) {
     throw new CliError(EXIT.usage, `${file}: not YAML: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,

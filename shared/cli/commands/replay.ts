@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import type { ReadStats, TrailFilter } from '../../adapters/cloudtrail-files/read.js';
+import { walkInputs } from '../../adapters/cloudtrail-files/walk.js';
 import { MemorySessionStore } from '../../adapters/memory-sessions.js';
 import { DetectionPipeline } from '../../app/detect.js';
 import { type ReplayCounters, replay } from '../../app/replay.js';
@@ -42,6 +43,8 @@ interface ReplayOpts extends FilterOpts, S3Opts {
 }
 
 const MAX_PRINTED_PROBLEMS_DEFAULT = 50;
+/** Without --workers, inputs of this many files or more are read by 2 worker threads. */
+const DEFAULT_WORKERS_FROM = 8;
 
 export function register(program: Command, ctx: CliContext): void {
   withFilterOptions(
@@ -99,11 +102,23 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
   const { region: _regionFilter, ...rest } = opts;
   const awsOpts = { ...rest, ...(opts.awsRegion ? { region: opts.awsRegion } : {}) };
   const local = inputs.filter((i) => !i.startsWith('s3://'));
-  const fileCount = await countFiles(local, filter);
+  const showProgress = !opts.quiet && ctx.isTTY;
+  // The count decides the default --workers (8+ files) and is the progress bar's total: walking a large
+  // tree twice costs as much as opening its files, so it stops at what is needed.
+  const fileCount = await countFiles(
+    local,
+    filter,
+    showProgress ? Number.POSITIVE_INFINITY : opts.workers === undefined ? DEFAULT_WORKERS_FROM : 0,
+  );
   const workerUrl = new URL('./ingest-worker.mjs', import.meta.url);
   // Worker threads need the bundled worker script (dist/); running from sources, parse in-thread.
   const canUseWorkers = existsSync(fileURLToPath(workerUrl));
-  const requested = opts.workers !== undefined ? Number.parseInt(opts.workers, 10) : fileCount >= 8 ? 2 : 0;
+  const requested =
+    opts.workers !== undefined
+      ? Number.parseInt(opts.workers, 10)
+      : fileCount >= DEFAULT_WORKERS_FROM
+        ? 2
+        : 0;
   if (!Number.isInteger(requested) || requested < 0)
     throw new CliError(EXIT.usage, '--workers must be a whole number');
   const workers = canUseWorkers ? requested : 0;
@@ -125,7 +140,7 @@ async function runReplay(paths: string[], opts: ReplayOpts, ctx: CliContext): Pr
     sinks = await openSinks({ ...awsOpts, slackWebhook }, ctx, (rule) => pipeline.windowMinutes(rule));
     const stats: ReadStats = { files: 0, bytes: 0, records: 0, skippedIrrelevant: 0, problems: 0 };
     const listed: ListedTotals = { objects: fileCount, bytes: 0 };
-    const progress = !opts.quiet && ctx.isTTY ? makeProgress(ctx, stats, listed, started) : null;
+    const progress = showProgress ? makeProgress(ctx, stats, listed, started) : null;
     const clearProgress = () => progress?.clear();
     const problemKinds = new Map<string, number>();
     let printedProblems = 0;
@@ -255,14 +270,18 @@ async function loadBaseline(opts: Omit<ReplayOpts, 'region'> & { region?: string
   return openBaselineSource({ kind: 'store' }, opts, ctx);
 }
 
-async function countFiles(inputs: string[], filter: TrailFilter | undefined): Promise<number> {
-  const { listInputFiles } = await import('../../adapters/cloudtrail-files/read.js');
-  const files = await listInputFiles(
+/** Files (and pipes) `inputs` expand to, counted up to `limit`; unreadable inputs are not counted. */
+async function countFiles(inputs: string[], filter: TrailFilter | undefined, limit: number): Promise<number> {
+  let n = 0;
+  if (limit <= 0) return n;
+  for await (const item of walkInputs(
     inputs.filter((i) => i !== '-'),
-    undefined,
     filter,
-  ).catch(() => []);
-  return files.length;
+  )) {
+    if (item.kind === 'file' || item.kind === 'stream') n += 1;
+    if (n >= limit) break;
+  }
+  return n;
 }
 
 function display(p: string, ctx: CliContext): string {

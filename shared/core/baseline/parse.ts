@@ -127,7 +127,9 @@ function parseInto(text: string, add: Add, opts: ParseOptions): Baseline | null 
     return null;
   };
 
-  const result = baselineFileSchema.safeParse(data, { reportInput: true });
+  // jitless: zod would otherwise generate and compile a parser per object schema on first use, which
+  // costs more than the one file a process validates (the same issues either way).
+  const result = baselineFileSchema.safeParse(data, { reportInput: true, jitless: true });
   if (!result.success) {
     for (const issue of result.error.issues) reportZodIssue(issue, locate, add);
   }
