@@ -133,7 +133,7 @@ export class Job {
 }
 
 /** Files queued on one worker, so that it never idles while the main thread waits on an earlier file. */
-export const JOBS_PER_WORKER = 8;
+export const JOBS_PER_WORKER = 64;
 
 /**
  * V8 limits of a worker's heap. Its young generation holds one object's records while they are split and

@@ -136,11 +136,25 @@ export function isRecord(e: SourceRecord | SourceProblem): e is SourceRecord {
  * activity or a break-glass role's name); when the text is not at hand the answer is "relevant".
  */
 export function pairsTest(pairs: ReadonlySet<string>, needles?: readonly string[] | null): PairsRelevance {
-  const pairsOnly: RelevanceTest = (eventSource, eventName) => pairs.has(`${eventSource}|${eventName}`);
+  // eventSource → its eventNames: no joined string built per record (the test runs on every record read).
+  const bySource = new Map<string, Set<string>>();
+  for (const p of pairs) {
+    const bar = p.indexOf('|');
+    if (bar < 0) continue; // matches no record: `source|name` always holds a bar
+    const source = p.slice(0, bar);
+    let set = bySource.get(source);
+    if (set === undefined) {
+      set = new Set();
+      bySource.set(source, set);
+    }
+    set.add(p.slice(bar + 1));
+  }
+  const pairsOnly: RelevanceTest = (eventSource, eventName) =>
+    bySource.get(eventSource)?.has(eventName) === true;
   const names = new Set([...pairs].map((p) => p.slice(p.indexOf('|') + 1)));
   if (!needles || needles.length === 0) return Object.assign(pairsOnly, { pairsOnly, needles: [], names });
   const test: RelevanceTest = (eventSource, eventName, text) => {
-    if (pairs.has(`${eventSource}|${eventName}`)) return true;
+    if (bySource.get(eventSource)?.has(eventName) === true) return true;
     if (!text) return true;
     const t = text();
     for (const n of needles) if (t.includes(n)) return true;
@@ -160,13 +174,63 @@ export type PairsRelevance = RelevanceTest & {
 };
 
 /**
- * Chunks a worker may have sent that the main thread has not consumed yet, over all its files. With
- * at most CHUNK_EVENTS records a chunk, this bounds what waits in the main thread whatever the files.
+ * Pieces a worker may have sent that the main thread has not consumed yet, over all its files, counted
+ * in full pieces: a worker's unconsumed records and problems never exceed CHUNK_CREDITS x CHUNK_EVENTS
+ * ({@link CREDIT_EVENTS}), which bounds what waits in the main thread whatever the files.
  */
 export const CHUNK_CREDITS = 8;
 
 /** Most records and problems in one chunk a worker sends. */
 export const CHUNK_EVENTS = 250;
+
+/**
+ * Records and problems a worker may have sent that the main thread has not consumed yet. Counted in
+ * events, not pieces: a small file's piece holds a few records, and a worker that could be only a few
+ * pieces ahead would wait whenever the main thread spends a moment on a batch.
+ */
+export const CREDIT_EVENTS = CHUNK_CREDITS * CHUNK_EVENTS;
+
+/** What a piece costs of a worker's credit: its events and packed records, at least one. */
+export function pieceCost(piece: FileChunk): number {
+  return Math.max(1, piece.events.length + (piece.packed !== undefined ? piece.packed.meta.length / 3 : 0));
+}
+
+/**
+ * A worker's credit: the cost of every piece it sent, against the count of its pieces the main thread
+ * consumed (which it consumes in the order they were sent, so the first `consumed` are the ones done).
+ */
+export class Credit {
+  /** Pieces sent so far. */
+  private sent = 0;
+  /** total[i - base]: the cost of the pieces sent before piece i, for i from base to sent. */
+  private total: number[] = [0];
+  private base = 0;
+
+  constructor(readonly budget: number = CREDIT_EVENTS) {}
+
+  /** True when a piece of `cost` may go now, `consumed` pieces having been consumed (always when none waits). */
+  fits(consumed: number, cost: number): boolean {
+    if (consumed >= this.sent) return true;
+    if (consumed > this.base + 1024) {
+      this.total = this.total.slice(consumed - this.base);
+      this.base = consumed;
+    }
+    const waiting =
+      (this.total[this.sent - this.base] as number) - (this.total[consumed - this.base] as number);
+    return waiting + cost <= this.budget;
+  }
+
+  /** Counts a piece of `cost` as sent. */
+  charge(cost: number): void {
+    this.total.push((this.total[this.sent - this.base] as number) + cost);
+    this.sent++;
+  }
+
+  /** Pieces sent so far (what `consumed` counts up to). */
+  get pieces(): number {
+    return this.sent;
+  }
+}
 
 /** A chunk cut into pieces of at most CHUNK_EVENTS events (counters on the first piece). */
 export function* pieces(chunk: FileChunk): Generator<FileChunk> {

@@ -8,11 +8,12 @@ import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { readSource } from './source.js';
 import {
-  CHUNK_CREDITS,
+  Credit,
   type FileChunk,
   type FromWorker,
   type PairsRelevance,
   pairsTest,
+  pieceCost,
   pieces,
   type ToWorker,
   type WorkerConfig,
@@ -25,9 +26,12 @@ let relevant: PairsRelevance | undefined;
 /** Pieces of this worker the main thread consumed (written by it, read here). */
 let consumed: Int32Array<ArrayBufferLike> = new Int32Array(new SharedArrayBuffer(4));
 
-// Credits are the worker's, not a file's: every piece it sends costs one, every piece the main
-// thread consumes gives one back. A worker that is CHUNK_CREDITS ahead waits, whatever file it is on.
-let sent = 0;
+// Credits are the worker's, not a file's, and counted in events: a piece costs its records and problems
+// (at least one), and the main thread gives a piece's cost back when it consumes it. A worker holding
+// CREDIT_EVENTS unconsumed events waits, whatever file it is on, so what waits in the main thread is
+// bounded in records whether the files are large or small (a piece of a small file holds a few records:
+// counting pieces would stall the workers after a handful of files).
+const credit = new Credit();
 /** The last file whose pieces were all sent (answer to `sync`). */
 let finishedId = 0;
 
@@ -42,10 +46,11 @@ const waitAsync = (
   }
 ).waitAsync;
 
-async function room(): Promise<void> {
+/** Waits until a piece of `cost` events fits the credit. */
+async function room(cost: number): Promise<void> {
   for (;;) {
     const seen = Atomics.load(consumed, 0);
-    if (((sent - seen) | 0) < CHUNK_CREDITS) return;
+    if (credit.fits(seen, cost)) return;
     const wait = waitAsync(consumed, 0, seen);
     if (wait.async) await wait.value;
   }
@@ -57,8 +62,9 @@ function post(msg: FromWorker): void {
 
 /** Sends one piece of file `id`; `last` when no other follows. */
 async function send(id: number, piece: FileChunk, last: boolean): Promise<void> {
-  await room();
-  sent++;
+  const cost = pieceCost(piece);
+  await room(cost);
+  credit.charge(cost);
   if (last) finishedId = id;
   try {
     post({ type: 'chunk', id, chunk: piece, last });
