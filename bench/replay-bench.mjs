@@ -9,11 +9,19 @@ import { ensureShape } from './replay-shapes.mjs';
 
 const here = path.dirname(new URL(import.meta.url).pathname);
 
+/**
+ * The environment of every measured run: without NODE_EXTRA_CA_CERTS, which some machines set (this
+ * project's sandboxes do) and which makes every node process parse ~145 certificates before any script
+ * runs (~60 ms). Every run here is a node process (DuckDB's too), so all lose the same constant.
+ */
+const { NODE_EXTRA_CA_CERTS: _certs, ...benchEnv } = process.env;
+
 /** Runs a command under /usr/bin/time: wall seconds, CPU seconds (user + system, children included), peak RSS. */
 function timed(cmd, argv, opts = {}) {
   const r = spawnSync('/usr/bin/time', ['-f', '__TIME__ %e %U %S %M', cmd, ...argv], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
+    env: benchEnv,
     ...opts,
   });
   const m = /__TIME__ ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr ?? '');
