@@ -132,14 +132,23 @@ function emitPlanned(plan: Plan, from: number, to: number, baseLine: number, sin
     }
     const start = starts[k] as number;
     const end = ends[k] as number;
-    let rec: Record<string, unknown>;
-    try {
-      rec = JSON.parse(hay.text(start, end)) as Record<string, unknown>;
-    } catch (err) {
-      sink.problem(baseLine, `record ${k + 1}: ${jsonReason(err)}`);
-      continue;
-    }
-    judgeRecord(rec, k, baseLine, () => hay.text(start, end), rel, sink);
+    const rec = parseWanted(hay.text(start, end), k, baseLine, sink);
+    if (rec !== undefined) judgeRecord(rec, k, baseLine, () => hay.text(start, end), rel, sink);
+  }
+}
+
+/** Parses wanted record `k` (0-based) of its object; one that is not valid JSON is reported, and undefined. */
+function parseWanted(
+  text: string,
+  k: number,
+  line: number,
+  sink: TextSink,
+): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(text) as Record<string, unknown>;
+  } catch (err) {
+    sink.problem(line, `record ${k + 1}: ${jsonReason(err)}`);
+    return undefined;
   }
 }
 
@@ -319,15 +328,10 @@ export function unpackRecords(packed: PackedRecords, sink: TextSink): void {
     const k = meta[3 * j] as number;
     const from = meta[3 * j + 1] as number;
     const to = meta[3 * j + 2] as number;
-    let rec: Record<string, unknown>;
-    if (whole !== null) rec = whole[j] as Record<string, unknown>;
-    else
-      try {
-        rec = JSON.parse(text.slice(from, to)) as Record<string, unknown>;
-      } catch (err) {
-        sink.problem(line, `record ${k + 1}: ${jsonReason(err)}`);
-        continue;
-      }
-    judgeRecord(rec, k, line, () => text.slice(from, to), rel, sink);
+    const rec =
+      whole !== null
+        ? (whole[j] as Record<string, unknown>)
+        : parseWanted(text.slice(from, to), k, line, sink);
+    if (rec !== undefined) judgeRecord(rec, k, line, () => text.slice(from, to), rel, sink);
   }
 }
