@@ -106,7 +106,7 @@ export function isSessionKey(key: string | null | undefined): key is string {
 
 /** The access key the event's caller used, when the record shows one. */
 export function callerKey(e: NormalisedEvent): string | null {
-  return nstr(path(e.raw, 'userIdentity', 'accessKeyId'));
+  return e.actor.accessKeyId;
 }
 
 /**
@@ -117,11 +117,10 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
   if (e.eventSource !== 'sts.amazonaws.com' || !ISSUING_EVENTS.has(e.eventName)) return null;
   const res = e.responseElements;
   const req = e.requestParameters;
-  const ui = obj(e.raw.userIdentity) ?? {};
   const key = nstr(path(res, 'credentials', 'accessKeyId'));
   const expiresMs = parseExpiry(path(res, 'credentials', 'expiration'), e.eventTimeMs);
-  const usedKey = nstr(ui.accessKeyId);
   const a = e.actor;
+  const usedKey = a.accessKeyId;
   let identity: string | null = e.target?.arn ?? null;
   let sessionArn = nstr(path(res, 'assumedRoleUser', 'arn'));
   let sessionName = nstr(req?.roleSessionName);
@@ -147,7 +146,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     user = a.arn ?? (a.accountId ? `arn:aws:iam::${a.accountId}:root` : null);
   } else if (a.type === 'AWSService') {
     via = 'service';
-    caller = a.invokedBy ?? nstr(ui.invokedBy) ?? e.actor.sourceIp;
+    caller = a.invokedBy ?? a.sourceIp;
   } else if (a.type === 'IAMUser') {
     via = 'user-key';
     user = a.arn;
@@ -179,10 +178,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
       req.transitiveTagKeys !== undefined);
   const tags = tagged ? tagsOf(req) : null;
   const transitive = tagged ? transitiveKeysOf(req) : null;
-  const sourceIdentity =
-    nstr(req?.sourceIdentity) ??
-    nstr(path(ui, 'sessionContext', 'sourceIdentity')) ??
-    nstr(path(res, 'sourceIdentity'));
+  const sourceIdentity = nstr(req?.sourceIdentity) ?? a.sourceIdentity ?? nstr(path(res, 'sourceIdentity'));
   // One object literal of one shape (replay builds one per issuing event); the rare tagged record keeps
   // `tags` and `transitiveTagKeys` first, as it always had them.
   const rec: SessionRecord = {
@@ -201,7 +197,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     user,
     parentKey,
     sourceIdentity,
-    sharedEventId: nstr(e.raw.sharedEventID),
+    sharedEventId: e.sharedEventId,
     sourceIp: a.sourceIp,
     userAgent: a.userAgent,
     issuedAt: e.eventTime,
