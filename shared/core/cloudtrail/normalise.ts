@@ -85,6 +85,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     requestParameters: req,
     responseElements: res,
     additionalEventData: add,
+    sharedEventId: nstr(raw.sharedEventID),
     raw: raw as RawRecord,
   };
   return { ok: true, event };
@@ -190,9 +191,32 @@ function syntheticId(raw: Obj): string | null {
   return `sha256-${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
 }
 
+/**
+ * The userIdentity types CloudTrail writes, each as this module's one copy of the text. JSON.parse makes a
+ * new string per record for a long value (`AssumedRole`) and a shared internal one for a short value (`Root`);
+ * comparisons in the rules (`actor.type === 'Root'`) are optimised for the kinds they have seen and start
+ * over when the other kind comes. With one copy per known type, every known type compares alike.
+ */
+const ACTOR_TYPES: ReadonlyMap<string, string> = new Map(
+  [
+    'IAMUser',
+    'AssumedRole',
+    'Root',
+    'WebIdentityUser',
+    'SAMLUser',
+    'AWSAccount',
+    'AWSService',
+    'FederatedUser',
+    'IdentityCenterUser',
+    'Directory',
+    'Unknown',
+  ].map((t) => [t, t]),
+);
+
 /** `assume`: the event is one of {@link ASSUME_EVENTS}. */
 function readActor(ui: Obj, raw: Obj, assume: boolean, req: Obj | null): Actor {
-  const type = nstr(ui.type) ?? 'Unknown';
+  const given = nstr(ui.type);
+  const type = given === null ? 'Unknown' : (ACTOR_TYPES.get(given) ?? given);
   const uiArn = nstr(ui.arn);
   const sessionContext = obj(ui.sessionContext);
   const issuer = obj(sessionContext?.sessionIssuer);
@@ -226,6 +250,8 @@ function readActor(ui: Obj, raw: Obj, assume: boolean, req: Obj | null): Actor {
     subject: isWeb ? (nstr(ui.userName) ?? subjectFromPrincipalId(nstr(ui.principalId))?.sub ?? null) : null,
     provider: isWeb ? providerHost(nstr(ui.identityProvider) ?? nstr(ui.principalId)) : null,
     mfaAuthenticated: mfa === null ? null : mfa === 'true',
+    accessKeyId: nstr(ui.accessKeyId),
+    sourceIdentity: nstr(sessionContext?.sourceIdentity),
   };
 }
 

@@ -29,6 +29,10 @@ export interface Actor {
   /** OIDC provider host (e.g. token.actions.githubusercontent.com), for WebIdentityUser. */
   provider: string | null;
   mfaAuthenticated: boolean | null;
+  /** userIdentity.accessKeyId: the key the call was signed with (`ASIA…` for a session, `AKIA…` for a user). */
+  accessKeyId: string | null;
+  /** userIdentity.sessionContext.sourceIdentity: set on a role session when its chain began with one. */
+  sourceIdentity: string | null;
 }
 
 export type TargetType = 'role' | 'user' | 'group' | 'policy' | 'provider' | 'trail' | 'other';
@@ -74,6 +78,8 @@ export interface NormalisedEvent {
   requestParameters: Record<string, unknown> | null;
   responseElements: Record<string, unknown> | null;
   additionalEventData: Record<string, unknown> | null;
+  /** `sharedEventID`: one id for the copies of a cross-account call (one per account). */
+  sharedEventId: string | null;
   /** The untouched record, for accessors that need rarer fields. */
   raw: RawRecord;
 }

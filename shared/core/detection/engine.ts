@@ -75,7 +75,10 @@ export class Engine {
 
   /** The rules to run on `e`, in catalogue order (a shared list: do not change it). */
   applicable(e: NormalisedEvent): readonly Rule[] {
-    return this.bySource.get(e.eventSource)?.get(e.eventName) ?? this.anyRules;
+    // The fallback is read first, on every call: read only on the rare miss, it had no type feedback when
+    // replay's per-record path was optimised, and the first miss threw that code away.
+    const fallback = this.anyRules;
+    return this.bySource.get(e.eventSource)?.get(e.eventName) ?? fallback;
   }
 
   contextFor(e: NormalisedEvent, baseline: BaselineView, session?: EventSession | null): RuleContext {

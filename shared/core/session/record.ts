@@ -106,7 +106,7 @@ export function isSessionKey(key: string | null | undefined): key is string {
 
 /** The access key the event's caller used, when the record shows one. */
 export function callerKey(e: NormalisedEvent): string | null {
-  return nstr(path(e.raw, 'userIdentity', 'accessKeyId'));
+  return e.actor.accessKeyId;
 }
 
 /**
@@ -117,11 +117,10 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
   if (e.eventSource !== 'sts.amazonaws.com' || !ISSUING_EVENTS.has(e.eventName)) return null;
   const res = e.responseElements;
   const req = e.requestParameters;
-  const ui = obj(e.raw.userIdentity) ?? {};
   const key = nstr(path(res, 'credentials', 'accessKeyId'));
   const expiresMs = parseExpiry(path(res, 'credentials', 'expiration'), e.eventTimeMs);
-  const usedKey = nstr(ui.accessKeyId);
   const a = e.actor;
+  const usedKey = a.accessKeyId;
   let identity: string | null = e.target?.arn ?? null;
   let sessionArn = nstr(path(res, 'assumedRoleUser', 'arn'));
   let sessionName = nstr(req?.roleSessionName);
@@ -147,7 +146,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     user = a.arn ?? (a.accountId ? `arn:aws:iam::${a.accountId}:root` : null);
   } else if (a.type === 'AWSService') {
     via = 'service';
-    caller = a.invokedBy ?? nstr(ui.invokedBy) ?? e.actor.sourceIp;
+    caller = a.invokedBy ?? a.sourceIp;
   } else if (a.type === 'IAMUser') {
     via = 'user-key';
     user = a.arn;
@@ -179,10 +178,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
       req.transitiveTagKeys !== undefined);
   const tags = tagged ? tagsOf(req) : null;
   const transitive = tagged ? transitiveKeysOf(req) : null;
-  const sourceIdentity =
-    nstr(req?.sourceIdentity) ??
-    nstr(path(ui, 'sessionContext', 'sourceIdentity')) ??
-    nstr(path(res, 'sourceIdentity'));
+  const sourceIdentity = nstr(req?.sourceIdentity) ?? a.sourceIdentity ?? nstr(path(res, 'sourceIdentity'));
   // One object literal of one shape (replay builds one per issuing event); the rare tagged record keeps
   // `tags` and `transitiveTagKeys` first, as it always had them.
   const rec: SessionRecord = {
@@ -201,7 +197,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     user,
     parentKey,
     sourceIdentity,
-    sharedEventId: nstr(e.raw.sharedEventID),
+    sharedEventId: e.sharedEventId,
     sourceIp: a.sourceIp,
     userAgent: a.userAgent,
     issuedAt: e.eventTime,
@@ -319,9 +315,32 @@ function digit(s: string, i: number): number {
   return c >= 0 && c <= 9 ? c : -1;
 }
 
+/** Where the run of at most `max` ASCII digits from `i` ends (`i` itself when there is none). */
+function digitsEnd(s: string, i: number, max: number): number {
+  let j = i;
+  while (j < i + max && digit(s, j) >= 0) j++;
+  return j;
+}
+
+/** The number the ASCII digits from `i` to `end` spell (the caller found them with {@link digitsEnd}). */
+function digitsValue(s: string, i: number, end: number): number {
+  let v = 0;
+  for (let j = i; j < end; j++) v = v * 10 + (s.charCodeAt(j) - 48);
+  return v;
+}
+
+/** `am` / `pm` (two lower-cased ASCII letters as one number) → the hours they add to the 12-hour clock. */
+const MERIDIEM: ReadonlyMap<number, number> = new Map([
+  [(97 << 7) | 109, 0],
+  [(112 << 7) | 109, 12],
+]);
+
 /**
  * {@link AWS_DATE} without the regular expression (one per issuing event in replay): the same time when `s`
  * has that shape and one of {@link MONTHS} as written, else -1 (the caller then takes the general path).
+ * The one- or two-digit day and hour are read by the same loop and AM/PM by a lookup, not by a branch per
+ * form: a branch first taken late (the first two-digit hour, the first PM) would throw the optimised code of
+ * replay's per-record path away.
  */
 function parseAwsDate(s: string): number {
   const n = s.length;
@@ -329,43 +348,28 @@ function parseAwsDate(s: string): number {
   const month = MONTH_INDEX.get(code3(s, 0));
   if (month === undefined) return -1;
   // Day: one or two digits, then ", ".
-  let i = 4;
-  let day = digit(s, i++);
-  if (day < 0) return -1;
-  const d2 = digit(s, i);
-  if (d2 >= 0) {
-    day = day * 10 + d2;
-    i += 1;
-  }
-  if (s.charCodeAt(i) !== 44 || s.charCodeAt(i + 1) !== 32) return -1;
-  i += 2;
-  let year = 0;
-  for (let k = 0; k < 4; k++) {
-    const x = digit(s, i++);
-    if (x < 0) return -1;
-    year = year * 10 + x;
-  }
-  if (s.charCodeAt(i) !== 44 || s.charCodeAt(i + 1) !== 32) return -1;
-  i += 2;
-  let hour = digit(s, i++);
-  if (hour < 0) return -1;
-  const h2 = digit(s, i);
-  if (h2 >= 0) {
-    hour = hour * 10 + h2;
-    i += 1;
-  }
-  // ":MM:SS AM" or ":MM:SS PM" (any case) to the end.
+  const dayEnd = digitsEnd(s, 4, 2);
+  if (dayEnd === 4 || s.charCodeAt(dayEnd) !== 44 || s.charCodeAt(dayEnd + 1) !== 32) return -1;
+  const day = digitsValue(s, 4, dayEnd);
+  // Year: four digits, then ", ".
+  let i = dayEnd + 2;
+  const yearEnd = digitsEnd(s, i, 4);
+  if (yearEnd !== i + 4 || s.charCodeAt(yearEnd) !== 44 || s.charCodeAt(yearEnd + 1) !== 32) return -1;
+  const year = digitsValue(s, i, yearEnd);
+  // Hour: one or two digits, then ":MM:SS AM" or ":MM:SS PM" (any case) to the end.
+  i = yearEnd + 2;
+  const hourEnd = digitsEnd(s, i, 2);
+  if (hourEnd === i) return -1;
+  const hour = digitsValue(s, i, hourEnd);
+  i = hourEnd;
   if (n - i !== 9 || s.charCodeAt(i) !== 58 || s.charCodeAt(i + 3) !== 58 || s.charCodeAt(i + 6) !== 32)
     return -1;
-  const m1 = digit(s, i + 1);
-  const m2 = digit(s, i + 2);
-  const s1 = digit(s, i + 4);
-  const s2 = digit(s, i + 5);
-  if (m1 < 0 || m2 < 0 || s1 < 0 || s2 < 0) return -1;
-  const ap = s.charCodeAt(i + 7) | 32;
-  if ((ap !== 97 && ap !== 112) || (s.charCodeAt(i + 8) | 32) !== 109) return -1;
-  hour = (hour % 12) + (ap === 112 ? 12 : 0);
-  return utcMs(year, month, day, hour, m1 * 10 + m2, s1 * 10 + s2);
+  if (digitsEnd(s, i + 1, 2) !== i + 3 || digitsEnd(s, i + 4, 2) !== i + 6) return -1;
+  const half = MERIDIEM.get(((s.charCodeAt(i + 7) | 32) << 7) | (s.charCodeAt(i + 8) | 32));
+  if (half === undefined) return -1;
+  const minute = digitsValue(s, i + 1, i + 3);
+  const second = digitsValue(s, i + 4, i + 6);
+  return utcMs(year, month, day, (hour % 12) + half, minute, second);
 }
 
 /** Short display name of an identity ARN: the role or user name, `root`, or the ARN as given. */
