@@ -153,9 +153,11 @@ function sameBytes(name: Uint8Array, b: Uint8Array, from: number, to: number): b
   return true;
 }
 
+/** A character above U+00FF (a regular expression: no JS loop for the worker to compile). */
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
 function isLatin1(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return false;
-  return true;
+  return !BEYOND_LATIN1.test(s);
 }
 
 const nameBytesCache = new WeakMap<ReadonlySet<string>, NameBytes>();
