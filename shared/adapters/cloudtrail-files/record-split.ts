@@ -81,26 +81,34 @@ function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
   const spans = hay.spans(headLen, bodyEnd, needles);
   if (spans === null) return null;
   const { starts, ends } = spans;
-  const n = starts.length;
+  const wanted = wantedByName(spans, nameBytesOf(rel.names), hay.bytes);
+  if (everything) wanted.fill(1);
+  else if (spans.hits !== undefined && needles !== undefined) orHits(wanted, spans.hits);
+  else markFound(hay, finders, headLen, bodyEnd, starts, wanted);
+  return { hay, starts, ends, wanted, rel };
+}
 
-  // 1 = parse this record: its top-level eventName is relevant, escaped, or not a plain string. One store
-  // per record, whatever the case: a store site first reached late (a rare undecided record) would cost
-  // the worker a deoptimisation and a recompile of this function.
-  const wanted = new Uint8Array(n);
+/**
+ * Per element, 1 to parse it: its top-level eventName is relevant, escaped, or not a plain string. The
+ * loops over an object's records are functions of their own, small: V8 optimises them (on stack, during
+ * a worker's first object) without the rest of planRecords, whose one-time calls have no type feedback
+ * yet then (optimised with them, planRecords was deoptimised and compiled again). One store per record,
+ * whatever the case, for the same reason: a store site first reached late costs a deoptimisation.
+ */
+function wantedByName(spans: Elements, names: NameBytes, bytes: Uint8Array): Uint8Array {
   const { nameFrom, nameTo } = spans;
-  const names = nameBytesOf(rel.names);
-  const bytes = hay.bytes;
+  const n = nameFrom.length;
+  const wanted = new Uint8Array(n);
   for (let k = 0; k < n; k++) {
     const from = nameFrom[k] as number;
     wanted[k] = from < 0 ? 1 : names.wanted(bytes, from, nameTo[k] as number);
   }
-  if (everything) wanted.fill(1);
-  else if (spans.hits !== undefined && needles !== undefined) {
-    // The scan searched for the needles on its way (the same hits as the passes below).
-    const hits = spans.hits;
-    for (let k = 0; k < n; k++) wanted[k] = (wanted[k] as number) | (hits[k] as number);
-  } else markFound(hay, finders, headLen, bodyEnd, starts, wanted);
-  return { hay, starts, ends, wanted, rel };
+  return wanted;
+}
+
+/** Marks the elements the scan found a needle in (the same hits as the passes of {@link markFound}). */
+function orHits(wanted: Uint8Array, hits: Uint8Array): void {
+  for (let k = 0; k < wanted.length; k++) wanted[k] = (wanted[k] as number) | (hits[k] as number);
 }
 
 const BACKSLASH = 0x5c;
