@@ -205,6 +205,29 @@ describe('the scan arena', () => {
     }
   });
 
+  it('reads eventName values of every length, escapes anywhere, as the reference does', () => {
+    // The scan walks such a value 16 bytes at a time up to a quote or a backslash: every length around
+    // those steps, an escape at every place, and the chunk's end right after the value.
+    for (let len = 0; len <= 40; len++) {
+      for (let at = -1; at < len; at++) {
+        for (const esc of ['\\"', '\\\\', '\\u0041']) {
+          const value = at < 0 ? 'a'.repeat(len) : `${'a'.repeat(at)}${esc}${'b'.repeat(len - at)}`;
+          const rec = `{"eventSource":"iam.amazonaws.com","eventName":"${value}","x":1}`;
+          const b = Buffer.from(`${HEAD}${rec},${rec}]}`);
+          const to = b.length - 2;
+          const want = plain(elementSpansOfBytes(b, HEAD.length, to));
+          const a = intoArena(b);
+          try {
+            expect(plain(wasmElementSpans(a, HEAD.length, to)), `${len} ${at} ${esc}`).toEqual(want);
+          } finally {
+            releaseArena(a);
+          }
+          expect(plain(chunkedSpans(b, HEAD.length, to, 64)), `${len} ${at} ${esc} chunked`).toEqual(want);
+        }
+      }
+    }
+  });
+
   it('leaves an array of more elements than its output room holds to the reference', () => {
     const b = Buffer.from(`${HEAD}${Array.from({ length: 20_000 }, () => '{}').join(',')}]}`);
     const a = intoArena(b);
