@@ -126,7 +126,11 @@ describe('the scan arena', () => {
     const truncated = good.subarray(0, good.length - 8);
     const under = Buffer.from(good);
     under.writeUInt32LE(3, under.length - 4);
-    for (const [what, gz] of Object.entries({ corrupt, badCrc, truncated, under, good })) {
+    const multi = Buffer.concat([gzip('{"Records":['), gzip(`${JSON.stringify(recordLike(base, 'm1'))}]}`)]);
+    const padded = Buffer.concat([good, Buffer.alloc(16)]);
+    const garbageAfter = Buffer.concat([good, Buffer.from('not gzip')]);
+    const cases = { corrupt, badCrc, truncated, under, good, multi, padded, garbageAfter };
+    for (const [what, gz] of Object.entries(cases)) {
       let want: string | undefined;
       try {
         want = gunzipSync(gz).toString('utf8');
