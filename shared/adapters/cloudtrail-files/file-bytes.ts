@@ -160,9 +160,10 @@ interface InflateHandle {
 let inflater: { stream: Gunzip; handle: InflateHandle; state: Uint32Array } | null = null;
 
 /**
- * `gz` inflated in one call on this thread's reused zlib handle, into `into` (or a new buffer) of `size` bytes; undefined
- * when that did not give the whole of it cleanly (a zlib error, output that needs more room, the handle
- * unavailable): the caller then inflates it the ordinary way, which gives the same bytes or the same error.
+ * `gz` inflated in one call on this thread's reused zlib handle, into `into` (or a new buffer) of `size`
+ * bytes; undefined when that did not give the whole of it cleanly (a zlib error, output that needs more
+ * room, the handle unavailable): the caller then inflates it the ordinary way, which gives the same bytes
+ * or the same error.
  * gunzipSync builds a zlib stream (a handle, its 32 KB window, a Transform) per call: ~5% of inflating a
  * 33 KB CloudTrail object. Like gunzipSync, the handle reads every gzip member of a multi-member file.
  */
