@@ -180,7 +180,10 @@ function nameBytesOf(names: ReadonlySet<string>): NameBytes {
   return nb;
 }
 
-/** Marks in `wanted` the records the needles' `finders` hit, by one pass per needle (the scan did not search). */
+/**
+ * Marks in `wanted` the records the needles' `finders` hit, one pass per needle (when the scan did not
+ * search).
+ */
 function markFound(
   hay: Hay,
   finders: readonly Finder[],

@@ -3,20 +3,20 @@
 ;; when the two differ). The JS reference is elementSpansOfBytes (./reference.ts): this scan returns
 ;; exactly its results, or says "ask the reference" where it would not be sure.
 ;;
-;; Memory: reset(out0, table, count, outEnd) starts a body; then the caller copies the body [from, to) chunk by
-;; chunk to an address $at (length $n, a multiple of 64 but for the last chunk), followed by 64 zero bytes,
-;; and calls scan($n, $off, $last, $at) with the chunk's offset in the body; the depth, the carries and the
-;; current element go from one call to the next in globals. The caller may also leave the whole body where
-;; it is (inflated straight into this memory) and scan it in one call at its address, the 64 bytes after it
-;; zeroed for the call. The output grows the memory as needed when $outEnd is 0, else it must end by
-;; $outEnd (-3 when it would not: the caller's views of the memory stay valid). Each element is written as five i32 from out0 on,
-;; offsets in the body: start, end (after the closing bracket), nameFrom, nameTo, and 1 when a needle hit
-;; starts in it (see below), else 0. nameFrom is -1 when
-;; undecided and -2 when this scan leaves the decision to the reference (a top-level eventName/eventSource
-;; key in an unusual position, or next to a chunk boundary). scan returns the element count so far, -1 for
-;; null (an element that is not an object, junk between elements, unbalanced brackets, an unterminated
-;; string), -2 when the whole body must go to the reference (a backslash outside a string: the reference
-;; does not let it escape the next byte, stage 1 would), and -3 when memory could not grow.
+;; Memory: reset(out0, table, count, outEnd) starts a body; then the caller copies the body [from, to)
+;; chunk by chunk to an address $at (length $n, a multiple of 64 but for the last chunk), followed by 64
+;; zero bytes, and calls scan($n, $off, $last, $at) with the chunk's offset in the body; the depth, the
+;; carries and the current element go from one call to the next in globals. The caller may also leave the
+;; whole body where it is (inflated straight into this memory) and scan it in one call at its address, the
+;; 64 bytes after it zeroed for the call. The output grows the memory as needed when $outEnd is 0, else it
+;; must end by $outEnd (-3 when it would not: the caller's views of the memory stay valid). Each element is
+;; written as five i32 from out0 on, offsets in the body: start, end (after the closing bracket), nameFrom,
+;; nameTo, and 1 when a needle hit starts in it (see below), else 0. nameFrom is -1 when undecided and -2
+;; when this scan leaves the decision to the reference (a top-level eventName/eventSource key in an unusual
+;; position, or next to a chunk boundary). scan returns the element count so far, -1 for null (an element
+;; that is not an object, junk between elements, unbalanced brackets, an unterminated string), -2 when the
+;; whole body must go to the reference (a backslash outside a string: the reference does not let it escape
+;; the next byte, stage 1 would), and -3 when memory could not grow or the output would pass $outEnd.
 ;;
 ;; Stage 1, per 64-byte block: bitmasks of quotes, backslashes (only for a block that has one) and
 ;; brackets (i8x16.eq + i8x16.bitmask; `{[` and `}]` are one class, OR-ed with 0x20); quotes escaped by an
@@ -147,7 +147,8 @@
                   (local.set $v (v128.load (local.get $r)))
                   (local.set $mq (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 34)))))
                   (local.set $m
-                    (i32.or (local.get $mq) (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 92))))))
+                    (i32.or (local.get $mq)
+                      (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 92))))))
                   (if (i32.eqz (local.get $m))
                     (then (local.set $r (i32.add (local.get $r) (i32.const 16))) (br $str)))
                   (local.set $k (i32.ctz (local.get $m)))
