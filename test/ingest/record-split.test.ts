@@ -8,7 +8,11 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { inflatedSizeHint } from '../../shared/adapters/cloudtrail-files/file-bytes.js';
-import { splitRecordBytes, splitRecords } from '../../shared/adapters/cloudtrail-files/record-split.js';
+import {
+  packRecordBytes,
+  splitRecordBytes,
+  splitRecords,
+} from '../../shared/adapters/cloudtrail-files/record-split.js';
 import type { TextSink } from '../../shared/adapters/cloudtrail-files/scanner.js';
 import { type PairsRelevance, pairsTest } from '../../shared/adapters/cloudtrail-files/types.js';
 
@@ -96,6 +100,41 @@ describe('record split: bytes and string agree', () => {
     const bytes = viaBytes(doc);
     expect(bytes).toEqual(viaString(doc));
     expect(bytes?.map((l) => l.split(' ')[0])).toEqual(['skip', 'record']);
+  });
+});
+
+describe('record split: eventName values looked up on their bytes', () => {
+  it('wants exactly the records whose name, decoded as latin1, is relevant or escaped', () => {
+    // Names that share a length, a first and a last byte; latin1 characters (the UTF-8 bytes of
+    // "Créate" decode to "CrÃ©ate"); characters above U+00FF (never matched); an empty name.
+    const relevant = ['CreateUser', 'CrÃ©ate', 'Ünïcode', 'Œuvre', '', 'X'];
+    const names = [
+      'CreateUser',
+      'CreateUsxr',
+      'CreateUsers',
+      'Créate',
+      'CrÃ©ate',
+      'Ünïcode',
+      'Œuvre',
+      '',
+      'X',
+      'Y',
+      'Create\\u0055ser',
+      'a\\\\b',
+      'GetRole',
+    ];
+    const rel = pairsTest(new Set(relevant.map((n) => `iam.amazonaws.com|${n}`)), []);
+    const records = names.map((n, k) => `{"eventSource":"iam.amazonaws.com","eventName":"${n}","k":${k}}`);
+    const bytes = Buffer.from(`{"Records":[${records.join(',')}]}`, 'utf8');
+    const step = packRecordBytes(bytes, rel, false);
+    const picked = Array.from(step!(1000).packed.meta).filter((_, j) => j % 3 === 0);
+    // The former lookup: the value's bytes decoded as latin1, then the set, or a backslash in it.
+    const want = names.flatMap((n, k) => {
+      const latin1 = Buffer.from(n, 'utf8').toString('latin1');
+      return rel.names.has(latin1) || latin1.includes('\\') ? [k] : [];
+    });
+    expect(picked).toEqual(want);
+    expect(want).toEqual([0, 3, 7, 8, 10, 11]);
   });
 });
 

@@ -6,6 +6,7 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { constants, createGunzip, type Gunzip, gunzipSync } from 'node:zlib';
 import { AdapterError } from '../errors.js';
+import { releaseArena, takeArena } from './scan/wasm.js';
 
 /** Files up to this size on disk are read and decompressed in one go (faster than streaming). */
 const WHOLE_FILE_BYTES = 16 * 1024 * 1024;
@@ -113,12 +114,20 @@ export function inflatedSizeHint(gz: Buffer, maxBytes: number): number {
   return Math.max(16 * 1024, Math.min(claimed, gz.length * 64, maxBytes + 1, 64 * 1024 * 1024));
 }
 
-/** The (gunzipped) bytes of a whole file; undefined when it must be streamed instead. */
-export function wholeBytes(buf: Buffer, maxBytes: number): Buffer | undefined {
+/**
+ * The (gunzipped) bytes of a whole file; undefined when it must be streamed instead.
+ * @param inPlace inflate into this thread's scan arena when it is free (see `takeArena`): the record
+ *   split then scans the bytes where they are instead of copying them into the scan's memory. The
+ *   caller must hand the bytes back with {@link releaseBytes} once done with them.
+ */
+export function wholeBytes(buf: Buffer, maxBytes: number, inPlace = false): Buffer | undefined {
   if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
     const size = inflatedSizeHint(buf, maxBytes);
-    const quick = inflateWhole(buf, size);
-    if (quick !== undefined) return quick.length <= maxBytes ? quick : undefined;
+    const into = inPlace ? takeArena(size) : null;
+    const quick = inflateWhole(buf, size, into);
+    if (quick !== undefined && quick.length <= maxBytes) return quick;
+    if (into !== null) releaseArena(into);
+    if (quick !== undefined) return undefined;
     try {
       return gunzipSync(buf, { maxOutputLength: maxBytes, chunkSize: size });
     } catch {
@@ -126,6 +135,11 @@ export function wholeBytes(buf: Buffer, maxBytes: number): Buffer | undefined {
     }
   }
   return buf.length <= maxBytes ? buf : undefined;
+}
+
+/** Hands back bytes that {@link wholeBytes} gave with `inPlace` (a no-op for any other buffer). */
+export function releaseBytes(bytes: Buffer | undefined): void {
+  if (bytes !== undefined) releaseArena(bytes);
 }
 
 /** The raw zlib handle of a Gunzip stream (Node internals, present since Node 12; checked before use). */
@@ -146,13 +160,14 @@ interface InflateHandle {
 let inflater: { stream: Gunzip; handle: InflateHandle; state: Uint32Array } | null = null;
 
 /**
- * `gz` inflated in one call on this thread's reused zlib handle, into one buffer of `size` bytes; undefined
- * when that did not give the whole of it cleanly (a zlib error, output that needs more room, the handle
- * unavailable): the caller then inflates it the ordinary way, which gives the same bytes or the same error.
+ * `gz` inflated in one call on this thread's reused zlib handle, into `into` (or a new buffer) of `size`
+ * bytes; undefined when that did not give the whole of it cleanly (a zlib error, output that needs more
+ * room, the handle unavailable): the caller then inflates it the ordinary way, which gives the same bytes
+ * or the same error.
  * gunzipSync builds a zlib stream (a handle, its 32 KB window, a Transform) per call: ~5% of inflating a
  * 33 KB CloudTrail object. Like gunzipSync, the handle reads every gzip member of a multi-member file.
  */
-function inflateWhole(gz: Buffer, size: number): Buffer | undefined {
+function inflateWhole(gz: Buffer, size: number, into: Buffer | null): Buffer | undefined {
   let z = inflater;
   if (z === null) {
     const stream = createGunzip();
@@ -169,7 +184,7 @@ function inflateWhole(gz: Buffer, size: number): Buffer | undefined {
   } else {
     z.handle.reset();
   }
-  const out = Buffer.allocUnsafe(size);
+  const out = into ?? Buffer.allocUnsafe(size);
   try {
     z.handle.writeSync(constants.Z_FINISH, gz, 0, gz.length, out, 0, size);
   } catch {

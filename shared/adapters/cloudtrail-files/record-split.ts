@@ -27,12 +27,9 @@ interface Hay {
   code(i: number): number;
   find(f: Finder, from: number): number;
   text(from: number, to: number): string;
-  /** The text of a top-level eventName value, for the lookup in the relevant names. */
-  name(from: number, to: number): string;
+  /** The bytes themselves (the eventName values are looked up on them, never decoded). */
+  readonly bytes: Uint8Array;
 }
-
-/** Node's Buffer has latin1Slice (the fast path under toString('latin1')); @types/node leaves it out. */
-type LatinSlicer = Buffer & { latin1Slice(from: number, to: number): string };
 
 let spanScan: SpanScan | undefined;
 
@@ -50,8 +47,7 @@ function bytesHay(b: Buffer): Hay {
     find: (f, from) => f.nextByte(b, from),
     // Pieces start at `{` and end after `}`, so a cut never splits a UTF-8 sequence.
     text: (from, to) => b.toString('utf8', from, to),
-    // Event names are ASCII: latin1 decoding is exact for them, and any other byte matches no name.
-    name: (from, to) => (b as LatinSlicer).latin1Slice(from, to),
+    bytes: b,
   };
 }
 
@@ -85,38 +81,128 @@ function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
   const spans = hay.spans(headLen, bodyEnd, needles);
   if (spans === null) return null;
   const { starts, ends } = spans;
-  const n = starts.length;
-
-  // 1 = parse this record: its top-level eventName is relevant, escaped, or not a plain string.
-  const wanted = new Uint8Array(n);
-  let k = 0;
-  for (k = 0; k < n; k++) {
-    const from = spans.nameFrom[k] as number;
-    if (from < 0) {
-      wanted[k] = 1;
-      continue;
-    }
-    const name = hay.name(from, spans.nameTo[k] as number);
-    if (rel.names.has(name) || name.includes('\\')) wanted[k] = 1;
-  }
+  const wanted = wantedByName(spans, nameBytesOf(rel.names), hay.bytes);
   if (everything) wanted.fill(1);
-  else if (spans.hits !== undefined && needles !== undefined) {
-    // The scan searched for the needles on its way (the same hits as the passes below).
-    const hits = spans.hits;
-    for (k = 0; k < n; k++) if (hits[k] === 1) wanted[k] = 1;
-  } else
-    for (const finder of finders) {
-      k = 0;
-      for (let at = hay.find(finder, headLen); at >= 0 && at < bodyEnd; ) {
-        while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
-        wanted[k] = 1;
-        // One hit is enough for a record: go on from the next one.
-        if (k + 1 >= n) break;
-        at = hay.find(finder, starts[k + 1] as number);
-      }
-    }
-
+  else if (spans.hits !== undefined && needles !== undefined) orHits(wanted, spans.hits);
+  else markFound(hay, finders, headLen, bodyEnd, starts, wanted);
   return { hay, starts, ends, wanted, rel };
+}
+
+/**
+ * Per element, 1 to parse it: its top-level eventName is relevant, escaped, or not a plain string. The
+ * loops over an object's records are functions of their own, small: V8 optimises them (on stack, during
+ * a worker's first object) without the rest of planRecords, whose one-time calls have no type feedback
+ * yet then (optimised with them, planRecords was deoptimised and compiled again). One store per record,
+ * whatever the case, for the same reason: a store site first reached late costs a deoptimisation.
+ */
+function wantedByName(spans: Elements, names: NameBytes, bytes: Uint8Array): Uint8Array {
+  const { nameFrom, nameTo } = spans;
+  const n = nameFrom.length;
+  const wanted = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const from = nameFrom[k] as number;
+    wanted[k] = from < 0 ? 1 : names.wanted(bytes, from, nameTo[k] as number);
+  }
+  return wanted;
+}
+
+/** Marks the elements the scan found a needle in (the same hits as the passes of {@link markFound}). */
+function orHits(wanted: Uint8Array, hits: Uint8Array): void {
+  for (let k = 0; k < wanted.length; k++) wanted[k] = (wanted[k] as number) | (hits[k] as number);
+}
+
+const BACKSLASH = 0x5c;
+
+/**
+ * The relevant eventNames, looked up by the bytes of an eventName value: exactly `names.has` of the
+ * bytes decoded as latin1 (every byte one character: a name with a character above U+00FF matches no
+ * bytes), without a string made and hashed per record. Candidates are found by length, first and last
+ * byte, then compared byte by byte.
+ */
+class NameBytes {
+  private readonly byKey = new Map<number, Uint8Array[]>();
+  private readonly longest: number;
+
+  constructor(names: ReadonlySet<string>) {
+    let longest = 0;
+    for (const name of names) {
+      if (!isLatin1(name)) continue;
+      const b = Buffer.from(name, 'latin1');
+      const key = nameKey(b, 0, b.length);
+      const list = this.byKey.get(key);
+      if (list === undefined) this.byKey.set(key, [b]);
+      else list.push(b);
+      longest = Math.max(longest, b.length);
+    }
+    this.longest = longest;
+  }
+
+  /** 1 when a record whose eventName value is `b[from, to)` must be parsed: a relevant name, or escaped. */
+  wanted(b: Uint8Array, from: number, to: number): number {
+    if (to - from <= this.longest) {
+      const list = this.byKey.get(nameKey(b, from, to));
+      if (list !== undefined) for (const name of list) if (sameBytes(name, b, from, to)) return 1;
+    }
+    for (let i = from; i < to; i++) if (b[i] === BACKSLASH) return 1;
+    return 0;
+  }
+}
+
+/** A number for a name's bytes `b[from, to)`: its length, first and last byte (a small integer). */
+function nameKey(b: Uint8Array, from: number, to: number): number {
+  const len = to - from;
+  if (len === 0) return 0;
+  return ((len & 0x7fff) << 16) | ((b[from] as number) << 8) | (b[to - 1] as number);
+}
+
+function sameBytes(name: Uint8Array, b: Uint8Array, from: number, to: number): boolean {
+  if (name.length !== to - from) return false;
+  for (let j = 0; j < name.length; j++) if (name[j] !== b[from + j]) return false;
+  return true;
+}
+
+/** A character above U+00FF (a regular expression: no JS loop for the worker to compile). */
+const BEYOND_LATIN1 = /[^\u0000-\u00ff]/;
+
+function isLatin1(s: string): boolean {
+  return !BEYOND_LATIN1.test(s);
+}
+
+const nameBytesCache = new WeakMap<ReadonlySet<string>, NameBytes>();
+
+/** The byte lookup of a relevance test's names (made once per set). */
+function nameBytesOf(names: ReadonlySet<string>): NameBytes {
+  let nb = nameBytesCache.get(names);
+  if (nb === undefined) {
+    nb = new NameBytes(names);
+    nameBytesCache.set(names, nb);
+  }
+  return nb;
+}
+
+/**
+ * Marks in `wanted` the records the needles' `finders` hit, one pass per needle (when the scan did not
+ * search).
+ */
+function markFound(
+  hay: Hay,
+  finders: readonly Finder[],
+  headLen: number,
+  bodyEnd: number,
+  starts: ArrayLike<number>,
+  wanted: Uint8Array,
+): void {
+  const n = starts.length;
+  for (const finder of finders) {
+    let k = 0;
+    for (let at = hay.find(finder, headLen); at >= 0 && at < bodyEnd; ) {
+      while (k + 1 < n && (starts[k + 1] as number) <= at) k++;
+      wanted[k] = 1;
+      // One hit is enough for a record: go on from the next one.
+      if (k + 1 >= n) break;
+      at = hay.find(finder, starts[k + 1] as number);
+    }
+  }
 }
 
 /**
@@ -200,7 +286,7 @@ export function splitRecordBytes(bytes: Buffer, sink: TextSink): ((max: number) 
   const plan = planBytes(bytes, sink.relevant);
   if (plan === null) return null;
   let next = 0;
-  return (max) => {
+  return function splitStep(max) {
     const to = Math.min(plan.starts.length, next + Math.max(1, max));
     emitPlanned(plan, next, to, 1, sink);
     next = to;
@@ -253,7 +339,7 @@ export function packRecordBytes(
   const { starts, ends, wanted } = plan;
   const n = starts.length;
   let next = 0;
-  return (max) => {
+  return function packStep(max) {
     const most = Math.max(1, max);
     const picked: number[] = [];
     let skipped = 0;

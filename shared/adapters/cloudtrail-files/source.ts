@@ -7,7 +7,14 @@
 import { isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import { ByteStreamError, decompressed, readSmallFile, wholeBytes, zlibCode } from './file-bytes.js';
+import {
+  ByteStreamError,
+  decompressed,
+  readSmallFile,
+  releaseBytes,
+  wholeBytes,
+  zlibCode,
+} from './file-bytes.js';
 import { packRecordBytes, splitRecordBytes, unpackRecords } from './record-split.js';
 import { clip, ioReason } from './text.js';
 import { TextProcessor } from './text-processor.js';
@@ -49,38 +56,43 @@ export async function* readSource(
     }
   }
   if (whole !== undefined) {
-    const content = wholeBytes(whole, Math.min(WHOLE_TEXT_BYTES, cfg.maxDocumentChars));
-    // One native pass per file (simdutf): the common valid case costs nothing per record.
-    if (content !== undefined && !isUtf8(content)) proc.badUtf8 = true;
-    const pack =
-      content === undefined || !cfg.pack ? null : packRecordBytes(content, cfg.relevant, proc.badUtf8);
-    if (pack !== null) {
-      // A one-line S3 log object whose wanted records are sent as text, parsed by `unpacker`.
-      for (;;) {
-        const { packed, skipped } = pack(CHUNK_EVENTS);
-        yield { events: [], bytes: packed.final ? whole.length : 0, skipped, packed };
-        if (packed.final) return;
+    const content = wholeBytes(whole, Math.min(WHOLE_TEXT_BYTES, cfg.maxDocumentChars), true);
+    // In this thread's scan arena when free: handed back however the reading ends.
+    try {
+      // One native pass per file (simdutf): the common valid case costs nothing per record.
+      if (content !== undefined && !isUtf8(content)) proc.badUtf8 = true;
+      const pack =
+        content === undefined || !cfg.pack ? null : packRecordBytes(content, cfg.relevant, proc.badUtf8);
+      if (pack !== null) {
+        // A one-line S3 log object whose wanted records are sent as text, parsed by `unpacker`.
+        for (;;) {
+          const { packed, skipped } = pack(CHUNK_EVENTS);
+          yield { events: [], bytes: packed.final ? whole.length : 0, skipped, packed };
+          if (packed.final) return;
+        }
       }
-    }
-    // (Not a second plan when packing found none: it would be the same.)
-    const step = content === undefined || cfg.pack ? null : splitRecordBytes(content, proc);
-    if (step !== null) {
-      // A one-line S3 log object, split and filtered on its bytes, emitted a batch at a time.
-      for (;;) {
-        const done = step(SPLIT_BATCH);
-        if (done) proc.finish();
-        yield proc.take(done ? whole.length : 0);
-        if (done) return;
+      // (Not a second plan when packing found none: it would be the same.)
+      const step = content === undefined || cfg.pack ? null : splitRecordBytes(content, proc);
+      if (step !== null) {
+        // A one-line S3 log object, split and filtered on its bytes, emitted a batch at a time.
+        for (;;) {
+          const done = step(SPLIT_BATCH);
+          if (done) proc.finish();
+          yield proc.take(done ? whole.length : 0);
+          if (done) return;
+        }
       }
-    }
-    const text = content?.toString('utf8');
-    if (text !== undefined) {
-      proc.push(text);
-      proc.end(false);
-      if (!proc.sawContent) proc.events.push({ path, line: null, reason: 'empty file' });
-      proc.finish();
-      yield proc.take(whole.length);
-      return;
+      const text = content?.toString('utf8');
+      if (text !== undefined) {
+        proc.push(text);
+        proc.end(false);
+        if (!proc.sawContent) proc.events.push({ path, line: null, reason: 'empty file' });
+        proc.finish();
+        yield proc.take(whole.length);
+        return;
+      }
+    } finally {
+      releaseBytes(content);
     }
     // Truncated or corrupt gzip, or large: the stream keeps what can be decoded.
     const bytes = whole;

@@ -3,17 +3,20 @@
 ;; when the two differ). The JS reference is elementSpansOfBytes (./reference.ts): this scan returns
 ;; exactly its results, or says "ask the reference" where it would not be sure.
 ;;
-;; Memory: reset(out0, table, count) starts a body; then the caller copies the body [from, to) chunk by chunk to offset 0
-;; (length $n, a multiple of 64 but for the last chunk), followed by 64 zero bytes, and calls
-;; scan($n, $off, $last) with the chunk's offset in the body; the depth, the carries and the current
-;; element go from one call to the next in globals. Each element is written as five i32 from out0 on,
-;; offsets in the body: start, end (after the closing bracket), nameFrom, nameTo, and 1 when a needle hit
-;; starts in it (see below), else 0. nameFrom is -1 when
-;; undecided and -2 when this scan leaves the decision to the reference (a top-level eventName/eventSource
-;; key in an unusual position, or next to a chunk boundary). scan returns the element count so far, -1 for
-;; null (an element that is not an object, junk between elements, unbalanced brackets, an unterminated
-;; string), -2 when the whole body must go to the reference (a backslash outside a string: the reference
-;; does not let it escape the next byte, stage 1 would), and -3 when memory could not grow.
+;; Memory: reset(out0, table, count, outEnd) starts a body; then the caller copies the body [from, to)
+;; chunk by chunk to an address $at (length $n, a multiple of 64 but for the last chunk), followed by 64
+;; zero bytes, and calls scan($n, $off, $last, $at) with the chunk's offset in the body; the depth, the
+;; carries and the current element go from one call to the next in globals. The caller may also leave the
+;; whole body where it is (inflated straight into this memory) and scan it in one call at its address, the
+;; 64 bytes after it zeroed for the call. The output grows the memory as needed when $outEnd is 0, else it
+;; must end by $outEnd (-3 when it would not: the caller's views of the memory stay valid). Each element is
+;; written as five i32 from out0 on, offsets in the body: start, end (after the closing bracket), nameFrom,
+;; nameTo, and 1 when a needle hit starts in it (see below), else 0. nameFrom is -1 when undecided and -2
+;; when this scan leaves the decision to the reference (a top-level eventName/eventSource key in an unusual
+;; position, or next to a chunk boundary). scan returns the element count so far, -1 for null (an element
+;; that is not an object, junk between elements, unbalanced brackets, an unterminated string), -2 when the
+;; whole body must go to the reference (a backslash outside a string: the reference does not let it escape
+;; the next byte, stage 1 would), and -3 when memory could not grow or the output would pass $outEnd.
 ;;
 ;; Stage 1, per 64-byte block: bitmasks of quotes, backslashes (only for a block that has one) and
 ;; brackets (i8x16.eq + i8x16.bitmask; `{[` and `}]` are one class, OR-ed with 0x20); quotes escaped by an
@@ -63,6 +66,10 @@
   (global $hit (mut i32) (i32.const 0))
   (global $pre (mut i32) (i32.const 0))
   (global $inEl (mut i32) (i32.const 0))
+  ;; The current chunk's address (a key before it is the reference's), and the end of the output room (0:
+  ;; grow the memory as needed).
+  (global $lo (mut i32) (i32.const 0))
+  (global $outEnd (mut i32) (i32.const 0))
 
   ;; JSON whitespace: space, tab, CR, LF.
   (func $ws (param $c i32) (result i32)
@@ -85,6 +92,7 @@
   ;; placement of such a string leaves the element to the reference.
   (func $key (param $p i32) (param $n i32)
     (local $kind i32) (local $close i32) (local $r i32) (local $j i32) (local $c i32)
+    (local $v v128) (local $mq i32) (local $m i32) (local $k i32)
       (block $done
         (br_if $done (i32.lt_u (i32.add (local.get $p) (global.get $off)) (global.get $consumed)))
         (local.set $kind (i32.const 0))
@@ -110,7 +118,7 @@
         (block $back_done
           (loop $back
             ;; Before this chunk: the reference will tell.
-            (if (i32.lt_s (local.get $r) (i32.const 0)) (then (global.set $slow (i32.const 1)) (br $done)))
+            (if (i32.lt_s (local.get $r) (global.get $lo)) (then (global.set $slow (i32.const 1)) (br $done)))
             (br_if $back_done (i32.eqz (call $ws (i32.load8_u (local.get $r)))))
             (local.set $r (i32.sub (local.get $r) (i32.const 1)))
             (br $back)))
@@ -129,10 +137,23 @@
         (local.set $c (i32.load8_u (local.get $j)))
         (if (i32.eq (local.get $c) (i32.const 34))
           (then
-            ;; A string value: its closing quote is the first one not escaped.
+            ;; A string value: its closing quote is the first one not escaped. Sixteen bytes at a time up
+            ;; to the first quote or backslash (a backslash is then stepped over byte by byte).
             (local.set $r (i32.add (local.get $j) (i32.const 1)))
             (block $end
               (loop $str
+                (block $bytewise
+                  (br_if $bytewise (i32.gt_u (i32.add (local.get $r) (i32.const 16)) (local.get $n)))
+                  (local.set $v (v128.load (local.get $r)))
+                  (local.set $mq (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 34)))))
+                  (local.set $m
+                    (i32.or (local.get $mq)
+                      (i8x16.bitmask (i8x16.eq (local.get $v) (i8x16.splat (i32.const 92))))))
+                  (if (i32.eqz (local.get $m))
+                    (then (local.set $r (i32.add (local.get $r) (i32.const 16))) (br $str)))
+                  (local.set $k (i32.ctz (local.get $m)))
+                  (local.set $r (i32.add (local.get $r) (local.get $k)))
+                  (br_if $end (i32.and (i32.shr_u (local.get $mq) (local.get $k)) (i32.const 1))))
                 (if (i32.ge_u (local.get $r) (local.get $n))
                   (then (global.set $slow (i32.const 1)) (br $done)))
                 (local.set $c (i32.load8_u (local.get $r)))
@@ -156,10 +177,15 @@
         ;; An object, an array, a number, true, false, null or anything else: not a plain string.
         (global.set $odd (i32.add (global.get $odd) (i32.const 1)))))
 
-  ;; Writes the current element [$start, $end). 0, or 1 when memory could not grow.
+  ;; Writes the current element [$start, $end). 0, or 1 when memory could not grow (or the output would pass
+  ;; $outEnd).
   (func $emit (param $start i32) (param $end i32) (result i32)
     (local $p i32) (local $from i32) (local $to i32)
     (local.set $p (global.get $outp))
+    (if (global.get $outEnd)
+      (then
+        (if (i32.gt_u (i32.add (local.get $p) (i32.const 20)) (global.get $outEnd))
+          (then (return (i32.const 1))))))
     (if (i32.gt_u (i32.add (local.get $p) (i32.const 20)) (i32.shl (memory.size) (i32.const 16)))
       (then
         (if (i32.lt_s (memory.grow (i32.add (i32.shr_u (memory.size) (i32.const 1)) (i32.const 1)))
@@ -183,10 +209,11 @@
     (global.set $count (i32.add (global.get $count) (i32.const 1)))
     (i32.const 0))
 
-  ;; Starts a body: output at $out0 (after the chunk area), nothing carried; $count needles in the table
-  ;; at $table.
-  (func (export "reset") (param $out0 i32) (param $table i32) (param $count i32)
+  ;; Starts a body: output at $out0 (after the chunk area) up to $outEnd (0: no bound but the memory's),
+  ;; nothing carried; $count needles in the table at $table.
+  (func (export "reset") (param $out0 i32) (param $table i32) (param $count i32) (param $outEnd i32)
     (global.set $outp (local.get $out0))
+    (global.set $outEnd (local.get $outEnd))
     (global.set $nt (local.get $table))
     (global.set $nn (local.get $count))
     (global.set $hit (i32.const 0))
@@ -200,9 +227,10 @@
     (global.set $escCarry (i64.const 0))
     (global.set $strCarry (i64.const 0)))
 
-  ;; Scans the next chunk of the body: $n bytes at offset 0 (a multiple of 64 unless $last), which sit at
-  ;; $off in the body. Returns the element count so far, or -1, -2, -3 as above.
-  (func (export "scan") (param $n i32) (param $off i32) (param $last i32) (result i32)
+  ;; Scans the next chunk of the body: $n bytes at address $at (a multiple of 64 unless $last), which sit at
+  ;; $off in the body. Returns the element count so far, or -1, -2, -3 as above. Within, $n is the chunk's
+  ;; end address and $off what turns an address into a body offset.
+  (func (export "scan") (param $n i32) (param $off i32) (param $last i32) (param $at i32) (result i32)
     (local $base i32) (local $depth i32) (local $start i32) (local $k i32) (local $isOpen i32) (local $neg i32)
     (local $c i32)
     (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
@@ -220,6 +248,10 @@
     ;; `{` and `[` are 0x7b when OR-ed with 0x20, `}` and `]` 0x7d.
     (local.set $open (i8x16.splat (i32.const 123)))
     (local.set $close (i8x16.splat (i32.const 125)))
+    (local.set $base (local.get $at))
+    (local.set $n (i32.add (local.get $at) (local.get $n)))
+    (local.set $off (i32.sub (local.get $off) (local.get $at)))
+    (global.set $lo (local.get $at))
     (global.set $off (local.get $off))
     (local.set $depth (global.get $depth))
     (local.set $start (global.get $start))

@@ -29,8 +29,8 @@ const PAGE = 65536;
 
 interface ScanExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  reset(out0: number, table: number, count: number): void;
-  scan(n: number, off: number, last: number): number;
+  reset(out0: number, table: number, count: number, outEnd: number): void;
+  scan(n: number, off: number, last: number, at: number): number;
 }
 
 /** A compiled module (opaque here: the lib this project compiles against has no WebAssembly types). */
@@ -82,9 +82,110 @@ function instance(mod: WasmModule): ScanExports {
  * The elements of an array body `[from, to)` of UTF-8 bytes, exactly as {@link elementSpansOfBytes}
  * finds them. The rare shapes the WebAssembly scan leaves to the reference (a backslash outside a string,
  * an eventName key in an odd place or across two chunks) are handed to it, the whole body or that one
- * element.
+ * element. Bytes in the leased arena ({@link takeArena}) are scanned where they are, in one call.
  */
-export const wasmElementSpans: SpanScan = (b, from, to, needles) => chunkedSpans(b, from, to, CHUNK, needles);
+export const wasmElementSpans: SpanScan = (b, from, to, needles) =>
+  arena !== null && inArena(arena, b, to)
+    ? inPlaceSpans(arena, b, from, to, needles)
+    : chunkedSpans(b, from, to, CHUNK, needles);
+
+/** Where a leased arena's bytes start: after the chunk area and the needle table, 64-byte aligned. */
+const DATA_AT = Math.ceil(OUT0 / 64) * 64;
+/** Bytes after an arena's data that the scan reads (a block's loads, a needle's last-byte loads). */
+const TAIL = 256;
+/** A memory that grew past this for an arena is not kept once released (~14 MB of inflated bytes). */
+export const ARENA_KEEP_BYTES = 32 * 1024 * 1024;
+
+/** This thread's arena instance (its own memory: the chunked scan never grows or writes it). */
+let arena: ScanExports | null = null;
+/** The bytes leased out of {@link arena}: their size; 0 when not leased. */
+let leasedSize = 0;
+/** The 64 bytes after a body scanned in place, kept while they are zeroed for the call. */
+const tail = new Uint8Array(PAD);
+
+/** Where the output of an in-place scan of an arena of `size` bytes starts. */
+function outAt(size: number): number {
+  return Math.ceil((DATA_AT + size + TAIL) / 64) * 64;
+}
+
+/**
+ * `size` bytes of this thread's scan memory, for a file to be inflated into and scanned where it is
+ * (no copy into the memory chunk by chunk); null when WebAssembly does not run here, the memory cannot
+ * grow, or the arena is leased already. Hand it back with {@link releaseArena}: until then the view stays
+ * valid (nothing grows that memory). Output room is reserved for an element every 16 bytes; an array of
+ * smaller elements goes to the reference scan, which gives the same.
+ */
+export function takeArena(size: number): Buffer | null {
+  if (leasedSize !== 0 || size <= 0) return null;
+  const mod = scanModule();
+  if (mod === null) return null;
+  try {
+    arena ??= new (api as WasmApi).Instance(mod).exports as ScanExports;
+    const want = outAt(size) + Math.ceil(size / 16) * 20 + PAGE;
+    const have = arena.memory.buffer.byteLength;
+    if (have < want) arena.memory.grow(Math.ceil((want - have) / PAGE));
+  } catch {
+    return null;
+  }
+  leasedSize = size;
+  return Buffer.from(arena.memory.buffer, DATA_AT, size);
+}
+
+/** Hands back the arena `bytes` (or a view into it) came from; anything else is ignored. */
+export function releaseArena(bytes: Uint8Array): void {
+  if (leasedSize === 0 || arena === null || bytes.buffer !== arena.memory.buffer) return;
+  leasedSize = 0;
+  if (arena.memory.buffer.byteLength > ARENA_KEEP_BYTES) arena = null;
+}
+
+/** True when `b[0, to)` lies in the leased part of the arena. */
+function inArena(w: ScanExports, b: Uint8Array, to: number): boolean {
+  return (
+    leasedSize !== 0 &&
+    b.buffer === w.memory.buffer &&
+    b.byteOffset >= DATA_AT &&
+    b.byteOffset + to <= DATA_AT + leasedSize
+  );
+}
+
+/** {@link wasmElementSpans} of a body in the leased arena, scanned in one call where it is. */
+function inPlaceSpans(
+  w: ScanExports,
+  b: Uint8Array,
+  from: number,
+  to: number,
+  needles?: NeedleSet,
+): Elements | null {
+  const mem = new Uint8Array(w.memory.buffer);
+  const list = needles?.bytes;
+  const search = list !== undefined && writeNeedles(mem, list);
+  const out0 = outAt(leasedSize);
+  w.reset(out0, NEEDLE_AT, search ? list.length : 0, mem.length);
+  // The scan reads up to 63 bytes past the body (`]}` and what follows): zeros for the call.
+  const end = b.byteOffset + to;
+  tail.set(mem.subarray(end, end + PAD));
+  mem.fill(0, end, end + PAD);
+  let count: number;
+  try {
+    count = w.scan(to - from, 0, 1, b.byteOffset + from);
+  } finally {
+    mem.set(tail, end);
+  }
+  if (count === -1) return null;
+  // A backslash outside a string, or more elements than the output room holds.
+  if (count < 0) return elementSpansOfBytes(b, from, to);
+  const crossing: number[] = [];
+  if (search) crossingHits(b, from, to, list, crossing);
+  return finishElements(
+    b,
+    from,
+    to,
+    new Int32Array(w.memory.buffer, out0, count * 5),
+    count,
+    search,
+    crossing,
+  );
+}
 
 /**
  * The needle table in the scan's memory at {@link NEEDLE_AT}; false (nothing written) when the needles do
@@ -159,7 +260,7 @@ export function chunkedSpans(
   }
   const list = needles?.bytes;
   const search = list !== undefined && writeNeedles(new Uint8Array(w.memory.buffer), list);
-  w.reset(OUT0, NEEDLE_AT, search ? list.length : 0);
+  w.reset(OUT0, NEEDLE_AT, search ? list.length : 0, 0);
   const crossing: number[] = [];
   let count = 0;
   try {
@@ -169,21 +270,42 @@ export function chunkedSpans(
       const mem = new Uint8Array(w.memory.buffer);
       mem.set(b.subarray(off, off + n), 0);
       mem.fill(0, n, n + PAD);
-      count = w.scan(n, off - from, last ? 1 : 0);
+      count = w.scan(n, off - from, last ? 1 : 0, 0);
       if (count === -1) return null;
       if (count < 0) return elementSpansOfBytes(b, from, to);
       if (search) crossingHits(b, off, off + n, list, crossing);
       if (last) break;
     }
-    const el = readElements(b, from, to, new Int32Array(w.memory.buffer, OUT0, count * 5), count);
-    if (el === null || el.hits === undefined) return el;
-    // Not searched (no needles, or they did not fit the table): say so, and the caller searches.
-    if (!search) return { starts: el.starts, ends: el.ends, nameFrom: el.nameFrom, nameTo: el.nameTo };
-    for (const p of crossing) el.hits[elementAt(el.starts, p)] = 1;
-    return el;
+    return finishElements(
+      b,
+      from,
+      to,
+      new Int32Array(w.memory.buffer, OUT0, count * 5),
+      count,
+      search,
+      crossing,
+    );
   } finally {
     if (w.memory.buffer.byteLength > KEEP_BYTES) live = null;
   }
+}
+
+/** The elements of a scan's output, with the needle hits that ran past its chunks (`crossing`). */
+function finishElements(
+  b: Uint8Array,
+  from: number,
+  to: number,
+  out: Int32Array,
+  count: number,
+  search: boolean,
+  crossing: readonly number[],
+): Elements | null {
+  const el = readElements(b, from, to, out, count);
+  if (el === null || el.hits === undefined) return el;
+  // Not searched (no needles, or they did not fit the table): say so, and the caller searches.
+  if (!search) return { starts: el.starts, ends: el.ends, nameFrom: el.nameFrom, nameTo: el.nameTo };
+  for (const p of crossing) el.hits[elementAt(el.starts, p)] = 1;
+  return el;
 }
 
 function readElements(
