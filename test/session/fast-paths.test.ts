@@ -72,6 +72,9 @@ describe('credential expiry', () => {
     ['2026-03-02T01:00:43Z', '2026-03-02T01:00:43.000Z'],
     // Not a time: issue time + 1 hour.
     ['Mar 2, 2026, 1:00:43 XM', '2026-03-02T01:00:00.000Z'],
+    // Two characters whose code units could be mistaken for "am" if packed into too few bits.
+    ['Mar 2, 2026, 1:00:43 `\u00ed', '2026-03-02T01:00:00.000Z'],
+    ['Mar 2, 2026, 1:00:43 @\u00cd', '2026-03-02T01:00:00.000Z'],
     ['', '2026-03-02T01:00:00.000Z'],
     [42, '2026-03-02T01:00:00.000Z'],
   ];

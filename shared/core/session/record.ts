@@ -329,10 +329,13 @@ function digitsValue(s: string, i: number, end: number): number {
   return v;
 }
 
-/** `am` / `pm` (two lower-cased ASCII letters as one number) → the hours they add to the 12-hour clock. */
+/**
+ * `am` / `pm` (two lower-cased UTF-16 code units as one number: the first shifted past any code unit, so no
+ * other pair can spell the same key) → the hours they add to the 12-hour clock.
+ */
 const MERIDIEM: ReadonlyMap<number, number> = new Map([
-  [(97 << 7) | 109, 0],
-  [(112 << 7) | 109, 12],
+  [97 * 0x10000 + 109, 0],
+  [112 * 0x10000 + 109, 12],
 ]);
 
 /**
@@ -365,7 +368,7 @@ function parseAwsDate(s: string): number {
   if (n - i !== 9 || s.charCodeAt(i) !== 58 || s.charCodeAt(i + 3) !== 58 || s.charCodeAt(i + 6) !== 32)
     return -1;
   if (digitsEnd(s, i + 1, 2) !== i + 3 || digitsEnd(s, i + 4, 2) !== i + 6) return -1;
-  const half = MERIDIEM.get(((s.charCodeAt(i + 7) | 32) << 7) | (s.charCodeAt(i + 8) | 32));
+  const half = MERIDIEM.get((s.charCodeAt(i + 7) | 32) * 0x10000 + (s.charCodeAt(i + 8) | 32));
   if (half === undefined) return -1;
   const minute = digitsValue(s, i + 1, i + 3);
   const second = digitsValue(s, i + 4, i + 6);
