@@ -33,6 +33,16 @@ export interface Elements {
    * running on as far as the buffer does. Absent when the scan did not search (the reference never does).
    */
   hits?: Uint8Array;
+  /**
+   * True when every byte of `[from, to)` is ASCII (no byte over 0x7f: valid UTF-8, nothing to check);
+   * false or absent when the scan does not know it (the reference never says).
+   */
+  ascii?: boolean;
+  /**
+   * True when `[from, to)` holds no control byte (under 0x20: no line feed); false or absent when the scan
+   * does not know it (the reference never says).
+   */
+  noControl?: boolean;
 }
 
 /** Needles for a depth scan to search on its way: their UTF-8 bytes, none empty. */
