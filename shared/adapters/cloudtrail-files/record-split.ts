@@ -3,6 +3,7 @@
  * string-aware depth scan, reads each record's top-level `eventName` on the way, and parses only the
  * records a pairs-and-needles relevance test may want; the others are counted as skipped, never built.
  */
+import { isUtf8 } from 'node:buffer';
 import { CloudTrailReadError } from '../errors.js';
 import { type Finder, findersOf, needleSetOf } from './finder.js';
 import { COMMA, emitElement, isWs, jsonReason, LBRACK, NL, RBRACE, RBRACK, type TextSink } from './json.js';
@@ -64,6 +65,12 @@ interface Plan {
   ends: ArrayLike<number>;
   wanted: Uint8Array;
   rel: PairsRelevance;
+  /** Where the array body ends (`]}` and whitespace follow). */
+  bodyEnd: number;
+  /** The scan says: every byte is ASCII (head, body and tail); false when it does not know. */
+  ascii: boolean;
+  /** The scan says: the body holds no control byte, so no line feed; false when it does not know. */
+  noControl: boolean;
 }
 
 function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
@@ -85,7 +92,16 @@ function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
   if (everything) wanted.fill(1);
   else if (spans.hits !== undefined && needles !== undefined) orHits(wanted, spans.hits);
   else markFound(hay, finders, headLen, bodyEnd, starts, wanted);
-  return { hay, starts, ends, wanted, rel };
+  return {
+    hay,
+    starts,
+    ends,
+    wanted,
+    rel,
+    bodyEnd,
+    ascii: spans.ascii === true,
+    noControl: spans.noControl === true,
+  };
 }
 
 /**
@@ -282,9 +298,14 @@ export function splitRecords(text: string, baseLine: number, sink: TextSink, rel
  * bytes are not a one-line S3 log object or the relevance test is not a pairs test, and the caller
  * then decodes the text and reads it as usual.
  */
-export function splitRecordBytes(bytes: Buffer, sink: TextSink): ((max: number) => boolean) | null {
+export function splitRecordBytes(
+  bytes: Buffer,
+  sink: TextSink,
+  utf8?: (bad: boolean) => void,
+): ((max: number) => boolean) | null {
   const plan = planBytes(bytes, sink.relevant);
   if (plan === null) return null;
+  utf8?.(badUtf8Of(bytes, plan));
   let next = 0;
   return function splitStep(max) {
     const to = Math.min(plan.starts.length, next + Math.max(1, max));
@@ -294,13 +315,24 @@ export function splitRecordBytes(bytes: Buffer, sink: TextSink): ((max: number) 
   };
 }
 
-/** The plan of a whole file's bytes; null when they are not a one-line S3 log object or `rel` no pairs test. */
+/**
+ * The plan of a whole file's bytes; null when they are not a one-line S3 log object (a line feed before
+ * the last two bytes) or `rel` no pairs test. The line feed test reads only the bytes after the records
+ * when the scan saw no control byte in them (multi-line text is scanned first, then refused: the same
+ * null).
+ */
 function planBytes(bytes: Buffer, relevant: RelevanceTest | undefined): Plan | null {
   const rel = relevant as Partial<PairsRelevance> | undefined;
   if (rel?.names === undefined || bytes.length > FAST_PARSE_MAX_CHARS) return null;
-  const nl = bytes.indexOf(NL);
-  if (nl >= 0 && nl < bytes.length - 2) return null;
-  return planRecords(bytesHay(bytes), rel as PairsRelevance);
+  const plan = planRecords(bytesHay(bytes), rel as PairsRelevance);
+  if (plan === null) return null;
+  const nl = bytes.indexOf(NL, plan.noControl ? plan.bodyEnd : 0);
+  return nl >= 0 && nl < bytes.length - 2 ? null : plan;
+}
+
+/** Whether a planned file's bytes are not valid UTF-8: not asked of simdutf when the scan saw only ASCII. */
+function badUtf8Of(bytes: Buffer, plan: Plan): boolean {
+  return !plan.ascii && !isUtf8(bytes);
 }
 
 /** Pieces up to this size are joined in one buffer kept for the thread (no allocation per piece). */
@@ -327,15 +359,17 @@ export interface PackStep {
  * that are not wanted; `unpackRecords` later gives exactly the events `splitRecordBytes` would have
  * emitted for them. The last step's piece is `final`. Null (nothing done) in the same cases as
  * `splitRecordBytes`.
- * @param badUtf8 the bytes are not valid UTF-8 (passed on to the unpacking).
+ * @param badUtf8 the bytes are not valid UTF-8 (passed on to the unpacking); when not given, worked out
+ *   here (no check when the scan saw only ASCII).
  */
 export function packRecordBytes(
   bytes: Buffer,
   relevant: RelevanceTest | undefined,
-  badUtf8: boolean,
+  badUtf8?: boolean,
 ): ((max: number) => PackStep) | null {
   const plan = planBytes(bytes, relevant);
   if (plan === null) return null;
+  const bad = badUtf8 ?? badUtf8Of(bytes, plan);
   const { starts, ends, wanted } = plan;
   const n = starts.length;
   let next = 0;
@@ -387,7 +421,7 @@ export function packRecordBytes(
         at += len + 1;
       }
     }
-    return { packed: { text, meta, line: 1, badUtf8, final: next >= n }, skipped };
+    return { packed: { text, meta, line: 1, badUtf8: bad, final: next >= n }, skipped };
   };
 }
 
