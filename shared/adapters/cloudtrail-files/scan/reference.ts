@@ -35,7 +35,8 @@ export interface Elements {
   hits?: Uint8Array;
   /**
    * True when every byte of `[from, to)` is ASCII (no byte over 0x7f: valid UTF-8, nothing to check);
-   * false or absent when the scan does not know it (the reference never says).
+   * false or absent when the scan does not know it (the reference never says; the WebAssembly scan says
+   * neither this nor `noControl` for a body with any byte outside 0x20-0x7f).
    */
   ascii?: boolean;
   /**

@@ -39,7 +39,7 @@ interface ScanExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   reset(out0: number, table: number, count: number, outEnd: number): void;
   scan(n: number, off: number, last: number, at: number): number;
-  /** Since reset: 1 a byte over 0x7f, 2 a byte under 0x20 (valid once every scan call returned a count). */
+  /** Since reset: 1 when a byte was outside 0x20-0x7f, else 0 (valid once every scan call returned a count). */
   flags(): number;
 }
 
@@ -385,7 +385,9 @@ function readElements(
       nameTo[k] = (out[o + 3] as number) + from;
     }
   }
-  return { starts, ends, nameFrom, nameTo, hits, ascii: (flags & 1) === 0, noControl: (flags & 2) === 0 };
+  // One flag for both: a byte outside 0x20-0x7f (non-ASCII or a control byte) leaves both unknown.
+  const plain = flags === 0;
+  return { starts, ends, nameFrom, nameTo, hits, ascii: plain, noControl: plain };
 }
 
 /** The element a body offset belongs to: the last one starting at or before it, else the first. */
