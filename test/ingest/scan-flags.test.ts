@@ -18,6 +18,7 @@ import {
 } from '../../shared/adapters/cloudtrail-files/scan/wasm.js';
 import { TextProcessor } from '../../shared/adapters/cloudtrail-files/text-processor.js';
 import { pairsTest } from '../../shared/adapters/cloudtrail-files/types.js';
+import { body, prng } from '../helpers/scan-cases.js';
 
 /** Two records whose string values give 300 bytes of room for an odd byte (offsets `room[0]`..`room[1]`). */
 function bodyWith(odd: number | undefined, at: number): Buffer {
@@ -89,6 +90,43 @@ describe('the scan flags', () => {
         expect([el?.ascii, el?.noControl], s).toEqual([undefined, undefined]);
       }
     }
+  });
+});
+
+describe('the escaped-name marks', () => {
+  it('say which eventName values hold a backslash, on seeded generated bodies and every chunk size', () => {
+    let plain = 0;
+    let escaped = 0;
+    for (let seed = 1; seed <= 400; seed++) {
+      const r = prng(seed);
+      const b = body(r, 1 + Math.floor(r() * 12), r() < 0.5 ? 0 : 0.3, 0.05, 0.01);
+      for (const chunk of [64, 192, CHUNK]) {
+        const el = chunkedSpans(b, 0, b.length, chunk);
+        if (el === null) continue;
+        const marks = el.nameEscaped;
+        expect(marks, `seed ${seed}`).toBeDefined();
+        for (let k = 0; k < el.starts.length; k++) {
+          const from = el.nameFrom[k] as number;
+          const mark = marks?.[k] as number;
+          if (from < 0 || mark === 2) continue;
+          const has = b.subarray(from, el.nameTo[k] as number).includes(0x5c);
+          expect(mark, `seed ${seed} chunk ${chunk} element ${k}`).toBe(has ? 1 : 0);
+          if (has) escaped++;
+          else plain++;
+        }
+      }
+    }
+    expect(plain).toBeGreaterThan(300);
+    expect(escaped).toBeGreaterThan(30);
+  });
+
+  it('keep a needle hit between elements apart from the mark of the element before', () => {
+    const s = '{"eventSource":"iam.amazonaws.com","eventName":"Create\\u0055ser"} xneedlex {"a":1}';
+    // Junk between elements is refused; a needle in whitespace between them is not.
+    const b = Buffer.from(s.replace(' xneedlex ', ' , '));
+    const el = chunkedSpans(b, 0, b.length, CHUNK, { bytes: [Buffer.from(' , ')] });
+    expect(Array.from(el?.hits ?? [])).toEqual([1, 0]);
+    expect(Array.from(el?.nameEscaped ?? [])).toEqual([1, 0]);
   });
 });
 

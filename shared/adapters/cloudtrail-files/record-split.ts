@@ -88,7 +88,10 @@ function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
   const spans = hay.spans(headLen, bodyEnd, needles);
   if (spans === null) return null;
   const { starts, ends } = spans;
-  const wanted = wantedByName(spans, nameBytesOf(rel.names), hay.bytes);
+  const wanted =
+    spans.nameEscaped === undefined
+      ? wantedByName(spans, nameBytesOf(rel.names), hay.bytes)
+      : wantedByKnownName(spans, spans.nameEscaped, nameBytesOf(rel.names), hay.bytes);
   if (everything) wanted.fill(1);
   else if (spans.hits !== undefined && needles !== undefined) orHits(wanted, spans.hits);
   else markFound(hay, finders, headLen, bodyEnd, starts, wanted);
@@ -118,6 +121,32 @@ function wantedByName(spans: Elements, names: NameBytes, bytes: Uint8Array): Uin
   for (let k = 0; k < n; k++) {
     const from = nameFrom[k] as number;
     wanted[k] = from < 0 ? 1 : names.wanted(bytes, from, nameTo[k] as number);
+  }
+  return wanted;
+}
+
+/**
+ * {@link wantedByName} where the scan said which eventName values hold a backslash (`escaped`: 1 yes, 0
+ * no, 2 not known): an escaped one is wanted, and a plain one is looked up without a byte loop.
+ */
+function wantedByKnownName(
+  spans: Elements,
+  escaped: ArrayLike<number>,
+  names: NameBytes,
+  bytes: Uint8Array,
+): Uint8Array {
+  const { nameFrom, nameTo } = spans;
+  const n = nameFrom.length;
+  const wanted = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const from = nameFrom[k] as number;
+    const esc = escaped[k] as number;
+    wanted[k] =
+      from < 0 || esc === 1
+        ? 1
+        : esc === 0
+          ? names.named(bytes, from, nameTo[k] as number)
+          : names.wanted(bytes, from, nameTo[k] as number);
   }
   return wanted;
 }
@@ -155,11 +184,17 @@ class NameBytes {
 
   /** 1 when a record whose eventName value is `b[from, to)` must be parsed: a relevant name, or escaped. */
   wanted(b: Uint8Array, from: number, to: number): number {
+    if (this.named(b, from, to) === 1) return 1;
+    for (let i = from; i < to; i++) if (b[i] === BACKSLASH) return 1;
+    return 0;
+  }
+
+  /** 1 when `b[from, to)` is a relevant name's bytes, else 0. */
+  named(b: Uint8Array, from: number, to: number): number {
     if (to - from <= this.longest) {
       const list = this.byKey.get(nameKey(b, from, to));
       if (list !== undefined) for (const name of list) if (sameBytes(name, b, from, to)) return 1;
     }
-    for (let i = from; i < to; i++) if (b[i] === BACKSLASH) return 1;
     return 0;
   }
 }

@@ -28,6 +28,11 @@ export interface Elements {
   nameFrom: ArrayLike<number>;
   nameTo: ArrayLike<number>;
   /**
+   * Per element with a `nameFrom` span, 1 when the span holds a backslash (an escape), 0 when not, 2 when
+   * not known; absent when the scan does not say (the reference never does).
+   */
+  nameEscaped?: ArrayLike<number>;
+  /**
    * Per element, 1 when one of the needles asked for starts in it: at or after its start and before the
    * next element's start (for the first element, from the body's start; the last, up to the body's end),
    * running on as far as the buffer does. Absent when the scan did not search (the reference never does).

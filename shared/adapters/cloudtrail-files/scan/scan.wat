@@ -11,8 +11,9 @@
 ;; 64 bytes after it padded for the call. The output grows the memory as needed when $outEnd is 0, else it
 ;; must end by $outEnd (-3 when it would not: the caller's views of the memory stay valid). Each element is
 ;; written as five i32 from out0 on, offsets in the body: start, end (after the closing bracket), nameFrom,
-;; nameTo, and 1 when a needle hit starts in it (see below), else 0. nameFrom is -1 when undecided and -2
-;; when this scan leaves the decision to the reference (a top-level eventName/eventSource key in an unusual
+;; nameTo, and bit 0 set when a needle hit starts in it (see below), bit 1 when the eventName value
+;; (nameFrom, nameTo) holds a backslash. nameFrom is -1 when undecided and -2 when this scan leaves the
+;; decision to the reference (a top-level eventName/eventSource key in an unusual
 ;; position, or next to a chunk boundary). scan returns the element count so far, -1 for null (an element
 ;; that is not an object, junk between elements, unbalanced brackets, an unterminated string), -2 when the
 ;; whole body must go to the reference (a backslash outside a string: the reference does not let it escape
@@ -53,6 +54,8 @@
   (global $slow (mut i32) (i32.const 0))
   (global $nameFrom (mut i32) (i32.const 0))
   (global $nameTo (mut i32) (i32.const 0))
+  ;; 1 when the eventName value read last holds a backslash (an escape), else 0.
+  (global $nameEsc (mut i32) (i32.const 0))
   (global $consumed (mut i32) (i32.const 0))
   ;; Output cursor and element count.
   (global $outp (mut i32) (i32.const 0))
@@ -100,7 +103,7 @@
   ;; right after `{` or `,` followed by `:` and a value is counted as the reference counts it; any other
   ;; placement of such a string leaves the element to the reference.
   (func $key (param $p i32) (param $n i32)
-    (local $kind i32) (local $close i32) (local $r i32) (local $j i32) (local $c i32)
+    (local $kind i32) (local $close i32) (local $r i32) (local $j i32) (local $c i32) (local $esc i32)
     (local $v v128) (local $mq i32) (local $m i32) (local $k i32)
       (block $done
         (br_if $done (i32.lt_u (i32.add (local.get $p) (global.get $off)) (global.get $consumed)))
@@ -168,6 +171,7 @@
                   (then (global.set $slow (i32.const 1)) (br $done)))
                 (local.set $c (i32.load8_u (local.get $r)))
                 (br_if $end (i32.eq (local.get $c) (i32.const 34)))
+                (local.set $esc (i32.or (local.get $esc) (i32.eq (local.get $c) (i32.const 92))))
                 (local.set $r
                   (i32.add (local.get $r) (i32.add (i32.const 1) (i32.eq (local.get $c) (i32.const 92)))))
                 (br $str)))
@@ -176,7 +180,8 @@
               (then
                 (global.set $names (i32.add (global.get $names) (i32.const 1)))
                 (global.set $nameFrom (i32.add (i32.add (local.get $j) (i32.const 1)) (global.get $off)))
-                (global.set $nameTo (i32.add (local.get $r) (global.get $off))))
+                (global.set $nameTo (i32.add (local.get $r) (global.get $off)))
+                (global.set $nameEsc (local.get $esc)))
               (else (global.set $sources (i32.add (global.get $sources) (i32.const 1)))))
             (br $done)))
         ;; `,` `:` `}` `]` after the colon: the reference's counters go their own way; ask it.
@@ -250,7 +255,7 @@
     (i32.store offset=4 (local.get $p) (local.get $end))
     (i32.store offset=8 (local.get $p) (local.get $from))
     (i32.store offset=12 (local.get $p) (local.get $to))
-    (i32.store offset=16 (local.get $p) (global.get $hit))
+    (i32.store offset=16 (local.get $p) (i32.or (global.get $hit) (i32.shl (global.get $nameEsc) (i32.const 1))))
     (global.set $outp (i32.add (local.get $p) (i32.const 20)))
     (global.set $count (i32.add (global.get $count) (i32.const 1)))
     (i32.const 0))
@@ -574,6 +579,7 @@
                     (global.set $names (i32.const 0))
                     (global.set $sources (i32.const 0))
                     (global.set $odd (i32.const 0))
+                    (global.set $nameEsc (i32.const 0))
                     (global.set $slow (i32.const 0))
                     ;; A hit before the first element is the first element's.
                     (global.set $hit (global.get $pre))
@@ -590,7 +596,9 @@
                   (then (global.set $hit (i32.const 1)))
                   (else
                     (if (global.get $count)
-                      (then (i32.store (i32.sub (global.get $outp) (i32.const 4)) (i32.const 1)))
+                      (then
+                        (i32.store (i32.sub (global.get $outp) (i32.const 4))
+                          (i32.or (i32.load (i32.sub (global.get $outp) (i32.const 4))) (i32.const 1))))
                       (else (global.set $pre (i32.const 1))))))))
             (br $events)))
         (local.set $base (i32.add (local.get $base) (i32.const 64)))

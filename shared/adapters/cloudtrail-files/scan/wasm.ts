@@ -344,12 +344,15 @@ function finishElements(
   if (el === null || el.hits === undefined) return el;
   // Not searched (no needles, or they did not fit the table): say so, and the caller searches.
   if (!search) {
-    const { starts, ends, nameFrom, nameTo, ascii, noControl } = el;
-    return { starts, ends, nameFrom, nameTo, ascii, noControl };
+    const { starts, ends, nameFrom, nameTo, nameEscaped, ascii, noControl } = el;
+    return { starts, ends, nameFrom, nameTo, nameEscaped, ascii, noControl };
   }
   for (const p of crossing) el.hits[elementAt(el.starts, p)] = 1;
   return el;
 }
+
+/** {@link Elements.nameEscaped} of an element the reference decided. */
+const UNKNOWN = 2;
 
 function readElements(
   b: Uint8Array,
@@ -364,12 +367,14 @@ function readElements(
   const ends = new Int32Array(count);
   const nameFrom = new Int32Array(count);
   const nameTo = new Int32Array(count);
+  const nameEscaped = new Uint8Array(count);
   for (let k = 0, o = 0; k < count; k++, o += 5) {
     const start = (out[o] as number) + from;
     const end = (out[o + 1] as number) + from;
     starts[k] = start;
     ends[k] = end;
-    hits[k] = out[o + 4] as number;
+    const marks = out[o + 4] as number;
+    hits[k] = marks & 1;
     const nf = out[o + 2] as number;
     if (nf === -2) {
       // Left to the reference: the element alone, scanned as the whole body would scan it.
@@ -377,17 +382,19 @@ function readElements(
       if (one === null || one.starts.length !== 1) return elementSpansOfBytes(b, from, to);
       nameFrom[k] = one.nameFrom[0] as number;
       nameTo[k] = one.nameTo[0] as number;
+      nameEscaped[k] = UNKNOWN;
     } else if (nf < 0) {
       nameFrom[k] = -1;
       nameTo[k] = -1;
     } else {
       nameFrom[k] = nf + from;
       nameTo[k] = (out[o + 3] as number) + from;
+      nameEscaped[k] = marks >> 1;
     }
   }
   // One flag for both: a byte outside 0x20-0x7f (non-ASCII or a control byte) leaves both unknown.
   const plain = flags === 0;
-  return { starts, ends, nameFrom, nameTo, hits, ascii: plain, noControl: plain };
+  return { starts, ends, nameFrom, nameTo, nameEscaped, hits, ascii: plain, noControl: plain };
 }
 
 /** The element a body offset belongs to: the last one starting at or before it, else the first. */
