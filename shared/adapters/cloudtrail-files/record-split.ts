@@ -3,6 +3,7 @@
  * string-aware depth scan, reads each record's top-level `eventName` on the way, and parses only the
  * records a pairs-and-needles relevance test may want; the others are counted as skipped, never built.
  */
+import { isUtf8 } from 'node:buffer';
 import { CloudTrailReadError } from '../errors.js';
 import { type Finder, findersOf, needleSetOf } from './finder.js';
 import { COMMA, emitElement, isWs, jsonReason, LBRACK, NL, RBRACE, RBRACK, type TextSink } from './json.js';
@@ -64,6 +65,12 @@ interface Plan {
   ends: ArrayLike<number>;
   wanted: Uint8Array;
   rel: PairsRelevance;
+  /** Where the array body ends (`]}` and whitespace follow). */
+  bodyEnd: number;
+  /** The scan says: every byte is ASCII (head, body and tail); false when it does not know. */
+  ascii: boolean;
+  /** The scan says: the body holds no control byte, so no line feed; false when it does not know. */
+  noControl: boolean;
 }
 
 function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
@@ -81,11 +88,23 @@ function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
   const spans = hay.spans(headLen, bodyEnd, needles);
   if (spans === null) return null;
   const { starts, ends } = spans;
-  const wanted = wantedByName(spans, nameBytesOf(rel.names), hay.bytes);
+  const wanted =
+    spans.nameEscaped === undefined
+      ? wantedByName(spans, nameBytesOf(rel.names), hay.bytes)
+      : wantedByKnownName(spans, spans.nameEscaped, nameBytesOf(rel.names), hay.bytes);
   if (everything) wanted.fill(1);
   else if (spans.hits !== undefined && needles !== undefined) orHits(wanted, spans.hits);
   else markFound(hay, finders, headLen, bodyEnd, starts, wanted);
-  return { hay, starts, ends, wanted, rel };
+  return {
+    hay,
+    starts,
+    ends,
+    wanted,
+    rel,
+    bodyEnd,
+    ascii: spans.ascii === true,
+    noControl: spans.noControl === true,
+  };
 }
 
 /**
@@ -102,6 +121,32 @@ function wantedByName(spans: Elements, names: NameBytes, bytes: Uint8Array): Uin
   for (let k = 0; k < n; k++) {
     const from = nameFrom[k] as number;
     wanted[k] = from < 0 ? 1 : names.wanted(bytes, from, nameTo[k] as number);
+  }
+  return wanted;
+}
+
+/**
+ * {@link wantedByName} where the scan said which eventName values hold a backslash (`escaped`: 1 yes, 0
+ * no, 2 not known): an escaped one is wanted, and a plain one is looked up without a byte loop.
+ */
+function wantedByKnownName(
+  spans: Elements,
+  escaped: ArrayLike<number>,
+  names: NameBytes,
+  bytes: Uint8Array,
+): Uint8Array {
+  const { nameFrom, nameTo } = spans;
+  const n = nameFrom.length;
+  const wanted = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const from = nameFrom[k] as number;
+    const esc = escaped[k] as number;
+    wanted[k] =
+      from < 0 || esc === 1
+        ? 1
+        : esc === 0
+          ? names.named(bytes, from, nameTo[k] as number)
+          : names.wanted(bytes, from, nameTo[k] as number);
   }
   return wanted;
 }
@@ -139,11 +184,17 @@ class NameBytes {
 
   /** 1 when a record whose eventName value is `b[from, to)` must be parsed: a relevant name, or escaped. */
   wanted(b: Uint8Array, from: number, to: number): number {
+    if (this.named(b, from, to) === 1) return 1;
+    for (let i = from; i < to; i++) if (b[i] === BACKSLASH) return 1;
+    return 0;
+  }
+
+  /** 1 when `b[from, to)` is a relevant name's bytes, else 0. */
+  named(b: Uint8Array, from: number, to: number): number {
     if (to - from <= this.longest) {
       const list = this.byKey.get(nameKey(b, from, to));
       if (list !== undefined) for (const name of list) if (sameBytes(name, b, from, to)) return 1;
     }
-    for (let i = from; i < to; i++) if (b[i] === BACKSLASH) return 1;
     return 0;
   }
 }
@@ -282,9 +333,14 @@ export function splitRecords(text: string, baseLine: number, sink: TextSink, rel
  * bytes are not a one-line S3 log object or the relevance test is not a pairs test, and the caller
  * then decodes the text and reads it as usual.
  */
-export function splitRecordBytes(bytes: Buffer, sink: TextSink): ((max: number) => boolean) | null {
+export function splitRecordBytes(
+  bytes: Buffer,
+  sink: TextSink,
+  utf8?: (bad: boolean) => void,
+): ((max: number) => boolean) | null {
   const plan = planBytes(bytes, sink.relevant);
   if (plan === null) return null;
+  utf8?.(badUtf8Of(bytes, plan));
   let next = 0;
   return function splitStep(max) {
     const to = Math.min(plan.starts.length, next + Math.max(1, max));
@@ -294,13 +350,24 @@ export function splitRecordBytes(bytes: Buffer, sink: TextSink): ((max: number) 
   };
 }
 
-/** The plan of a whole file's bytes; null when they are not a one-line S3 log object or `rel` no pairs test. */
+/**
+ * The plan of a whole file's bytes; null when they are not a one-line S3 log object (a line feed before
+ * the last two bytes) or `rel` no pairs test. The line feed test reads only the bytes after the records
+ * when the scan saw no control byte in them (multi-line text is scanned first, then refused: the same
+ * null).
+ */
 function planBytes(bytes: Buffer, relevant: RelevanceTest | undefined): Plan | null {
   const rel = relevant as Partial<PairsRelevance> | undefined;
   if (rel?.names === undefined || bytes.length > FAST_PARSE_MAX_CHARS) return null;
-  const nl = bytes.indexOf(NL);
-  if (nl >= 0 && nl < bytes.length - 2) return null;
-  return planRecords(bytesHay(bytes), rel as PairsRelevance);
+  const plan = planRecords(bytesHay(bytes), rel as PairsRelevance);
+  if (plan === null) return null;
+  const nl = bytes.indexOf(NL, plan.noControl ? plan.bodyEnd : 0);
+  return nl >= 0 && nl < bytes.length - 2 ? null : plan;
+}
+
+/** Whether a planned file's bytes are not valid UTF-8: not asked of simdutf when the scan saw only ASCII. */
+function badUtf8Of(bytes: Buffer, plan: Plan): boolean {
+  return !plan.ascii && !isUtf8(bytes);
 }
 
 /** Pieces up to this size are joined in one buffer kept for the thread (no allocation per piece). */
@@ -327,15 +394,17 @@ export interface PackStep {
  * that are not wanted; `unpackRecords` later gives exactly the events `splitRecordBytes` would have
  * emitted for them. The last step's piece is `final`. Null (nothing done) in the same cases as
  * `splitRecordBytes`.
- * @param badUtf8 the bytes are not valid UTF-8 (passed on to the unpacking).
+ * @param badUtf8 the bytes are not valid UTF-8 (passed on to the unpacking); when not given, worked out
+ *   here (no check when the scan saw only ASCII).
  */
 export function packRecordBytes(
   bytes: Buffer,
   relevant: RelevanceTest | undefined,
-  badUtf8: boolean,
+  badUtf8?: boolean,
 ): ((max: number) => PackStep) | null {
   const plan = planBytes(bytes, relevant);
   if (plan === null) return null;
+  const bad = badUtf8 ?? badUtf8Of(bytes, plan);
   const { starts, ends, wanted } = plan;
   const n = starts.length;
   let next = 0;
@@ -387,7 +456,7 @@ export function packRecordBytes(
         at += len + 1;
       }
     }
-    return { packed: { text, meta, line: 1, badUtf8, final: next >= n }, skipped };
+    return { packed: { text, meta, line: 1, badUtf8: bad, final: next >= n }, skipped };
   };
 }
 

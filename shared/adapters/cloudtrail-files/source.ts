@@ -59,10 +59,8 @@ export async function* readSource(
     const content = wholeBytes(whole, Math.min(WHOLE_TEXT_BYTES, cfg.maxDocumentChars), true);
     // In this thread's scan arena when free: handed back however the reading ends.
     try {
-      // One native pass per file (simdutf): the common valid case costs nothing per record.
-      if (content !== undefined && !isUtf8(content)) proc.badUtf8 = true;
-      const pack =
-        content === undefined || !cfg.pack ? null : packRecordBytes(content, cfg.relevant, proc.badUtf8);
+      // The split checks the bytes' UTF-8 once it has planned (not when its scan saw only ASCII).
+      const pack = content === undefined || !cfg.pack ? null : packRecordBytes(content, cfg.relevant);
       if (pack !== null) {
         // A one-line S3 log object whose wanted records are sent as text, parsed by `unpacker`.
         for (;;) {
@@ -72,7 +70,12 @@ export async function* readSource(
         }
       }
       // (Not a second plan when packing found none: it would be the same.)
-      const step = content === undefined || cfg.pack ? null : splitRecordBytes(content, proc);
+      const step =
+        content === undefined || cfg.pack
+          ? null
+          : splitRecordBytes(content, proc, (bad) => {
+              proc.badUtf8 = bad;
+            });
       if (step !== null) {
         // A one-line S3 log object, split and filtered on its bytes, emitted a batch at a time.
         for (;;) {
@@ -82,6 +85,8 @@ export async function* readSource(
           if (done) return;
         }
       }
+      // One native pass per file (simdutf): the common valid case costs nothing per record.
+      if (content !== undefined && !isUtf8(content)) proc.badUtf8 = true;
       const text = content?.toString('utf8');
       if (text !== undefined) {
         proc.push(text);

@@ -28,11 +28,27 @@ export interface Elements {
   nameFrom: ArrayLike<number>;
   nameTo: ArrayLike<number>;
   /**
+   * Per element with a `nameFrom` span, 1 when the span holds a backslash (an escape), 0 when not, 2 when
+   * not known; absent when the scan does not say (the reference never does).
+   */
+  nameEscaped?: ArrayLike<number>;
+  /**
    * Per element, 1 when one of the needles asked for starts in it: at or after its start and before the
    * next element's start (for the first element, from the body's start; the last, up to the body's end),
    * running on as far as the buffer does. Absent when the scan did not search (the reference never does).
    */
   hits?: Uint8Array;
+  /**
+   * True when every byte of `[from, to)` is ASCII (no byte over 0x7f: valid UTF-8, nothing to check);
+   * false or absent when the scan does not know it (the reference never says; the WebAssembly scan says
+   * neither this nor `noControl` for a body with any byte outside 0x20-0x7f).
+   */
+  ascii?: boolean;
+  /**
+   * True when `[from, to)` holds no control byte (under 0x20: no line feed); false or absent when the scan
+   * does not know it (the reference never says).
+   */
+  noControl?: boolean;
 }
 
 /** Needles for a depth scan to search on its way: their UTF-8 bytes, none empty. */

@@ -13,11 +13,19 @@ import { SCAN_WASM_BASE64 } from './scan-wasm.generated.js';
 
 /** Bytes copied and scanned per call (a multiple of 64, the scan's block). */
 export const CHUNK = 128 * 1024;
-/** Zero bytes after a chunk: the scan's block loads and key tests read up to 63 bytes past its end. */
+/**
+ * Bytes after a chunk: the scan's block loads and key tests read up to 63 bytes past its end. Spaces
+ * (structure and needles never match them past the end, as zeros would not), so that the byte range the
+ * scan reports ({@link Elements.ascii}, {@link Elements.noControl}) is the chunk's own.
+ */
 const PAD = 64;
+const PAD_BYTE = 0x20;
 /** The needle table: after the chunk, its padding, and the 127 bytes a needle's last-byte loads run past it. */
 const NEEDLE_AT = CHUNK + PAD + 128;
-/** The table's bytes: per needle a 48-byte entry (its first and last byte x16, where its bytes are, length). */
+/**
+ * The table's bytes: per needle a 48-byte entry (its first byte x16, its byte at `j` x16, where its bytes
+ * are, its length, `j`).
+ */
 const NEEDLE_ROOM = 8192;
 /** Needles longer than this are searched by the caller (the scan's loads past a block stop short of it). */
 export const MAX_NEEDLE_BYTES = 128;
@@ -31,6 +39,8 @@ interface ScanExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
   reset(out0: number, table: number, count: number, outEnd: number): void;
   scan(n: number, off: number, last: number, at: number): number;
+  /** Since reset: 1 when a byte was outside 0x20-0x7f, else 0 (valid once every scan call returned a count). */
+  flags(): number;
 }
 
 /** A compiled module (opaque here: the lib this project compiles against has no WebAssembly types). */
@@ -100,7 +110,7 @@ export const ARENA_KEEP_BYTES = 32 * 1024 * 1024;
 let arena: ScanExports | null = null;
 /** The bytes leased out of {@link arena}: their size; 0 when not leased. */
 let leasedSize = 0;
-/** The 64 bytes after a body scanned in place, kept while they are zeroed for the call. */
+/** The 64 bytes after a body scanned in place, kept while they are padded for the call. */
 const tail = new Uint8Array(PAD);
 
 /** Where the output of an in-place scan of an arena of `size` bytes starts. */
@@ -161,10 +171,10 @@ function inPlaceSpans(
   const search = list !== undefined && writeNeedles(mem, list);
   const out0 = outAt(leasedSize);
   w.reset(out0, NEEDLE_AT, search ? list.length : 0, mem.length);
-  // The scan reads up to 63 bytes past the body (`]}` and what follows): zeros for the call.
+  // The scan reads up to 63 bytes past the body (`]}` and what follows): spaces for the call.
   const end = b.byteOffset + to;
   tail.set(mem.subarray(end, end + PAD));
-  mem.fill(0, end, end + PAD);
+  mem.fill(PAD_BYTE, end, end + PAD);
   let count: number;
   try {
     count = w.scan(to - from, 0, 1, b.byteOffset + from);
@@ -184,6 +194,7 @@ function inPlaceSpans(
     count,
     search,
     crossing,
+    w.flags(),
   );
 }
 
@@ -202,15 +213,39 @@ function writeNeedles(mem: Uint8Array, needles: readonly Uint8Array[]): boolean 
   const view = new DataView(mem.buffer);
   let t = NEEDLE_AT;
   for (const n of needles) {
+    const j = rarestAfterFirst(n);
     mem.fill(n[0] as number, t, t + 16);
-    mem.fill(n[n.length - 1] as number, t + 16, t + 32);
+    mem.fill(n[j] as number, t + 16, t + 32);
     view.setInt32(t + 32, bytesAt, true);
     view.setInt32(t + 36, n.length, true);
+    view.setInt32(t + 40, j, true);
     mem.set(n, bytesAt);
     bytesAt += n.length;
     t += 48;
   }
   return true;
+}
+
+/**
+ * The commonest bytes of CloudTrail JSON, commonest first (bench corpus shape-240x250: `"` 9.8%, `e` 7.6%,
+ * … `h` 0.4%); any other byte is rarer than these.
+ */
+const COMMON_BYTES = Buffer.from('"ea:tsnro231ci,-dulm0pA.5bIy4S6w8gfv/79{}TREDCkh', 'latin1');
+const byteRank = new Uint8Array(256).fill(COMMON_BYTES.length);
+COMMON_BYTES.forEach((c, i) => {
+  byteRank[c] = i;
+});
+
+/**
+ * The position after the first of a needle's rarest byte in CloudTrail JSON (the later one of equals), or 0
+ * for a one-byte needle: the scan's second byte test, so that few blocks hold a candidate to verify (the
+ * last byte of `"Root"` is a quote, found 5 bytes after another in every short string).
+ */
+function rarestAfterFirst(n: Uint8Array): number {
+  let j = 0;
+  for (let i = 1; i < n.length; i++)
+    if (j === 0 || (byteRank[n[i] as number] as number) >= (byteRank[n[j] as number] as number)) j = i;
+  return j;
 }
 
 /** Pushes the starts in [from, end) of the needles' hits that run past `end` (the scan does not see them). */
@@ -269,7 +304,7 @@ export function chunkedSpans(
       const last = off + n >= to;
       const mem = new Uint8Array(w.memory.buffer);
       mem.set(b.subarray(off, off + n), 0);
-      mem.fill(0, n, n + PAD);
+      mem.fill(PAD_BYTE, n, n + PAD);
       count = w.scan(n, off - from, last ? 1 : 0, 0);
       if (count === -1) return null;
       if (count < 0) return elementSpansOfBytes(b, from, to);
@@ -284,13 +319,17 @@ export function chunkedSpans(
       count,
       search,
       crossing,
+      w.flags(),
     );
   } finally {
     if (w.memory.buffer.byteLength > KEEP_BYTES) live = null;
   }
 }
 
-/** The elements of a scan's output, with the needle hits that ran past its chunks (`crossing`). */
+/**
+ * The elements of a scan's output, with the needle hits that ran past its chunks (`crossing`) and what
+ * the scan's `flags` say of the body's bytes.
+ */
 function finishElements(
   b: Uint8Array,
   from: number,
@@ -299,14 +338,21 @@ function finishElements(
   count: number,
   search: boolean,
   crossing: readonly number[],
+  flags: number,
 ): Elements | null {
-  const el = readElements(b, from, to, out, count);
+  const el = readElements(b, from, to, out, count, flags);
   if (el === null || el.hits === undefined) return el;
   // Not searched (no needles, or they did not fit the table): say so, and the caller searches.
-  if (!search) return { starts: el.starts, ends: el.ends, nameFrom: el.nameFrom, nameTo: el.nameTo };
+  if (!search) {
+    const { starts, ends, nameFrom, nameTo, nameEscaped, ascii, noControl } = el;
+    return { starts, ends, nameFrom, nameTo, nameEscaped, ascii, noControl };
+  }
   for (const p of crossing) el.hits[elementAt(el.starts, p)] = 1;
   return el;
 }
+
+/** {@link Elements.nameEscaped} of an element the reference decided. */
+const UNKNOWN = 2;
 
 function readElements(
   b: Uint8Array,
@@ -314,18 +360,21 @@ function readElements(
   to: number,
   out: Int32Array,
   count: number,
+  flags: number,
 ): Elements | null {
   const starts = new Int32Array(count);
   const hits = new Uint8Array(count);
   const ends = new Int32Array(count);
   const nameFrom = new Int32Array(count);
   const nameTo = new Int32Array(count);
+  const nameEscaped = new Uint8Array(count);
   for (let k = 0, o = 0; k < count; k++, o += 5) {
     const start = (out[o] as number) + from;
     const end = (out[o + 1] as number) + from;
     starts[k] = start;
     ends[k] = end;
-    hits[k] = out[o + 4] as number;
+    const marks = out[o + 4] as number;
+    hits[k] = marks & 1;
     const nf = out[o + 2] as number;
     if (nf === -2) {
       // Left to the reference: the element alone, scanned as the whole body would scan it.
@@ -333,15 +382,19 @@ function readElements(
       if (one === null || one.starts.length !== 1) return elementSpansOfBytes(b, from, to);
       nameFrom[k] = one.nameFrom[0] as number;
       nameTo[k] = one.nameTo[0] as number;
+      nameEscaped[k] = UNKNOWN;
     } else if (nf < 0) {
       nameFrom[k] = -1;
       nameTo[k] = -1;
     } else {
       nameFrom[k] = nf + from;
       nameTo[k] = (out[o + 3] as number) + from;
+      nameEscaped[k] = marks >> 1;
     }
   }
-  return { starts, ends, nameFrom, nameTo, hits };
+  // One flag for both: a byte outside 0x20-0x7f (non-ASCII or a control byte) leaves both unknown.
+  const plain = flags === 0;
+  return { starts, ends, nameFrom, nameTo, nameEscaped, hits, ascii: plain, noControl: plain };
 }
 
 /** The element a body offset belongs to: the last one starting at or before it, else the first. */
