@@ -37,39 +37,34 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   const requestParameters = raw.requestParameters;
   const responseElements = raw.responseElements;
   const additionalEventData = raw.additionalEventData;
-  const eventTimeField = raw.eventTime;
-  const eventID = raw.eventID;
-  const awsRegion = raw.awsRegion;
-  const recipientAccountId = raw.recipientAccountId;
-  const errorCodeField = raw.errorCode;
   const wrongType =
     notObject('userIdentity', userIdentity) ??
     notObject('requestParameters', requestParameters) ??
     notObject('responseElements', responseElements) ??
     notObject('additionalEventData', additionalEventData) ??
-    notString('eventTime', eventTimeField) ??
-    notString('eventID', eventID) ??
-    notString('awsRegion', awsRegion) ??
-    notString('recipientAccountId', recipientAccountId) ??
-    notString('errorCode', errorCodeField);
+    notString('eventTime', raw.eventTime) ??
+    notString('eventID', raw.eventID) ??
+    notString('awsRegion', raw.awsRegion) ??
+    notString('recipientAccountId', raw.recipientAccountId) ??
+    notString('errorCode', raw.errorCode);
   if (wrongType !== null) return { ok: false, reason: wrongType };
 
   const ui = obj(userIdentity) ?? {};
   const req = obj(requestParameters);
   const res = obj(responseElements);
   const add = obj(additionalEventData);
-  const time = readEventTime(raw, eventTimeField);
+  const time = readEventTime(raw);
   // No usable time: kept for callers that judge one record on its own (the detect Lambda, eval);
   // replay reports it instead (see eventTimeProblem).
   const { eventTime, eventTimeMs } = time.ok ? time : { eventTime: '', eventTimeMs: 0 };
-  const eventId = nstr(eventID) ?? syntheticId(raw);
+  const eventId = nstr(raw.eventID) ?? syntheticId(raw);
   if (eventId === null) {
     return { ok: false, reason: 'record has no eventID and is nested too deeply to identify' };
   }
-  const account = nstr(recipientAccountId) ?? nstr(ui.accountId) ?? '';
+  const account = nstr(raw.recipientAccountId) ?? nstr(ui.accountId) ?? '';
   const assume = ASSUME_EVENTS.has(eventName);
   const actor = readActor(ui, raw, assume, req);
-  const errorCode = nstr(errorCodeField);
+  const errorCode = nstr(raw.errorCode);
   const consoleResult = str(res?.ConsoleLogin);
   const event: NormalisedEvent = {
     eventId,
@@ -78,7 +73,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     eventTime,
     eventTimeMs,
     account,
-    region: nstr(awsRegion) ?? '',
+    region: nstr(raw.awsRegion) ?? '',
     eventType: nstr(raw.eventType),
     readOnly: bool(raw.readOnly),
     actor,
@@ -125,18 +120,17 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\
  */
 export function eventTimeProblem(raw: unknown): string | null {
   if (!isObj(raw)) return 'eventTime is missing';
-  const t = readEventTime(raw, raw.eventTime);
+  const t = readEventTime(raw);
   return t.ok ? null : t.reason;
 }
 
-/** The event time: `eventTime` (read by the caller: `given`), else `@timestamp`, as an ISO-8601 date-time. */
+/** The event time: `eventTime`, else `@timestamp`, as an ISO-8601 date-time. */
 function readEventTime(
   raw: Obj,
-  given: unknown,
 ): { ok: true; eventTime: string; eventTimeMs: number } | { ok: false; reason: string } {
-  const own = given !== undefined && given !== null;
+  const own = raw.eventTime !== undefined && raw.eventTime !== null;
   const key = own ? 'eventTime' : '@timestamp';
-  const v = own ? given : raw['@timestamp'];
+  const v = own ? raw.eventTime : raw['@timestamp'];
   if (v === undefined || v === null) return { ok: false, reason: 'eventTime is missing' };
   if (typeof v !== 'string') return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
   const fast = isoSecondsUtc(v);
