@@ -403,42 +403,21 @@ export function unpackRecords(packed: PackedRecords, sink: TextSink): void {
     throw new CloudTrailReadError('packed records are unpacked with their relevance test');
   const { text, meta, line } = packed;
   const n = meta.length / 3;
-  const whole = parsePiece(text, n);
-  if (whole === null) {
-    unpackOneByOne(packed, rel, sink);
-    return;
-  }
-  // One thunk for the piece, not a closure per record: the test calls it (if at all) before the next record.
-  let from = 0;
-  let to = 0;
-  const textOf = () => text.slice(from, to);
-  for (let j = 0; j < n; j++) {
-    from = meta[3 * j + 1] as number;
-    to = meta[3 * j + 2] as number;
-    judgeRecord(whole[j] as Record<string, unknown>, meta[3 * j] as number, line, textOf, rel, sink);
-  }
-}
-
-/** A piece's records parsed in one call; null when the text does not parse as an array of `n` values. */
-function parsePiece(text: string, n: number): unknown[] | null {
   let all: unknown;
   try {
     all = JSON.parse(text);
   } catch {
-    return null;
+    all = null;
   }
-  return Array.isArray(all) && all.length === n ? (all as unknown[]) : null;
-}
-
-/** {@link unpackRecords} when the piece does not parse whole: each record parsed alone, failures reported. */
-function unpackOneByOne(packed: PackedRecords, rel: RelevanceTest, sink: TextSink): void {
-  const { text, meta, line } = packed;
-  const n = meta.length / 3;
+  const whole = Array.isArray(all) && all.length === n ? (all as unknown[]) : null;
   for (let j = 0; j < n; j++) {
     const k = meta[3 * j] as number;
     const from = meta[3 * j + 1] as number;
     const to = meta[3 * j + 2] as number;
-    const rec = parseWanted(text.slice(from, to), k, line, sink);
+    const rec =
+      whole !== null
+        ? (whole[j] as Record<string, unknown>)
+        : parseWanted(text.slice(from, to), k, line, sink);
     if (rec !== undefined) judgeRecord(rec, k, line, () => text.slice(from, to), rel, sink);
   }
 }
