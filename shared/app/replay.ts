@@ -100,6 +100,8 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
   // Identity of a record for duplicate detection: recipientAccountId → eventIDs evaluated (one Set entry per
   // record that passed the relevance pre-filter, ~80 bytes each; no joined key string built per record).
   const seen = new Map<string, Set<string>>();
+  let lastAccount = '';
+  let lastIds: Set<string> | undefined;
   const sessions = deps.sessions;
   const agg = deps.dedupe
     ? new Aggregator({ thresholds: (rule) => deps.pipeline.countThresholds(rule, deps.view) })
@@ -137,10 +139,17 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
       return null;
     }
     if (deps.skipDuplicates) {
-      let ids = seen.get(e.account);
-      if (ids === undefined) {
-        ids = new Set();
-        seen.set(e.account, ids);
+      // Records come in runs of one account (an S3 object holds one account's records): its set is kept at
+      // hand, and the map of accounts (a hash of the fresh account string) is asked only when it changes.
+      let ids = lastIds;
+      if (ids === undefined || e.account !== lastAccount) {
+        ids = seen.get(e.account);
+        if (ids === undefined) {
+          ids = new Set();
+          seen.set(e.account, ids);
+        }
+        lastAccount = e.account;
+        lastIds = ids;
       }
       // One look-up, not has() then add(): the set grows only with an id it did not hold.
       const held = ids.size;

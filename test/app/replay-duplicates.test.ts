@@ -46,6 +46,21 @@ describe('replay duplicate check', () => {
     expect(await duplicatesOf([record('111122223333', 'e-1'), record('444455556666', 'e-1')])).toBe(0);
   });
 
+  it('finds a record again after records of another account came between', async () => {
+    const a = '111122223333';
+    const b = '444455556666';
+    expect(await duplicatesOf([record(a, 'e-1'), record(b, 'e-2'), record(a, 'e-1')])).toBe(1);
+    expect(
+      await duplicatesOf([
+        record(a, 'e-1'),
+        record(b, 'e-1'),
+        record(a, 'e-2'),
+        record(b, 'e-1'),
+        record(a, 'e-2'),
+      ]),
+    ).toBe(2);
+  });
+
   it('keeps records whose account and eventID only look alike once joined with a slash', async () => {
     expect(await duplicatesOf([record('111122223333/a', 'b'), record('111122223333', 'a/b')])).toBe(0);
   });

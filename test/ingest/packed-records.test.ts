@@ -160,6 +160,28 @@ describe('packed records', () => {
     expect(inThread.bytes).toBe(bytes.length);
   });
 
+  it('judge each record of a piece that parses whole by its own text', async () => {
+    // No invalid record: the piece parses in one call, and the needle test reads each record's text.
+    const valid = (n: number) => {
+      const [plain, utf8, , needle, pairNo] = kinds(n) as [string, string, string, string, string];
+      return [needle, plain, pairNo, needle.replace('needle-', 'again-'), pairNo, utf8];
+    };
+    const bytes = Buffer.from(object([...valid(0), ...valid(1)]));
+    const inThread = await expectAsPerRecord(bytes, 1);
+    expect(ids(inThread.events)).toEqual([
+      'needle-0',
+      'plain-0',
+      'again-0',
+      'utf8-0',
+      'needle-1',
+      'plain-1',
+      'again-1',
+      'utf8-1',
+    ]);
+    // pair-no, in each half.
+    expect(inThread.skipped).toBe(4);
+  });
+
   it('round-trip multi-byte UTF-8 text, with the offsets of the records after it', async () => {
     const records = [...kinds(0), ...kinds(1)];
     const bytes = Buffer.from(object(records));

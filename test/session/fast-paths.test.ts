@@ -103,6 +103,15 @@ describe('first hops in replay', () => {
     chainAssume('gone', 'ASIAGONE000000000009', 'tf-apply', 'ASIAAPPLY00000000003', {
       time: '2026-11-02T10:05:00Z',
     }),
+    // Calls with a session key: two hops back to OIDC, a parent never seen, a key never seen, an
+    // IAM Identity Center session (never issued in the trail), and a key past its retention.
+    sessionCall('tf-apply', 'ASIAAPPLY00000000002', 'CreateUser', { time: '2026-11-02T10:06:00Z' }),
+    sessionCall('tf-apply', 'ASIAAPPLY00000000003', 'CreateUser', { time: '2026-11-02T10:07:00Z' }),
+    sessionCall('tf-apply', 'ASIANEVERSEEN0000001', 'CreateUser', { time: '2026-11-02T10:08:00Z' }),
+    sessionCall('AWSReservedSSO_Admin_0123456789abcdef', 'ASIASSO0000000000001', 'CreateUser', {
+      time: '2026-11-02T10:09:00Z',
+    }),
+    sessionCall('batch-worker', 'ASIASERVICE000000001', 'CreateUser', { time: '2027-01-02T10:00:00Z' }),
   ];
 
   it('the session facts of every record are those of the walk the Lambda drives', async () => {

@@ -263,9 +263,30 @@ export function lineageOfEventSync(
     const issued = sessionFromEvent(e);
     if (issued && !issued.parentKey)
       return { issued, lineage: firstHopReached([issued], issued), acting: null };
-  } else if (!isSessionKey(callerKey(e))) {
+  } else {
+    const used = callerKey(e);
     // Most events neither issue a session nor use one: no walk to start (replay's per-record cost).
-    return NO_SESSION;
+    if (!isSessionKey(used)) return NO_SESSION;
+    // A call made with a session key: the walk {@link eventWalk} drives, without the generators, up to the
+    // first parent to look up (most sessions are first hops, or not in the state at all).
+    const first = get(used, e.eventTimeMs);
+    let lineage: Lineage;
+    if (!first) lineage = callerUnseen(e, used);
+    else if (!first.parentKey) lineage = firstHopReached([first], first);
+    else lineage = runSync(extend([first], maxHops), e.eventTimeMs, get);
+    return { issued: null, lineage, acting: lineage.chain.at(-1) ?? null };
   }
   return runSync(eventWalk(e, maxHops), e.eventTimeMs, get);
+}
+
+/** The lineage of a call made with session key `used` that is not in the state: {@link eventWalk}'s answer. */
+function callerUnseen(e: NormalisedEvent, used: string): Lineage {
+  const sso = identityCenterSession(e.actor.sessionArn, used, e.eventTime, e.eventId);
+  if (sso) return { chain: [sso], complete: true, why: originSentence(sso) };
+  return {
+    chain: [],
+    complete: false,
+    why: `origin unknown: session ${used} was issued before the retained state or has not been seen`,
+    missing: used,
+  };
 }

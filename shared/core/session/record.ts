@@ -117,12 +117,16 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
   if (e.eventSource !== 'sts.amazonaws.com' || !ISSUING_EVENTS.has(e.eventName)) return null;
   const res = e.responseElements;
   const req = e.requestParameters;
-  const key = nstr(path(res, 'credentials', 'accessKeyId'));
-  const expiresMs = parseExpiry(path(res, 'credentials', 'expiration'), e.eventTimeMs);
+  // Read here by name, not through `path` (whose keyed loads are shared by every caller: megamorphic, and
+  // the most expensive loads of replay's per-record path); the same values `path` gives.
+  const credentials = res === null ? null : obj(res.credentials);
+  const key = credentials === null ? null : nstr(credentials.accessKeyId);
+  const expiresMs = parseExpiry(credentials === null ? null : credentials.expiration, e.eventTimeMs);
   const a = e.actor;
   const usedKey = a.accessKeyId;
   let identity: string | null = e.target?.arn ?? null;
-  let sessionArn = nstr(path(res, 'assumedRoleUser', 'arn'));
+  const assumed = res === null ? null : obj(res.assumedRoleUser);
+  let sessionArn = assumed === null ? null : nstr(assumed.arn);
   let sessionName = nstr(req?.roleSessionName);
   let via: SessionVia;
   let subject: string | null = null;
