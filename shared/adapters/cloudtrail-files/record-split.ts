@@ -88,10 +88,7 @@ function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
   const spans = hay.spans(headLen, bodyEnd, needles);
   if (spans === null) return null;
   const { starts, ends } = spans;
-  const wanted =
-    spans.nameEscaped === undefined
-      ? wantedByName(spans, nameBytesOf(rel.names), hay.bytes)
-      : wantedByKnownName(spans, spans.nameEscaped, nameBytesOf(rel.names), hay.bytes);
+  const wanted = wantedByName(spans, nameBytesOf(rel.names), hay.bytes);
   if (everything) wanted.fill(1);
   else if (spans.hits !== undefined && needles !== undefined) orHits(wanted, spans.hits);
   else markFound(hay, finders, headLen, bodyEnd, starts, wanted);
@@ -108,39 +105,22 @@ function planRecords(hay: Hay, rel: PairsRelevance): Plan | null {
 }
 
 /**
- * Per element, 1 to parse it: its top-level eventName is relevant, escaped, or not a plain string. The
- * loops over an object's records are functions of their own, small: V8 optimises them (on stack, during
- * a worker's first object) without the rest of planRecords, whose one-time calls have no type feedback
- * yet then (optimised with them, planRecords was deoptimised and compiled again). One store per record,
- * whatever the case, for the same reason: a store site first reached late costs a deoptimisation.
+ * Per element, 1 to parse it: its top-level eventName is relevant, escaped, or not a plain string. Where
+ * the scan said which eventName values hold a backslash (`nameEscaped`: 1 yes, 0 no, 2 not known), an
+ * escaped one is wanted and a plain one is looked up without a byte loop; otherwise each value's bytes are
+ * searched for a backslash. The loop over an object's records is a function of its own, small: V8
+ * optimises it (on stack, during a worker's first object) without the rest of planRecords, whose one-time
+ * calls have no type feedback yet then (optimised with them, planRecords was deoptimised and compiled
+ * again). One store per record, whatever the case, for the same reason: a store site first reached late
+ * costs a deoptimisation.
  */
 function wantedByName(spans: Elements, names: NameBytes, bytes: Uint8Array): Uint8Array {
-  const { nameFrom, nameTo } = spans;
+  const { nameFrom, nameTo, nameEscaped } = spans;
   const n = nameFrom.length;
   const wanted = new Uint8Array(n);
   for (let k = 0; k < n; k++) {
     const from = nameFrom[k] as number;
-    wanted[k] = from < 0 ? 1 : names.wanted(bytes, from, nameTo[k] as number);
-  }
-  return wanted;
-}
-
-/**
- * {@link wantedByName} where the scan said which eventName values hold a backslash (`escaped`: 1 yes, 0
- * no, 2 not known): an escaped one is wanted, and a plain one is looked up without a byte loop.
- */
-function wantedByKnownName(
-  spans: Elements,
-  escaped: ArrayLike<number>,
-  names: NameBytes,
-  bytes: Uint8Array,
-): Uint8Array {
-  const { nameFrom, nameTo } = spans;
-  const n = nameFrom.length;
-  const wanted = new Uint8Array(n);
-  for (let k = 0; k < n; k++) {
-    const from = nameFrom[k] as number;
-    const esc = escaped[k] as number;
+    const esc = nameEscaped === undefined ? UNKNOWN_ESCAPE : (nameEscaped[k] as number);
     wanted[k] =
       from < 0 || esc === 1
         ? 1
@@ -150,6 +130,9 @@ function wantedByKnownName(
   }
   return wanted;
 }
+
+/** {@link Elements.nameEscaped}'s "not known" (the reference scan gives no marks). */
+const UNKNOWN_ESCAPE = 2;
 
 /** Marks the elements the scan found a needle in (the same hits as the passes of {@link markFound}). */
 function orHits(wanted: Uint8Array, hits: Uint8Array): void {
