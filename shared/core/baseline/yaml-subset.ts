@@ -49,8 +49,8 @@ export function readYamlSubset(source: string): SubsetDocument | null {
   let started = false;
   for (let i = 0; i < raw.length; i += 1) {
     const text = raw[i] as string;
-    let indent = 0;
-    while (text.charCodeAt(indent) === 32) indent += 1;
+    const nonSpace = text.search(/[^ ]/);
+    const indent = nonSpace < 0 ? text.length : nonSpace;
     if (indent === text.length || text[indent] === '#') continue;
     if (indent === 0 && (text.startsWith('---') || text.startsWith('...') || text[0] === '%')) {
       // A leading `---` alone opens the one document; any other marker or directive is declined.
@@ -307,14 +307,16 @@ function endsToken(text: string, i: number): boolean {
   return i === text.length || text[i] === ' ';
 }
 
+/** `: ` or `:` at the end of the line (a key ends), or ` #` (a comment starts). */
+const KEY_END = /:(?: |$)| #/g;
+
 /** Index of the `:` ending a plain implicit key that starts at `col`, or -1 (no `: ` before a comment). */
 function keyEnd(text: string, col: number): number {
-  for (let i = col; i < text.length; i += 1) {
-    const c = text[i];
-    if (c === ':' && endsToken(text, i + 1)) return i;
-    if (c === '#' && i > col && text[i - 1] === ' ') return -1;
-  }
-  return -1;
+  // Regular expressions and indexOf rather than loops over characters here: this code runs once per
+  // process, and a hot loop would be compiled by TurboFan for nothing.
+  KEY_END.lastIndex = col;
+  const m = KEY_END.exec(text);
+  return m === null || m[0] === ' #' ? -1 : m.index;
 }
 
 /** Whether the list item content at `col` is `key: …` (a mapping starts there). */
@@ -327,6 +329,9 @@ function isKeyLine(text: string, col: number): boolean {
   if (c === '[' || c === '{') return false;
   return keyEnd(text, col) >= 0;
 }
+
+const PLAIN_END = / #/g;
+const FLOW_PLAIN_END = / #|[,[\]{}]/g;
 
 /**
  * End (exclusive, trailing spaces dropped) of a plain scalar starting at `i`: the line's end, a comment
@@ -341,13 +346,9 @@ function plainEnd(text: string, i: number, inFlow: boolean): number {
     (i + 1 >= text.length || /[\s,[\]{}]/.test(text[i + 1] as string))
   )
     decline();
-  let j = i;
-  while (j < text.length) {
-    const d = text[j] as string;
-    if (d === '#' && text[j - 1] === ' ') break;
-    if (inFlow && ',[]{}'.includes(d)) break;
-    j += 1;
-  }
+  const stop = inFlow ? FLOW_PLAIN_END : PLAIN_END;
+  stop.lastIndex = i;
+  let j = stop.exec(text)?.index ?? text.length;
   while (j > i && text[j - 1] === ' ') j -= 1;
   return j;
 }
@@ -389,11 +390,9 @@ function quoted(text: string, i: number): { value: string; end: number } {
 
 /** Index of the next `"` or `\` from `j`, or -1. */
 function nextOf(text: string, j: number): number {
-  for (let k = j; k < text.length; k += 1) {
-    const c = text[k];
-    if (c === '"' || c === '\\') return k;
-  }
-  return -1;
+  const quote = text.indexOf('"', j);
+  const slash = text.indexOf('\\', j);
+  return slash >= 0 && (quote < 0 || slash < quote) ? slash : quote;
 }
 
 /**
