@@ -6,12 +6,15 @@ export type Segment = string | number;
 /** `['identities', 1, 'oidc', 0, 'subject']` → `identities[1].oidc[0].subject`. */
 export function formatPath(path: readonly Segment[]): string {
   let out = '';
-  for (const s of path) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else if (/^[A-Za-z0-9_-]+$/.test(s)) out += out === '' ? s : `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
-  }
+  for (const s of path) out = appendPath(out, s);
   return out;
+}
+
+/** The formatted path of `s` under the formatted path `prefix`: `appendPath('identities', 1)` → `identities[1]`. */
+export function appendPath(prefix: string, s: Segment): string {
+  if (typeof s === 'number') return `${prefix}[${s}]`;
+  if (/^[A-Za-z0-9_-]+$/.test(s)) return prefix === '' ? s : `${prefix}.${s}`;
+  return `${prefix}[${JSON.stringify(s)}]`;
 }
 
 /** Inverse of formatPath for the paths warnings produce. */

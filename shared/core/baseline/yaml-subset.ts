@@ -12,7 +12,7 @@
  * indentation, duplicate keys, directives, a second document, escapes it does not implement, …), and
  * then the caller reads the file with the `yaml` package, which also words every syntax error.
  */
-import { formatPath, type Segment } from './field-path.js';
+import { appendPath } from './field-path.js';
 
 /** Plain data and the line (1-based) of every map key and list item, by formatted path (`''` → 1). */
 export interface SubsetDocument {
@@ -65,7 +65,7 @@ export function readYamlSubset(source: string): SubsetDocument | null {
   if (first === undefined || first.indent !== 0) return null;
   const reader = new Reader(lines);
   try {
-    const data = reader.mapping(0, -1, [], 0);
+    const data = reader.mapping(0, -1, '', 0);
     if (reader.at !== lines.length) return null;
     return { data, lines: reader.map };
   } catch {
@@ -85,7 +85,7 @@ class Reader {
   constructor(private readonly lines: readonly Line[]) {}
 
   /** A block node whose first line is the current one, at its indentation. */
-  private block(path: Segment[], depth: number): unknown {
+  private block(path: string, depth: number): unknown {
     const line = this.lines[this.at] as Line;
     return isDash(line.text, line.indent)
       ? this.sequence(line.indent, path, depth)
@@ -96,7 +96,7 @@ class Reader {
    * A block mapping at `indent`; its first entry starts at column `firstCol` of the current line when
    * that is a list item (`- key: value`), else every entry is a line of its own at `indent`.
    */
-  mapping(indent: number, firstCol: number, path: Segment[], depth: number): Record<string, unknown> {
+  mapping(indent: number, firstCol: number, path: string, depth: number): Record<string, unknown> {
     if (depth > MAX_DEPTH) decline();
     const out: Record<string, unknown> = {};
     const names = new Set<string>();
@@ -132,8 +132,8 @@ class Reader {
       if (names.has(name) || values.has(keyValue)) decline();
       names.add(name);
       values.add(keyValue);
-      const keyPath = [...path, name];
-      this.map.set(formatPath(keyPath), no);
+      const keyPath = appendPath(path, name);
+      this.map.set(keyPath, no);
       let value: unknown;
       const start = skipSpaces(text, colon + 1);
       if (start === text.length || text[start] === '#') {
@@ -156,7 +156,7 @@ class Reader {
   }
 
   /** A block sequence at `indent`: lines `- item` at that indentation. */
-  private sequence(indent: number, path: Segment[], depth: number): unknown[] {
+  private sequence(indent: number, path: string, depth: number): unknown[] {
     if (depth > MAX_DEPTH) decline();
     const out: unknown[] = [];
     while (this.at < this.lines.length) {
@@ -165,18 +165,18 @@ class Reader {
       if (line.indent > indent) decline();
       if (!isDash(line.text, indent)) break;
       const { text, no } = line;
-      const itemPath = [...path, out.length];
+      const itemPath = appendPath(path, out.length);
       const col = skipSpaces(text, indent + 1);
       if (col === text.length || text[col] === '#') {
         // `-` alone: the item is the block below it (an empty item is declined).
         this.at += 1;
         const next = this.lines[this.at];
         if (next === undefined || next.indent <= indent) decline();
-        this.map.set(formatPath(itemPath), next.no);
+        this.map.set(itemPath, next.no);
         out.push(this.block(itemPath, depth + 1));
         continue;
       }
-      this.map.set(formatPath(itemPath), no);
+      this.map.set(itemPath, no);
       if (isDash(text, col)) decline();
       if (isKeyLine(text, col)) {
         out.push(this.mapping(col, col, itemPath, depth + 1));
@@ -189,7 +189,7 @@ class Reader {
   }
 
   /** A value that starts at `i` and must end its line (a comment may follow). */
-  private inline(text: string, i: number, no: number, path: Segment[], depth: number): unknown {
+  private inline(text: string, i: number, no: number, path: string, depth: number): unknown {
     const c = text[i] as string;
     let value: unknown;
     let end: number;
@@ -218,7 +218,7 @@ class Reader {
     text: string,
     i: number,
     no: number,
-    path: Segment[],
+    path: string,
     depth: number,
   ): { value: unknown; end: number } {
     if (depth > MAX_DEPTH) decline();
@@ -231,12 +231,12 @@ class Reader {
     let j = skipSpaces(text, i + 1);
     if (text[j] === close) return { value: isSeq ? seq : map, end: j + 1 };
     for (;;) {
-      let itemPath: Segment[];
+      let itemPath: string;
+      let name = '';
       if (isSeq) {
-        itemPath = [...path, seq.length];
-        this.map.set(formatPath(itemPath), no);
+        itemPath = appendPath(path, seq.length);
+        this.map.set(itemPath, no);
       } else {
-        let name: string;
         let keyValue: unknown;
         let colon: number;
         const q = text[j];
@@ -255,8 +255,8 @@ class Reader {
         if (names.has(name) || values.has(keyValue)) decline();
         names.add(name);
         values.add(keyValue);
-        itemPath = [...path, name];
-        this.map.set(formatPath(itemPath), no);
+        itemPath = appendPath(path, name);
+        this.map.set(itemPath, no);
         j = skipSpaces(text, colon + 1);
       }
       const c = text[j];
@@ -279,7 +279,6 @@ class Reader {
       }
       if (isSeq) seq.push(value);
       else {
-        const name = itemPath[itemPath.length - 1] as string;
         Object.defineProperty(map, name, { value, enumerable: true, writable: true, configurable: true });
       }
       j = skipSpaces(text, j);
