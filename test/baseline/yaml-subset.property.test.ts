@@ -215,6 +215,8 @@ const SAFE_PLAIN = [
   'with space',
   'é ü',
   '12:30',
+  // Nothing: `key:` with no value (null), before a line less indented or a sibling key.
+  '',
 ];
 const SAFE_TEXT = [
   '',
@@ -280,15 +282,16 @@ function sp(r: Rng, tricky: boolean): string {
   return tricky && r.chance(0.2) ? '  ' : ' ';
 }
 
-function flow(v: Tree, r: Rng, tricky: boolean): string {
-  if (v.t === 'scalar') return v.text;
+/** `nested`: inside a collection, where an empty entry is declined by design, so `~` stands for nothing. */
+function flow(v: Tree, r: Rng, tricky: boolean, nested = false): string {
+  if (v.t === 'scalar') return nested && v.text === '' && !tricky ? '~' : v.text;
   const inner = r.chance(0.5) ? ' ' : '';
   if (v.t === 'seq') {
     if (v.items.length === 0) return r.chance(0.5) ? '[]' : '[ ]';
-    return `[${inner}${v.items.map((x) => flow(x, r, tricky)).join(`,${sp(r, tricky)}`)}${inner}]`;
+    return `[${inner}${v.items.map((x) => flow(x, r, tricky, true)).join(`,${sp(r, tricky)}`)}${inner}]`;
   }
   if (v.entries.length === 0) return '{}';
-  return `{${inner}${v.entries.map(([k, x]) => `${k}:${sp(r, tricky)}${flow(x, r, tricky)}`).join(`,${sp(r, tricky)}`)}${inner}}`;
+  return `{${inner}${v.entries.map(([k, x]) => `${k}:${sp(r, tricky)}${flow(x, r, tricky, true)}`).join(`,${sp(r, tricky)}`)}${inner}}`;
 }
 
 function comment(r: Rng): string {
@@ -329,7 +332,7 @@ function blockSeq(items: Tree[], indent: number, r: Rng, tricky: boolean): strin
     } else if (tricky && v.t === 'seq' && r.chance(0.3)) {
       out.push(`${pad}- - ${flow(v, r, tricky)}`);
     } else {
-      out.push(`${pad}-${sp(r, tricky)}${flow(v, r, tricky)}${comment(r)}`);
+      out.push(`${pad}-${sp(r, tricky)}${flow(v, r, tricky, true)}${comment(r)}`);
     }
   }
   return out;
