@@ -29,6 +29,12 @@ describe('readYamlSubset: the baselines of the repository', () => {
     expect(expectSameAsYaml(text.replace(/^\uFEFF/, ''))).not.toBeNull();
   });
 
+  it.each(files)('%s with CRLF line ends: the same as the yaml path, line for line', (name, text) => {
+    const crlf = text.replace(/\n/g, '\r\n');
+    expect(expectSameAsYaml(crlf.replace(/^\uFEFF/, ''))).not.toBeNull();
+    expect(parseBaseline(crlf, name, OPTS)).toStrictEqual(parseBaselineWithYaml(crlf, name, OPTS));
+  });
+
   it.each(files)('%s: parseBaseline gives the same baseline and issues with and without it', (name, text) => {
     expect(parseBaselineSubset(text, name, OPTS)).not.toBeNull();
     expect(parseBaseline(text, name, OPTS)).toStrictEqual(parseBaselineWithYaml(text, name, OPTS));
@@ -168,7 +174,8 @@ describe('readYamlSubset: declines what it does not read, and the yaml path word
     ['a quoted scalar over two lines', 'version: 1\na: "x\n  y"\n'],
     ['a tab after a key', 'version: 1\na:\tx\n'],
     ['a tab as indentation', 'version: 1\na:\n\tb: 1\n'],
-    ['CRLF line ends', 'version: 1\r\na: 1\r\n'],
+    ['a CR alone', 'version: 1\ra: 1\n'],
+    ['a CR before the last LF only', 'version: 1\na: 1 \r\r\n'],
     ['a duplicate key', 'version: 1\na: 1\na: 2\n'],
     ['keys equal as numbers', 'version: 1\n1: x\n01: y\n'],
     ['keys equal as booleans', 'version: 1\ntrue: x\nTrue: y\n'],

@@ -8,7 +8,8 @@
  * scalars on one line, comments, a leading `---`, and resolves plain scalars as the YAML 1.2 core schema
  * does. It returns exactly what parse.ts's node walker returns from the `yaml` package's document (the
  * same values, keys as written, and the same line for every key and list item) — or null for anything
- * else it meets (anchors, tags, block scalars, multi-line scalars or flow collections, tabs, CR, odd
+ * else it meets (anchors, tags, block scalars, multi-line scalars or flow collections, tabs, a CR not
+ * ending a line, odd
  * indentation, duplicate keys, directives, a second document, escapes it does not implement, …), and
  * then the caller reads the file with the `yaml` package, which also words every syntax error.
  */
@@ -34,15 +35,17 @@ const DECLINE = new Error('outside the YAML subset');
 const MAX_DEPTH = 32;
 /** The `yaml` package rejects implicit keys longer than 1024 characters; stay well below. */
 const MAX_KEY = 1000;
-/** Characters the reader does not take: tabs, CR, other controls, BOM, line separators, surrogates. */
+/** Characters the reader does not take: tabs, CR (once CRLF is LF), other controls, BOM, line separators, surrogates. */
 const UNSUPPORTED = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\ufeff\u2028\u2029\ud800-\udfff]/;
 /** Plain keys: a word of letters, digits and `_ . / @ + = -`, not starting with a YAML indicator. */
 const PLAIN_KEY = /^[A-Za-z0-9_][A-Za-z0-9_./@+=-]*$/;
 
 /**
- * Reads `source` (no BOM) when it lies in the subset, else returns null. Never throws.
+ * Reads `text` (no BOM) when it lies in the subset, else returns null. Never throws.
  */
-export function readYamlSubset(source: string): SubsetDocument | null {
+export function readYamlSubset(text: string): SubsetDocument | null {
+  // CRLF is one line break in YAML (line numbers count LFs either way); a lone CR is declined below.
+  const source = text.includes('\r') ? text.replace(/\r\n/g, '\n') : text;
   if (UNSUPPORTED.test(source)) return null;
   const lines: Line[] = [];
   const raw = source.split('\n');
