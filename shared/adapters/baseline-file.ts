@@ -7,8 +7,8 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type ParseOptions, parseBaseline } from '../core/baseline/parse.js';
 import type { Baseline, BaselineIssue } from '../core/baseline/types.js';
+import { type ParseOptions, parseBaselineLazily } from '../core/baseline/validate.js';
 import { RULES } from '../core/rules/index.js';
 import { AdapterError } from './errors.js';
 
@@ -103,7 +103,10 @@ export async function readBaselineFile(
     );
   }
   const text = new TextDecoder('utf-8').decode(bytes);
-  const { baseline, issues } = parseBaseline(text, name, { ruleIds: CATALOGUE_RULE_IDS, ...parseOpts });
+  const { baseline, issues } = await parseBaselineLazily(text, name, {
+    ruleIds: CATALOGUE_RULE_IDS,
+    ...parseOpts,
+  });
   return {
     baseline,
     issues,

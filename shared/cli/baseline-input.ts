@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import { type BaselineFileResult, readBaselineFile } from '../adapters/baseline-file.js';
-import { formatIssue } from '../core/baseline/parse.js';
 import type { Baseline, BaselineIssue } from '../core/baseline/types.js';
+import { formatIssue } from '../core/baseline/validate.js';
 import { type CliContext, CliError, EXIT } from './context.js';
 import { safeText } from './text.js';
 

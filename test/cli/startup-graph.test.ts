@@ -87,6 +87,21 @@ describe('the split CLI bundle (metafile)', () => {
     }
   });
 
+  it('replay and baseline load the yaml package only behind import(), for a file the subset reader declines', () => {
+    const meta = cli.metafile;
+    const entry = outputOf(meta, 'shared/cli/run.ts');
+    for (const command of ['replay', 'baseline']) {
+      const loaded = staticClosure(meta, [entry, outputOf(meta, `shared/cli/commands/${command}.ts`)]);
+      expect({ command, yaml: inputsIn(meta, loaded, /node_modules\/yaml\//) }).toEqual({
+        command,
+        yaml: [],
+      });
+      expect(inputsIn(meta, loaded, /shared\/core\/baseline\/yaml-subset\.ts$/)).toHaveLength(1);
+    }
+    const all = Object.keys(meta.outputs).filter((o) => o.endsWith('.mjs'));
+    expect(inputsIn(meta, all, /shared\/core\/baseline\/parse\.ts$/)).toHaveLength(1);
+  });
+
   it('the SDK-backed store and delivery are still in the build, behind import()', () => {
     const meta = cli.metafile;
     const all = Object.keys(meta.outputs).filter((o) => o.endsWith('.mjs'));
@@ -141,6 +156,8 @@ describe('a replay --baseline process', () => {
     const chunks = loaded.filter((f) => f in cli.metafile.outputs);
     expect(chunks).toContain(path.relative(root, cli.bin));
     expect(heavyIn(cli.metafile, chunks)).toEqual([]);
+    // The demo's baseline is in the YAML subset: the yaml package's chunk is not even loaded.
+    expect(inputsIn(cli.metafile, chunks, /node_modules\/yaml\//)).toEqual([]);
     // The worker threads found ingest-worker.mjs beside the chunks (not parsing in the main thread).
     expect(loaded).toContain(path.relative(root, path.join(dir, 'ingest-worker.mjs')));
   });

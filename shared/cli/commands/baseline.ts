@@ -8,8 +8,8 @@ import type { Command } from 'commander';
 import type { SyncResult } from '../../adapters/dynamodb/baseline-store.js';
 import type { StoreHandle } from '../../adapters/dynamodb/open-store.js';
 import { BaselineLearner, renderLearnedBaseline } from '../../app/baseline/learn.js';
-import { formatIssue, parseBaseline } from '../../core/baseline/parse.js';
 import type { BaselineIssue } from '../../core/baseline/types.js';
+import { formatIssue, parseBaselineLazily } from '../../core/baseline/validate.js';
 import { normaliseRecord } from '../../core/cloudtrail/normalise.js';
 import { issueLine, loadValidBaseline, readBaselineForCli } from '../baseline-input.js';
 import { type CliContext, CliError, EXIT } from '../context.js';
@@ -402,7 +402,7 @@ export function register(program: Command, ctx: CliContext, deps: CommandDeps = 
       }
       const yaml = renderLearnedBaseline(learner, { nowMs: clockOf(deps).nowMs() });
       // The proposal must itself be a valid baseline.
-      const check = parseBaseline(yaml, opts.out ?? '<learned>');
+      const check = await parseBaselineLazily(yaml, opts.out ?? '<learned>');
       if (check.issues.some((i) => i.level === 'error')) {
         throw new CliError(
           EXIT.runtime,

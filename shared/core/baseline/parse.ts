@@ -2,8 +2,9 @@
  * Baseline file → domain `Baseline`, with every problem reported as `file:line: field: message`.
  *
  * YAML is read with the core schema (YAML 1.2: dates stay strings, `yes` is not a boolean) and walked
- * node by node so that each value keeps the line it came from; zod strict objects then reject unknown
- * keys, and cross-field checks (duplicates, team references, incident windows) run on top.
+ * node by node so that each value keeps the line it came from; validate.ts then checks the data. Files in
+ * the subset of YAML that yaml-subset.ts reads (every baseline `iamwatch` writes, and most written by
+ * hand) skip the `yaml` package: the same data and lines, at a fraction of the cost.
  */
 import {
   type Document,
@@ -18,25 +19,21 @@ import {
   type YAMLError,
   type Node as YamlNode,
 } from 'yaml';
-import type { z } from 'zod';
-import { identityKeyOf, identityKeyString } from '../arn.js';
-import { baselineChecks, type CheckOptions } from './checks.js';
-import { type BaselineFile, baselineFileSchema, KEYS_AT } from './schema.js';
+import { formatPath, type Segment } from './field-path.js';
 import { suggest } from './suggest.js';
-import type { Baseline, BaselineIssue, IncidentWindow } from './types.js';
-import { baselineWarnings, type WarningOptions } from './warnings.js';
+import {
+  type Add,
+  formatIssue,
+  type ParsedBaseline,
+  type ParseOptions,
+  parseBaselineSubset,
+  parseBaselineWith,
+  type ReadDocument,
+} from './validate.js';
 
-export type ParseOptions = WarningOptions & CheckOptions;
+export type { ParsedBaseline, ParseOptions };
+export { formatIssue, formatPath, suggest };
 
-export { suggest };
-
-/** Result of reading a baseline: the baseline when there is no error-level issue, and every issue. */
-export interface ParsedBaseline {
-  baseline: Baseline | null;
-  issues: BaselineIssue[];
-}
-
-type Segment = string | number;
 type LineMap = Map<string, number>;
 
 const MAX_DEPTH = 64;
@@ -51,41 +48,20 @@ const MAX_ALIASES = 256;
  *   (the rule catalogue's ids) makes a suppression of any other rule an error.
  */
 export function parseBaseline(text: string, file: string, opts: ParseOptions = {}): ParsedBaseline {
-  const issues: BaselineIssue[] = [];
-  const add = (
-    line: number | null,
-    field: string,
-    message: string,
-    level: BaselineIssue['level'] = 'error',
-  ) => issues.push({ file, line, field, message, level });
-  try {
-    const baseline = parseInto(String(text), add, opts);
-    return {
-      baseline: issues.some((i) => i.level === 'error') ? null : baseline,
-      issues: sortIssues(issues),
-    };
-  } catch (err) {
-    add(
-      null,
-      '',
-      `internal error while reading the baseline: ${err instanceof Error ? err.message : String(err)}`,
-    );
-    return { baseline: null, issues: sortIssues(issues) };
-  }
+  return parseBaselineSubset(text, file, opts) ?? parseBaselineWithYaml(text, file, opts);
 }
 
-/** `file:line: field: message` (line and field omitted when unknown). */
-export function formatIssue(i: BaselineIssue): string {
-  const where = i.line === null ? i.file : `${i.file}:${i.line}`;
-  const level = i.level === 'warning' ? 'warning: ' : '';
-  return i.field === '' ? `${where}: ${level}${i.message}` : `${where}: ${level}${i.field}: ${i.message}`;
+/**
+ * parseBaseline always through the `yaml` package (the reference the subset reader is tested against).
+ * Never throws.
+ */
+export function parseBaselineWithYaml(text: string, file: string, opts: ParseOptions = {}): ParsedBaseline {
+  return parseBaselineWith(text, file, opts, readWithYaml);
 }
 
-type Add = (line: number | null, field: string, message: string, level?: BaselineIssue['level']) => void;
-
-function parseInto(text: string, add: Add, opts: ParseOptions): Baseline | null {
+/** The `yaml` package's document for `source`, walked into data and lines; syntax errors go to `add`. */
+export function readWithYaml(source: string, add: Add): ReadDocument | null {
   const counter = new LineCounter();
-  const source = text.replace(/^\uFEFF/, '');
   const doc = parseDocument(source, {
     lineCounter: counter,
     prettyErrors: false,
@@ -114,35 +90,7 @@ function parseInto(text: string, add: Add, opts: ParseOptions): Baseline | null 
   const walker = new Walker(doc, lines, lineAt, add);
   const data = walker.toValue(doc.contents, []);
   if (walker.failed) return null;
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    add(1, '', 'the baseline must be a mapping with version, identities, …');
-    return null;
-  }
-
-  const locate = (path: readonly Segment[]): number | null => {
-    for (let n = path.length; n >= 0; n -= 1) {
-      const line = lines.get(formatPath(path.slice(0, n)));
-      if (line !== undefined) return line;
-    }
-    return null;
-  };
-
-  // jitless: zod would otherwise generate and compile a parser per object schema on first use, which
-  // costs more than the one file a process validates (the same issues either way).
-  const result = baselineFileSchema.safeParse(data, { reportInput: true, jitless: true });
-  if (!result.success) {
-    for (const issue of result.error.issues) reportZodIssue(issue, locate, add);
-  }
-  crossChecks(data as Record<string, unknown>, locate, add);
-  if (!result.success) return null;
-
-  const baseline = toDomain(result.data);
-  for (const w of baselineWarnings(baseline, opts)) {
-    add(locate(parsePath(w.field)), w.field, w.message, 'warning');
-  }
-  for (const c of baselineChecks(baseline, opts))
-    add(locate(parsePath(c.field)), c.field, c.message, c.level);
-  return baseline;
+  return { data, lines };
 }
 
 /** Converts YAML nodes to plain values, recording the line of every map key and sequence item. */
@@ -220,235 +168,6 @@ class Walker {
   }
 }
 
-function reportZodIssue(issue: z.core.$ZodIssue, locate: (p: readonly Segment[]) => number | null, add: Add) {
-  const path = issue.path.filter((s): s is Segment => typeof s === 'string' || typeof s === 'number');
-  if (issue.code === 'unrecognized_keys') {
-    const known = KEYS_AT[locationOf(path)] ?? [];
-    for (const key of issue.keys) {
-      const keyPath = [...path, key];
-      const hint = suggest(key, known);
-      const message =
-        hint !== null
-          ? `unknown key (did you mean "${hint}"?)`
-          : `unknown key (allowed: ${known.join(', ') || 'none'})`;
-      add(locate(keyPath), formatPath(keyPath), message);
-    }
-    return;
-  }
-  add(locate(path), formatPath(path), describe(issue));
-}
-
-function describe(issue: z.core.$ZodIssue): string {
-  const input = (issue as { input?: unknown }).input;
-  if (input === undefined && issue.code !== 'custom') return 'required';
-  switch (issue.code) {
-    case 'invalid_type':
-      return `expected ${article(issue.expected)}, got ${typeName(input)}`;
-    case 'invalid_value': {
-      const values = issue.values.map((v) => (typeof v === 'string' ? v : JSON.stringify(v)));
-      const got = `got ${JSON.stringify(input) ?? typeName(input)}`;
-      return values.length === 1
-        ? `must be ${values[0]} (${got})`
-        : `must be one of ${values.join(', ')} (${got})`;
-    }
-    case 'too_small':
-      return issue.origin === 'array' ? 'must list at least one entry' : 'must not be empty';
-    default:
-      return issue.message;
-  }
-}
-
-function article(expected: string): string {
-  if (expected === 'array') return 'a list';
-  if (expected === 'object' || expected === 'record') return 'a mapping';
-  return `a ${expected}`;
-}
-
-function typeName(v: unknown): string {
-  if (v === null) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return `${typeof v === 'number' ? 'a number' : typeof v === 'boolean' ? 'a boolean' : `a ${typeof v}`} (${JSON.stringify(v)})`;
-}
-
-/** Checks spanning fields, run on the raw data so that they report alongside schema errors. */
-function crossChecks(
-  data: Record<string, unknown>,
-  locate: (p: readonly Segment[]) => number | null,
-  add: Add,
-) {
-  const accounts = data.accounts;
-  if (isRecord(accounts)) {
-    for (const id of Object.keys(accounts)) {
-      if (!/^\d{12}$/.test(id))
-        add(locate(['accounts', id]), formatPath(['accounts', id]), 'account id must be 12 digits');
-    }
-  }
-
-  const teams = isRecord(data.teams) ? Object.keys(data.teams) : [];
-  const identities = Array.isArray(data.identities) ? data.identities : [];
-  const seen = new Map<string, number>();
-  identities.forEach((raw, i) => {
-    if (!isRecord(raw)) return;
-    if (typeof raw.arn === 'string') {
-      const key = identityKeyOf(raw.arn);
-      if (key !== null) {
-        const id = identityKeyString(key);
-        const first = seen.get(id);
-        if (first === undefined) seen.set(id, i);
-        else {
-          const at = locate(['identities', first]);
-          add(
-            locate(['identities', i, 'arn']),
-            `identities[${i}].arn`,
-            `duplicate identity: ${raw.arn} is already declared at identities[${first}]${at === null ? '' : ` (line ${at})`}`,
-          );
-        }
-      }
-    }
-    if (typeof raw.team === 'string' && !teams.includes(raw.team)) {
-      const hint = suggest(raw.team, teams);
-      const known = teams.length === 0 ? 'no teams are declared' : `declared: ${teams.join(', ')}`;
-      add(
-        locate(['identities', i, 'team']),
-        `identities[${i}].team`,
-        `unknown team "${raw.team}" (${hint === null ? known : `did you mean "${hint}"?`})`,
-      );
-    }
-  });
-
-  const incidents = Array.isArray(data.incidents) ? data.incidents : [];
-  incidents.forEach((raw, i) => {
-    if (!isRecord(raw) || typeof raw.from !== 'string' || typeof raw.until !== 'string') return;
-    const from = Date.parse(raw.from);
-    const until = Date.parse(raw.until);
-    if (Number.isFinite(from) && Number.isFinite(until) && until <= from) {
-      add(locate(['incidents', i, 'until']), `incidents[${i}].until`, `must be after from (${raw.from})`);
-    }
-  });
-}
-
-function toDefaults(d: BaselineFile['defaults']): Baseline['defaults'] {
-  const out: Baseline['defaults'] = {};
-  if (d?.team !== undefined) out.team = d.team;
-  if (d?.sign_in?.iam_users !== undefined || d?.sign_in?.device_code !== undefined)
-    out.signIn = compact({ iamUsers: d.sign_in.iam_users, deviceCode: d.sign_in.device_code });
-  return out;
-}
-
-function toDomain(f: BaselineFile): Baseline {
-  return {
-    version: 1,
-    accounts: { ...(f.accounts ?? {}) },
-    teams: Object.fromEntries(
-      Object.entries(f.teams ?? {}).map(([k, t]) => [k, t.slack === undefined ? {} : { slack: t.slack }]),
-    ),
-    defaults: toDefaults(f.defaults),
-    identities: (f.identities ?? []).map((i) =>
-      compact({
-        arn: i.arn,
-        kind: i.kind,
-        owner: i.owner,
-        purpose: i.purpose,
-        environment: i.environment,
-        team: i.team,
-        reviewAfter: i.review_after,
-        oidc: (i.oidc ?? []).map((o) =>
-          compact({
-            provider: o.provider,
-            audience: o.audience,
-            subjects: o.subjects,
-            workflows: o.workflows,
-            allowPullRequests: o.allow_pull_requests ?? false,
-          }),
-        ),
-        callers: i.callers ?? [],
-        callersDeclared: i.callers !== undefined && i.callers.length === 0 ? true : undefined,
-        passedBy: i.passed_by,
-        passedTo: i.passed_to,
-      }),
-    ),
-    suppressions: (f.suppressions ?? []).map((s) =>
-      compact({
-        rule: s.rule,
-        actor: s.actor,
-        target: s.target,
-        reason: s.reason,
-        owner: s.owner,
-        expires: s.expires,
-      }),
-    ),
-    incidents: (f.incidents ?? []).map(
-      (w, index): IncidentWindow =>
-        compact({
-          id: `file:${index}`,
-          identity: w.identity,
-          ticket: w.ticket,
-          from: w.from,
-          until: w.until,
-          reason: w.reason,
-          source: 'file' as const,
-        }),
-    ),
-    ...(f.rules === undefined
-      ? {}
-      : {
-          rules: f.rules.map(({ count_thresholds, ...r }) =>
-            compact({
-              ...r,
-              countThresholds: count_thresholds?.map((t) => ({ atLeast: t.at_least, severity: t.severity })),
-            }),
-          ),
-        }),
-    ...(f.protected_rules === undefined ? {} : { protectedRules: f.protected_rules }),
-    ...(f.trail_buckets === undefined ? {} : { trailBuckets: f.trail_buckets }),
-    ...(f.admin_permission_sets === undefined ? {} : { adminPermissionSets: f.admin_permission_sets }),
-  };
-}
-
-/** Drop undefined members (optional fields stay absent, as in a hand-written object). */
-function compact<T extends object>(o: T): T {
-  for (const k of Object.keys(o) as Array<keyof T>) if (o[k] === undefined) delete o[k];
-  return o;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** `['identities', 1, 'oidc', 0, 'subject']` → `identities[1].oidc[0].subject`. */
-export function formatPath(path: readonly Segment[]): string {
-  let out = '';
-  for (const s of path) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else if (/^[A-Za-z0-9_-]+$/.test(s)) out += out === '' ? s : `.${s}`;
-    else out += `[${JSON.stringify(s)}]`;
-  }
-  return out;
-}
-
-/** Inverse of formatPath for the paths warnings produce. */
-function parsePath(field: string): Segment[] {
-  const out: Segment[] = [];
-  for (const m of field.matchAll(/([A-Za-z0-9_-]+)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
-    if (m[1] !== undefined) out.push(m[1]);
-    else if (m[2] !== undefined) out.push(Number(m[2]));
-    else if (m[3] !== undefined) out.push(JSON.parse(m[3]) as string);
-  }
-  return out;
-}
-
-/** Location of an object for KEYS_AT: indexes → `[]`, record keys under accounts/teams → `*`. */
-function locationOf(path: readonly Segment[]): string {
-  const parts: string[] = [];
-  path.forEach((s, i) => {
-    if (typeof s === 'number') parts.push('[]');
-    else if (i === 1 && (path[0] === 'accounts' || path[0] === 'teams')) parts.push('.*');
-    else parts.push(parts.length === 0 ? s : `.${s}`);
-  });
-  return parts.join('');
-}
-
 /**
  * Where to report a syntax error. The parser places an unclosed quote at the end of the file; the
  * line that opens it (the first quoted scalar left open or running over a line end) is where the fix goes.
@@ -478,14 +197,4 @@ function closedQuote(token: string): boolean {
 
 function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
-}
-
-function sortIssues(issues: BaselineIssue[]): BaselineIssue[] {
-  return issues
-    .map((issue, i) => ({ issue, i }))
-    .sort(
-      (a, b) =>
-        (a.issue.line ?? Number.MAX_SAFE_INTEGER) - (b.issue.line ?? Number.MAX_SAFE_INTEGER) || a.i - b.i,
-    )
-    .map(({ issue }) => issue);
 }
