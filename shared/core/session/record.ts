@@ -59,7 +59,10 @@ export interface SessionRecord {
    * one issuance (one per account), the store keeps the richer.
    */
   rank: number;
-  /** Set by the store when an alert was raised on this session. */
+  /**
+   * Set by the store when an alert was raised on this session. Records built here hold the key from the start
+   * (undefined), so that a marked copy has the same shape.
+   */
   alerted?: boolean;
 }
 
@@ -184,7 +187,9 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
   const transitive = tagged ? transitiveKeysOf(req) : null;
   const sourceIdentity = nstr(req?.sourceIdentity) ?? a.sourceIdentity ?? nstr(path(res, 'sourceIdentity'));
   // One object literal of one shape (replay builds one per issuing event); the rare tagged record keeps
-  // `tags` and `transitiveTagKeys` first, as it always had them.
+  // `tags` and `transitiveTagKeys` first, as it always had them. `alerted` is there from the start
+  // (undefined: JSON and DynamoDB writes leave it out), so that the copy a store marks alerted keeps the
+  // record's shape, and code optimised for session records is not thrown away at the first alert.
   const rec: SessionRecord = {
     key,
     eventId: e.eventId,
@@ -208,6 +213,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     issuedMs: e.eventTimeMs,
     expiresMs,
     rank,
+    alerted: undefined,
   };
   if (!tags && !transitive) return rec;
   return { ...(tags ? { tags } : {}), ...(transitive ? { transitiveTagKeys: transitive } : {}), ...rec };
