@@ -55,4 +55,31 @@ describe('fields normalise reads once for session records', () => {
       expect(ev(raw).actor.type).toBe(type);
     }
   });
+
+  it('normaliseRecord reads each field of the record and of its userIdentity once', () => {
+    // JSON.parse gives records of different field sets different maps: each site reading a raw record is
+    // optimised for the maps it saw and thrown away at the next one, so each field has one such site.
+    const reads = new Map<string, number>();
+    const counted = (o: Record<string, unknown>, prefix: string): Record<string, unknown> =>
+      new Proxy(o, {
+        get(target, key, receiver) {
+          if (typeof key === 'string') reads.set(prefix + key, (reads.get(prefix + key) ?? 0) + 1);
+          return Reflect.get(target, key, receiver);
+        },
+      });
+    const records = [
+      chainAssume('deploy', 'ASIAPARENT0000000001', 'admin', 'ASIACHILD00000000001', T),
+      {
+        ...chainAssume('deploy', 'ASIAPARENT0000000001', 'admin', 'ASIACHILD00000000002', T),
+        errorCode: 'x',
+      },
+    ];
+    for (const raw of records) {
+      reads.clear();
+      raw.userIdentity = counted(raw.userIdentity as Record<string, unknown>, 'userIdentity.');
+      expect(normaliseRecord(counted(raw, '')).ok).toBe(true);
+      expect([...reads].filter(([, n]) => n > 1)).toEqual([]);
+      expect(reads.get('eventTime')).toBe(1);
+    }
+  });
 });

@@ -131,94 +131,131 @@ export async function* readCloudTrail(inputs: string[], opts: ReadOptions): Asyn
     relevant: opts.relevantPairs !== undefined ? pairsTest(opts.relevantPairs, opts.needles) : opts.relevant,
     maxDocumentChars,
   };
-  const { report, apply, rest } = batcher(stats, opts);
-
-  /** A named pipe or device, read as a stream in this thread (never a blocking open). */
-  async function* readStream(path: string): AsyncGenerator<SourceRecord[]> {
-    stats.files++;
-    const stream = createReadStream(path, { highWaterMark: 1 << 20 });
-    try {
-      for await (const chunk of readSource(path, stream, cfg)) yield* apply(chunk);
-    } finally {
-      stream.destroy();
-    }
-  }
-
-  async function* readStdin(): AsyncGenerator<SourceRecord[]> {
-    stats.files++;
-    const stdin = (opts.stdin ?? process.stdin) as AsyncIterable<Buffer>;
-    for await (const chunk of readSource(STDIN_PATH, stdin, cfg)) yield* apply(chunk);
-  }
-
-  if (workers === 0) {
-    for await (const item of walkInputs(inputs, opts.filter)) {
-      if (item.kind === 'problem') report({ path: item.path, line: null, reason: item.reason });
-      else if (item.kind === 'stdin') yield* readStdin();
-      else if (item.kind === 'stream') yield* readStream(item.path);
-      else {
-        stats.files++;
-        for await (const chunk of readSource(item.path, undefined, cfg)) yield* apply(chunk);
-      }
-    }
-  } else {
-    // Pieces as a worker cuts them, read here: for a piece that could not cross threads, and for the
-    // files of a worker that died. Packed like the worker's, so that they unpack the same way.
-    const packed: SourceConfig = { ...cfg, pack: true };
-    const reread = async function* (path: string): AsyncGenerator<FileChunk> {
-      for await (const chunk of readSource(path, undefined, packed)) yield* pieces(chunk);
-    };
-    const spawned = opts.spawned;
-    const pool =
-      spawned !== undefined && spawned.size === workers && !spawned.isConfigured()
-        ? spawned
-        : new WorkerPool(opts.workerUrl as URL, workers);
-    pool.configure(
-      {
-        relevantPairs: opts.relevantPairs !== undefined ? [...opts.relevantPairs] : null,
-        needles: opts.needles ? [...opts.needles] : null,
-        maxDocumentChars,
-      },
-      reread,
-      opts.onWorkerFailure,
-    );
-    try {
-      const items = walkInputs(inputs, opts.filter)[Symbol.asyncIterator]();
-      const queue: Array<Exclude<InputItem, { kind: 'file' }> | Job> = [];
-      const lookahead = workers * JOBS_PER_WORKER;
-      let exhausted = false;
-      // Starts files on idle workers, ahead of consumption; the queue keeps input order.
-      const fill = async (): Promise<void> => {
-        while (!exhausted && queue.length < lookahead && pool.hasIdle()) {
-          const r = await items.next();
-          if (r.done) exhausted = true;
-          else queue.push(r.value.kind === 'file' ? pool.start(r.value.path) : r.value);
-        }
-      };
-      await fill();
-      for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
-        if (head instanceof Job) {
-          stats.files++;
-          // A worker's pieces of an S3 log object hold its records as text: parsed here, in order.
-          const unpack = unpacker(head.path, cfg);
-          for await (const chunk of head.drain()) {
-            yield* apply(unpack(chunk));
-            await fill();
-          }
-        } else if (head.kind === 'problem') {
-          report({ path: head.path, line: null, reason: head.reason });
-        } else if (head.kind === 'stream') {
-          yield* readStream(head.path);
-        } else {
-          yield* readStdin();
-        }
-        await fill();
-      }
-    } finally {
-      await pool.close();
-    }
-  }
-  yield* rest();
+  const batches = batcher(stats, opts);
+  // Each way of reading is its own generator: the loop that runs hot (once per file) is compiled, on
+  // stack replacement, with the code of that way only, not the whole of this body.
+  if (workers === 0) yield* readHere(inputs, opts, cfg, stats, batches);
+  else yield* readInWorkers(inputs, opts, cfg, stats, batches, workers, maxDocumentChars);
+  yield* batches.rest();
 }
+
+/** A named pipe or device, read as a stream in this thread (never a blocking open). */
+async function* readStream(
+  path: string,
+  cfg: SourceConfig,
+  stats: ReadStats,
+  { apply }: Batcher,
+): AsyncGenerator<SourceRecord[]> {
+  stats.files++;
+  const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+  try {
+    for await (const chunk of readSource(path, stream, cfg)) yield* apply(chunk);
+  } finally {
+    stream.destroy();
+  }
+}
+
+async function* readStdin(
+  opts: ReadOptions,
+  cfg: SourceConfig,
+  stats: ReadStats,
+  { apply }: Batcher,
+): AsyncGenerator<SourceRecord[]> {
+  stats.files++;
+  const stdin = (opts.stdin ?? process.stdin) as AsyncIterable<Buffer>;
+  for await (const chunk of readSource(STDIN_PATH, stdin, cfg)) yield* apply(chunk);
+}
+
+/** {@link readCloudTrail} with `workers: 0`: every input read in this thread. */
+async function* readHere(
+  inputs: string[],
+  opts: ReadOptions,
+  cfg: SourceConfig,
+  stats: ReadStats,
+  batches: Batcher,
+): AsyncGenerator<SourceRecord[]> {
+  const { report, apply } = batches;
+  for await (const item of walkInputs(inputs, opts.filter)) {
+    if (item.kind === 'problem') report({ path: item.path, line: null, reason: item.reason });
+    else if (item.kind === 'stdin') yield* readStdin(opts, cfg, stats, batches);
+    else if (item.kind === 'stream') yield* readStream(item.path, cfg, stats, batches);
+    else {
+      stats.files++;
+      for await (const chunk of readSource(item.path, undefined, cfg)) yield* apply(chunk);
+    }
+  }
+}
+
+/** {@link readCloudTrail} with `workers` > 0: files read by worker threads, streams and stdin here. */
+async function* readInWorkers(
+  inputs: string[],
+  opts: ReadOptions,
+  cfg: SourceConfig,
+  stats: ReadStats,
+  batches: Batcher,
+  workers: number,
+  maxDocumentChars: number,
+): AsyncGenerator<SourceRecord[]> {
+  const { report, apply } = batches;
+  // Pieces as a worker cuts them, read here: for a piece that could not cross threads, and for the
+  // files of a worker that died. Packed like the worker's, so that they unpack the same way.
+  const packed: SourceConfig = { ...cfg, pack: true };
+  const reread = async function* (path: string): AsyncGenerator<FileChunk> {
+    for await (const chunk of readSource(path, undefined, packed)) yield* pieces(chunk);
+  };
+  const spawned = opts.spawned;
+  const pool =
+    spawned !== undefined && spawned.size === workers && !spawned.isConfigured()
+      ? spawned
+      : new WorkerPool(opts.workerUrl as URL, workers);
+  pool.configure(
+    {
+      relevantPairs: opts.relevantPairs !== undefined ? [...opts.relevantPairs] : null,
+      needles: opts.needles ? [...opts.needles] : null,
+      maxDocumentChars,
+    },
+    reread,
+    opts.onWorkerFailure,
+  );
+  try {
+    const items = walkInputs(inputs, opts.filter)[Symbol.asyncIterator]();
+    const queue: Array<Exclude<InputItem, { kind: 'file' }> | Job> = [];
+    const lookahead = workers * JOBS_PER_WORKER;
+    let exhausted = false;
+    // Starts files on idle workers, ahead of consumption; the queue keeps input order.
+    const fill = async (): Promise<void> => {
+      while (!exhausted && queue.length < lookahead && pool.hasIdle()) {
+        const r = await items.next();
+        if (r.done) exhausted = true;
+        else queue.push(r.value.kind === 'file' ? pool.start(r.value.path) : r.value);
+      }
+    };
+    await fill();
+    for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
+      if (head instanceof Job) {
+        stats.files++;
+        // A worker's pieces of an S3 log object hold its records as text: parsed here, in order.
+        const unpack = unpacker(head.path, cfg);
+        for await (const chunk of head.drain()) {
+          yield* apply(unpack(chunk));
+          await fill();
+        }
+      } else if (head.kind === 'problem') {
+        report({ path: head.path, line: null, reason: head.reason });
+      } else if (head.kind === 'stream') {
+        yield* readStream(head.path, cfg, stats, batches);
+      } else {
+        yield* readStdin(opts, cfg, stats, batches);
+      }
+      await fill();
+    }
+  } finally {
+    await pool.close();
+  }
+}
+
+/** What {@link batcher} returns: `apply` per chunk, `report` per problem, `rest` at the end. */
+type Batcher = ReturnType<typeof batcher>;
 
 /** Chunks → batches of records, with counters, problems and the record filter applied. */
 function batcher(stats: ReadStats, opts: ReadOptions) {

@@ -32,39 +32,46 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
   if (typeof eventSource !== 'string' || eventSource.length === 0) {
     return { ok: false, reason: `eventSource is ${describe(eventSource)}, expected a string` };
   }
-  // Each field read once, by name (a loop over the names costs a generic keyed lookup each, per record).
+  // Each field read once, by name, here (a loop over the names costs a generic keyed lookup each, per record).
+  // JSON.parse gives records of different field sets different maps: every site that reads a raw record is
+  // compiled for the maps it saw and thrown away when another comes, so there is one site per field.
   const userIdentity = raw.userIdentity;
   const requestParameters = raw.requestParameters;
   const responseElements = raw.responseElements;
   const additionalEventData = raw.additionalEventData;
+  const rawTime = raw.eventTime;
+  const rawId = raw.eventID;
+  const rawRegion = raw.awsRegion;
+  const rawAccount = raw.recipientAccountId;
+  const rawError = raw.errorCode;
   const wrongType =
     notObject('userIdentity', userIdentity) ??
     notObject('requestParameters', requestParameters) ??
     notObject('responseElements', responseElements) ??
     notObject('additionalEventData', additionalEventData) ??
-    notString('eventTime', raw.eventTime) ??
-    notString('eventID', raw.eventID) ??
-    notString('awsRegion', raw.awsRegion) ??
-    notString('recipientAccountId', raw.recipientAccountId) ??
-    notString('errorCode', raw.errorCode);
+    notString('eventTime', rawTime) ??
+    notString('eventID', rawId) ??
+    notString('awsRegion', rawRegion) ??
+    notString('recipientAccountId', rawAccount) ??
+    notString('errorCode', rawError);
   if (wrongType !== null) return { ok: false, reason: wrongType };
 
   const ui = obj(userIdentity) ?? {};
   const req = obj(requestParameters);
   const res = obj(responseElements);
   const add = obj(additionalEventData);
-  const time = readEventTime(raw);
+  const time = readEventTime(rawTime, raw);
   // No usable time: kept for callers that judge one record on its own (the detect Lambda, eval);
   // replay reports it instead (see eventTimeProblem).
   const { eventTime, eventTimeMs } = time.ok ? time : { eventTime: '', eventTimeMs: 0 };
-  const eventId = nstr(raw.eventID) ?? syntheticId(raw);
+  const eventId = nstr(rawId) ?? syntheticId(raw);
   if (eventId === null) {
     return { ok: false, reason: 'record has no eventID and is nested too deeply to identify' };
   }
-  const account = nstr(raw.recipientAccountId) ?? nstr(ui.accountId) ?? '';
   const assume = ASSUME_EVENTS.has(eventName);
-  const actor = readActor(ui, raw, assume, req);
-  const errorCode = nstr(raw.errorCode);
+  const actor = readActor(ui, nstr(raw.sourceIPAddress), nstr(raw.userAgent), assume, req);
+  const account = nstr(rawAccount) ?? actor.accountId ?? '';
+  const errorCode = nstr(rawError);
   const consoleResult = str(res?.ConsoleLogin);
   const event: NormalisedEvent = {
     eventId,
@@ -73,7 +80,7 @@ export function normaliseRecord(raw: unknown): NormaliseResult {
     eventTime,
     eventTimeMs,
     account,
-    region: nstr(raw.awsRegion) ?? '',
+    region: nstr(rawRegion) ?? '',
     eventType: nstr(raw.eventType),
     readOnly: bool(raw.readOnly),
     actor,
@@ -120,17 +127,18 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\
  */
 export function eventTimeProblem(raw: unknown): string | null {
   if (!isObj(raw)) return 'eventTime is missing';
-  const t = readEventTime(raw);
+  const t = readEventTime(raw.eventTime, raw);
   return t.ok ? null : t.reason;
 }
 
-/** The event time: `eventTime`, else `@timestamp`, as an ISO-8601 date-time. */
+/** The event time: `eventTime` (its value `own`, read by the caller), else `@timestamp`, as ISO-8601. */
 function readEventTime(
+  own: unknown,
   raw: Obj,
 ): { ok: true; eventTime: string; eventTimeMs: number } | { ok: false; reason: string } {
-  const own = raw.eventTime !== undefined && raw.eventTime !== null;
-  const key = own ? 'eventTime' : '@timestamp';
-  const v = own ? raw.eventTime : raw['@timestamp'];
+  const has = own !== undefined && own !== null;
+  const key = has ? 'eventTime' : '@timestamp';
+  const v = has ? own : raw['@timestamp'];
   if (v === undefined || v === null) return { ok: false, reason: 'eventTime is missing' };
   if (typeof v !== 'string') return { ok: false, reason: `${key} is ${describe(v)}, expected a string` };
   const fast = isoSecondsUtc(v);
@@ -142,10 +150,16 @@ function readEventTime(
   return { ok: true, eventTime: v, eventTimeMs: ms };
 }
 
-/** The value of the two ASCII digits at `i`, or -1. */
-function twoDigits(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 48;
-  const b = s.charCodeAt(i + 1) - 48;
+/**
+ * The UTF-16 code units of the time {@link isoSecondsUtc} reads, copied by one loop: each `charCodeAt` written
+ * out is compiled into its own dispatch over string representations (about half of that function's compile).
+ */
+const CODES = new Uint16Array(20);
+
+/** The value of the two ASCII digits at index `i` of {@link CODES}, or -1. */
+function twoDigits(i: number): number {
+  const a = CODES[i]! - 48;
+  const b = CODES[i + 1]! - 48;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
 }
 
@@ -156,16 +170,17 @@ function twoDigits(s: string, i: number): number {
  * takes the general path.
  */
 function isoSecondsUtc(v: string): number {
-  if (v.length !== 20 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84)
-    return -1;
-  if (v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 90) return -1;
-  const hi = twoDigits(v, 0);
-  const lo = twoDigits(v, 2);
-  const month = twoDigits(v, 5);
-  const day = twoDigits(v, 8);
-  const hour = twoDigits(v, 11);
-  const minute = twoDigits(v, 14);
-  const second = twoDigits(v, 17);
+  if (v.length !== 20) return -1;
+  for (let i = 0; i < 20; i++) CODES[i] = v.charCodeAt(i);
+  if (CODES[4] !== 45 || CODES[7] !== 45 || CODES[10] !== 84) return -1;
+  if (CODES[13] !== 58 || CODES[16] !== 58 || CODES[19] !== 90) return -1;
+  const hi = twoDigits(0);
+  const lo = twoDigits(2);
+  const month = twoDigits(5);
+  const day = twoDigits(8);
+  const hour = twoDigits(11);
+  const minute = twoDigits(14);
+  const second = twoDigits(17);
   if (hi < 10 || lo < 0 || month < 1 || month > 12 || day < 1 || day > 28) return -1;
   if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return -1;
   return utcMs(hi * 100 + lo, month - 1, day, hour, minute, second);
@@ -213,12 +228,22 @@ const ACTOR_TYPES: ReadonlyMap<string, string> = new Map(
   ].map((t) => [t, t]),
 );
 
-/** `assume`: the event is one of {@link ASSUME_EVENTS}. */
-function readActor(ui: Obj, raw: Obj, assume: boolean, req: Obj | null): Actor {
+/** `assume`: the event is one of {@link ASSUME_EVENTS}; `sourceIp`, `userAgent`: the record's, read by the caller. */
+function readActor(
+  ui: Obj,
+  sourceIp: string | null,
+  userAgent: string | null,
+  assume: boolean,
+  req: Obj | null,
+): Actor {
+  // Each userIdentity field read once, here (see normaliseRecord).
   const given = nstr(ui.type);
   const type = given === null ? 'Unknown' : (ACTOR_TYPES.get(given) ?? given);
   const uiArn = nstr(ui.arn);
   const sessionContext = obj(ui.sessionContext);
+  const accountId = nstr(ui.accountId);
+  const principalId = nstr(ui.principalId);
+  const uiUserName = nstr(ui.userName);
   const issuer = obj(sessionContext?.sessionIssuer);
   const issuerArn = nstr(issuer?.arn);
   let arn: string | null = uiArn;
@@ -240,15 +265,15 @@ function readActor(ui: Obj, raw: Obj, assume: boolean, req: Obj | null): Actor {
     type,
     arn,
     sessionArn,
-    accountId: nstr(ui.accountId),
-    principalId: nstr(ui.principalId),
-    userName: nstr(ui.userName) ?? (type === 'AssumedRole' ? nstr(issuer?.userName) : null),
+    accountId,
+    principalId,
+    userName: uiUserName ?? (type === 'AssumedRole' ? nstr(issuer?.userName) : null),
     sessionName,
-    sourceIp: nstr(raw.sourceIPAddress),
-    userAgent: nstr(raw.userAgent),
+    sourceIp,
+    userAgent,
     invokedBy: nstr(ui.invokedBy),
-    subject: isWeb ? (nstr(ui.userName) ?? subjectFromPrincipalId(nstr(ui.principalId))?.sub ?? null) : null,
-    provider: isWeb ? providerHost(nstr(ui.identityProvider) ?? nstr(ui.principalId)) : null,
+    subject: isWeb ? (uiUserName ?? subjectFromPrincipalId(principalId)?.sub ?? null) : null,
+    provider: isWeb ? providerHost(nstr(ui.identityProvider) ?? principalId) : null,
     mfaAuthenticated: mfa === null ? null : mfa === 'true',
     accessKeyId: nstr(ui.accessKeyId),
     sourceIdentity: nstr(sessionContext?.sourceIdentity),

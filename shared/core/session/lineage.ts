@@ -33,7 +33,8 @@ export interface Lineage {
   why: string;
   /**
    * The key the walk looked up and did not find (not seen yet, or past retention), when that is why the chain
-   * is incomplete: replay asks again once more records are read (shared/app/replay-lineage.ts).
+   * is incomplete: replay asks again once more records are read (shared/app/replay-lineage.ts). Every lineage
+   * built here holds the key (undefined when nothing is missing): one shape, whether or not a key is missing.
    */
   missing?: string;
 }
@@ -141,7 +142,7 @@ export function resolveLineageSync(
 }
 
 function done(newestFirst: SessionRecord[], complete: boolean, why: string): Lineage {
-  return { chain: newestFirst.slice().reverse(), complete, why };
+  return { chain: newestFirst.slice().reverse(), complete, why, missing: undefined };
 }
 
 function originSentence(r: SessionRecord): string {
@@ -189,7 +190,7 @@ function* eventWalk(e: NormalisedEvent, maxHops: number): Walk<EventSession> {
   let lineage = yield* walkFrom(used, maxHops);
   if (lineage.chain.length === 0) {
     const sso = identityCenterSession(e.actor.sessionArn, used, e.eventTime, e.eventId);
-    if (sso) lineage = { chain: [sso], complete: true, why: originSentence(sso) };
+    if (sso) lineage = { chain: [sso], complete: true, why: originSentence(sso), missing: undefined };
   }
   return { issued: null, lineage, acting: lineage.chain.at(-1) ?? null };
 }
@@ -233,6 +234,7 @@ function identityCenterSession(
     issuedMs: 0,
     expiresMs: 0,
     rank: 0,
+    alerted: undefined,
   };
 }
 
@@ -282,7 +284,7 @@ export function lineageOfEventSync(
 /** The lineage of a call made with session key `used` that is not in the state: {@link eventWalk}'s answer. */
 function callerUnseen(e: NormalisedEvent, used: string): Lineage {
   const sso = identityCenterSession(e.actor.sessionArn, used, e.eventTime, e.eventId);
-  if (sso) return { chain: [sso], complete: true, why: originSentence(sso) };
+  if (sso) return { chain: [sso], complete: true, why: originSentence(sso), missing: undefined };
   return {
     chain: [],
     complete: false,

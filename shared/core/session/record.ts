@@ -59,7 +59,10 @@ export interface SessionRecord {
    * one issuance (one per account), the store keeps the richer.
    */
   rank: number;
-  /** Set by the store when an alert was raised on this session. */
+  /**
+   * Set by the store when an alert was raised on this session. Records built here hold the key from the start
+   * (undefined), so that a marked copy has the same shape.
+   */
   alerted?: boolean;
 }
 
@@ -184,7 +187,9 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
   const transitive = tagged ? transitiveKeysOf(req) : null;
   const sourceIdentity = nstr(req?.sourceIdentity) ?? a.sourceIdentity ?? nstr(path(res, 'sourceIdentity'));
   // One object literal of one shape (replay builds one per issuing event); the rare tagged record keeps
-  // `tags` and `transitiveTagKeys` first, as it always had them.
+  // `tags` and `transitiveTagKeys` first, as it always had them. `alerted` is there from the start
+  // (undefined: JSON and DynamoDB writes leave it out), so that the copy a store marks alerted keeps the
+  // record's shape, and code optimised for session records is not thrown away at the first alert.
   const rec: SessionRecord = {
     key,
     eventId: e.eventId,
@@ -208,6 +213,7 @@ export function sessionFromEvent(e: NormalisedEvent): SessionRecord | null {
     issuedMs: e.eventTimeMs,
     expiresMs,
     rank,
+    alerted: undefined,
   };
   if (!tags && !transitive) return rec;
   return { ...(tags ? { tags } : {}), ...(transitive ? { transitiveTagKeys: transitive } : {}), ...rec };
@@ -304,34 +310,26 @@ function parseExpiry(v: unknown, issuedMs: number): number {
   return issuedMs + HOUR_MS;
 }
 
-/** Three ASCII characters at `i` as one number (-1 when one is not ASCII): a month looked up without a slice. */
-function code3(s: string, i: number): number {
-  const a = s.charCodeAt(i);
-  const b = s.charCodeAt(i + 1);
-  const c = s.charCodeAt(i + 2);
-  return a < 128 && b < 128 && c < 128 ? (a << 14) | (b << 7) | c : -1;
-}
-const MONTH_INDEX: ReadonlyMap<number, number> = new Map(MONTHS.map((m, i) => [code3(m, 0), i]));
+/**
+ * The UTF-16 code units of the text {@link parseAwsDate} reads, copied by one loop: each `charCodeAt` written
+ * out is compiled into its own dispatch over string representations, and a parser of two dozen of them cost
+ * the optimising compiler more than most of replay's per-record path (about 15 ms of background compile).
+ */
+const CODES = new Uint16Array(32);
 
-/** The value of an ASCII digit at `i`, or -1. */
-function digit(s: string, i: number): number {
-  const c = s.charCodeAt(i) - 48;
+/** The value of the ASCII digit at index `i` of {@link CODES}, or -1. */
+function digitAt(i: number): number {
+  const c = CODES[i]! - 48;
   return c >= 0 && c <= 9 ? c : -1;
 }
 
-/** Where the run of at most `max` ASCII digits from `i` ends (`i` itself when there is none). */
-function digitsEnd(s: string, i: number, max: number): number {
-  let j = i;
-  while (j < i + max && digit(s, j) >= 0) j++;
-  return j;
+/** Three ASCII code units as one number (-1 when one is not ASCII): a month looked up without a slice. */
+function code3(a: number, b: number, c: number): number {
+  return a < 128 && b < 128 && c < 128 ? (a << 14) | (b << 7) | c : -1;
 }
-
-/** The number the ASCII digits from `i` to `end` spell (the caller found them with {@link digitsEnd}). */
-function digitsValue(s: string, i: number, end: number): number {
-  let v = 0;
-  for (let j = i; j < end; j++) v = v * 10 + (s.charCodeAt(j) - 48);
-  return v;
-}
+const MONTH_INDEX: ReadonlyMap<number, number> = new Map(
+  MONTHS.map((m, i) => [code3(m.charCodeAt(0), m.charCodeAt(1), m.charCodeAt(2)), i]),
+);
 
 /**
  * `am` / `pm` (two lower-cased UTF-16 code units as one number: the first shifted past any code unit, so no
@@ -345,38 +343,46 @@ const MERIDIEM: ReadonlyMap<number, number> = new Map([
 /**
  * {@link AWS_DATE} without the regular expression (one per issuing event in replay): the same time when `s`
  * has that shape and one of {@link MONTHS} as written, else -1 (the caller then takes the general path).
- * The one- or two-digit day and hour are read by the same loop and AM/PM by a lookup, not by a branch per
- * form: a branch first taken late (the first two-digit hour, the first PM) would throw the optimised code of
- * replay's per-record path away.
+ * Straight-line code: the one- or two-digit day and hour are read as arithmetic on both forms (`two` is 0 or
+ * 1) and AM/PM by a lookup, not by a branch per form — a branch first taken late (the first two-digit hour,
+ * the first PM) would throw the optimised code of replay's per-record path away.
  */
 function parseAwsDate(s: string): number {
   const n = s.length;
-  if (n < 23 || n > 25 || s.charCodeAt(3) !== 32) return -1;
-  const month = MONTH_INDEX.get(code3(s, 0));
+  if (n < 23 || n > 25) return -1;
+  for (let i = 0; i < n; i++) CODES[i] = s.charCodeAt(i);
+  if (CODES[3] !== 32) return -1;
+  const month = MONTH_INDEX.get(code3(CODES[0]!, CODES[1]!, CODES[2]!));
   if (month === undefined) return -1;
-  // Day: one or two digits, then ", ".
-  const dayEnd = digitsEnd(s, 4, 2);
-  if (dayEnd === 4 || s.charCodeAt(dayEnd) !== 44 || s.charCodeAt(dayEnd + 1) !== 32) return -1;
-  const day = digitsValue(s, 4, dayEnd);
-  // Year: four digits, then ", ".
-  let i = dayEnd + 2;
-  const yearEnd = digitsEnd(s, i, 4);
-  if (yearEnd !== i + 4 || s.charCodeAt(yearEnd) !== 44 || s.charCodeAt(yearEnd + 1) !== 32) return -1;
-  const year = digitsValue(s, i, yearEnd);
-  // Hour: one or two digits, then ":MM:SS AM" or ":MM:SS PM" (any case) to the end.
-  i = yearEnd + 2;
-  const hourEnd = digitsEnd(s, i, 2);
-  if (hourEnd === i) return -1;
-  const hour = digitsValue(s, i, hourEnd);
-  i = hourEnd;
-  if (n - i !== 9 || s.charCodeAt(i) !== 58 || s.charCodeAt(i + 3) !== 58 || s.charCodeAt(i + 6) !== 32)
-    return -1;
-  if (digitsEnd(s, i + 1, 2) !== i + 3 || digitsEnd(s, i + 4, 2) !== i + 6) return -1;
-  const half = MERIDIEM.get((s.charCodeAt(i + 7) | 32) * 0x10000 + (s.charCodeAt(i + 8) | 32));
+  // Day at 4: one or two digits, then ", "; the year (four digits, then ", ") at y; the hour (one or two
+  // digits) at h; then ":MM:SS AM" or ":MM:SS PM" (any case) to the end, the minutes at m.
+  const d0 = digitAt(4);
+  const d1 = digitAt(5);
+  const twoDay = d1 >= 0 ? 1 : 0;
+  const y = 7 + twoDay;
+  const h = y + 6;
+  const h0 = digitAt(h);
+  const h1 = digitAt(h + 1);
+  const twoHour = h1 >= 0 ? 1 : 0;
+  const m = h + 2 + twoHour;
+  if (d0 < 0 || CODES[y - 2] !== 44 || CODES[y - 1] !== 32 || n !== m + 8) return -1;
+  const y0 = digitAt(y);
+  const y1 = digitAt(y + 1);
+  const y2 = digitAt(y + 2);
+  const y3 = digitAt(y + 3);
+  if ((y0 | y1 | y2 | y3) < 0 || CODES[y + 4] !== 44 || CODES[y + 5] !== 32 || h0 < 0) return -1;
+  if (CODES[m - 1] !== 58 || CODES[m + 2] !== 58 || CODES[m + 5] !== 32) return -1;
+  const mi0 = digitAt(m);
+  const mi1 = digitAt(m + 1);
+  const s0 = digitAt(m + 3);
+  const s1 = digitAt(m + 4);
+  if ((mi0 | mi1 | s0 | s1) < 0) return -1;
+  const half = MERIDIEM.get((CODES[m + 6]! | 32) * 0x10000 + (CODES[m + 7]! | 32));
   if (half === undefined) return -1;
-  const minute = digitsValue(s, i + 1, i + 3);
-  const second = digitsValue(s, i + 4, i + 6);
-  return utcMs(year, month, day, (hour % 12) + half, minute, second);
+  const day = d0 + twoDay * (d0 * 9 + d1);
+  const hour = h0 + twoHour * (h0 * 9 + h1);
+  const year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
+  return utcMs(year, month, day, (hour % 12) + half, mi0 * 10 + mi1, s0 * 10 + s1);
 }
 
 /** Short display name of an identity ARN: the role or user name, `root`, or the ARN as given. */
