@@ -102,8 +102,7 @@ class Reader {
   mapping(indent: number, firstCol: number, path: string, depth: number): Record<string, unknown> {
     if (depth > MAX_DEPTH) decline();
     const out: Record<string, unknown> = {};
-    const names = new Set<string>();
-    const values = new Set<unknown>();
+    const keys = new KeySet();
     let col = firstCol;
     while (this.at < this.lines.length) {
       const line = this.lines[this.at] as Line;
@@ -113,28 +112,9 @@ class Reader {
         col = indent;
       }
       const { text, no } = line;
-      // The key, and the index of the `:` that ends it.
-      let name: string;
-      let keyValue: unknown;
-      let colon: number;
-      const q = text[col];
-      if (q === '"' || q === "'") {
-        const s = quoted(text, col);
-        name = s.value;
-        keyValue = s.value;
-        colon = s.end;
-      } else {
-        colon = keyEnd(text, col);
-        if (colon < 0) decline();
-        name = text.slice(col, colon);
-        keyValue = plainKey(name);
-      }
-      if (text[colon] !== ':' || !endsToken(text, colon + 1) || name.length > MAX_KEY) decline();
-      // The yaml path rejects keys with equal values (`1` and `01`, `true` and `True`); keys with equal
-      // names but not values (`1` and "1") would merge in the walker: both are declined.
-      if (names.has(name) || values.has(keyValue)) decline();
-      names.add(name);
-      values.add(keyValue);
+      const { name, value: keyValue, colon } = readKey(text, col, false);
+      if (!endsToken(text, colon + 1)) decline();
+      keys.claim(name, keyValue);
       const keyPath = appendPath(path, name);
       this.map.set(keyPath, no);
       let value: unknown;
@@ -229,8 +209,7 @@ class Reader {
     const close = isSeq ? ']' : '}';
     const seq: unknown[] = [];
     const map: Record<string, unknown> = {};
-    const names = new Set<string>();
-    const values = new Set<unknown>();
+    const keys = new KeySet();
     let j = skipSpaces(text, i + 1);
     if (text[j] === close) return { value: isSeq ? seq : map, end: j + 1 };
     for (;;) {
@@ -240,27 +219,13 @@ class Reader {
         itemPath = appendPath(path, seq.length);
         this.map.set(itemPath, no);
       } else {
-        let keyValue: unknown;
-        let colon: number;
-        const q = text[j];
-        if (q === '"' || q === "'") {
-          const s = quoted(text, j);
-          name = s.value;
-          keyValue = s.value;
-          colon = s.end;
-        } else {
-          colon = j;
-          while (colon < text.length && !/[\s:,[\]{}#"']/.test(text[colon] as string)) colon += 1;
-          name = text.slice(j, colon);
-          keyValue = plainKey(name);
-        }
-        if (text[colon] !== ':' || text[colon + 1] !== ' ' || name.length > MAX_KEY) decline();
-        if (names.has(name) || values.has(keyValue)) decline();
-        names.add(name);
-        values.add(keyValue);
+        const key = readKey(text, j, true);
+        if (text[key.colon + 1] !== ' ') decline();
+        name = key.name;
+        keys.claim(name, key.value);
         itemPath = appendPath(path, name);
         this.map.set(itemPath, no);
-        j = skipSpaces(text, colon + 1);
+        j = skipSpaces(text, key.colon + 1);
       }
       const c = text[j];
       let value: unknown;
@@ -319,6 +284,57 @@ function keyEnd(text: string, col: number): number {
   KEY_END.lastIndex = col;
   const m = KEY_END.exec(text);
   return m === null || m[0] === ' #' ? -1 : m.index;
+}
+
+/** A flow mapping's plain key ends at the first of these (a `:` must be the one found). */
+const FLOW_KEY_END = /[\s:,[\]{}#"']/g;
+
+/**
+ * The key (quoted, or a plain word) that starts at `col` and the index of the `:` that ends it; declines
+ * when no `:` ends it there, or it is not a key the reader takes (see {@link plainKey}).
+ */
+function readKey(
+  text: string,
+  col: number,
+  inFlow: boolean,
+): { name: string; value: unknown; colon: number } {
+  let name: string;
+  let value: unknown;
+  let colon: number;
+  const q = text[col];
+  if (q === '"' || q === "'") {
+    const s = quoted(text, col);
+    name = s.value;
+    value = s.value;
+    colon = s.end;
+  } else {
+    if (inFlow) {
+      FLOW_KEY_END.lastIndex = col;
+      colon = FLOW_KEY_END.exec(text)?.index ?? text.length;
+    } else {
+      colon = keyEnd(text, col);
+      if (colon < 0) decline();
+    }
+    name = text.slice(col, colon);
+    value = plainKey(name);
+  }
+  if (text[colon] !== ':' || name.length > MAX_KEY) decline();
+  return { name, value, colon };
+}
+
+/**
+ * The keys of one mapping. The yaml path rejects keys with equal values (`1` and `01`, `true` and `True`);
+ * keys with equal names but not values (`1` and "1") would merge in the walker: both are declined.
+ */
+class KeySet {
+  private readonly names = new Set<string>();
+  private readonly values = new Set<unknown>();
+
+  claim(name: string, value: unknown): void {
+    if (this.names.has(name) || this.values.has(value)) decline();
+    this.names.add(name);
+    this.values.add(value);
+  }
 }
 
 /** Whether the list item content at `col` is `key: …` (a mapping starts there). */
