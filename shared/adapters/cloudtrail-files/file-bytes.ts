@@ -4,8 +4,16 @@
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { constants, createGunzip, type Gunzip, gunzipSync } from 'node:zlib';
+import {
+  constants,
+  createGunzip,
+  createInflateRaw,
+  type Gunzip,
+  gunzipSync,
+  type InflateRaw,
+} from 'node:zlib';
 import { AdapterError } from '../errors.js';
+import { type Crc32, fastCrc32 } from './crc32.js';
 import { releaseArena, takeArena } from './scan/wasm.js';
 
 /** Files up to this size on disk are read and decompressed in one go (faster than streaming). */
@@ -156,50 +164,143 @@ interface InflateHandle {
   ): void;
 }
 
-/** This thread's inflate handle, reused from object to object; null until first used or after a failure. */
-let inflater: { stream: Gunzip; handle: InflateHandle; state: Uint32Array } | null = null;
+/** A zlib stream and its raw handle, reused from object to object on this thread. */
+interface Inflater {
+  stream: Gunzip | InflateRaw;
+  handle: InflateHandle;
+  state: Uint32Array;
+}
+
+/** This thread's gunzip handle; null until first used or after a failure. */
+let gunzipper: Inflater | null = null;
+/** This thread's raw-deflate handle (for members whose CRC is checked with {@link fastCrc32}); likewise. */
+let rawInflater: Inflater | null = null;
+
+/** A new zlib stream's raw handle; null where Node's internals are not as expected. */
+function newInflater(stream: Gunzip | InflateRaw): Inflater | null {
+  const { _handle: handle, _writeState: state } = stream as unknown as {
+    _handle?: Partial<InflateHandle> | null;
+    _writeState?: unknown;
+  };
+  if (typeof handle?.writeSync !== 'function' || typeof handle.reset !== 'function') return null;
+  if (!(state instanceof Uint32Array) || state.length < 2) return null;
+  // A failure destroys the stream, which then emits it as an event: nobody else listens.
+  stream.on('error', () => {});
+  return { stream, handle: handle as InflateHandle, state };
+}
 
 /**
- * `gz` inflated in one call on this thread's reused zlib handle, into `into` (or a new buffer) of `size`
+ * `gz[inStart..]` inflated with Z_FINISH in one call on `z` into `out[0, size)`; false when zlib failed (a
+ * zlib error is reported by destroying the stream, and closing its handle, during the call).
+ */
+function inflateOnce(z: Inflater, gz: Buffer, inStart: number, out: Buffer, size: number): boolean {
+  try {
+    z.handle.writeSync(constants.Z_FINISH, gz, inStart, gz.length - inStart, out, 0, size);
+  } catch {
+    return false;
+  }
+  return !z.stream.destroyed;
+}
+
+/**
+ * `gz` inflated in one call on this thread's reused zlib handles, into `into` (or a new buffer) of `size`
  * bytes; undefined when that did not give the whole of it cleanly (a zlib error, output that needs more
  * room, the handle unavailable): the caller then inflates it the ordinary way, which gives the same bytes
  * or the same error.
  * gunzipSync builds a zlib stream (a handle, its 32 KB window, a Transform) per call: ~5% of inflating a
- * 33 KB CloudTrail object. Like gunzipSync, the handle reads every gzip member of a multi-member file.
+ * 33 KB CloudTrail object. Like gunzipSync, the gunzip handle reads every gzip member of a multi-member file.
+ * Where {@link fastCrc32} is had, a file of one member with a plain header is inflated as raw deflate and
+ * its trailer checked here (CRC-32 and length, as zlib checks them); any other file, or one whose check
+ * fails, goes through the gunzip handle, so the result and any error are zlib's own.
  */
 function inflateWhole(gz: Buffer, size: number, into: Buffer | null): Buffer | undefined {
-  let z = inflater;
+  const crc = fastCrc32();
+  if (crc !== null) {
+    const start = memberDataStart(gz);
+    if (start > 0) {
+      const out = inflateMember(gz, start, size, into, crc);
+      // Output that fills `size` fills it on the gunzip handle too: the ordinary way takes it in chunks.
+      if (out === FULL) return undefined;
+      if (out !== undefined) return out;
+    }
+  }
+  let z = gunzipper;
   if (z === null) {
-    const stream = createGunzip();
-    const { _handle: handle, _writeState: state } = stream as unknown as {
-      _handle?: Partial<InflateHandle> | null;
-      _writeState?: unknown;
-    };
-    if (typeof handle?.writeSync !== 'function' || typeof handle.reset !== 'function') return undefined;
-    if (!(state instanceof Uint32Array) || state.length < 2) return undefined;
-    // A failure destroys the stream, which then emits it as an event: nobody else listens.
-    stream.on('error', () => {});
-    z = { stream, handle: handle as InflateHandle, state };
-    inflater = z;
+    z = newInflater(createGunzip());
+    if (z === null) return undefined;
+    gunzipper = z;
   } else {
     z.handle.reset();
   }
   const out = into ?? Buffer.allocUnsafe(size);
-  try {
-    z.handle.writeSync(constants.Z_FINISH, gz, 0, gz.length, out, 0, size);
-  } catch {
-    inflater = null;
-    return undefined;
-  }
-  // A zlib error is reported by destroying the stream (and closing its handle) during the call.
-  if (z.stream.destroyed) {
-    inflater = null;
+  if (!inflateOnce(z, gz, 0, out, size)) {
+    gunzipper = null;
     return undefined;
   }
   const [availOut = 0, availIn = 0] = z.state;
   // Output that filled the buffer may go on: the ordinary way takes it in chunks.
   if (availOut === 0 || availIn !== 0) return undefined;
   return out.subarray(0, size - availOut);
+}
+
+/**
+ * Where the deflate data of `gz`'s first member starts, after its 10-byte header and any extra field, name
+ * and comment; 0 for a header left to zlib (not deflate, reserved flag bits, a header CRC, cut short).
+ */
+export function memberDataStart(gz: Buffer): number {
+  if (gz.length < 18 || gz[0] !== 0x1f || gz[1] !== 0x8b || gz[2] !== 8) return 0;
+  const flags = gz[3] as number;
+  // 0x02 FHCRC, 0xe0 reserved (zlib refuses them): both to zlib.
+  if ((flags & 0xe2) !== 0) return 0;
+  let at = 10;
+  if (flags & 0x04) at = at + 2 <= gz.length ? at + 2 + gz.readUInt16LE(at) : gz.length; // FEXTRA
+  for (const flag of [0x08, 0x10]) {
+    // FNAME, FCOMMENT: zero-terminated.
+    if ((flags & flag) === 0) continue;
+    const end = gz.indexOf(0, at);
+    if (end < 0) return 0;
+    at = end + 1;
+  }
+  return at + 8 <= gz.length ? at : 0;
+}
+
+/** {@link inflateMember}'s answer when the output needs more than the bytes it was given. */
+const FULL = Symbol('output full');
+
+/**
+ * The one member of `gz`, its deflate data from `start`, inflated raw into `into` (or a new buffer) of
+ * `size` bytes and checked against its trailer with `crc`; undefined unless the data ended with exactly
+ * the 8-byte trailer after it (not another member, padding or garbage) and both its CRC-32 and its length
+ * match; {@link FULL} when the output filled `size` bytes before the data ended.
+ */
+function inflateMember(
+  gz: Buffer,
+  start: number,
+  size: number,
+  into: Buffer | null,
+  crc: Crc32,
+): Buffer | typeof FULL | undefined {
+  let z = rawInflater;
+  if (z === null) {
+    z = newInflater(createInflateRaw());
+    if (z === null) return undefined;
+    rawInflater = z;
+  } else {
+    z.handle.reset();
+  }
+  const out = into ?? Buffer.allocUnsafe(size);
+  if (!inflateOnce(z, gz, start, out, size)) {
+    rawInflater = null;
+    return undefined;
+  }
+  const [availOut = 0, availIn = 0] = z.state;
+  if (availOut === 0) return FULL;
+  if (availIn !== 8) return undefined;
+  const length = size - availOut;
+  const trailer = gz.length - 8;
+  if (gz.readUInt32LE(trailer + 4) !== length % 2 ** 32) return undefined;
+  const body = out.subarray(0, length);
+  return crc(body) === gz.readUInt32LE(trailer) ? body : undefined;
 }
 
 /** The zlib error code (`Z_BUF_ERROR`, …) of a gunzip failure; undefined for any other error. */
