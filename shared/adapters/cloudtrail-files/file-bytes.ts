@@ -171,10 +171,8 @@ interface Inflater {
   state: Uint32Array;
 }
 
-/** This thread's gunzip handle; null until first used or after a failure. */
-let gunzipper: Inflater | null = null;
-/** This thread's raw-deflate handle (for members whose CRC is checked with {@link fastCrc32}); likewise. */
-let rawInflater: Inflater | null = null;
+/** This thread's handles, reused from object to object; null until first used or after a failure. */
+const inflaters: Record<'gunzip' | 'raw', Inflater | null> = { gunzip: null, raw: null };
 
 /** A new zlib stream's raw handle; null where Node's internals are not as expected. */
 function newInflater(stream: Gunzip | InflateRaw): Inflater | null {
@@ -190,16 +188,39 @@ function newInflater(stream: Gunzip | InflateRaw): Inflater | null {
 }
 
 /**
- * `gz[inStart..]` inflated with Z_FINISH in one call on `z` into `out[0, size)`; false when zlib failed (a
- * zlib error is reported by destroying the stream, and closing its handle, during the call).
+ * `gz[start..]` inflated with Z_FINISH in one call on this thread's `kind` handle, into `into` (or a new
+ * buffer) of `size` bytes: the buffer and the room and input zlib left; undefined when zlib failed (it
+ * reports an error by destroying the stream, and closing its handle, during the call) or the handle could
+ * not be had.
  */
-function inflateOnce(z: Inflater, gz: Buffer, inStart: number, out: Buffer, size: number): boolean {
-  try {
-    z.handle.writeSync(constants.Z_FINISH, gz, inStart, gz.length - inStart, out, 0, size);
-  } catch {
-    return false;
+function inflateOnce(
+  kind: 'gunzip' | 'raw',
+  gz: Buffer,
+  start: number,
+  size: number,
+  into: Buffer | null,
+): { out: Buffer; availOut: number; availIn: number } | undefined {
+  let z = inflaters[kind];
+  if (z === null) {
+    z = newInflater(kind === 'raw' ? createInflateRaw() : createGunzip());
+    if (z === null) return undefined;
+    inflaters[kind] = z;
+  } else {
+    z.handle.reset();
   }
-  return !z.stream.destroyed;
+  const out = into ?? Buffer.allocUnsafe(size);
+  try {
+    z.handle.writeSync(constants.Z_FINISH, gz, start, gz.length - start, out, 0, size);
+  } catch {
+    inflaters[kind] = null;
+    return undefined;
+  }
+  if (z.stream.destroyed) {
+    inflaters[kind] = null;
+    return undefined;
+  }
+  const [availOut = 0, availIn = 0] = z.state;
+  return { out, availOut, availIn };
 }
 
 /**
@@ -224,20 +245,9 @@ function inflateWhole(gz: Buffer, size: number, into: Buffer | null): Buffer | u
       if (out !== undefined) return out;
     }
   }
-  let z = gunzipper;
-  if (z === null) {
-    z = newInflater(createGunzip());
-    if (z === null) return undefined;
-    gunzipper = z;
-  } else {
-    z.handle.reset();
-  }
-  const out = into ?? Buffer.allocUnsafe(size);
-  if (!inflateOnce(z, gz, 0, out, size)) {
-    gunzipper = null;
-    return undefined;
-  }
-  const [availOut = 0, availIn = 0] = z.state;
+  const done = inflateOnce('gunzip', gz, 0, size, into);
+  if (done === undefined) return undefined;
+  const { out, availOut, availIn } = done;
   // Output that filled the buffer may go on: the ordinary way takes it in chunks.
   if (availOut === 0 || availIn !== 0) return undefined;
   return out.subarray(0, size - availOut);
@@ -280,20 +290,9 @@ function inflateMember(
   into: Buffer | null,
   crc: Crc32,
 ): Buffer | typeof FULL | undefined {
-  let z = rawInflater;
-  if (z === null) {
-    z = newInflater(createInflateRaw());
-    if (z === null) return undefined;
-    rawInflater = z;
-  } else {
-    z.handle.reset();
-  }
-  const out = into ?? Buffer.allocUnsafe(size);
-  if (!inflateOnce(z, gz, start, out, size)) {
-    rawInflater = null;
-    return undefined;
-  }
-  const [availOut = 0, availIn = 0] = z.state;
+  const done = inflateOnce('raw', gz, start, size, into);
+  if (done === undefined) return undefined;
+  const { out, availOut, availIn } = done;
   if (availOut === 0) return FULL;
   if (availIn !== 8) return undefined;
   const length = size - availOut;
