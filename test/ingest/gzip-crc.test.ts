@@ -9,6 +9,7 @@ import {
   type Crc32,
   checkedCrc32,
   fastCrc32,
+  selfTestBlock,
   useCrc32ForTests,
 } from '../../shared/adapters/cloudtrail-files/crc32.js';
 import { memberDataStart, wholeBytes } from '../../shared/adapters/cloudtrail-files/file-bytes.js';
@@ -104,6 +105,11 @@ describe('the fast CRC-32', () => {
     ] as const) {
       expect(crc?.(bytes.subarray(from, to)), `${from}..${to}`).toBe(zlibCrc32(bytes.subarray(from, to)));
     }
+  });
+
+  it('has a self test that zlib passes', () => {
+    expect(checkedCrc32(zlibCrc32)).toBe(zlibCrc32);
+    expect(new Set(selfTestBlock()).size).toBe(256);
   });
 
   it('is not used when it fails its self test, throws, or is not a function', () => {
