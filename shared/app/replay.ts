@@ -5,6 +5,7 @@
 import type { Alert } from '../core/alert/alert.js';
 import type { BaselineView } from '../core/baseline/view.js';
 import { eventTimeProblem, normaliseRecord } from '../core/cloudtrail/normalise.js';
+import { primeRecordReaders } from '../core/cloudtrail/prime.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
 import { Aggregator } from '../core/detection/aggregate.js';
 import type { RuleFailure } from '../core/detection/engine.js';
@@ -86,6 +87,8 @@ export interface ReplayDeps {
 const STOPPED = Symbol('stopped');
 
 export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
+  // Generic loads in the record readers from the start: no recompiling them at each new field set (prime.ts).
+  primeRecordReaders();
   const c: ReplayCounters = {
     evaluated: 0,
     invalid: 0,
