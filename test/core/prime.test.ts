@@ -6,6 +6,10 @@
  * at least five field sets (five maps); and priming changes no result.
  */
 import { describe, expect, it } from 'vitest';
+import { MemorySessionStore } from '../../shared/adapters/memory-sessions.js';
+import { primeSessionTracking, trackSessionSync } from '../../shared/app/sessions.js';
+import { buildIndex } from '../../shared/core/baseline/in-memory-view.js';
+import { parseBaseline } from '../../shared/core/baseline/parse.js';
 import { normaliseRecord } from '../../shared/core/cloudtrail/normalise.js';
 import { primeRecordReaders, primingRecords } from '../../shared/core/cloudtrail/prime.js';
 import type { NormalisedEvent } from '../../shared/core/cloudtrail/types.js';
@@ -101,5 +105,36 @@ describe('primeRecordReaders', () => {
       return n.ok ? [n.event, sessionFromEvent(n.event)] : n;
     });
     expect(after).toEqual(before);
+  });
+});
+
+const parsed = parseBaseline(
+  'version: 1\nidentities:\n  - arn: "arn:aws:iam::111122223333:role/batch-worker"\n    kind: workload\n    owner: data-team\n    purpose: "batch"\n',
+  'baseline.yaml',
+);
+if (!parsed.baseline) throw new Error(JSON.stringify(parsed.issues));
+const VIEW = buildIndex(parsed.baseline);
+
+describe('primeSessionTracking', () => {
+  it('takes each lineage step: an issuing first hop, a chained session, a call with a parent, an unseen key', () => {
+    const store = new MemorySessionStore();
+    const facts = events().map(({ e }) => trackSessionSync(e, VIEW, store));
+    expect(facts.some((f) => f.lineage === null)).toBe(true);
+    expect(facts.some((f) => f.issued !== null && f.issued.parentKey === null && f.lineage?.complete)).toBe(
+      true,
+    );
+    expect(facts.some((f) => f.issued !== null && f.issued.parentKey !== null)).toBe(true);
+    expect(
+      facts.some((f) => f.issued === null && (f.lineage?.chain.length ?? 0) >= 1 && f.acting !== null),
+    ).toBe(true);
+    expect(facts.some((f) => f.issued === null && f.lineage?.missing !== undefined)).toBe(true);
+  });
+
+  it('writes only to the store it is given', () => {
+    const mine = new MemorySessionStore();
+    const other = new MemorySessionStore();
+    primeSessionTracking(VIEW, mine);
+    expect(mine.counts.puts).toBeGreaterThan(0);
+    expect(other.counts.puts).toBe(0);
   });
 });

@@ -36,29 +36,34 @@ export function primingRecords(): RawRecord[] {
   const out: RawRecord[] = [];
   for (let v = 0; v < VARIANTS; v++) {
     const k = `_p${v}`;
+    // Short strings and long ones by turns: JSON.parse interns a short value and not a long one, and a
+    // comparison compiled for one kind is thrown away at the other; real records bring both.
+    const w = v % 2 === 0 ? 'prime' : `prime-value-${v}-long-enough`;
     const o = (fields: Record<string, unknown>): Record<string, unknown> => ({ [k]: 0, ...fields });
     const key = `ASIAPRIME00000000${v}00`;
-    const issued = () =>
+    const webKey = `ASIAPRIMEWEB0000${v}00`;
+    const issued = (issuedKey = key) =>
       o({
-        credentials: o({ accessKeyId: key, expiration: 'Jan 1, 2026, 1:00:00 AM' }),
+        credentials: o({ accessKeyId: issuedKey, expiration: 'Jan 1, 2026, 1:00:00 AM' }),
         assumedRoleUser: o({ arn: SESSION }),
-        provider: 'arn:aws:iam::000000000000:oidc-provider/prime',
-        audience: 'prime',
-        subjectFromWebIdentityToken: 'prime',
-        subject: 'prime',
-        issuer: 'prime',
+        provider: `arn:aws:iam::${ACCOUNT}:oidc-provider/${w}`,
+        audience: w,
+        subjectFromWebIdentityToken: w,
+        subject: w,
+        issuer: w,
       });
     const ui = (type: string, extra: Record<string, unknown> = {}) =>
       o({
         type,
         arn: SESSION,
-        principalId: 'AROAPRIME:s',
+        principalId: `AROAPRIME:${w}`,
         accountId: ACCOUNT,
-        accessKeyId: `ASIAPRIMECALLER0${v}000`,
+        accessKeyId:
+          type === 'IAMUser' || type === 'Root' ? `AKIAPRIMEUSER00${v}000` : `ASIAPRIMECALLER0${v}000`,
         sessionContext: o({
-          sessionIssuer: o({ arn: ROLE, userName: 'prime' }),
+          sessionIssuer: o({ arn: ROLE, userName: w }),
           attributes: o({ mfaAuthenticated: 'false' }),
-          sourceIdentity: 'prime',
+          sourceIdentity: w,
         }),
         ...extra,
       });
@@ -84,37 +89,45 @@ export function primingRecords(): RawRecord[] {
     const sts = 'sts.amazonaws.com';
     const iam = 'iam.amazonaws.com';
     out.push(
-      rec('AssumeRole', sts, ui('AssumedRole'), o({ roleArn: ROLE, roleSessionName: 's' }), issued()),
+      rec('AssumeRole', sts, ui('AssumedRole'), o({ roleArn: ROLE, roleSessionName: w }), issued()),
       rec(
         'AssumeRole',
         sts,
-        ui('IAMUser', { userName: 'prime' }),
-        o({ roleSessionName: 's', tags: [o({ key: 'k', value: 'v' })], transitiveTagKeys: ['k'] }),
+        ui('IAMUser', { userName: w }),
+        o({ roleSessionName: w, tags: [o({ key: 'k', value: 'v' })], transitiveTagKeys: ['k'] }),
         o({}),
         { resources: [o({ type: 'AWS::IAM::Role', ARN: ROLE })] },
       ),
       rec(
         'AssumeRoleWithWebIdentity',
         sts,
-        ui('WebIdentityUser', { userName: 'prime', identityProvider: 'prime' }),
-        o({ roleArn: ROLE, roleSessionName: 's', providerId: 'prime' }),
-        issued(),
+        ui('WebIdentityUser', { userName: w, identityProvider: w }),
+        o({ roleArn: ROLE, roleSessionName: w, providerId: w }),
+        issued(webKey),
       ),
-      rec('AssumeRoleWithSAML', sts, ui('SAMLUser'), o({ roleArn: ROLE, principalArn: 'prime' }), issued()),
-      rec('AssumeRole', sts, ui('AWSService', { invokedBy: 'prime' }), o({ roleArn: ROLE }), null),
+      rec('AssumeRoleWithSAML', sts, ui('SAMLUser'), o({ roleArn: ROLE, principalArn: w }), issued()),
+      // Without a provider (a session whose provider is null).
+      rec(
+        'AssumeRoleWithSAML',
+        sts,
+        ui('SAMLUser'),
+        o({ roleArn: ROLE }),
+        o({ credentials: o({ accessKeyId: key }) }),
+      ),
+      rec('AssumeRole', sts, ui('AWSService', { invokedBy: w }), o({ roleArn: ROLE }), null),
       rec('GetSessionToken', sts, ui('IAMUser'), o({}), issued()),
       rec(
         'GetFederationToken',
         sts,
         ui('FederatedUser'),
-        o({ name: 'prime' }),
+        o({ name: w }),
         o({
           credentials: o({ accessKeyId: key }),
           federatedUser: o({ arn: `arn:aws:sts::${ACCOUNT}:federated-user/p` }),
         }),
       ),
       rec('AssumeRoot', sts, ui('Root'), o({ targetPrincipal: ACCOUNT }), issued()),
-      rec('CreateAccessKey', iam, ui('IAMUser'), o({}), o({ accessKey: o({ userName: 'prime' }) })),
+      rec('CreateAccessKey', iam, ui('IAMUser'), o({}), o({ accessKey: o({ userName: w }) })),
       rec('DeleteAccessKey', iam, ui('IAMUser'), o({}), o({ ConsoleLogin: 'Success' })),
       rec(
         'CreatePolicy',
@@ -123,10 +136,15 @@ export function primingRecords(): RawRecord[] {
         o({}),
         o({ policy: o({ arn: `arn:aws:iam::${ACCOUNT}:policy/p` }) }),
       ),
-      rec('CreateOpenIDConnectProvider', iam, ui('IAMUser'), o({ url: 'https://prime' }), o({})),
-      rec('CreateUser', iam, ui('IAMUser'), o({ userName: 'prime' }), o({})),
-      rec('CreateRole', iam, ui('IAMUser'), o({ roleName: 'prime' }), o({})),
-      rec('AddUserToGroup', iam, ui('IAMUser'), o({ groupName: 'prime' }), o({})),
+      rec('CreateOpenIDConnectProvider', iam, ui('IAMUser'), o({ url: `https://${w}` }), o({})),
+      rec('CreateUser', iam, ui('IAMUser'), o({ userName: w }), o({})),
+      // A call made with the key the first record issued: a session with a parent key, for the lineage walk.
+      rec('ListRoles', iam, ui('AssumedRole', { accessKeyId: key }), o({}), null),
+      // … with the key of a first hop (OIDC), and with a key not in the state.
+      rec('ListUsers', iam, ui('AssumedRole', { accessKeyId: webKey }), o({}), null),
+      rec('ListGroups', iam, ui('AssumedRole'), o({}), null),
+      rec('CreateRole', iam, ui('IAMUser'), o({ roleName: w }), o({})),
+      rec('AddUserToGroup', iam, ui('IAMUser'), o({ groupName: w }), o({})),
       rec(
         'AttachRolePolicy',
         iam,
@@ -134,8 +152,8 @@ export function primingRecords(): RawRecord[] {
         o({ policyArn: `arn:aws:iam::${ACCOUNT}:policy/p` }),
         o({}),
       ),
-      rec('TagOpenIDConnectProvider', iam, ui('IAMUser'), o({ openIDConnectProviderArn: 'prime' }), o({})),
-      rec('StopLogging', 'cloudtrail.amazonaws.com', ui('IAMUser'), o({ name: 'prime' }), o({})),
+      rec('TagOpenIDConnectProvider', iam, ui('IAMUser'), o({ openIDConnectProviderArn: w }), o({})),
+      rec('StopLogging', 'cloudtrail.amazonaws.com', ui('IAMUser'), o({ name: w }), o({})),
     );
   }
   // Through JSON, so that the values are strings of the kinds JSON.parse makes (a long one is not internalised

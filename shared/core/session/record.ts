@@ -296,7 +296,7 @@ export function alertedCopy(rec: SessionRecord): SessionRecord {
 function sessionCopy(
   rec: SessionRecord,
   sourceIdentity: string | null,
-  alerted: true | undefined,
+  alerted: boolean | undefined,
 ): SessionRecord {
   if (rec.tags !== undefined || rec.transitiveTagKeys !== undefined)
     return { ...rec, sourceIdentity, alerted };
