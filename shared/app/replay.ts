@@ -89,6 +89,8 @@ export interface ReplayDeps {
 const STOPPED = Symbol('stopped');
 
 export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
+  // Generic loads in the record readers from the start: no recompiling them at each new field set (prime.ts).
+  primeRecordReaders();
   const c: ReplayCounters = {
     evaluated: 0,
     invalid: 0,
@@ -111,10 +113,8 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
     : null;
   // Alerts whose origin waits for a session record read later (cross-account/region path order).
   const late = sessions && isSyncStore(sessions) ? new LateLineage(sessions, deps.pipeline, deps.view) : null;
-  // Generic loads in the record readers from the start, so that they are not recompiled at each new field
-  // set, and feedback for every lineage step (prime.ts). With the in-memory store, one pass does both.
+  // The lineage steps too (a store of their own): no recompiling at the first chained session.
   if (sessions instanceof MemorySessionStore) primeSessionTracking(deps.view, new MemorySessionStore());
-  else primeRecordReaders();
   const out = async (produced: Alert[], final = false) => {
     const alerts = late ? late.push(produced, final) : produced;
     for (const a of alerts) {

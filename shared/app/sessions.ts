@@ -8,13 +8,7 @@ import { normaliseRecord } from '../core/cloudtrail/normalise.js';
 import { primingRecords } from '../core/cloudtrail/prime.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
 import { type EventSession, lineageOfEvent, lineageOfEventSync } from '../core/session/lineage.js';
-import {
-  callerKey,
-  isSessionKey,
-  type SessionAction,
-  type SessionRecord,
-  sessionFromEvent,
-} from '../core/session/record.js';
+import { callerKey, isSessionKey, type SessionAction, type SessionRecord } from '../core/session/record.js';
 import { atLeast } from '../core/severity.js';
 import type { SessionStore, SyncSessionStore } from '../ports.js';
 
@@ -65,27 +59,17 @@ export async function trackSession(
   return facts;
 }
 
-let sessionsPrimed = false;
-
 /**
  * Runs {@link trackSessionSync} over the priming records (see prime.ts), with `view` and `store` (a store of
  * its own, of the class replay uses): each step of the lineage (an issuing call, a first hop, a call with a
  * key not in the state, one with a parent) has feedback before the step is optimised, so that the first
  * chained session of a replay does not throw the optimised code away. `store` is left holding the priming
- * sessions; `view` keeps at most a memoised answer for the priming role. Primes what `primeRecordReaders`
- * primes too (each record is normalised, each issuing one read by `sessionFromEvent`). Once per process:
- * later calls do nothing.
+ * sessions; `view` keeps at most a memoised answer for the priming role.
  */
 export function primeSessionTracking(view: BaselineView, store: SyncSessionStore): void {
-  if (sessionsPrimed) return;
-  sessionsPrimed = true;
   for (const raw of primingRecords()) {
     const n = normaliseRecord(raw);
-    if (!n.ok) continue;
-    // Every event, not only the issuing ones the lineage step reads (measured: without it sessionFromEvent
-    // was still compiled three times over shape-1200x250, thrown away twice on a code dependency).
-    sessionFromEvent(n.event);
-    trackSessionSync(n.event, view, store);
+    if (n.ok) trackSessionSync(n.event, view, store);
   }
 }
 

@@ -158,7 +158,7 @@ export function primingRecords(): RawRecord[] {
   }
   // Through JSON, so that the values are strings of the kinds JSON.parse makes (a long one is not internalised
   // as a literal is; comparisons compiled for one kind are thrown away at the other).
-  return JSON.parse(JSON.stringify(out)) as RawRecord[];
+  return out.map((r) => JSON.parse(JSON.stringify(r)) as RawRecord);
 }
 
 let primed = false;
