@@ -1,6 +1,7 @@
 /**
  * Makes the record readers' property loads generic before replay's hot loop, so that the optimising compiler
- * does not build code that a later record throws away. Pure: no state is kept, nothing is returned.
+ * does not build code that a later record throws away. Nothing observable: no result, no state but a flag
+ * that it ran (and the feedback V8 keeps).
  *
  * Why: JSON.parse gives each set of field names its own hidden class (map). A load site that has seen up to
  * four maps is compiled with a check against those; the first record of a fifth field set (at any level:
