@@ -2,7 +2,7 @@
  * The in-memory session store replay uses: a bounded map (oldest issued first out), with the same
  * retention rule as the DynamoDB items, so replay and the Lambda give the same lineage on the same records.
  */
-import type { SessionAction, SessionRecord } from '../core/session/record.js';
+import { alertedCopy, type SessionAction, type SessionRecord } from '../core/session/record.js';
 import type { SessionIndex, SyncSessionStore } from '../ports.js';
 
 /** How long a session record is kept after its credentials expire (both stores). */
@@ -39,7 +39,7 @@ export class MemorySessionStore implements SyncSessionStore, SessionIndex {
     this.counts.puts += 1;
     const cur = this.map.get(rec.key);
     if (cur && cur.rank >= rec.rank) return;
-    this.map.set(rec.key, cur?.alerted ? { ...rec, alerted: true } : rec);
+    this.map.set(rec.key, cur?.alerted ? alertedCopy(rec) : rec);
     if (this.map.size > this.max) {
       const oldest = this.map.keys().next().value;
       if (oldest !== undefined) {
@@ -51,7 +51,7 @@ export class MemorySessionStore implements SyncSessionStore, SessionIndex {
 
   markAlerted(key: string): void {
     const r = this.map.get(key);
-    if (r) this.map.set(key, { ...r, alerted: true });
+    if (r) this.map.set(key, alertedCopy(r));
   }
 
   logAction(action: SessionAction): void {

@@ -2,9 +2,12 @@
  * Replay use case: a stream of raw CloudTrail records through the detection pipeline, with
  * event-time aggregation so repeats fold into one alert and a second run gives the same output.
  */
+
+import { MemorySessionStore } from '../adapters/memory-sessions.js';
 import type { Alert } from '../core/alert/alert.js';
 import type { BaselineView } from '../core/baseline/view.js';
 import { eventTimeProblem, normaliseRecord } from '../core/cloudtrail/normalise.js';
+import { primeRecordReaders } from '../core/cloudtrail/prime.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
 import { Aggregator } from '../core/detection/aggregate.js';
 import type { RuleFailure } from '../core/detection/engine.js';
@@ -16,7 +19,7 @@ import {
   evaluateWithSessionsSync,
 } from './detect.js';
 import { LateLineage } from './replay-lineage.js';
-import { isSyncStore } from './sessions.js';
+import { isSyncStore, primeSessionTracking } from './sessions.js';
 
 export interface RawItem {
   raw: Record<string, unknown>;
@@ -86,6 +89,8 @@ export interface ReplayDeps {
 const STOPPED = Symbol('stopped');
 
 export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
+  // Generic loads in the record readers from the start: no recompiling them at each new field set (prime.ts).
+  primeRecordReaders();
   const c: ReplayCounters = {
     evaluated: 0,
     invalid: 0,
@@ -108,6 +113,8 @@ export async function replay(deps: ReplayDeps): Promise<ReplayCounters> {
     : null;
   // Alerts whose origin waits for a session record read later (cross-account/region path order).
   const late = sessions && isSyncStore(sessions) ? new LateLineage(sessions, deps.pipeline, deps.view) : null;
+  // The lineage steps too (a store of their own): no recompiling at the first chained session.
+  if (sessions instanceof MemorySessionStore) primeSessionTracking(deps.view, new MemorySessionStore());
   const out = async (produced: Alert[], final = false) => {
     const alerts = late ? late.push(produced, final) : produced;
     for (const a of alerts) {

@@ -4,6 +4,8 @@
  */
 import type { Alert } from '../core/alert/alert.js';
 import type { BaselineView } from '../core/baseline/view.js';
+import { normaliseRecord } from '../core/cloudtrail/normalise.js';
+import { primingRecords } from '../core/cloudtrail/prime.js';
 import type { NormalisedEvent } from '../core/cloudtrail/types.js';
 import { type EventSession, lineageOfEvent, lineageOfEventSync } from '../core/session/lineage.js';
 import { callerKey, isSessionKey, type SessionAction, type SessionRecord } from '../core/session/record.js';
@@ -55,6 +57,20 @@ export async function trackSession(
   const facts = await lineageOfEvent(e, (k, at) => store.get(k, at));
   if (facts.issued && worthWriting(facts.issued, view)) await store.put(facts.issued);
   return facts;
+}
+
+/**
+ * Runs {@link trackSessionSync} over the priming records (see prime.ts), with `view` and `store` (a store of
+ * its own, of the class replay uses): each step of the lineage (an issuing call, a first hop, a call with a
+ * key not in the state, one with a parent) has feedback before the step is optimised, so that the first
+ * chained session of a replay does not throw the optimised code away. `store` is left holding the priming
+ * sessions; `view` keeps at most a memoised answer for the priming role.
+ */
+export function primeSessionTracking(view: BaselineView, store: SyncSessionStore): void {
+  for (const raw of primingRecords()) {
+    const n = normaliseRecord(raw);
+    if (n.ok) trackSessionSync(n.event, view, store);
+  }
 }
 
 /** {@link trackSession} over the in-memory store: no promise. */

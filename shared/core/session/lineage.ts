@@ -238,7 +238,12 @@ function identityCenterSession(
   };
 }
 
-const NO_SESSION: EventSession = Object.freeze({ issued: null, lineage: null, acting: null });
+/**
+ * The answer for most events. Not frozen: a frozen object has a hidden class (map) of its own, and code that
+ * reads the facts of events (optimised while it saw only this one) was thrown away at the first issuing event
+ * or session call; as an ordinary literal it shares the map of every other answer. Read-only by type.
+ */
+const NO_SESSION: Readonly<EventSession> = { issued: null, lineage: null, acting: null };
 
 /**
  * The lineage of an event: for an issuing event, the chain of the session it issued (ending with it); for any

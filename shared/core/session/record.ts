@@ -274,12 +274,57 @@ export function inheritFromParent(rec: SessionRecord, parent: SessionRecord): Se
   const newKeys = [...inherited.keys()];
   const sourceIdentity = rec.sourceIdentity ?? parent.sourceIdentity;
   if (newKeys.length === 0 && sourceIdentity === rec.sourceIdentity) return rec;
+  if (newKeys.length === 0) return sessionCopy(rec, sourceIdentity, rec.alerted);
   const out: SessionRecord = { ...rec, sourceIdentity };
-  if (newKeys.length > 0) {
-    out.tags = { ...Object.fromEntries(inherited), ...(rec.tags ?? {}) };
-    out.transitiveTagKeys = [...new Set([...(rec.transitiveTagKeys ?? []), ...newKeys])].sort();
-  }
+  out.tags = { ...Object.fromEntries(inherited), ...(rec.tags ?? {}) };
+  out.transitiveTagKeys = [...new Set([...(rec.transitiveTagKeys ?? []), ...newKeys])].sort();
   return out;
+}
+
+/** A copy of `rec` marked alerted (see {@link sessionCopy}). */
+export function alertedCopy(rec: SessionRecord): SessionRecord {
+  return sessionCopy(rec, rec.sourceIdentity, true);
+}
+
+/**
+ * A copy of `rec` with `sourceIdentity` and `alerted` set: the same keys in the same order (so the same JSON).
+ * Built as the object literal {@link sessionFromEvent} builds, so that the copy has the hidden class (map) of
+ * the records it issues: a spread copy (`{ ...rec, alerted: true }`) gets a map of its own, and code optimised
+ * for session records (the lineage walk) is thrown away the first time such a copy is read. A tagged record
+ * (rare; its tag keys come first) is copied by spreading.
+ */
+function sessionCopy(
+  rec: SessionRecord,
+  sourceIdentity: string | null,
+  alerted: boolean | undefined,
+): SessionRecord {
+  if (rec.tags !== undefined || rec.transitiveTagKeys !== undefined)
+    return { ...rec, sourceIdentity, alerted };
+  return {
+    key: rec.key,
+    eventId: rec.eventId,
+    eventName: rec.eventName,
+    account: rec.account,
+    identity: rec.identity,
+    sessionArn: rec.sessionArn,
+    sessionName: rec.sessionName,
+    via: rec.via,
+    subject: rec.subject,
+    provider: rec.provider,
+    audience: rec.audience,
+    caller: rec.caller,
+    user: rec.user,
+    parentKey: rec.parentKey,
+    sourceIdentity,
+    sharedEventId: rec.sharedEventId,
+    sourceIp: rec.sourceIp,
+    userAgent: rec.userAgent,
+    issuedAt: rec.issuedAt,
+    issuedMs: rec.issuedMs,
+    expiresMs: rec.expiresMs,
+    rank: rec.rank,
+    alerted,
+  };
 }
 
 /** `Oct 2, 2019, 11:12:29 PM`: how CloudTrail writes most expirations (UTC). */
