@@ -20,9 +20,10 @@ const PACKAGE = '@node-rs/crc32';
 let loaded: Crc32 | null | undefined;
 
 /**
- * The fast CRC-32 of this process (loaded once, on first use), or null where it cannot be had. It is used
- * only after it gave the right check value for the standard test vector and zlib's values for a block of
- * every byte value, so a broken or mismatched binary never weakens the check: it is just not used.
+ * The fast CRC-32 of this thread (each worker loads its own, once, on first use), or null where it cannot be
+ * had. It is used only after it gave the right check value for the standard test vector and zlib's values
+ * for a block of every byte value, so a broken or mismatched binary never weakens the check: it is just not
+ * used.
  */
 export function fastCrc32(): Crc32 | null {
   if (loaded === undefined) loaded = load();
