@@ -29,15 +29,21 @@ const NEEDLE_AT = CHUNK + PAD + 128;
 const NEEDLE_ROOM = 8192;
 /** Needles longer than this are searched by the caller (the scan's loads past a block stop short of it). */
 export const MAX_NEEDLE_BYTES = 128;
-/** Where the scan writes its output: after the needle table. */
-const OUT0 = NEEDLE_AT + NEEDLE_ROOM;
+/**
+ * The scan's mask area, after the needle table: 24 bytes for each 64-byte block of a 16 KB segment (scan.wat
+ * writes three masks per block in its first stage and reads them in its second).
+ */
+const MASKS_AT = NEEDLE_AT + NEEDLE_ROOM;
+const MASKS_ROOM = 256 * 24;
+/** Where the scan writes its output: after the mask area. */
+const OUT0 = MASKS_AT + MASKS_ROOM;
 /** A memory that grew past this (the output of some 250,000 elements) is not kept for the next call. */
 export const KEEP_BYTES = 4 * 1024 * 1024;
 const PAGE = 65536;
 
 interface ScanExports {
   memory: { readonly buffer: ArrayBuffer; grow(pages: number): number };
-  reset(out0: number, table: number, count: number, outEnd: number): void;
+  reset(out0: number, table: number, count: number, outEnd: number, masks: number): void;
   scan(n: number, off: number, last: number, at: number): number;
   /** Since reset: 1 when a byte was outside 0x20-0x7f, else 0 (valid once every scan call returned a count). */
   flags(): number;
@@ -170,7 +176,7 @@ function inPlaceSpans(
   const list = needles?.bytes;
   const search = list !== undefined && writeNeedles(mem, list);
   const out0 = outAt(leasedSize);
-  w.reset(out0, NEEDLE_AT, search ? list.length : 0, mem.length);
+  w.reset(out0, NEEDLE_AT, search ? list.length : 0, mem.length, MASKS_AT);
   // The scan reads up to 63 bytes past the body (`]}` and what follows): spaces for the call.
   const end = b.byteOffset + to;
   tail.set(mem.subarray(end, end + PAD));
@@ -295,7 +301,7 @@ export function chunkedSpans(
   }
   const list = needles?.bytes;
   const search = list !== undefined && writeNeedles(new Uint8Array(w.memory.buffer), list);
-  w.reset(OUT0, NEEDLE_AT, search ? list.length : 0, 0);
+  w.reset(OUT0, NEEDLE_AT, search ? list.length : 0, 0, MASKS_AT);
   const crossing: number[] = [];
   let count = 0;
   try {
