@@ -511,13 +511,34 @@
             (if (i64.ne (i64.and (local.get $bs) (i64.xor (local.get $s) (i64.const -1))) (i64.const 0))
               (then (local.set $stop2 (i32.const 1)) (br $aend)))
             (i64.store (local.get $mw) (i64.and (local.get $br) (i64.xor (local.get $s) (i64.const -1))))
-            ;; Key candidates: opening quotes with N or S six bytes on ("eventName", "eventSource"); every
-            ;; quote of a block whose keys may run past the chunk (stage 2 looks at those).
+            ;; Key candidates: opening quotes with N or S six bytes on ("eventName", "eventSource"). The key
+            ;; test of stage 2 reads 13 bytes from a quote and hands a key that runs past the chunk to the
+            ;; reference: a block that ends fewer than 13 bytes before the chunk's end keeps all its quotes.
             (local.set $kc (i64.const -1))
             (if (i32.le_u (i32.add (local.get $p) (i32.const 77)) (local.get $n))
               (then
                 (local.set $kc
-                  (i64.or (i64.or (i64.extend_i32_u (i8x16.bitmask (v128.or (i8x16.eq (local.tee $kv (v128.load offset=6 (local.get $p))) (local.get $capN)) (i8x16.eq (local.get $kv) (local.get $capS))))) (i64.shl (i64.extend_i32_u (i8x16.bitmask (v128.or (i8x16.eq (local.tee $kv (v128.load offset=22 (local.get $p))) (local.get $capN)) (i8x16.eq (local.get $kv) (local.get $capS))))) (i64.const 16))) (i64.or (i64.shl (i64.extend_i32_u (i8x16.bitmask (v128.or (i8x16.eq (local.tee $kv (v128.load offset=38 (local.get $p))) (local.get $capN)) (i8x16.eq (local.get $kv) (local.get $capS))))) (i64.const 32)) (i64.shl (i64.extend_i32_u (i8x16.bitmask (v128.or (i8x16.eq (local.tee $kv (v128.load offset=54 (local.get $p))) (local.get $capN)) (i8x16.eq (local.get $kv) (local.get $capS))))) (i64.const 48)))))))
+                  (i64.or
+                    (i64.or
+                      (i64.extend_i32_u (i8x16.bitmask (v128.or
+                        (i8x16.eq (local.tee $kv (v128.load offset=6 (local.get $p))) (local.get $capN))
+                        (i8x16.eq (local.get $kv) (local.get $capS)))))
+                      (i64.shl
+                        (i64.extend_i32_u (i8x16.bitmask (v128.or
+                          (i8x16.eq (local.tee $kv (v128.load offset=22 (local.get $p))) (local.get $capN))
+                          (i8x16.eq (local.get $kv) (local.get $capS)))))
+                        (i64.const 16)))
+                    (i64.or
+                      (i64.shl
+                        (i64.extend_i32_u (i8x16.bitmask (v128.or
+                          (i8x16.eq (local.tee $kv (v128.load offset=38 (local.get $p))) (local.get $capN))
+                          (i8x16.eq (local.get $kv) (local.get $capS)))))
+                        (i64.const 32))
+                      (i64.shl
+                        (i64.extend_i32_u (i8x16.bitmask (v128.or
+                          (i8x16.eq (local.tee $kv (v128.load offset=54 (local.get $p))) (local.get $capN))
+                          (i8x16.eq (local.get $kv) (local.get $capS)))))
+                        (i64.const 48)))))))
             (i64.store offset=8 (local.get $mw) (i64.and (i64.and (local.get $q) (local.get $s)) (local.get $kc)))
             (i64.store offset=16 (local.get $mw) (local.get $h))
             (local.set $mw (i32.add (local.get $mw) (i32.const 24)))
