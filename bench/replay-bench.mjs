@@ -5,6 +5,7 @@
 // beside them, the median of each round's own ratio).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ensureShape } from './replay-shapes.mjs';
 
@@ -160,6 +161,21 @@ export async function benchReplay(ctx) {
       `per round ${paired('w2', 'w0').toFixed(2)}×`,
       '≥ 1.8×',
       ratio('w2', 'w0') >= 1.8 ? 'yes' : 'MISS',
+    );
+    // What any number of workers could reach over one thread on this machine. `--workers 0` is not one
+    // core's work: V8's compiler and GC threads run beside its main thread, so it already keeps `busy`
+    // cores busy (its CPU over its wall time, per round). N workers on C cores take at least their CPU
+    // over C seconds; as long as they need no less CPU than one thread (the row's note shows how much
+    // more), the speed-up is at most C / busy.
+    const busy = ctx.median(got.w0.map((x) => x.cpu / x.seconds));
+    const cores = availableParallelism();
+    row(
+      'a',
+      `${c.name}: bound of workers over 1 thread here`,
+      (cores / busy).toFixed(2),
+      '×',
+      `${cores} cores / ${busy.toFixed(2)} busy with --workers 0`,
+      `2 workers: ${((ratio('w2', 'w0') / (cores / busy)) * 100).toFixed(0)}% of it, at ${(cpu('w2') / cpu('w0')).toFixed(2)}× its CPU`,
     );
     const alerts = [...outputs][0]?.split('\n').filter(Boolean).length ?? 0;
     row(
