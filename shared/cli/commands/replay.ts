@@ -50,7 +50,7 @@ const DEFAULT_WORKERS_FROM = 8;
 /**
  * Worker threads for 8+ files without --workers: 2, but never more than the cores the main thread leaves
  * (it parses and judges the kept records, and V8's compiler and GC threads run beside it). On 2 cores one
- * worker replays as fast as two (wall -14% to +3% on the bench's three corpora, three interleaved runs) with
+ * worker replays as fast as two (wall -14% to +3% on the bench's three corpora, four interleaved runs) with
  * ~7% less CPU and 18-36 MB less peak RSS: each worker costs ~65 ms of CPU to start (Node's worker
  * bootstrap), and three busy threads share two cores. On one core a worker only adds its start-up.
  */
